@@ -1,0 +1,65 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// Who may do what. Every operation calls one of these once, whether it came
+// in over REST or (later) MCP or SSH. Someone outside a space is told the
+// thing does not exist, so existence never leaks.
+
+// spaceRole is the user's role in a space; not a member is a 404.
+func spaceRole(tx *store.Tx, spaceID, userID string) (*store.Space, store.Role, error) {
+	sp, err := tx.SpaceByID(spaceID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", notFound("Space")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	role, err := tx.RoleIn(spaceID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", notFound("Space")
+	}
+	sp.Role = role
+	return sp, role, err
+}
+
+// projectRole loads a project and the user's role in its space.
+func projectRole(tx *store.Tx, projectID, userID string) (*store.Project, store.Role, error) {
+	p, role, err := tx.ProjectAndRole(projectID, userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && role == "") {
+		return nil, "", notFound("Project")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return p, role, nil
+}
+
+// taskRole loads a task and the user's role in its space.
+func taskRole(tx *store.Tx, taskID, userID string) (*store.Task, store.Role, error) {
+	k, err := tx.TaskByID(taskID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", notFound("Task")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	role, err := tx.RoleIn(k.SpaceID, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", notFound("Task")
+	}
+	return k, role, err
+}
+
+// need refuses with 403 unless role is at least min. action finishes the
+// sentence "Viewers can't …".
+func need(role, min store.Role, action string) error {
+	if role.AtLeast(min) {
+		return nil
+	}
+	return forbidden("%s can't %s", roleWord(role), action)
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// maxBody is the largest request body accepted.
+const maxBody = 1 << 20
+
+// body is a request's JSON object, field by field, so that a field left out,
+// a field set to null and a field of the wrong type can be told apart.
+type body map[string]json.RawMessage
+
+// readBody reads the request's JSON object and keeps the raw bytes for the
+// idempotency hash.
+func readBody(r *http.Request) ([]byte, body, error) {
+	raw, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, nil, &apiError{Status: http.StatusRequestEntityTooLarge, Msg: "Request body must be at most 1 MiB", Code: "payload_too_large"}
+		}
+		return nil, nil, &apiError{Status: http.StatusBadRequest, Msg: "Could not read the request body", Code: "validation_failed"}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil, invalid("", "Request body is required: send a JSON object")
+	}
+	var b body
+	if err := json.Unmarshal(raw, &b); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return nil, nil, invalid("", "Request body must be a JSON object")
+		}
+		return nil, nil, invalid("", "Request body is not valid JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	if b == nil {
+		return nil, nil, invalid("", "Request body must be a JSON object")
+	}
+	return raw, b, nil
+}
+
+func (b body) has(name string) bool { _, ok := b[name]; return ok }
+
+func (b body) isNull(name string) bool { return string(bytes.TrimSpace(b[name])) == "null" }
+
+// opt is a field of a PATCH: left out (Set false), cleared (Null) or set.
+type opt[T any] struct {
+	Set  bool
+	Null bool
+	V    T
+}
+
+// ptr is the field as a pointer: nil when cleared or left out.
+func (o opt[T]) ptr() *T {
+	if !o.Set || o.Null {
+		return nil
+	}
+	v := o.V
+	return &v
+}
+
+func field[T any](b body, name, kind string, nullable bool) (opt[T], error) {
+	var o opt[T]
+	raw, ok := b[name]
+	if !ok {
+		return o, nil
+	}
+	o.Set = true
+	if b.isNull(name) {
+		if !nullable {
+			return o, invalid(name, "%s must be %s, not null", name, kind)
+		}
+		o.Null = true
+		return o, nil
+	}
+	if err := json.Unmarshal(raw, &o.V); err != nil {
+		return o, invalid(name, "%s must be %s", name, kind)
+	}
+	return o, nil
+}
+
+func (b body) str(name string, nullable bool) (opt[string], error) {
+	return field[string](b, name, "a string", nullable)
+}
+
+func (b body) boolean(name string) (opt[bool], error) {
+	return field[bool](b, name, "true or false", false)
+}
+
+func (b body) number(name string, nullable bool) (opt[float64], error) {
+	return field[float64](b, name, "a number", nullable)
+}
+
+// required reads a string field that must be there and not blank.
+func (b body) required(name string) (string, error) {
+	o, err := b.str(name, false)
+	if err != nil {
+		return "", err
+	}
+	if !o.Set || strings.TrimSpace(o.V) == "" {
+		return "", invalid(name, "%s is required", name)
+	}
+	return o.V, nil
+}
+
+// text checks a human-entered string: trimmed, not blank, at most max runes.
+func text(name, v string, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", invalid(name, "%s must not be empty", name)
+	}
+	if n := len([]rune(v)); n > max {
+		return "", invalid(name, "%s must be at most %d characters (got %d)", name, max, n)
+	}
+	return v, nil
+}
+
+func checkUUID(name, v string) (string, error) {
+	id, err := uuid.Parse(v)
+	if err != nil || len(v) != 36 {
+		return "", invalid(name, "%s must be a UUID, got %q", name, clip(v))
+	}
+	return id.String(), nil
+}
+
+func clip(v string) string {
+	if len(v) > 40 {
+		return v[:40] + "…"
+	}
+	return v
+}
+
+var dateLayouts = []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"}
+
+// checkDate reads an ISO 8601 date or date-time and returns it in the form
+// the server sends. A date alone is midnight UTC; a time without a zone, UTC.
+func checkDate(name, v string) (string, error) {
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, v); err == nil {
+			// Sent back in UTC, which must still be a four-digit year.
+			if y := t.UTC().Year(); y < 0 || y > 9999 {
+				return "", invalid(name, "%s must fall between the years 0000 and 9999 in UTC, got %q", name, clip(v))
+			}
+			return store.FormatTime(t), nil
+		}
+	}
+	return "", invalid(name, "%s must be an ISO 8601 date such as 2026-12-01 or 2026-12-01T10:00:00Z, got %q", name, clip(v))
+}
+
+func checkEnum(name, v string, allowed ...string) (string, error) {
+	for _, a := range allowed {
+		if v == a {
+			return v, nil
+		}
+	}
+	return "", invalid(name, "%s must be one of %s", name, strings.Join(allowed, ", "))
+}
+
+var (
+	priorities   = []string{"none", "low", "medium", "high", "urgent"}
+	views        = []string{"kanban", "list", "calendar", "gantt"}
+	grantedRoles = []string{"admin", "member", "viewer"}
+)
+
+func checkSlug(name, v string, minLen int) (string, error) {
+	if len(v) < minLen || len(v) > 50 || !slugChars(v) {
+		return "", invalid(name, "%s must be %d-50 characters of a-z, 0-9 and -, got %q", name, minLen, clip(v))
+	}
+	return v, nil
+}
+
+func slugChars(v string) bool {
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+func checkColor(name, v string) (string, error) {
+	hex := strings.TrimPrefix(v, "#")
+	ok := len(v) == len(hex)+1 && (len(hex) == 3 || len(hex) == 6)
+	for _, c := range hex {
+		ok = ok && (c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')
+	}
+	if !ok {
+		return "", invalid(name, "%s must be a hex colour such as #3b82f6, got %q", name, clip(v))
+	}
+	return v, nil
+}
+
+func checkHours(name string, v float64) (float64, error) {
+	if v < 0 || v > 100000 || math.IsNaN(v) {
+		return 0, invalid(name, "%s must be between 0 and 100000", name)
+	}
+	return v, nil
+}
+
+// optional runs check on a field that is set and not null.
+func optional[T any](o opt[T], check func(T) (T, error)) (opt[T], error) {
+	if !o.Set || o.Null {
+		return o, nil
+	}
+	var err error
+	o.V, err = check(o.V)
+	return o, err
+}
+
+// queryUUID reads a required UUID query parameter.
+func queryUUID(r *http.Request, name string) (string, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return "", invalid(name, "%s is required as a query parameter", name)
+	}
+	return checkUUID(name, v)
+}
+
+// queryBool reads an optional boolean query parameter.
+func queryBool(r *http.Request, name string) (bool, error) {
+	switch v := r.URL.Query().Get(name); v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	default:
+		return false, invalid(name, "%s must be true or false, got %q", name, clip(v))
+	}
+}
+
+// pathUUID reads a UUID from the path.
+func pathUUID(r *http.Request, name, what string) (string, error) {
+	v := r.PathValue(name)
+	id, err := uuid.Parse(v)
+	if err != nil || len(v) != 36 {
+		return "", invalid(name, "%s id must be a UUID, got %q", what, clip(v))
+	}
+	return id.String(), nil
+}

@@ -1,0 +1,215 @@
+// Package server is the lanes task server: the Krokanti Tasks REST API and
+// lanes' additions to it, over the store. Handlers decode, check roles in one
+// place per operation, call the store in one transaction, and encode.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// Server answers the API. Build it with New; it is an http.Handler.
+type Server struct {
+	store   *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	limits  *limiter
+	perMin  int
+	mux     *http.ServeMux
+	handler http.Handler
+	writes  atomic.Int64
+	api     API
+	lists   *listCache
+	closing chan struct{} // closed when Serve shuts down: live feeds end
+}
+
+// Option changes how New builds a Server.
+type Option func(*Server)
+
+// WithLogger sends the request log to l (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithClock makes the server read the time from now (rate limits, token use,
+// idempotency expiry).
+func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithRateLimit allows perMinute requests a minute per token; 0 turns the
+// limit off. The default is the seed's 100.
+func WithRateLimit(perMinute int) Option { return func(s *Server) { s.perMin = perMinute } }
+
+// DefaultRateLimit is the seed's limit: requests per minute per token.
+const DefaultRateLimit = 100
+
+// New builds the server over st.
+func New(st *store.Store, opts ...Option) *Server {
+	s := &Server{store: st, log: slog.Default(), now: time.Now, perMin: DefaultRateLimit, mux: http.NewServeMux(), api: APIFull, lists: newListCache(),
+		closing: make(chan struct{})}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.perMin > 0 {
+		s.limits = newLimiter(s.perMin)
+	}
+	s.routes()
+	s.handler = s.logRequests(s.serve)
+	return s
+}
+
+func (s *Server) routes() {
+	m := s.mux
+	m.HandleFunc("GET /api/spaces", s.listSpaces)
+	m.HandleFunc("POST /api/spaces", s.createSpace)
+	m.HandleFunc("GET /api/spaces/{id}/members", s.listMembers)
+	m.HandleFunc("POST /api/spaces/{id}/members", s.addMember)
+	m.HandleFunc("PATCH /api/spaces/{id}/members/{userId}", s.updateMember)
+	m.HandleFunc("DELETE /api/spaces/{id}/members/{userId}", s.removeMember)
+
+	m.HandleFunc("GET /api/projects", s.listProjects)
+	m.HandleFunc("POST /api/projects", s.createProject)
+	m.HandleFunc("PATCH /api/projects/{id}", s.updateProject)
+	m.HandleFunc("DELETE /api/projects/{id}", s.archiveProject)
+	m.HandleFunc("GET /api/statuses", s.listStatuses)
+
+	m.HandleFunc("GET /api/tasks", s.listTasks)
+	m.HandleFunc("POST /api/tasks", s.createTask)
+	m.HandleFunc("GET /api/tasks/{id}", s.getTask)
+	m.HandleFunc("PATCH /api/tasks/{id}", s.updateTask)
+	m.HandleFunc("DELETE /api/tasks/{id}", s.deleteTask)
+	m.HandleFunc("GET /api/tasks/{id}/comments", s.listComments)
+	m.HandleFunc("POST /api/tasks/{id}/comments", s.addComment)
+	m.HandleFunc("POST /api/tasks/{id}/assignees", s.assign)
+	m.HandleFunc("DELETE /api/tasks/{id}/assignees/{userId}", s.unassign)
+
+	m.HandleFunc("GET /api/me", s.me)
+	m.HandleFunc("GET /api/events", s.events)
+}
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// serve routes first (an unknown route is a 404 and a wrong method a 405,
+// token or not), then authenticates, rate-limits and limits the body.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if s.api == APISeed && pattern != "" && !seedRoute(pattern) {
+		pattern, h = "", http.NotFoundHandler()
+	}
+	if pattern == "" {
+		// Let the mux decide between 404 and 405 (and set Allow), then answer
+		// in JSON like every other error.
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if allow := rec.Header().Get("Allow"); allow != "" {
+			w.Header().Set("Allow", allow)
+		}
+		if rec.Code == http.StatusMethodNotAllowed {
+			writeJSON(w, rec.Code, &apiError{Msg: fmt.Sprintf("Method %s is not allowed on %s", r.Method, r.URL.Path), Code: "method_not_allowed"})
+			return
+		}
+		writeJSON(w, http.StatusNotFound, &apiError{Msg: "No such endpoint: " + r.Method + " " + r.URL.Path, Code: "not_found"})
+		return
+	}
+	p, err := s.authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.limits != nil {
+		if wait, ok := s.limits.allow(p.tokenID, s.now()); !ok {
+			w.Header().Set("Retry-After", fmt.Sprint(wait))
+			writeJSON(w, http.StatusTooManyRequests, &apiError{Msg: "Rate limit exceeded"})
+			return
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if s.api == APISeed {
+		r.Header.Del("Idempotency-Key")
+	}
+	// Through the mux again, not h: only the mux fills in the path values.
+	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+}
+
+type requestIDKey struct{}
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// statusWriter remembers the status a handler wrote, for the log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests gives each request an id (the caller's X-Request-Id if it sent
+// a sane one) and logs one line when it is answered.
+func (s *Server) logRequests(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			var b [8]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		sw := &statusWriter{ResponseWriter: w}
+		next(sw, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)), slog.String("request_id", id))
+	})
+}
+
+// Serve answers on ln until ctx is done, then stops taking requests and
+// waits up to drain for those in flight.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	var once sync.Once
+	hs.RegisterOnShutdown(func() { once.Do(func() { close(s.closing) }) })
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("drain requests: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

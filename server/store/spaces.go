@@ -1,0 +1,276 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+const spaceCols = `s.id, s.name, s.slug, s.description, s.color, s.is_personal, s.created_at, s.updated_at`
+
+func scanSpace(row interface{ Scan(...any) error }, extra ...any) (*Space, error) {
+	var sp Space
+	var personal int
+	dest := append([]any{&sp.ID, &sp.Name, &sp.Slug, &sp.Description, &sp.Color, &personal, &sp.CreatedAt, &sp.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return nil, notFound(err)
+	}
+	sp.IsPersonal = personal == 1
+	return &sp, nil
+}
+
+// CreateSpace inserts sp with ownerID as its Owner, and the General project
+// with the default columns that every space starts with.
+func (t *Tx) CreateSpace(sp *Space, ownerID string) (*Space, *Project, error) {
+	sp.ID = NewID()
+	sp.CreatedAt, sp.UpdatedAt = t.stamp(), t.stamp()
+	sp.Role = RoleOwner
+	if _, err := t.exec(`INSERT INTO spaces (id, name, slug, description, color, is_personal, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		sp.ID, sp.Name, sp.Slug, sp.Description, sp.Color, boolInt(sp.IsPersonal), sp.CreatedAt, sp.UpdatedAt); err != nil {
+		return nil, nil, fmt.Errorf("create space %q: %w", sp.Slug, err)
+	}
+	if err := t.logChange(sp.ID, "space.created", sp.ID, sp); err != nil {
+		return nil, nil, err
+	}
+	if _, err := t.AddMember(sp.ID, ownerID, RoleOwner); err != nil {
+		return nil, nil, err
+	}
+	p := &Project{SpaceID: sp.ID, Name: "General", Slug: "general", DefaultView: "kanban"}
+	if err := t.CreateProject(p); err != nil {
+		return nil, nil, err
+	}
+	return sp, p, nil
+}
+
+// SpaceByID finds a space.
+func (t *Tx) SpaceByID(id string) (*Space, error) {
+	return scanSpace(t.queryRow(`SELECT `+spaceCols+` FROM spaces s WHERE s.id = ?`, id))
+}
+
+// SpacesForUser lists the spaces a user belongs to, personal first, with
+// the user's role in each.
+func (t *Tx) SpacesForUser(userID string) ([]Space, error) {
+	rows, err := t.query(`SELECT `+spaceCols+`, m.role FROM spaces s
+		JOIN members m ON m.space_id = s.id AND m.user_id = ?
+		ORDER BY s.is_personal DESC, s.name, s.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list spaces: %w", err)
+	}
+	defer rows.Close()
+	out := []Space{}
+	for rows.Next() {
+		var role Role
+		sp, err := scanSpace(rows, &role)
+		if err != nil {
+			return nil, fmt.Errorf("list spaces: %w", err)
+		}
+		sp.Role = role
+		out = append(out, *sp)
+	}
+	return out, rows.Err()
+}
+
+// RoleIn is the user's role in the space, or ErrNotFound if not a member.
+func (t *Tx) RoleIn(spaceID, userID string) (Role, error) {
+	var r Role
+	err := t.queryRow(`SELECT role FROM members WHERE space_id = ? AND user_id = ?`, spaceID, userID).Scan(&r)
+	return r, notFound(err)
+}
+
+const memberCols = `m.space_id, m.user_id, u.name, u.email, m.role, m.joined_at`
+
+func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
+	var m Member
+	if err := row.Scan(&m.SpaceID, &m.UserID, &m.Name, &m.Email, &m.Role, &m.JoinedAt); err != nil {
+		return nil, notFound(err)
+	}
+	return &m, nil
+}
+
+// Member finds one membership.
+func (t *Tx) Member(spaceID, userID string) (*Member, error) {
+	return scanMember(t.queryRow(`SELECT `+memberCols+` FROM members m JOIN users u ON u.id = m.user_id
+		WHERE m.space_id = ? AND m.user_id = ?`, spaceID, userID))
+}
+
+// Members lists a space's members, strongest role first, then by name.
+func (t *Tx) Members(spaceID string) ([]Member, error) {
+	rows, err := t.query(`SELECT `+memberCols+` FROM members m JOIN users u ON u.id = m.user_id
+		WHERE m.space_id = ?
+		ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 ELSE 3 END, u.name`, spaceID)
+	if err != nil {
+		return nil, fmt.Errorf("list members: %w", err)
+	}
+	defer rows.Close()
+	out := []Member{}
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list members: %w", err)
+		}
+		out = append(out, *m)
+	}
+	return out, rows.Err()
+}
+
+// AddMember adds a user to a space. ErrConflict if already a member.
+func (t *Tx) AddMember(spaceID, userID string, role Role) (*Member, error) {
+	if _, err := t.exec(`INSERT INTO members (space_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)`,
+		spaceID, userID, role, t.stamp()); err != nil {
+		return nil, fmt.Errorf("add member: %w", err)
+	}
+	return t.memberChanged(spaceID, userID, "member.added")
+}
+
+// SetMemberRole changes a member's role.
+func (t *Tx) SetMemberRole(spaceID, userID string, role Role) (*Member, error) {
+	res, err := t.exec(`UPDATE members SET role = ? WHERE space_id = ? AND user_id = ?`, role, spaceID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("change member role: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil, ErrNotFound
+	}
+	return t.memberChanged(spaceID, userID, "member.updated")
+}
+
+// RemoveMember takes a user out of a space and off its tasks.
+func (t *Tx) RemoveMember(spaceID, userID string) error {
+	m, err := t.Member(spaceID, userID)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM members WHERE space_id = ? AND user_id = ?`, spaceID, userID); err != nil {
+		return fmt.Errorf("remove member: %w", err)
+	}
+	return t.logChange(spaceID, "member.removed", userID, m)
+}
+
+func (t *Tx) memberChanged(spaceID, userID, kind string) (*Member, error) {
+	m, err := t.Member(spaceID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("read member: %w", err)
+	}
+	return m, t.logChange(spaceID, kind, userID, m)
+}
+
+// logChange appends to the change log; the payload is the object as sent.
+func (t *Tx) logChange(spaceID, kind, objectID string, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s change: %w", kind, err)
+	}
+	if _, err := t.exec(`INSERT INTO changes (space_id, kind, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+		spaceID, kind, objectID, body, t.stamp()); err != nil {
+		return fmt.Errorf("log %s change: %w", kind, err)
+	}
+	if !t.logged {
+		t.logged = true
+		t.onCommit = append(t.onCommit, t.s.changed.notify)
+	}
+	return nil
+}
+
+// ChangesAfter lists change-log rows of a space after seq, oldest first.
+func (t *Tx) ChangesAfter(spaceID string, after int64, limit int) ([]Change, error) {
+	rows, err := t.query(`SELECT seq, space_id, kind, object_id, payload, created_at FROM changes
+		WHERE space_id = ? AND seq > ? ORDER BY seq LIMIT ?`, spaceID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read changes: %w", err)
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.Seq, &c.SpaceID, &c.Kind, &c.ObjectID, &c.Payload, &c.CreatedAt); err != nil {
+			return nil, fmt.Errorf("read changes: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Idempotency finds the response remembered for a token's key.
+func (t *Tx) Idempotency(tokenID, key string) (*Idempotency, error) {
+	var rec Idempotency
+	err := t.queryRow(`SELECT request_hash, status, body, created_at FROM idempotency WHERE token_id = ? AND key = ?`,
+		tokenID, key).Scan(&rec.RequestHash, &rec.Status, &rec.Body, &rec.CreatedAt)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	return &rec, nil
+}
+
+// PutIdempotency remembers (or replaces an expired) response for a key.
+func (t *Tx) PutIdempotency(tokenID, key string, rec Idempotency) error {
+	_, err := t.exec(`INSERT OR REPLACE INTO idempotency (token_id, key, request_hash, status, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, tokenID, key, rec.RequestHash, rec.Status, rec.Body, t.stamp())
+	if err != nil {
+		return fmt.Errorf("remember idempotency key: %w", err)
+	}
+	return nil
+}
+
+// PruneIdempotency forgets responses stored before the cutoff.
+func (t *Tx) PruneIdempotency(before string) error {
+	_, err := t.exec(`DELETE FROM idempotency WHERE created_at < ?`, before)
+	return err
+}
+
+// ChangeHead is the change log's newest sequence number (0 when empty).
+func (t *Tx) ChangeHead() (int64, error) {
+	var head int64
+	if err := t.queryRow(`SELECT coalesce(max(seq), 0) FROM changes`).Scan(&head); err != nil {
+		return 0, fmt.Errorf("read change-log head: %w", err)
+	}
+	return head, nil
+}
+
+// SpaceChangedSince says whether anything in the space changed after seq.
+// It reads only the log's rows after seq, so it is cheap near the head.
+func (t *Tx) SpaceChangedSince(spaceID string, seq int64) (bool, error) {
+	var changed bool
+	if err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM changes WHERE seq > ? AND space_id = ?)`, seq, spaceID).Scan(&changed); err != nil {
+		return false, fmt.Errorf("read change log: %w", err)
+	}
+	return changed, nil
+}
+
+// Retention of the change log: rows older than ChangeRetention are pruned,
+// and at most ChangeRetentionRows are kept; the newest row always stays, so
+// sequence numbers keep rising.
+const (
+	ChangeRetention     = 7 * 24 * time.Hour
+	ChangeRetentionRows = 1_000_000
+)
+
+// ChangeTail is the oldest sequence number still in the log (0 when empty).
+func (t *Tx) ChangeTail() (int64, error) {
+	var tail int64
+	if err := t.queryRow(`SELECT coalesce(min(seq), 0) FROM changes`).Scan(&tail); err != nil {
+		return 0, fmt.Errorf("read change-log tail: %w", err)
+	}
+	return tail, nil
+}
+
+// PruneChanges drops the oldest change-log rows past the retention (at
+// most a thousand a call, oldest first, so it stays cheap), never the
+// newest.
+func (t *Tx) PruneChanges() error {
+	head, err := t.ChangeHead()
+	if err != nil {
+		return err
+	}
+	tail, err := t.ChangeTail()
+	if err != nil {
+		return err
+	}
+	before := FormatTime(t.now.Add(-ChangeRetention))
+	if _, err := t.exec(`DELETE FROM changes WHERE seq IN (
+			SELECT seq FROM changes WHERE seq < ? ORDER BY seq LIMIT 1000)
+		AND (created_at < ? OR ? > ?)`, head, before, head-tail, ChangeRetentionRows); err != nil {
+		return fmt.Errorf("prune change log: %w", err)
+	}
+	return nil
+}

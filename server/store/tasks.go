@@ -1,0 +1,322 @@
+package store
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// listCols are a task's own columns; taskCols add its space through the
+// project join.
+const (
+	listCols = `t.id, t.project_id, t.status_id, t.parent_task_id, t.title, t.description, t.priority, t.due_date,
+	t.completed_at, t.is_archived, t.estimated_hours, t.position, t.creator_id, t.comment_count,
+	t.created_at, t.updated_at, t.version`
+	taskCols = listCols + `, p.space_id`
+)
+
+// scanTaskInto reads listCols into k, then any extra columns into extra.
+func scanTaskInto(row interface{ Scan(...any) error }, k *Task, extra ...any) error {
+	var archived int
+	dest := append([]any{&k.ID, &k.ProjectID, &k.StatusID, &k.ParentTaskID, &k.Title, &k.Description, &k.Priority, &k.DueDate,
+		&k.CompletedAt, &archived, &k.EstimatedHours, &k.Position, &k.CreatorID, &k.CommentCount,
+		&k.CreatedAt, &k.UpdatedAt, &k.Version}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return notFound(err)
+	}
+	k.IsArchived = archived == 1
+	k.AssigneeIDs = []string{}
+	return nil
+}
+
+// scanTask reads taskCols.
+func scanTask(row interface{ Scan(...any) error }) (*Task, error) {
+	var k Task
+	if err := scanTaskInto(row, &k, &k.SpaceID); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+// TaskByID finds a task with its assignees.
+func (t *Tx) TaskByID(id string) (*Task, error) {
+	k, err := scanTask(t.queryRow(`SELECT `+taskCols+` FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.query(`SELECT user_id FROM task_assignees WHERE task_id = ? ORDER BY assigned_at, user_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read assignees: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("read assignees: %w", err)
+		}
+		k.AssigneeIDs = append(k.AssigneeIDs, u)
+	}
+	return k, rows.Err()
+}
+
+// Tasks lists a project's tasks, active or archived, in board order: by
+// column, then position. The rows come off the column index already in
+// position order; only the columns are put in board order here, which
+// spares SQLite a sort of the whole project.
+func (t *Tx) Tasks(projectID string, archived bool) ([]Task, error) {
+	var spaceID string
+	if err := t.queryRow(`SELECT space_id FROM projects WHERE id = ?`, projectID).Scan(&spaceID); err != nil {
+		return nil, fmt.Errorf("list tasks: %w", notFound(err))
+	}
+	cols, err := t.Statuses(projectID)
+	if err != nil {
+		return nil, err
+	}
+	rank := make(map[string]int, len(cols))
+	for i, c := range cols {
+		rank[c.ID] = i + 1 // tasks without a column come first
+	}
+	rows, err := t.query(`SELECT `+listCols+` FROM tasks t INDEXED BY tasks_by_column
+		WHERE t.project_id = ? AND t.is_archived = ?
+		ORDER BY t.status_id, t.position, t.id`, projectID, boolInt(archived))
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	defer rows.Close()
+	out := []Task{}
+	for rows.Next() {
+		k := Task{SpaceID: spaceID}
+		if err := scanTaskInto(rows, &k); err != nil {
+			return nil, fmt.Errorf("list tasks: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	colRank := func(k *Task) int {
+		if k.StatusID == nil {
+			return 0
+		}
+		return rank[*k.StatusID]
+	}
+	slices.SortStableFunc(out, func(a, b Task) int { return cmp.Compare(colRank(&a), colRank(&b)) })
+	index := make(map[string]int, len(out))
+	for i := range out {
+		index[out[i].ID] = i
+	}
+	arows, err := t.query(`SELECT a.task_id, a.user_id FROM task_assignees a
+		JOIN tasks t ON t.id = a.task_id WHERE t.project_id = ? ORDER BY a.assigned_at, a.user_id`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list assignees: %w", err)
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var taskID, userID string
+		if err := arows.Scan(&taskID, &userID); err != nil {
+			return nil, fmt.Errorf("list assignees: %w", err)
+		}
+		if i, ok := index[taskID]; ok {
+			out[i].AssigneeIDs = append(out[i].AssigneeIDs, userID)
+		}
+	}
+	return out, arows.Err()
+}
+
+// EndOfColumn is a position after every task (archived ones too) in the column.
+func (t *Tx) EndOfColumn(projectID string, statusID *string) (string, error) {
+	var last *string
+	if err := t.queryRow(`SELECT max(position) FROM tasks WHERE project_id = ? AND status_id IS ?`, projectID, statusID).Scan(&last); err != nil {
+		return "", fmt.Errorf("find end of column: %w", err)
+	}
+	if last == nil {
+		return FirstPosition, nil
+	}
+	return PositionAfter(*last), nil
+}
+
+// CreateTask inserts k; an empty Position puts it at the end of its column.
+func (t *Tx) CreateTask(k *Task) error {
+	k.ID = NewID()
+	k.CreatedAt, k.UpdatedAt = t.stamp(), t.stamp()
+	k.Version = 1
+	if k.AssigneeIDs == nil {
+		k.AssigneeIDs = []string{}
+	}
+	if k.Position == "" {
+		pos, err := t.EndOfColumn(k.ProjectID, k.StatusID)
+		if err != nil {
+			return err
+		}
+		k.Position = pos
+	}
+	if _, err := t.exec(`INSERT INTO tasks (id, project_id, status_id, parent_task_id, title, description, priority, due_date,
+		completed_at, is_archived, estimated_hours, position, creator_id, comment_count, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 1)`,
+		k.ID, k.ProjectID, k.StatusID, k.ParentTaskID, k.Title, k.Description, k.Priority, k.DueDate,
+		k.CompletedAt, boolInt(k.IsArchived), k.EstimatedHours, k.Position, k.CreatorID, k.CreatedAt, k.UpdatedAt); err != nil {
+		return fmt.Errorf("create task: %w", err)
+	}
+	return t.logChange(k.SpaceID, "task.created", k.ID, k)
+}
+
+// UpdateTask writes k's editable fields back and bumps its version.
+func (t *Tx) UpdateTask(k *Task) error {
+	k.UpdatedAt = t.stamp()
+	k.Version++
+	if _, err := t.exec(`UPDATE tasks SET status_id = ?, title = ?, description = ?, priority = ?, due_date = ?,
+		completed_at = ?, is_archived = ?, estimated_hours = ?, position = ?, comment_count = ?, updated_at = ?, version = ?
+		WHERE id = ?`,
+		k.StatusID, k.Title, k.Description, k.Priority, k.DueDate, k.CompletedAt, boolInt(k.IsArchived),
+		k.EstimatedHours, k.Position, k.CommentCount, k.UpdatedAt, k.Version, k.ID); err != nil {
+		return fmt.Errorf("update task: %w", err)
+	}
+	return t.logChange(k.SpaceID, "task.updated", k.ID, k)
+}
+
+// DeleteTask removes a task and its subtasks for good.
+func (t *Tx) DeleteTask(k *Task) error {
+	rows, err := t.query(`WITH RECURSIVE tree(id) AS (
+			SELECT id FROM tasks WHERE parent_task_id = ?
+			UNION ALL SELECT c.id FROM tasks c JOIN tree ON c.parent_task_id = tree.id)
+		SELECT id FROM tree`, k.ID)
+	if err != nil {
+		return fmt.Errorf("find subtasks: %w", err)
+	}
+	var gone []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("find subtasks: %w", err)
+		}
+		gone = append(gone, id)
+	}
+	rows.Close()
+	if _, err := t.exec(`DELETE FROM tasks WHERE id = ?`, k.ID); err != nil {
+		return fmt.Errorf("delete task: %w", err)
+	}
+	for _, id := range append(gone, k.ID) {
+		if err := t.logChange(k.SpaceID, "task.deleted", id, map[string]string{"id": id, "projectId": k.ProjectID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Subtasks lists a task's direct subtasks in position order.
+func (t *Tx) Subtasks(parentID string) ([]Task, error) {
+	rows, err := t.query(`SELECT `+taskCols+` FROM tasks t JOIN projects p ON p.id = t.project_id
+		WHERE t.parent_task_id = ? ORDER BY t.position, t.id`, parentID)
+	if err != nil {
+		return nil, fmt.Errorf("list subtasks: %w", err)
+	}
+	defer rows.Close()
+	out := []Task{}
+	for rows.Next() {
+		k, err := scanTask(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list subtasks: %w", err)
+		}
+		out = append(out, *k)
+	}
+	return out, rows.Err()
+}
+
+// Assign adds userID to the task's assignees; assigning twice changes nothing.
+func (t *Tx) Assign(k *Task, userID string) error {
+	for _, a := range k.AssigneeIDs {
+		if a == userID {
+			return nil
+		}
+	}
+	if _, err := t.exec(`INSERT INTO task_assignees (task_id, user_id, assigned_at) VALUES (?, ?, ?)`, k.ID, userID, t.stamp()); err != nil {
+		return fmt.Errorf("assign task: %w", err)
+	}
+	k.AssigneeIDs = append(k.AssigneeIDs, userID)
+	return t.UpdateTask(k)
+}
+
+// Unassign removes userID from the task's assignees, if there.
+func (t *Tx) Unassign(k *Task, userID string) error {
+	kept := k.AssigneeIDs[:0:0]
+	for _, a := range k.AssigneeIDs {
+		if a != userID {
+			kept = append(kept, a)
+		}
+	}
+	if len(kept) == len(k.AssigneeIDs) {
+		return nil
+	}
+	if _, err := t.exec(`DELETE FROM task_assignees WHERE task_id = ? AND user_id = ?`, k.ID, userID); err != nil {
+		return fmt.Errorf("unassign task: %w", err)
+	}
+	k.AssigneeIDs = kept
+	return t.UpdateTask(k)
+}
+
+// UnassignInSpace takes a user off every task of a space (they left it).
+func (t *Tx) UnassignInSpace(spaceID, userID string) error {
+	rows, err := t.query(`SELECT a.task_id FROM task_assignees a
+		JOIN tasks t ON t.id = a.task_id JOIN projects p ON p.id = t.project_id
+		WHERE a.user_id = ? AND p.space_id = ?`, userID, spaceID)
+	if err != nil {
+		return fmt.Errorf("find assigned tasks: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("find assigned tasks: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	for _, id := range ids {
+		k, err := t.TaskByID(id)
+		if err != nil {
+			return err
+		}
+		if err := t.Unassign(k, userID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AddComment adds a comment to k and counts it on the task.
+func (t *Tx) AddComment(k *Task, authorID, content string) (*Comment, error) {
+	c := &Comment{ID: NewID(), TaskID: k.ID, AuthorID: authorID, Content: content, CreatedAt: t.stamp(), UpdatedAt: t.stamp()}
+	if _, err := t.exec(`INSERT INTO comments (id, task_id, author_id, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		c.ID, c.TaskID, c.AuthorID, c.Content, c.CreatedAt, c.UpdatedAt); err != nil {
+		return nil, fmt.Errorf("add comment: %w", err)
+	}
+	if err := t.queryRow(`SELECT name FROM users WHERE id = ?`, authorID).Scan(&c.AuthorName); err != nil {
+		return nil, fmt.Errorf("read comment author: %w", notFound(err))
+	}
+	if err := t.logChange(k.SpaceID, "comment.created", c.ID, c); err != nil {
+		return nil, err
+	}
+	k.CommentCount++
+	return c, t.UpdateTask(k)
+}
+
+// Comments lists a task's comments, oldest first.
+func (t *Tx) Comments(taskID string) ([]Comment, error) {
+	rows, err := t.query(`SELECT c.id, c.task_id, c.author_id, u.name, c.content, c.created_at, c.updated_at
+		FROM comments c JOIN users u ON u.id = c.author_id WHERE c.task_id = ? ORDER BY c.created_at, c.id`, taskID)
+	if err != nil {
+		return nil, fmt.Errorf("list comments: %w", err)
+	}
+	defer rows.Close()
+	out := []Comment{}
+	for rows.Next() {
+		var c Comment
+		if err := rows.Scan(&c.ID, &c.TaskID, &c.AuthorID, &c.AuthorName, &c.Content, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("list comments: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}

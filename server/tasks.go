@@ -1,0 +1,532 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// taskInput is a task's fields as sent. Every field may be left out, cleared
+// with null where the seed allows it, or set.
+type taskInput struct {
+	projectID, parentTaskID opt[string]
+	title, description      opt[string]
+	statusID, priority      opt[string]
+	dueDate, completedAt    opt[string]
+	isArchived              opt[bool]
+	estimatedHours          opt[float64]
+	position                opt[string]
+}
+
+// seedOnly forgets the fields the seed does not list for this request, as a
+// seed-only server (which has never heard of them) would.
+func (in *taskInput) seedOnly(create bool) {
+	in.description, in.position = opt[string]{}, opt[string]{}
+	if create {
+		in.completedAt, in.isArchived, in.estimatedHours = opt[string]{}, opt[bool]{}, opt[float64]{}
+	}
+}
+
+func checkPosition(v string) (string, error) {
+	if !store.ValidPosition(v) {
+		return "", invalid("position", "position must be a fractional index key such as \"a0\" or \"a0V\" (got %q)", clip(v))
+	}
+	return v, nil
+}
+
+// decodeTask reads the fields of a create (create true) or a PATCH.
+func decodeTask(b body, create bool) (in taskInput, err error) {
+	uuidField := func(name string) func(string) (string, error) {
+		return func(v string) (string, error) { return checkUUID(name, v) }
+	}
+	dateField := func(name string) func(string) (string, error) {
+		return func(v string) (string, error) { return checkDate(name, v) }
+	}
+	strs := []struct {
+		dst      *opt[string]
+		name     string
+		nullable bool
+		check    func(string) (string, error)
+	}{
+		{&in.projectID, "projectId", false, uuidField("projectId")},
+		{&in.parentTaskID, "parentTaskId", true, uuidField("parentTaskId")},
+		{&in.title, "title", false, func(v string) (string, error) { return text("title", v, 500) }},
+		{&in.description, "description", true, func(v string) (string, error) { return v, nil }},
+		{&in.statusID, "statusId", true, uuidField("statusId")},
+		{&in.priority, "priority", false, func(v string) (string, error) { return checkEnum("priority", v, priorities...) }},
+		{&in.dueDate, "dueDate", true, dateField("dueDate")},
+		{&in.completedAt, "completedAt", true, dateField("completedAt")},
+		{&in.position, "position", false, checkPosition},
+	}
+	for _, f := range strs {
+		if !create && (f.name == "projectId" || f.name == "parentTaskId") {
+			continue // a task does not change project or parent by PATCH
+		}
+		if *f.dst, err = b.str(f.name, f.nullable); err != nil {
+			return
+		}
+		if *f.dst, err = optional(*f.dst, f.check); err != nil {
+			return
+		}
+	}
+	if in.isArchived, err = b.boolean("isArchived"); err != nil {
+		return
+	}
+	if in.estimatedHours, err = b.number("estimatedHours", true); err != nil {
+		return
+	}
+	if in.estimatedHours, err = optional(in.estimatedHours, func(v float64) (float64, error) { return checkHours("estimatedHours", v) }); err != nil {
+		return
+	}
+	if create {
+		switch {
+		case !in.projectID.Set:
+			err = invalid("projectId", "projectId is required")
+		case !in.title.Set:
+			err = invalid("title", "title is required")
+		}
+	}
+	return
+}
+
+func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
+	projectID, err := queryUUID(r, "projectId")
+	var archived bool
+	if err == nil {
+		archived, err = queryBool(r, "archived")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	key := listKey{projectID: projectID, archived: archived}
+	var body []byte
+	err = s.store.Read(r.Context(), func(tx *store.Tx) error {
+		p, _, err := projectRole(tx, projectID, actor(r).user.ID)
+		if err != nil {
+			return err
+		}
+		head, err := tx.ChangeHead()
+		if err != nil {
+			return err
+		}
+		cached, ok, err := s.lists.get(key, head, func(seq int64) (bool, error) { return tx.SpaceChangedSince(p.SpaceID, seq) })
+		if err != nil || ok {
+			body = cached
+			return err
+		}
+		tasks, err := tx.Tasks(projectID, archived)
+		if err != nil {
+			return err
+		}
+		if body, err = json.Marshal(s.shape(tasks)); err != nil {
+			return fmt.Errorf("encode tasks: %w", err)
+		}
+		s.lists.put(key, head, body)
+		return nil
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeRaw(w, http.StatusOK, body)
+}
+
+// columns is a project's statuses with the lookups completion needs.
+type columns []store.Status
+
+func (c columns) find(id string) *store.Status {
+	for i := range c {
+		if c[i].ID == id {
+			return &c[i]
+		}
+	}
+	return nil
+}
+
+// first is the first column that is (done) or is not (!done) a done column.
+func (c columns) first(done bool) *store.Status {
+	for i := range c {
+		if c[i].IsDone == done {
+			return &c[i]
+		}
+	}
+	return nil
+}
+
+func (c columns) isDone(statusID *string) bool {
+	if statusID == nil {
+		return false
+	}
+	st := c.find(*statusID)
+	return st != nil && st.IsDone
+}
+
+func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
+	raw, b, err := readBody(r)
+	var in taskInput
+	if err == nil {
+		in, err = decodeTask(b, true)
+	}
+	if s.api == APISeed {
+		in.seedOnly(true)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
+		p, role, err := projectRole(tx, in.projectID.V, actor(r).user.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := need(role, store.RoleMember, "create tasks in this space"); err != nil {
+			return 0, nil, err
+		}
+		sts, err := tx.Statuses(p.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		cols := columns(sts)
+		k := &store.Task{ProjectID: p.ID, SpaceID: p.SpaceID, Title: in.title.V, Priority: "none", CreatorID: actor(r).user.ID}
+		switch {
+		case in.statusID.Set && !in.statusID.Null:
+			if cols.find(in.statusID.V) == nil {
+				return 0, nil, invalid("statusId", "statusId %s is not a column of this project", in.statusID.V)
+			}
+			k.StatusID = in.statusID.ptr()
+		case len(cols) > 0:
+			k.StatusID = &cols[0].ID
+		}
+		if in.parentTaskID.Set && !in.parentTaskID.Null {
+			parent, err := tx.TaskByID(in.parentTaskID.V)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && parent.ProjectID != p.ID) {
+				return 0, nil, invalid("parentTaskId", "parentTaskId must be a task in the same project")
+			}
+			if err != nil {
+				return 0, nil, err
+			}
+			k.ParentTaskID = &parent.ID
+		}
+		if in.priority.Set {
+			k.Priority = in.priority.V
+		}
+		k.Description = in.description.ptr()
+		if in.dueDate.Set {
+			k.DueDate = in.dueDate.ptr()
+		}
+		if in.estimatedHours.Set {
+			k.EstimatedHours = in.estimatedHours.ptr()
+		}
+		if in.isArchived.Set {
+			k.IsArchived = in.isArchived.V
+		}
+		if in.position.Set {
+			k.Position = in.position.V
+		}
+		if err := complete(tx, k, cols, in); err != nil {
+			return 0, nil, err
+		}
+		if err := tx.CreateTask(k); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]any{"task": k}, nil
+	})
+}
+
+// complete keeps completion and columns in step, after in's statusId (if
+// any) has been put on k: a card in a done column is complete, a card
+// elsewhere is not. completedAt set moves the card to the first done column;
+// cleared, out of the done column to the first open one. A request that asks
+// for both a column and a contradicting completedAt is refused.
+func complete(tx *store.Tx, k *store.Task, cols columns, in taskInput) error {
+	moved := in.statusID.Set
+	if in.completedAt.Set {
+		switch {
+		case !in.completedAt.Null && moved && !cols.isDone(k.StatusID):
+			return invalid("completedAt", "completedAt can't be set while moving the task to a column that is not done")
+		case in.completedAt.Null && moved && cols.isDone(k.StatusID):
+			return invalid("completedAt", "completedAt can't be cleared while moving the task to a done column")
+		case !in.completedAt.Null && !cols.isDone(k.StatusID):
+			if done := cols.first(true); done != nil {
+				k.StatusID = &done.ID
+				moved = true
+			}
+		case in.completedAt.Null && cols.isDone(k.StatusID):
+			if open := cols.first(false); open != nil {
+				k.StatusID = &open.ID
+				moved = true
+			}
+		}
+		k.CompletedAt = in.completedAt.ptr()
+	}
+	switch {
+	case cols.isDone(k.StatusID) && k.CompletedAt == nil:
+		now := store.FormatTime(tx.Now())
+		k.CompletedAt = &now
+	case !cols.isDone(k.StatusID) && cols.first(true) != nil:
+		// Only a project with a done column can say a card is not done.
+		k.CompletedAt = nil
+	}
+	if moved && !in.position.Set && k.ID != "" {
+		pos, err := tx.EndOfColumn(k.ProjectID, k.StatusID)
+		if err != nil {
+			return err
+		}
+		k.Position = pos
+	}
+	return nil
+}
+
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.read(w, r, func(tx *store.Tx) (any, error) {
+		k, _, err := taskRole(tx, id, actor(r).user.ID)
+		if err != nil {
+			return nil, err
+		}
+		comments, err := tx.Comments(id)
+		if err != nil {
+			return nil, err
+		}
+		subtasks, err := tx.Subtasks(id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"task": taskDetail{Task: k, Comments: comments, Subtasks: subtasks}}, nil
+	})
+}
+
+// taskDetail is a task with its comments and subtasks.
+type taskDetail struct {
+	*store.Task
+	Comments []store.Comment `json:"comments"`
+	Subtasks []store.Task    `json:"subtasks"`
+}
+
+func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	var raw []byte
+	var b body
+	if err == nil {
+		raw, b, err = readBody(r)
+	}
+	var in taskInput
+	if err == nil {
+		in, err = decodeTask(b, false)
+	}
+	if s.api == APISeed {
+		in.seedOnly(false)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
+		k, role, err := taskRole(tx, id, actor(r).user.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := need(role, store.RoleMember, "change tasks in this space"); err != nil {
+			return 0, nil, err
+		}
+		before := *k
+		sts, err := tx.Statuses(k.ProjectID)
+		if err != nil {
+			return 0, nil, err
+		}
+		cols := columns(sts)
+		if in.statusID.Set {
+			if !in.statusID.Null && cols.find(in.statusID.V) == nil {
+				return 0, nil, invalid("statusId", "statusId %s is not a column of this task's project", in.statusID.V)
+			}
+			if same(k.StatusID, in.statusID.ptr()) {
+				in.statusID.Set = false // not a move; keeps the card where it is
+			} else {
+				k.StatusID = in.statusID.ptr()
+			}
+		}
+		if in.title.Set {
+			k.Title = in.title.V
+		}
+		if in.description.Set {
+			k.Description = in.description.ptr()
+		}
+		if in.priority.Set {
+			k.Priority = in.priority.V
+		}
+		if in.dueDate.Set {
+			k.DueDate = in.dueDate.ptr()
+		}
+		if in.isArchived.Set {
+			k.IsArchived = in.isArchived.V
+		}
+		if in.estimatedHours.Set {
+			k.EstimatedHours = in.estimatedHours.ptr()
+		}
+		if in.position.Set {
+			k.Position = in.position.V
+		}
+		if err := complete(tx, k, cols, in); err != nil {
+			return 0, nil, err
+		}
+		if changed(&before, k) {
+			if err := tx.UpdateTask(k); err != nil {
+				return 0, nil, err
+			}
+		}
+		return http.StatusOK, map[string]any{"task": k}, nil
+	})
+}
+
+func same[T comparable](a, b *T) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// changed reports whether a PATCH changed anything, so a no-op keeps the
+// version and makes no change-log entry.
+func changed(a, b *store.Task) bool {
+	return !same(a.StatusID, b.StatusID) || a.Title != b.Title || !same(a.Description, b.Description) ||
+		a.Priority != b.Priority || !same(a.DueDate, b.DueDate) || !same(a.CompletedAt, b.CompletedAt) ||
+		a.IsArchived != b.IsArchived || !same(a.EstimatedHours, b.EstimatedHours) || a.Position != b.Position
+}
+
+func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, nil, func(tx *store.Tx) (int, any, error) {
+		k, role, err := taskRole(tx, id, actor(r).user.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if role == store.RoleViewer {
+			return 0, nil, forbidden("Viewers can't delete tasks")
+		}
+		if !role.AtLeast(store.RoleAdmin) && k.CreatorID != actor(r).user.ID {
+			return 0, nil, forbidden("Only the task's creator, an owner or an admin can delete it")
+		}
+		if err := tx.DeleteTask(k); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"success": true}, nil
+	})
+}
+
+func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.read(w, r, func(tx *store.Tx) (any, error) {
+		if _, _, err := taskRole(tx, id, actor(r).user.ID); err != nil {
+			return nil, err
+		}
+		return tx.Comments(id)
+	})
+}
+
+func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	var raw []byte
+	var b body
+	if err == nil {
+		raw, b, err = readBody(r)
+	}
+	var content string
+	if err == nil {
+		if content, err = b.required("content"); err == nil {
+			content, err = text("content", content, 20000)
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
+		k, role, err := taskRole(tx, id, actor(r).user.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := need(role, store.RoleMember, "comment in this space"); err != nil {
+			return 0, nil, err
+		}
+		c, err := tx.AddComment(k, actor(r).user.ID, content)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusCreated, map[string]any{"comment": c}, nil
+	})
+}
+
+func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	var raw []byte
+	var b body
+	if err == nil {
+		raw, b, err = readBody(r)
+	}
+	var userID string
+	if err == nil {
+		if userID, err = b.required("userId"); err == nil {
+			userID, err = checkUUID("userId", userID)
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
+		k, role, err := taskRole(tx, id, actor(r).user.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := need(role, store.RoleMember, "assign tasks in this space"); err != nil {
+			return 0, nil, err
+		}
+		if _, err := tx.RoleIn(k.SpaceID, userID); errors.Is(err, store.ErrNotFound) {
+			return 0, nil, invalid("userId", "userId %s is not a member of this task's space", userID)
+		} else if err != nil {
+			return 0, nil, err
+		}
+		if err := tx.Assign(k, userID); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"task": k}, nil
+	})
+}
+
+func (s *Server) unassign(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	var userID string
+	if err == nil {
+		userID, err = pathUUID(r, "userId", "user")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, nil, func(tx *store.Tx) (int, any, error) {
+		k, role, err := taskRole(tx, id, actor(r).user.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := need(role, store.RoleMember, "assign tasks in this space"); err != nil {
+			return 0, nil, err
+		}
+		if err := tx.Unassign(k, userID); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"task": k}, nil
+	})
+}

@@ -1,0 +1,115 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// idempotencyTTL is how long a response to a keyed write is remembered.
+const idempotencyTTL = 24 * time.Hour
+
+var errIdempotencyMismatch = conflict("idempotency_mismatch", "Idempotency-Key was already used for a different request")
+
+// op is the work of one request inside its transaction: the status and
+// object to send, or an error.
+type op func(tx *store.Tx) (int, any, error)
+
+// read runs fn in a read transaction and sends what it returns with 200.
+func (s *Server) read(w http.ResponseWriter, r *http.Request, fn func(tx *store.Tx) (any, error)) {
+	var out any
+	err := s.store.Read(r.Context(), func(tx *store.Tx) error {
+		var err error
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.shape(out))
+}
+
+// write runs fn in one write transaction. With an Idempotency-Key header,
+// the response is remembered in that same transaction, and a retry with the
+// same key and the same request gets it back without fn running again.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 255 {
+		s.writeError(w, r, invalid("Idempotency-Key", "Idempotency-Key must be at most 255 characters"))
+		return
+	}
+	p := actor(r)
+	hash := requestHash(r, raw)
+	var (
+		status   int
+		out      []byte
+		replayed bool
+	)
+	err := s.store.Write(r.Context(), func(tx *store.Tx) error {
+		if key != "" {
+			rec, err := tx.Idempotency(p.tokenID, key)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			case rec.CreatedAt >= store.FormatTime(tx.Now().Add(-idempotencyTTL)):
+				if !bytes.Equal(rec.RequestHash, hash) {
+					return errIdempotencyMismatch
+				}
+				status, out, replayed = rec.Status, rec.Body, true
+				return nil
+			}
+		}
+		st, v, err := fn(tx)
+		if err != nil {
+			return err
+		}
+		if out, err = json.Marshal(s.shape(v)); err != nil {
+			return err
+		}
+		status = st
+		if s.writes.Add(1)%500 == 0 {
+			if err := tx.PruneIdempotency(store.FormatTime(tx.Now().Add(-idempotencyTTL))); err != nil {
+				return err
+			}
+			if err := tx.PruneChanges(); err != nil {
+				return err
+			}
+		}
+		if key == "" {
+			return nil
+		}
+		return tx.PutIdempotency(p.tokenID, key, store.Idempotency{RequestHash: hash, Status: status, Body: out})
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeRaw(w, status, out)
+}
+
+// shape is v as this server's API sends it.
+func (s *Server) shape(v any) any {
+	if s.api == APISeed {
+		return seedShape(v)
+	}
+	return v
+}
+
+// requestHash identifies a request for the idempotency check: method, path
+// and body.
+func requestHash(r *http.Request, raw []byte) []byte {
+	h := sha256.New()
+	h.Write([]byte(r.Method + " " + r.URL.Path + "\n"))
+	h.Write(raw)
+	return h.Sum(nil)
+}
