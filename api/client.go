@@ -1,0 +1,263 @@
+// Package api is lanes' client for a task server speaking the Krokanti
+// Tasks REST API: a lanes server (the seed's API and lanes' additions) or a
+// seed-only one such as Krokanti's own. Every call takes a context; reads
+// retry on network failures, 5xx and 429; writes never retry on their own
+// but carry an idempotency key so the caller can.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// Client talks to one server as one token. It is safe for concurrent use.
+type Client struct {
+	r       *resty.Client
+	base    string
+	timeout time.Duration
+	retries int
+	minWait time.Duration
+	maxWait time.Duration
+	debug   io.Writer
+	debugMu sync.Mutex
+
+	mu   sync.Mutex
+	kind ServerKind
+	me   *User
+}
+
+// Option changes how New builds a Client.
+type Option func(*Client)
+
+// WithTimeout bounds each attempt of a request (default 15s).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithRetry sets how often a read is retried after a network failure, a
+// 5xx or a 429, and the backoff between attempts: it doubles from min up
+// to max, with jitter (default 3 retries, 200ms to 5s).
+func WithRetry(retries int, min, max time.Duration) Option {
+	return func(c *Client) { c.retries, c.minWait, c.maxWait = retries, min, max }
+}
+
+// WithUserAgent sets the User-Agent header (default lanes/dev).
+func WithUserAgent(ua string) Option { return func(c *Client) { c.r.SetHeader("User-Agent", ua) } }
+
+// WithDebugLog writes one line per request to w: method, URL, status and
+// duration. Never a header, so never the token.
+func WithDebugLog(w io.Writer) Option { return func(c *Client) { c.debug = w } }
+
+// WithTransport sends requests through rt instead of
+// http.DefaultTransport (a proxy, a custom TLS setup).
+func WithTransport(rt http.RoundTripper) Option { return func(c *Client) { c.r.SetTransport(rt) } }
+
+// New makes a client of the server at baseURL (for example
+// http://127.0.0.1:7420 or https://tasks.krokanti.com) with a kt_ token.
+func New(baseURL, token string, opts ...Option) *Client {
+	c := &Client{
+		base:    strings.TrimRight(baseURL, "/"),
+		timeout: 15 * time.Second,
+		retries: 3,
+		minWait: 200 * time.Millisecond,
+		maxWait: 5 * time.Second,
+	}
+	c.r = resty.New().SetLogger(quiet{})
+	c.r.SetHeader("Authorization", "Bearer "+token)
+	c.r.SetHeader("Accept", "application/json")
+	c.r.SetHeader("User-Agent", "lanes/dev")
+	for _, o := range opts {
+		o(c)
+	}
+	c.r.SetRedirectPolicy(resty.NoRedirectPolicy())
+	return c
+}
+
+// BaseURL is the server's address as given to New, without a trailing slash.
+func (c *Client) BaseURL() string { return c.base }
+
+// quiet keeps resty from writing to stderr under a full-screen board; the
+// errors it would log are returned anyway.
+type quiet struct{}
+
+func (quiet) Errorf(string, ...any) {}
+func (quiet) Warnf(string, ...any)  {}
+func (quiet) Debugf(string, ...any) {}
+
+// WriteOption changes one write request.
+type WriteOption func(*writeOpts)
+
+type writeOpts struct{ key string }
+
+// IdempotencyKey sends the Idempotency-Key header: a lanes server does the
+// write once however often it is sent with this key. A seed-only server
+// ignores it (see Supports(FeatureIdempotency)). An empty key sends none.
+func IdempotencyKey(key string) WriteOption { return func(o *writeOpts) { o.key = key } }
+
+// call is one API request.
+type call struct {
+	method string
+	path   string // with the query string
+	body   any    // nil for none
+	key    string // Idempotency-Key
+}
+
+func (k call) read() bool { return k.method == http.MethodGet }
+
+// do sends the request (retrying a read as WithRetry says) and decodes a
+// success into out (nil: ignore the body).
+func (c *Client) do(ctx context.Context, k call, out any) error {
+	var payload []byte
+	if k.body != nil {
+		var err error
+		if payload, err = json.Marshal(k.body); err != nil {
+			return fmt.Errorf("%s %s: encode the request: %w", k.method, k.path, err)
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		raw, err := c.once(ctx, k, payload)
+		if err == nil {
+			if out == nil || len(bytes.TrimSpace(raw)) == 0 {
+				return nil
+			}
+			if err := json.Unmarshal(raw, out); err != nil {
+				return fmt.Errorf("%s %s: the server's answer is not what lanes expects: %w", k.method, k.path, err)
+			}
+			return nil
+		}
+		if !k.read() || attempt >= c.retries || ctx.Err() != nil {
+			return err
+		}
+		wait := c.backoff(attempt)
+		switch {
+		case IsRateLimited(err):
+			var e *Error
+			errors.As(err, &e)
+			if e.RetryAfter > 0 {
+				wait = e.RetryAfter
+			}
+		case IsNetwork(err), IsServerError(err):
+		default:
+			return err
+		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			return err // waiting would outlive the caller
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%s %s: %w (last error: %v)", k.method, k.path, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is the wait before retry n (from 0): doubling from minWait,
+// capped at maxWait, with the upper half jittered so clients spread out.
+func (c *Client) backoff(n int) time.Duration {
+	d := c.minWait << min(n, 20)
+	if d <= 0 || d > c.maxWait {
+		d = c.maxWait
+	}
+	if d <= 1 {
+		return d
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// once makes one attempt and returns the body of a 2xx answer.
+func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req := c.r.R().SetContext(actx)
+	if payload != nil {
+		req.SetHeader("Content-Type", "application/json").SetBody(payload)
+	}
+	if k.key != "" {
+		req.SetHeader("Idempotency-Key", k.key)
+	}
+	start := time.Now()
+	res, err := req.Execute(k.method, c.base+k.path)
+	if err != nil {
+		c.logDebug(k, 0, time.Since(start), err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s %s: %w", k.method, k.path, ctx.Err())
+		}
+		return nil, &NetworkError{Method: k.method, Path: k.path, Err: unwrapURL(err)}
+	}
+	c.logDebug(k, res.StatusCode(), time.Since(start), nil)
+	if res.StatusCode() >= 200 && res.StatusCode() < 300 {
+		return res.Body(), nil
+	}
+	return nil, c.answerError(k, res)
+}
+
+// answerError reads an error answer. A body that is not the API's JSON
+// (a proxy's HTML page, say) still gives the status.
+func (c *Client) answerError(k call, res *resty.Response) error {
+	e := &Error{Status: res.StatusCode(), Method: k.method, Path: k.path}
+	var body struct {
+		Error string `json:"error"`
+		Code  string `json:"code"`
+		Field string `json:"field"`
+	}
+	if json.Unmarshal(res.Body(), &body) == nil {
+		e.Message, e.Code, e.Field = body.Error, body.Code, body.Field
+	}
+	if e.Status == http.StatusTooManyRequests {
+		e.RetryAfter = retryAfter(res.Header().Get("Retry-After"), time.Now())
+	}
+	return e
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 0 {
+			return 0
+		}
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// unwrapURL drops the url.Error's repetition of method and URL.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+func (c *Client) logDebug(k call, status int, d time.Duration, err error) {
+	if c.debug == nil {
+		return
+	}
+	line := fmt.Sprintf("%s %s %s%s %d %s", time.Now().UTC().Format(time.RFC3339Nano), k.method, c.base, k.path, status, d.Round(time.Microsecond))
+	if err != nil {
+		line += " error: " + err.Error()
+	}
+	c.debugMu.Lock()
+	defer c.debugMu.Unlock()
+	fmt.Fprintln(c.debug, line)
+}

@@ -1,0 +1,137 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Event is one change from a space's live feed (GET /api/events): its
+// sequence number, its kind (task.created, task.updated, task.deleted,
+// comment.created, project.*, member.*) and the changed object as JSON.
+type Event struct {
+	Seq  int64
+	Kind string
+	Data json.RawMessage
+}
+
+// ErrResyncRequired means the feed no longer holds the changes after the
+// position asked for: reload everything, then follow from the head.
+var ErrResyncRequired = errors.New("the server no longer has every change since then: reload")
+
+// Follow reads a space's live feed from after (0: from now), calling fn for
+// each event in order, until ctx ends or the feed can't go on. A dropped
+// connection is reopened from the last event seen (with backoff), so no
+// change is missed or repeated. It returns ErrResyncRequired when the
+// server has pruned changes not yet seen, ErrNotSupported when the server
+// has no feed (seed only), and other errors (a revoked token, a space left)
+// as they come.
+func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn func(Event)) error {
+	if err := c.addition(ctx, "follow live changes"); err != nil {
+		return err
+	}
+	failures := 0
+	for {
+		start := after
+		err := c.followOnce(ctx, spaceID, &after, fn)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var ae *Error
+		switch {
+		case errors.As(err, &ae) && ae.Status == http.StatusGone:
+			return fmt.Errorf("follow space %s: %w", spaceID, ErrResyncRequired)
+		case errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusTooManyRequests:
+			return err
+		}
+		if after > start {
+			failures = 0 // it was working: reconnect at once
+		}
+		wait := c.backoff(failures)
+		if errors.As(err, &ae) && ae.RetryAfter > 0 {
+			wait = ae.RetryAfter
+		}
+		failures++
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// followOnce reads the feed over one connection, moving *after along.
+func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, fn func(Event)) error {
+	path := "/api/events?spaceId=" + url.QueryEscape(spaceID)
+	if *after > 0 {
+		path += "&after=" + strconv.FormatInt(*after, 10)
+	}
+	k := call{method: http.MethodGet, path: path}
+	res, err := c.r.R().SetContext(ctx).SetDoNotParseResponse(true).SetHeader("Accept", "text/event-stream").Get(c.base + path)
+	if err != nil {
+		return &NetworkError{Method: k.method, Path: k.path, Err: unwrapURL(err)}
+	}
+	body := res.RawBody()
+	defer body.Close()
+	c.logDebug(k, res.StatusCode(), 0, nil)
+	if res.StatusCode() != http.StatusOK {
+		raw := make([]byte, 4096)
+		n, _ := body.Read(raw)
+		e := &Error{Status: res.StatusCode(), Method: k.method, Path: k.path}
+		var eb struct {
+			Error string `json:"error"`
+			Code  string `json:"code"`
+		}
+		if json.Unmarshal(raw[:n], &eb) == nil {
+			e.Message, e.Code = eb.Error, eb.Code
+		}
+		if e.Status == http.StatusTooManyRequests {
+			e.RetryAfter = retryAfter(res.Header().Get("Retry-After"), time.Now())
+		}
+		return e
+	}
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 0, 64*1024), 8<<20)
+	var ev Event
+	var data strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case line == "":
+			if ev.Kind != "" {
+				if ev.Seq > 0 {
+					*after = ev.Seq
+				}
+				if ev.Kind != "ready" {
+					ev.Data = json.RawMessage(data.String())
+					fn(ev)
+				}
+			}
+			ev, data = Event{}, strings.Builder{}
+		case strings.HasPrefix(line, ":"):
+			// a comment: the heartbeat
+		case strings.HasPrefix(line, "id:"):
+			ev.Seq, _ = strconv.ParseInt(strings.TrimSpace(line[3:]), 10, 64)
+		case strings.HasPrefix(line, "event:"):
+			ev.Kind = strings.TrimSpace(line[6:])
+		case strings.HasPrefix(line, "data:"):
+			if data.Len() > 0 {
+				data.WriteByte('\n')
+			}
+			data.WriteString(strings.TrimPrefix(line[5:], " "))
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return &NetworkError{Method: k.method, Path: k.path, Err: err}
+	}
+	return &NetworkError{Method: k.method, Path: k.path, Err: errors.New("the feed ended")}
+}

@@ -1,0 +1,404 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+)
+
+// ServerKind is what a server speaks, as far as lanes has found out.
+type ServerKind int
+
+const (
+	// ServerUnknown: not asked yet (see Probe).
+	ServerUnknown ServerKind = iota
+	// ServerLanes: the seed's API and lanes' additions.
+	ServerLanes
+	// ServerSeed: only what the seed lists (a Krokanti server, or
+	// lanes serve --api seed).
+	ServerSeed
+)
+
+func (k ServerKind) String() string {
+	switch k {
+	case ServerLanes:
+		return "lanes (the seed's API and lanes' additions)"
+	case ServerSeed:
+		return "seed only (the Krokanti Tasks API, no additions)"
+	}
+	return "not yet known"
+}
+
+// Feature is one of lanes' additions to the seed's API.
+type Feature int
+
+// The additions a caller may need to know about before sending.
+const (
+	FeatureStatuses    Feature = iota // GET /api/statuses: named columns
+	FeaturePositions                  // task position (order within a column)
+	FeatureDescription                // task description
+	FeatureComments                   // comments
+	FeatureAssignees                  // assignees
+	FeatureMembers                    // space members
+	FeatureIdempotency                // Idempotency-Key honoured
+)
+
+// Probe finds out what the server speaks by asking for the current user
+// (a lanes addition): an answer means lanes, a 404 means seed only. The
+// answer is kept.
+func (c *Client) Probe(ctx context.Context) (ServerKind, error) {
+	c.mu.Lock()
+	kind := c.kind
+	c.mu.Unlock()
+	if kind != ServerUnknown {
+		return kind, nil
+	}
+	var out struct {
+		User User `json:"user"`
+	}
+	err := c.do(ctx, call{method: http.MethodGet, path: "/api/me"}, &out)
+	switch {
+	case err == nil:
+		kind = ServerLanes
+	case IsNotFound(err):
+		kind = ServerSeed
+	default:
+		return ServerUnknown, fmt.Errorf("find out what the server speaks: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kind = kind
+	if err == nil {
+		c.me = &out.User
+	}
+	return kind, nil
+}
+
+// Kind is what Probe found, without asking.
+func (c *Client) Kind() ServerKind {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kind
+}
+
+// Supports says whether the server is known (from Probe) to have the
+// addition. Before a probe it says no: sending only the seed's fields is
+// always safe.
+func (c *Client) Supports(f Feature) bool { return c.Kind() == ServerLanes }
+
+// addition checks, probing once if needed, that the server has lanes'
+// additions before calling one.
+func (c *Client) addition(ctx context.Context, what string) error {
+	kind, err := c.Probe(ctx)
+	if err != nil {
+		return err
+	}
+	if kind != ServerLanes {
+		return fmt.Errorf("%s: %w", what, ErrNotSupported)
+	}
+	return nil
+}
+
+func write(method, path string, body any, opts []WriteOption) call {
+	var o writeOpts
+	for _, f := range opts {
+		f(&o)
+	}
+	return call{method: method, path: path, body: body, key: o.key}
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// Me is the user the token belongs to. Lanes addition.
+func (c *Client) Me(ctx context.Context) (*User, error) {
+	if err := c.addition(ctx, "who am I"); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	u := *c.me
+	return &u, nil
+}
+
+// Spaces lists the spaces the user belongs to, the personal one included.
+func (c *Client) Spaces(ctx context.Context) ([]Space, error) {
+	var out []Space
+	return out, c.do(ctx, call{method: http.MethodGet, path: "/api/spaces"}, &out)
+}
+
+// CreateSpace makes a team space; the user becomes its owner.
+func (c *Client) CreateSpace(ctx context.Context, in SpaceCreate, opts ...WriteOption) (*Space, error) {
+	var out struct {
+		Space *Space `json:"space"`
+	}
+	if err := c.do(ctx, write(http.MethodPost, "/api/spaces", in, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("space", out.Space)
+}
+
+// Members lists a space's members. Lanes addition.
+func (c *Client) Members(ctx context.Context, spaceID string) ([]Member, error) {
+	if err := c.addition(ctx, "list members"); err != nil {
+		return nil, err
+	}
+	var out []Member
+	return out, c.do(ctx, call{method: http.MethodGet, path: "/api/spaces/" + esc(spaceID) + "/members"}, &out)
+}
+
+// AddMember adds a user to a space with a role (not owner). Lanes addition.
+func (c *Client) AddMember(ctx context.Context, spaceID, userID string, role Role, opts ...WriteOption) (*Member, error) {
+	if err := c.addition(ctx, "add a member"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Member *Member `json:"member"`
+	}
+	body := map[string]any{"userId": userID, "role": role}
+	if err := c.do(ctx, write(http.MethodPost, "/api/spaces/"+esc(spaceID)+"/members", body, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("member", out.Member)
+}
+
+// SetMemberRole changes a member's role. Lanes addition.
+func (c *Client) SetMemberRole(ctx context.Context, spaceID, userID string, role Role, opts ...WriteOption) (*Member, error) {
+	if err := c.addition(ctx, "change a member's role"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Member *Member `json:"member"`
+	}
+	body := map[string]any{"role": role}
+	if err := c.do(ctx, write(http.MethodPatch, "/api/spaces/"+esc(spaceID)+"/members/"+esc(userID), body, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("member", out.Member)
+}
+
+// RemoveMember takes a user out of a space. Lanes addition.
+func (c *Client) RemoveMember(ctx context.Context, spaceID, userID string, opts ...WriteOption) error {
+	if err := c.addition(ctx, "remove a member"); err != nil {
+		return err
+	}
+	return c.do(ctx, write(http.MethodDelete, "/api/spaces/"+esc(spaceID)+"/members/"+esc(userID), nil, opts), nil)
+}
+
+// Projects lists a space's active projects.
+func (c *Client) Projects(ctx context.Context, spaceID string) ([]Project, error) {
+	var out []Project
+	return out, c.do(ctx, call{method: http.MethodGet, path: "/api/projects?spaceId=" + url.QueryEscape(spaceID)}, &out)
+}
+
+// CreateProject makes a project with the default columns.
+func (c *Client) CreateProject(ctx context.Context, in ProjectCreate, opts ...WriteOption) (*Project, error) {
+	var out struct {
+		Project *Project `json:"project"`
+	}
+	if err := c.do(ctx, write(http.MethodPost, "/api/projects", in, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("project", out.Project)
+}
+
+// UpdateProject changes a project's settings.
+func (c *Client) UpdateProject(ctx context.Context, id string, p ProjectPatch, opts ...WriteOption) (*Project, error) {
+	var out struct {
+		Project *Project `json:"project"`
+	}
+	if err := c.do(ctx, write(http.MethodPatch, "/api/projects/"+esc(id), p, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("project", out.Project)
+}
+
+// ArchiveProject archives a project (the seed's DELETE is a soft delete).
+func (c *Client) ArchiveProject(ctx context.Context, id string, opts ...WriteOption) error {
+	return c.do(ctx, write(http.MethodDelete, "/api/projects/"+esc(id), nil, opts), nil)
+}
+
+// Statuses lists a project's columns in board order. A server without
+// GET /api/statuses (seed only) answers 404 there; the columns are then
+// the statusIds its tasks carry, in the order first seen, named "Column 1",
+// "Column 2", … (the seed gives no names), a column counting as done when
+// every task in it is completed.
+func (c *Client) Statuses(ctx context.Context, projectID string) ([]Status, error) {
+	var out []Status
+	err := c.do(ctx, call{method: http.MethodGet, path: "/api/statuses?projectId=" + url.QueryEscape(projectID)}, &out)
+	if err == nil {
+		return out, nil
+	}
+	if !IsNotFound(err) {
+		return nil, err
+	}
+	if kind, perr := c.Probe(ctx); perr != nil || kind == ServerLanes {
+		return nil, err // a lanes server's 404 means the project
+	}
+	return c.statusesFromTasks(ctx, projectID)
+}
+
+func (c *Client) statusesFromTasks(ctx context.Context, projectID string) ([]Status, error) {
+	var all []Task
+	for _, archived := range []bool{false, true} {
+		tasks, err := c.Tasks(ctx, projectID, ListTasksOptions{Archived: archived})
+		if err != nil {
+			return nil, fmt.Errorf("find the columns from the tasks: %w", err)
+		}
+		all = append(all, tasks...)
+	}
+	out := []Status{}
+	index := map[string]int{}
+	allDone := map[string]bool{}
+	for _, t := range all {
+		if t.StatusID == nil {
+			continue
+		}
+		id := *t.StatusID
+		if _, ok := index[id]; !ok {
+			index[id] = len(out)
+			out = append(out, Status{ID: id, ProjectID: projectID, Name: fmt.Sprintf("Column %d", len(out)+1), Position: len(out)})
+			allDone[id] = true
+		}
+		allDone[id] = allDone[id] && t.CompletedAt != nil
+	}
+	for i := range out {
+		out[i].IsDone = allDone[out[i].ID]
+	}
+	return out, nil
+}
+
+// ListTasksOptions narrows Tasks.
+type ListTasksOptions struct {
+	// Archived lists the archived tasks instead of the active ones.
+	Archived bool
+}
+
+// Tasks lists a project's active (or archived) tasks.
+func (c *Client) Tasks(ctx context.Context, projectID string, o ListTasksOptions) ([]Task, error) {
+	path := "/api/tasks?projectId=" + url.QueryEscape(projectID)
+	if o.Archived {
+		path += "&archived=true"
+	}
+	var out []Task
+	return out, c.do(ctx, call{method: http.MethodGet, path: path}, &out)
+}
+
+// Task is one task with its comments and subtasks. Lanes addition.
+func (c *Client) Task(ctx context.Context, id string) (*TaskDetail, error) {
+	if err := c.addition(ctx, "read a task"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Task *TaskDetail `json:"task"`
+	}
+	if err := c.do(ctx, call{method: http.MethodGet, path: "/api/tasks/" + esc(id)}, &out); err != nil {
+		return nil, err
+	}
+	return wrapped("task", out.Task)
+}
+
+// CreateTask makes a task at the end of its column (or at in.Position, on
+// a lanes server). A seed-only server is sent only the seed's fields: the
+// description and position are dropped, since the task is made either way.
+func (c *Client) CreateTask(ctx context.Context, in TaskCreate, opts ...WriteOption) (*Task, error) {
+	if in.Description != nil || in.Position != "" {
+		if kind, err := c.Probe(ctx); err != nil {
+			return nil, err
+		} else if kind != ServerLanes {
+			in.Description, in.Position = nil, ""
+		}
+	}
+	var out struct {
+		Task *Task `json:"task"`
+	}
+	if err := c.do(ctx, write(http.MethodPost, "/api/tasks", in, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("task", out.Task)
+}
+
+// UpdateTask changes the fields the patch sets or clears. Description and
+// Position need a lanes server: to any other the call fails with
+// ErrNotSupported rather than silently dropping them.
+func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ...WriteOption) (*Task, error) {
+	if (p.Description.Present() || p.Position.Present()) && !c.Supports(FeaturePositions) {
+		if err := c.addition(ctx, "change a task's description or position"); err != nil {
+			return nil, err
+		}
+	}
+	var out struct {
+		Task *Task `json:"task"`
+	}
+	if err := c.do(ctx, write(http.MethodPatch, "/api/tasks/"+esc(id), p, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("task", out.Task)
+}
+
+// DeleteTask deletes a task and its subtasks for good.
+func (c *Client) DeleteTask(ctx context.Context, id string, opts ...WriteOption) error {
+	return c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(id), nil, opts), nil)
+}
+
+// Comments lists a task's comments, oldest first. Lanes addition.
+func (c *Client) Comments(ctx context.Context, taskID string) ([]Comment, error) {
+	if err := c.addition(ctx, "list comments"); err != nil {
+		return nil, err
+	}
+	var out []Comment
+	return out, c.do(ctx, call{method: http.MethodGet, path: "/api/tasks/" + esc(taskID) + "/comments"}, &out)
+}
+
+// AddComment adds a comment to a task. Lanes addition.
+func (c *Client) AddComment(ctx context.Context, taskID, content string, opts ...WriteOption) (*Comment, error) {
+	if err := c.addition(ctx, "add a comment"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Comment *Comment `json:"comment"`
+	}
+	body := map[string]any{"content": content}
+	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/comments", body, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("comment", out.Comment)
+}
+
+// Assign adds a user to a task's assignees. Lanes addition.
+func (c *Client) Assign(ctx context.Context, taskID, userID string, opts ...WriteOption) (*Task, error) {
+	if err := c.addition(ctx, "assign a task"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Task *Task `json:"task"`
+	}
+	body := map[string]any{"userId": userID}
+	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/assignees", body, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("task", out.Task)
+}
+
+// Unassign takes a user off a task. Lanes addition.
+func (c *Client) Unassign(ctx context.Context, taskID, userID string, opts ...WriteOption) (*Task, error) {
+	if err := c.addition(ctx, "unassign a task"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Task *Task `json:"task"`
+	}
+	if err := c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(taskID)+"/assignees/"+esc(userID), nil, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("task", out.Task)
+}
+
+// wrapped checks that a create or update answer held its object.
+func wrapped[T any](name string, v *T) (*T, error) {
+	if v == nil {
+		return nil, errors.New(`the server's answer has no "` + name + `" object`)
+	}
+	return v, nil
+}
