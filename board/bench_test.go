@@ -1,0 +1,104 @@
+package board
+
+import (
+	"fmt"
+	"testing"
+)
+
+// benchBoard is a board of n cards spread over four columns, positions as
+// the server hands them out.
+func benchBoard(n int) *State {
+	cards := make([]*Card, n)
+	pos := make([]string, len(cols4))
+	for i := range pos {
+		pos[i] = "a0"
+	}
+	for i := range cards {
+		col := i % len(cols4)
+		cards[i] = &Card{ID: fmt.Sprintf("card-%07d", i), ProjectID: "p", StatusID: cols4[col].ID,
+			Title: fmt.Sprintf("Card number %d", i), Position: pos[col], Priority: PriorityMedium}
+		pos[col], _ = Between(pos[col], "")
+	}
+	return NewState(cols4, cards)
+}
+
+// BenchmarkKeystroke is one keystroke's work in the board: make the
+// mutation (move a card one column right), apply it, and read the visible
+// top of every column as the view would.
+func BenchmarkKeystroke(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
+			s := benchBoard(n)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				id := fmt.Sprintf("card-%07d", (i*4)%n) // always in To Do
+				m, err := s.Shift(id, 1, t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				next, err := Apply(s, m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, c := range next.Columns() {
+					ids := next.Column(c.ID)
+					for _, id := range ids[:min(len(ids), 40)] {
+						next.Card(id)
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRebase replays 1,000 pending mutations on fresh server state, as
+// a refresh or a confirmation does.
+func BenchmarkRebase(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d/pending=1000", n), func(b *testing.B) {
+			s := benchBoard(n)
+			view := s
+			var pending []Mutation
+			for i := 0; len(pending) < 1000; i++ {
+				id := fmt.Sprintf("card-%07d", (i*7919)%n)
+				var m Mutation
+				var err error
+				switch i % 4 {
+				case 0:
+					m, err = view.Shift(id, 1, t0)
+				case 1:
+					m, err = view.StepPriority(id, 1, t0)
+				case 2:
+					m, err = view.ToggleDone(id, t0)
+				default:
+					m, err = view.Reorder(id, -1, t0)
+				}
+				if err != nil {
+					continue
+				}
+				view, _ = Apply(view, m)
+				pending = append(pending, m)
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, refused := rebase(s, pending); len(refused) != 0 {
+					b.Fatalf("%d refused", len(refused))
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkNewState(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
+			s := benchBoard(n)
+			var cards []*Card
+			s.each(func(c *Card) { cards = append(cards, c) })
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				NewState(cols4, cards)
+			}
+		})
+	}
+}

@@ -1,0 +1,70 @@
+package board
+
+import (
+	"bytes"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// cacheFile (gob) is the last confirmed board, so the next start paints at once.
+type cacheFile struct {
+	Version int      `json:"version"`
+	Columns []Column `json:"columns"`
+	Cards   []*Card  `json:"cards"`
+}
+
+// cacheVersion 2 is gob: a start with 10,000 cards decoded JSON for 70 ms of
+// its 100 ms budget.
+const cacheVersion = 2
+
+// cacheSuffix names the cache file after the board's base path.
+const cacheSuffix = ".cache"
+
+func readCache(path string) ([]Column, []*Card, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the board cache: %w", err)
+	}
+	var c cacheFile
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil || c.Version != cacheVersion {
+		// A cache is only a head start; a bad one is ignored.
+		return nil, nil, nil
+	}
+	return c.Columns, c.Cards, nil
+}
+
+// writeCache writes the board atomically: a reader sees the old or the new.
+func writeCache(path string, s *State) error {
+	c := cacheFile{Version: cacheVersion, Columns: s.Columns()}
+	s.each(func(card *Card) { c.Cards = append(c.Cards, card) })
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
+		return fmt.Errorf("encode the board cache: %w", err)
+	}
+	data := buf.Bytes()
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("write the board cache: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write the board cache: %w", err)
+	}
+	return nil
+}
+
+// SaveCache writes s as the cached board the engine for o would paint
+// first: for seeding a data directory (an import, a benchmark) before the
+// engine opens.
+func SaveCache(o Options, s *State) error {
+	base := filepath.Join(o.Dir, "boards", fileKey(o.Server, o.ProjectID))
+	if err := os.MkdirAll(filepath.Dir(base), 0o700); err != nil {
+		return fmt.Errorf("create the board directory: %w", err)
+	}
+	return writeCache(base+cacheSuffix, s)
+}

@@ -1,0 +1,992 @@
+package board
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Cmd is a piece of I/O for the UI to run off its update loop (Bubble Tea
+// runs it as a tea.Cmd). It returns a message to hand back to Engine.Update.
+type Cmd func() any
+
+// Remote is the task server as the engine needs it. The api package's
+// client is adapted to it by NewRemote.
+type Remote interface {
+	// Fetch reads the project's columns and cards, archived ones included
+	// (they are on the board, just not in a column).
+	Fetch(ctx context.Context, projectID string) ([]Column, []*Card, error)
+	// Send makes one request; the card is the server's copy afterwards, or
+	// nil when the request does not return one (delete, comment).
+	Send(ctx context.Context, r Request) (*Card, error)
+}
+
+// Failure is how a Remote reports what went wrong, so the engine knows what
+// to do: refuse (drop the change and say why), wait and retry, or treat the
+// card as gone.
+type Failure struct {
+	Class      FailureClass
+	Message    string // a sentence for the person
+	RetryAfter time.Duration
+	Err        error
+}
+
+// FailureClass sorts failures by what the engine does about them.
+type FailureClass int
+
+// The failure classes.
+const (
+	Transient   FailureClass = iota // network down, 5xx: retry with backoff
+	RateLimited                     // 429: wait RetryAfter
+	Refused                         // 400, 403, 409, unsupported: drop the change
+	Gone                            // 404: the card (or project) is gone
+)
+
+func (f *Failure) Error() string { return f.Message }
+func (f *Failure) Unwrap() error { return f.Err }
+
+// SyncState is what the status line says about syncing.
+type SyncState int
+
+// The sync states.
+const (
+	Synced SyncState = iota
+	Syncing
+	Offline
+	Waiting // rate limited
+)
+
+func (s SyncState) String() string {
+	return [...]string{"synced", "syncing", "offline", "rate limited"}[s]
+}
+
+// Status is the engine's sync state for the status line.
+type Status struct {
+	State    SyncState
+	Waiting  int    // changes not yet confirmed
+	LastErr  string // why it is offline
+	Fetching bool
+}
+
+// Options configure an engine.
+type Options struct {
+	Dir         string // data directory: outbox and cache live here
+	Server      string // the server's URL, so each server has its own files
+	ProjectID   string
+	SpaceID     string // the project's space, for listing its members
+	Actor       string // the user whose changes these are
+	Remote      Remote
+	Now         func() time.Time
+	MaxInFlight int           // concurrent requests (default 4)
+	BackoffBase time.Duration // first retry wait (default 250ms)
+	BackoffCap  time.Duration // longest retry wait (default 30s)
+}
+
+// Engine is one project's board and its optimistic sync. It is a value the
+// UI owns: only Update, Do and friends change it, all from the UI's update
+// loop; the I/O it needs comes back as Cmds whose results are messages.
+type Engine struct {
+	opts      Options
+	ctx       context.Context
+	journal   *journal
+	confirmed *State
+	view      *State
+	pending   []Mutation
+	persisted map[string]bool // mutation ids whose outbox line is on disk
+	perTask   map[string]int  // pending mutations per card
+	inflight  map[string]bool // cards with a request on the wire
+	refused   map[string]string
+	renamed   map[string]string // temporary id → server id
+	history   []undo
+	notices   []string
+	nextSeq   int64
+	paused    bool
+	attempt   int
+	lastErr   string
+	waiting   bool
+	fetching  bool
+	cacheBusy bool
+	cacheAt   time.Time
+	fresh     bool // the confirmed state came from the server, not the cache
+	needFetch bool // a fetch failed; the next retry fetches again
+	// confirms counts answers that changed the confirmed state; touched is
+	// the count at each card's latest one. A fetch remembers the count it
+	// started at, and an answer that overtook it wins over what it read.
+	confirms int64
+	touched  map[string]touch
+	// dropped, when set (by tests), hears of every change reapply drops.
+	dropped func(Mutation, error)
+	live    live
+	// forget are changes reapply dropped, still to be marked done in the
+	// outbox (else a restart would bring them back).
+	forget []string
+	// unsure are creates that may have reached the server without lanes
+	// hearing back (sent, or found in the outbox at start). Until each is
+	// answered, a fetch would show its card twice (the server's copy and
+	// the pending one), so fetches wait: deferred says one is owed.
+	unsure   map[string]bool
+	deferred bool
+}
+
+// touch is when an answer last changed a card in the confirmed state, and
+// whether that answer deleted it.
+type touch struct {
+	at      int64
+	deleted bool
+}
+
+type undo struct {
+	before *Card
+	m      Mutation
+}
+
+// The messages the engine's Cmds answer with. Each names its engine, so a
+// message from an engine that was replaced is ignored.
+type (
+	persistedMsg struct {
+		e   *Engine
+		ids []string
+		err error
+	}
+	sentMsg struct {
+		e     *Engine
+		req   Request
+		ids   []string
+		card  *Card
+		err   error
+		group []Mutation
+	}
+	fetchedMsg struct {
+		e     *Engine
+		mark  int64 // e.confirms when the fetch started
+		cols  []Column
+		cards []*Card
+		err   error
+	}
+	retryMsg  struct{ e *Engine }
+	cachedMsg struct {
+		e   *Engine
+		err error
+	}
+	journaledMsg struct {
+		e   *Engine
+		err error
+	}
+)
+
+// ErrNoProject means the engine was opened without a project.
+var ErrNoProject = errors.New("no project to open")
+
+// Open loads the project's outbox (locking it: a second lanes on the same
+// data directory gets ErrLocked) and cached board, so the first frame can be
+// painted at once. Then call Start for the I/O that brings it up to date.
+func Open(ctx context.Context, o Options) (*Engine, error) {
+	if o.ProjectID == "" {
+		return nil, ErrNoProject
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = 4
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 250 * time.Millisecond
+	}
+	if o.BackoffCap <= 0 {
+		o.BackoffCap = 30 * time.Second
+	}
+	base := filepath.Join(o.Dir, "boards", fileKey(o.Server, o.ProjectID))
+	ob, raw, err := openOutbox(base + ".outbox")
+	if err != nil {
+		return nil, fmt.Errorf("open the outbox: %w", err)
+	}
+	e := &Engine{
+		opts: o, ctx: ctx, journal: newJournal(ob, base+cacheSuffix),
+		persisted: map[string]bool{}, perTask: map[string]int{}, inflight: map[string]bool{},
+		refused: map[string]string{}, renamed: map[string]string{}, touched: map[string]touch{}, unsure: map[string]bool{},
+	}
+	for _, r := range raw {
+		var m Mutation
+		if err := json.Unmarshal(r, &m); err != nil {
+			continue
+		}
+		e.pending = append(e.pending, m)
+	}
+	sort.SliceStable(e.pending, func(i, j int) bool { return e.pending[i].Seq < e.pending[j].Seq })
+	for _, r := range ob.renames {
+		e.renamed[r.From] = r.To
+		for i := range e.pending {
+			e.pending[i].Rewrite(r.From, r.To)
+		}
+	}
+	for _, m := range e.pending {
+		if m.Kind == KindCreate {
+			e.unsure[m.ID] = true // it may have been sent before the restart
+		}
+		e.persisted[m.ID] = true
+		e.perTask[m.TaskID]++
+		e.nextSeq = max(e.nextSeq, m.Seq+1)
+	}
+	cols, cards, _ := readCache(e.journal.cache)
+	confirmed := NewState(cols, cards)
+	// What the server confirmed after the cache was written. The lines come
+	// from concurrent writes, so their order means nothing: a deletion is
+	// final, and of two copies of a card the higher version stands.
+	gone := map[string]bool{}
+	for _, d := range ob.deltas {
+		if d.line.Gone != "" {
+			gone[d.line.Gone] = true
+			confirmed.remove(d.line.Gone)
+		}
+	}
+	for _, d := range ob.deltas {
+		var c Card
+		if d.line.Card == nil || json.Unmarshal(d.line.Card, &c) != nil || c.ID == "" || gone[c.ID] {
+			continue
+		}
+		confirmed.putNewer(&c)
+	}
+	e.confirmed = confirmed.flatten()
+	e.reapply()
+	return e, nil
+}
+
+// fileKey names a board's files after its server and project.
+func fileKey(server, project string) string {
+	h := sha256.Sum256([]byte(server + "\n" + project))
+	return hex.EncodeToString(h[:8])
+}
+
+// Start is the I/O to run after Open: fetch the board and send what the
+// outbox still holds, with the same idempotency keys as before.
+func (e *Engine) Start() []Cmd {
+	var cmds []Cmd
+	if c := e.Refresh(); c != nil {
+		cmds = append(cmds, c)
+	}
+	return e.withForget(append(cmds, e.pump()...))
+}
+
+// Close writes the cache and releases the outbox. Changes not yet sent stay
+// in the outbox for next time.
+func (e *Engine) Close() error {
+	e.stopLive()
+	err := e.journal.writeCache(e.confirmed, e.confirms)
+	return errors.Join(err, e.journal.close())
+}
+
+// Abandon drops the engine as a crash would: nothing more is written.
+func (e *Engine) Abandon() {
+	e.stopLive()
+	e.journal.close()
+}
+
+// State is the board as the person sees it: pending changes applied on the
+// confirmed server state. It never changes; the next one replaces it.
+func (e *Engine) State() *State { return e.view }
+
+// Confirmed is the last state the server confirmed.
+func (e *Engine) Confirmed() *State { return e.confirmed }
+
+// Status is the sync state for the status line.
+func (e *Engine) Status() Status {
+	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching}
+	switch {
+	case e.paused && e.waiting:
+		st.State = Waiting
+	case e.paused, e.attempt > 0 && len(e.pending) > 0:
+		// Offline until a request gets through, not just between retries:
+		// a status that flickers back to syncing on each attempt says
+		// nothing new.
+		st.State = Offline
+	case len(e.pending) > 0:
+		st.State = Syncing
+	}
+	return st
+}
+
+// Pending reports whether a card has changes the server has not confirmed.
+func (e *Engine) Pending(id string) bool { return e.perTask[id] > 0 }
+
+// RefusedReason is why the server refused the last change to a card, if it did.
+func (e *Engine) RefusedReason(id string) (string, bool) {
+	r, ok := e.refused[id]
+	return r, ok
+}
+
+// Resolve follows a temporary card id to the server's id, once known.
+func (e *Engine) Resolve(id string) string {
+	if real, ok := e.renamed[id]; ok {
+		return real
+	}
+	return id
+}
+
+// Notices takes the messages for the person that arrived since last asked.
+func (e *Engine) Notices() []string {
+	n := e.notices
+	e.notices = nil
+	return n
+}
+
+func (e *Engine) notify(format string, args ...any) {
+	e.notices = append(e.notices, fmt.Sprintf(format, args...))
+}
+
+// Do applies a mutation to the board at once and returns the I/O that makes
+// it durable and sends it. An error means the change makes no sense on this
+// board (the card is gone, …); nothing was changed.
+func (e *Engine) Do(m Mutation) ([]Cmd, error) {
+	return e.do(m, true)
+}
+
+func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	m.Actor = e.opts.Actor
+	if m.ProjectID == "" {
+		m.ProjectID = e.opts.ProjectID
+	}
+	// A change to a card by its temporary id is stored under the real one
+	// once known; the rename must then be on disk before the change, or a
+	// restart could replay it ahead of the create it depends on.
+	var renames []rename
+	for _, id := range []*string{&m.TaskID, &m.ParentID} {
+		if to := e.Resolve(*id); to != *id {
+			renames = append(renames, rename{From: *id, To: to})
+			*id = to
+		}
+	}
+	before, _ := e.view.Card(m.TaskID)
+	next, err := Apply(e.view, m)
+	if err != nil {
+		return nil, err
+	}
+	m.Seq = e.nextSeq
+	e.nextSeq++
+	e.pending = append(e.pending, m)
+	e.perTask[m.TaskID]++
+	delete(e.refused, m.TaskID)
+	e.view = next
+	if remember {
+		var b *Card
+		if before != nil {
+			b = before.clone()
+		}
+		e.history = append(e.history, undo{b, m})
+		if len(e.history) > 200 {
+			e.history = e.history[1:]
+		}
+	}
+	j := e.journal
+	t := j.ticket()
+	return []Cmd{func() any {
+		return persistedMsg{e: e, ids: []string{m.ID}, err: j.write(t, entry{renames: renames, add: &m})}
+	}}, nil
+}
+
+// Undo inverts the person's last change that can be undone, as a new change.
+func (e *Engine) Undo() ([]Cmd, error) {
+	for len(e.history) > 0 {
+		u := e.history[len(e.history)-1]
+		e.history = e.history[:len(e.history)-1]
+		inv, ok := Invert(u.before, u.m, e.opts.Now())
+		if !ok {
+			continue
+		}
+		cmds, err := e.do(inv, false)
+		if err != nil {
+			return nil, fmt.Errorf("undo %s: %w", u.m.Kind, err)
+		}
+		return cmds, nil
+	}
+	return nil, errors.New("nothing to undo")
+}
+
+// Refresh fetches the board from the server.
+//
+// While a create may have reached the server unanswered, the fetch waits
+// for its answer (Refresh returns nil and the engine fetches afterwards), so
+// the new card is never shown twice.
+func (e *Engine) Refresh() Cmd {
+	if len(e.unsure) > 0 {
+		e.deferred = true
+		return nil
+	}
+	e.fetching = true
+	r, ctx, project, mark := e.opts.Remote, e.ctx, e.opts.ProjectID, e.confirms
+	return func() any {
+		cols, cards, err := r.Fetch(ctx, project)
+		return fetchedMsg{e: e, mark: mark, cols: cols, cards: cards, err: err}
+	}
+}
+
+// Update handles a message from one of the engine's Cmds. It reports false
+// for messages that are not the engine's.
+func (e *Engine) Update(msg any) ([]Cmd, bool) {
+	cmds, ok := e.update(msg)
+	return e.withForget(cmds), ok
+}
+
+// withForget adds to cmds the outbox write for changes reapply dropped.
+func (e *Engine) withForget(cmds []Cmd) []Cmd {
+	if e.deferred && len(e.unsure) == 0 {
+		e.deferred = false
+		if c := e.Refresh(); c != nil {
+			cmds = append(cmds, c)
+		}
+	}
+	if len(e.forget) == 0 {
+		return cmds
+	}
+	ids := e.forget
+	e.forget = nil
+	return append(cmds, e.markDone(ids)...)
+}
+
+func (e *Engine) update(msg any) ([]Cmd, bool) {
+	switch msg := msg.(type) {
+	case persistedMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onPersisted(msg), true
+	case sentMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onSent(msg), true
+	case fetchedMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onFetched(msg), true
+	case retryMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		e.paused, e.waiting = false, false
+		cmds := e.pump()
+		if e.needFetch {
+			e.needFetch = false
+			if c := e.Refresh(); c != nil {
+				cmds = append(cmds, c)
+			}
+		}
+		return cmds, true
+	case LiveMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onLive(msg), true
+	case cachedMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		e.cacheBusy = false
+		return nil, true
+	case journaledMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		if msg.err != nil {
+			e.notify("Could not update the outbox: %v", msg.err)
+		}
+		return nil, true
+	}
+	return nil, false
+}
+
+func (e *Engine) onPersisted(msg persistedMsg) []Cmd {
+	if msg.err != nil {
+		// Not durable, so not accepted: take the change back.
+		for _, id := range msg.ids {
+			e.drop(id)
+		}
+		e.reapply()
+		e.notify("Could not save your change, so it was undone: %v", msg.err)
+		return nil
+	}
+	for _, id := range msg.ids {
+		e.persisted[id] = true
+	}
+	return e.pump()
+}
+
+// pump sends what can be sent: per card in order, one request in flight per
+// card, a few cards at once, consecutive PATCHes of a card merged.
+func (e *Engine) pump() []Cmd {
+	if e.paused {
+		return nil
+	}
+	var cmds []Cmd
+	blocked := map[string]bool{}
+	for i := 0; i < len(e.pending) && len(e.inflight) < e.opts.MaxInFlight; i++ {
+		m := e.pending[i]
+		key := m.TaskID
+		if e.inflight[key] || blocked[key] {
+			continue
+		}
+		waitsForParent := m.Kind == KindCreate && IsTemp(m.ParentID)
+		if !e.persisted[m.ID] || waitsForParent || (IsTemp(key) && m.Kind != KindCreate) {
+			blocked[key] = true
+			continue
+		}
+		group := []Mutation{m}
+		if m.patches() {
+			for _, n := range e.pending[i+1:] {
+				if n.TaskID != key {
+					continue
+				}
+				if !n.patches() || !e.persisted[n.ID] {
+					break
+				}
+				group = append(group, n)
+			}
+		}
+		e.inflight[key] = true
+		cmds = append(cmds, e.send(group))
+	}
+	return cmds
+}
+
+func (e *Engine) send(group []Mutation) Cmd {
+	if group[0].Kind == KindCreate {
+		e.unsure[group[0].ID] = true
+	}
+	req := request(group)
+	ids := make([]string, len(group))
+	for i, m := range group {
+		ids[i] = m.ID
+	}
+	r, ctx := e.opts.Remote, e.ctx
+	return func() any {
+		card, err := r.Send(ctx, req)
+		return sentMsg{e: e, req: req, ids: ids, card: card, err: err, group: group}
+	}
+}
+
+func (e *Engine) onSent(msg sentMsg) []Cmd {
+	delete(e.inflight, msg.req.TaskID)
+	if msg.err == nil {
+		return e.confirm(msg)
+	}
+	var f *Failure
+	if !errors.As(msg.err, &f) {
+		f = &Failure{Class: Transient, Message: msg.err.Error(), Err: msg.err}
+	}
+	title := e.titleOf(msg.req.TaskID, msg.group[0])
+	switch f.Class {
+	case Transient:
+		e.paused, e.waiting = true, false
+		e.attempt++
+		e.lastErr = f.Message
+		return []Cmd{e.retryAfter(e.backoff())}
+	case RateLimited:
+		e.paused, e.waiting = true, true
+		e.lastErr = f.Message
+		return []Cmd{e.retryAfter(max(f.RetryAfter, e.opts.BackoffBase))}
+	case Gone:
+		if msg.req.Op == OpDelete {
+			return e.confirm(msg) // already gone: what was asked for
+		}
+		e.confirmed = e.confirmed.clone()
+		e.confirmed.remove(msg.req.TaskID)
+		e.confirms++
+		e.touched[msg.req.TaskID] = touch{at: e.confirms, deleted: true}
+		e.notify("Couldn't %s: it was deleted elsewhere", msg.group[0].Describe(title))
+	default:
+		e.refused[msg.req.TaskID] = f.Message
+		e.notify("Couldn't %s: %s", msg.group[0].Describe(title), f.Message)
+	}
+	e.attempt, e.lastErr = 0, ""
+	for _, id := range msg.ids {
+		e.drop(id)
+	}
+	// Changes waiting on a card that was never created can't go anywhere.
+	if msg.req.Op == OpCreate {
+		for _, m := range append([]Mutation(nil), e.pending...) {
+			if m.TaskID == msg.req.TaskID || m.ParentID == msg.req.TaskID {
+				e.drop(m.ID)
+				msg.ids = append(msg.ids, m.ID)
+			}
+		}
+	}
+	e.reapply()
+	var gone []outboxLine
+	if f.Class == Gone {
+		gone = append(gone, outboxLine{Gone: msg.req.TaskID})
+	}
+	return append(e.markDone(msg.ids, gone...), e.pump()...)
+}
+
+func (e *Engine) titleOf(id string, m Mutation) string {
+	if c, ok := e.view.Card(id); ok {
+		return c.Title
+	}
+	if c, ok := e.confirmed.Card(id); ok {
+		return c.Title
+	}
+	if m.Title != nil {
+		return *m.Title
+	}
+	return ""
+}
+
+// backoff is the wait before the next retry: exponential, capped, jittered.
+func (e *Engine) backoff() time.Duration {
+	d := e.opts.BackoffBase << min(e.attempt-1, 16)
+	d = min(d, e.opts.BackoffCap)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (e *Engine) retryAfter(d time.Duration) Cmd {
+	ctx := e.ctx
+	return func() any {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return retryMsg{e: e}
+	}
+}
+
+// confirm takes a group the server accepted out of the log and into the
+// confirmed state.
+func (e *Engine) confirm(msg sentMsg) []Cmd {
+	e.attempt, e.lastErr = 0, ""
+	var renamed *rename
+	if msg.req.Op == OpCreate && msg.card != nil && msg.req.TaskID != msg.card.ID {
+		temp, real := msg.req.TaskID, msg.card.ID
+		e.renamed[temp] = real
+		renamed = &rename{From: temp, To: real}
+		for i := range e.pending {
+			e.pending[i].Rewrite(temp, real)
+		}
+		for i := range e.history {
+			e.history[i].m.Rewrite(temp, real)
+			if e.history[i].before != nil && e.history[i].before.ID == temp {
+				e.history[i].before.ID = real
+			}
+		}
+		e.perTask[real] += e.perTask[temp]
+		delete(e.perTask, temp)
+	}
+	for _, id := range msg.ids {
+		e.drop(id)
+	}
+	c := e.confirmed.clone()
+	switch {
+	case msg.req.Op == OpDelete:
+		c.remove(msg.req.TaskID)
+	case msg.card != nil:
+		c.putNewer(msg.card)
+	case msg.req.Op == OpComment:
+		if old, ok := c.Card(msg.req.TaskID); ok {
+			n := old.clone()
+			n.Comments++
+			c.put(n)
+		}
+	}
+	e.confirmed = c.flatten()
+	e.confirms++
+	e.touched[msg.req.TaskID] = touch{at: e.confirms, deleted: msg.req.Op == OpDelete}
+	if msg.card != nil {
+		e.touched[msg.card.ID] = touch{at: e.confirms}
+	}
+	e.reapply()
+	changed := msg.req.TaskID
+	if msg.card != nil {
+		changed = msg.card.ID
+	}
+	var lines []outboxLine
+	if msg.req.Op == OpDelete {
+		lines = append(lines, outboxLine{Gone: msg.req.TaskID})
+	} else if l, ok := e.confirmedLine(changed); ok {
+		lines = append(lines, l)
+	}
+	if renamed != nil {
+		lines = append([]outboxLine{{Renamed: renamed}}, lines...)
+	}
+	cmds := e.markDone(msg.ids, lines...)
+	if cache := e.maybeCache(); cache != nil {
+		cmds = append(cmds, cache)
+	}
+	return append(cmds, e.pump()...)
+}
+
+// drop takes a mutation out of the pending log (not the outbox file).
+func (e *Engine) drop(id string) {
+	for i, m := range e.pending {
+		if m.ID == id {
+			e.pending = append(e.pending[:i:i], e.pending[i+1:]...)
+			if e.perTask[m.TaskID]--; e.perTask[m.TaskID] <= 0 {
+				delete(e.perTask, m.TaskID)
+			}
+			delete(e.persisted, id)
+			delete(e.unsure, id)
+			return
+		}
+	}
+}
+
+// markDone records in the outbox that ids left the log. Before the done it
+// writes lines (each one fsync'd line, so all or nothing): a new card's
+// real id, so a crash never leaves a change naming an id nobody knows, and
+// what the server confirmed (the card as it now stands, or that it is gone)
+// so a restart from an older cache still shows it.
+func (e *Engine) markDone(ids []string, lines ...outboxLine) []Cmd {
+	j := e.journal
+	t := j.ticket()
+	en := entry{n: e.confirms, done: ids}
+	for _, l := range lines {
+		if l.Renamed != nil {
+			en.renames = append(en.renames, *l.Renamed)
+		} else {
+			en.lines = append(en.lines, l)
+		}
+	}
+	return []Cmd{func() any {
+		err := j.write(t, en)
+		if errors.Is(err, errClosed) {
+			err = nil
+		}
+		return journaledMsg{e: e, err: err}
+	}}
+}
+
+// confirmedLine is what the outbox keeps of a card the server confirmed;
+// nothing if the confirmed state does not hold the card (a board painted
+// from an old cache, not yet fetched).
+func (e *Engine) confirmedLine(id string) (outboxLine, bool) {
+	c, ok := e.confirmed.Card(id)
+	if !ok {
+		return outboxLine{}, false
+	}
+	raw, err := json.Marshal(c)
+	if err != nil {
+		return outboxLine{}, false
+	}
+	return outboxLine{Card: raw}, true
+}
+
+// reapply recomputes the view from the confirmed state and the pending log,
+// dropping (and explaining) changes that no longer apply.
+func (e *Engine) reapply() {
+	view, refused := rebase(e.confirmed, e.pending)
+	for _, r := range refused {
+		if e.inflight[r.m.TaskID] || !e.fresh {
+			// Its answer will tell; or the state is only the cache, which
+			// may not have the card yet. Keep the change until we know.
+			continue
+		}
+		e.drop(r.m.ID)
+		e.forget = append(e.forget, r.m.ID)
+		if e.dropped != nil {
+			e.dropped(r.m, r.err)
+		}
+		if errors.Is(r.err, ErrGone) {
+			e.notify("Your change to a card was dropped: it was deleted elsewhere")
+		} else {
+			e.notify("Couldn't %s: %v", r.m.Describe(""), r.err)
+		}
+	}
+	e.view = view
+}
+
+func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
+	e.fetching = false
+	if msg.err != nil {
+		var f *Failure
+		if errors.As(msg.err, &f) && f.Class != Transient && f.Class != RateLimited {
+			e.notify("Couldn't load the board: %s", f.Message)
+			return nil
+		}
+		e.lastErr = msg.err.Error()
+		e.needFetch = true
+		if !e.paused {
+			e.paused = true
+			e.attempt++
+			return []Cmd{e.retryAfter(e.backoff())}
+		}
+		return nil
+	}
+	if len(e.unsure) > 0 {
+		// A create went out while this fetch was on its way: the fetch may
+		// hold its card, which lanes can't yet tell from the pending one.
+		// Fetch again once the create is answered.
+		e.deferred = true
+		return nil
+	}
+	fresh := NewState(msg.cols, msg.cards)
+	// A card confirmed by an answer that overtook this fetch is newer.
+	for _, c := range msg.cards {
+		if old, ok := e.confirmed.Card(c.ID); ok && old.Version > c.Version {
+			fresh.put(old)
+		}
+	}
+	// So is a card created or deleted by an answer that came after the
+	// fetch set out: the fetch may not have seen it.
+	for id, t := range e.touched {
+		if t.at <= msg.mark {
+			delete(e.touched, id)
+			continue
+		}
+		if t.deleted {
+			fresh.remove(id)
+		} else if c, ok := e.confirmed.Card(id); ok {
+			fresh.putNewer(c)
+		}
+	}
+	fresh = fresh.flatten()
+	e.confirmed, e.fresh = fresh, true
+	e.reapply()
+	var cmds []Cmd
+	if cache := e.maybeCache(); cache != nil {
+		cmds = append(cmds, cache)
+	}
+	return append(cmds, e.pump()...)
+}
+
+// maybeCache writes the confirmed board to the cache, at most every few
+// seconds and one write at a time. States never change, so the write can
+// read this one from another goroutine.
+func (e *Engine) maybeCache() Cmd {
+	now := e.opts.Now()
+	if e.cacheBusy || now.Sub(e.cacheAt) < 3*time.Second {
+		return nil
+	}
+	e.cacheBusy, e.cacheAt = true, now
+	j, st, n := e.journal, e.confirmed, e.confirms
+	return func() any { return cachedMsg{e: e, err: j.writeCache(st, n)} }
+}
+
+// journal serialises the outbox and cache writes that Cmds make from other
+// goroutines, and makes them no-ops once the engine is closed or abandoned.
+type journal struct {
+	mu      sync.Mutex
+	turn    *sync.Cond // on mu: signals served moving on
+	cacheMu sync.Mutex
+	o       *outbox
+	cache   string
+	closed  bool
+	// Writes run in goroutines but must reach the file in the order the
+	// engine made them (else a crash could keep an earlier change of a card
+	// pending while a later one is done, and replay it over the later one).
+	// The engine hands out tickets in order; a write waits for its turn.
+	issued uint64 // touched only by the engine's goroutine
+	served uint64 // under mu
+}
+
+var errClosed = errors.New("the board was closed")
+
+func newJournal(o *outbox, cache string) *journal {
+	j := &journal{o: o, cache: cache}
+	j.turn = sync.NewCond(&j.mu)
+	return j
+}
+
+// entry is one ordered outbox write: any renames, then an accepted change,
+// then confirmed cards or deletions (numbered n), then the dones.
+type entry struct {
+	renames []rename
+	add     *Mutation
+	n       int64
+	lines   []outboxLine
+	done    []string
+}
+
+// ticket reserves the next place in the outbox's order.
+func (j *journal) ticket() uint64 {
+	j.issued++
+	return j.issued
+}
+
+// write makes the entry's writes when its ticket's turn comes.
+func (j *journal) write(t uint64, e entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for j.served+1 < t && !j.closed {
+		j.turn.Wait()
+	}
+	defer func() {
+		j.served = max(j.served, t)
+		j.turn.Broadcast()
+	}()
+	if j.closed {
+		return errClosed
+	}
+	for _, r := range e.renames {
+		if err := j.o.renamed(r.From, r.To); err != nil {
+			return err
+		}
+	}
+	if e.add != nil {
+		if err := j.o.append(*e.add); err != nil {
+			return err
+		}
+	}
+	for _, l := range e.lines {
+		if err := j.o.confirmed(e.n, l); err != nil {
+			return err
+		}
+	}
+	if len(e.done) > 0 {
+		if err := j.o.done(e.done...); err != nil {
+			return err
+		}
+		if j.o.compactable() {
+			return j.o.compact()
+		}
+	}
+	return nil
+}
+
+// writeCache writes s, which holds every change confirmed up to n, and then
+// lets the outbox forget those changes.
+func (j *journal) writeCache(s *State, n int64) error {
+	// cacheMu, held to the end, keeps close from finishing mid-write: an
+	// abandoned engine must not write a cache after its successor opened.
+	j.cacheMu.Lock()
+	defer j.cacheMu.Unlock()
+	j.mu.Lock()
+	closed := j.closed
+	j.mu.Unlock()
+	if closed {
+		return nil
+	}
+	if err := writeCache(j.cache, s); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return nil
+	}
+	return j.o.cached(n)
+}
+
+func (j *journal) close() error {
+	j.cacheMu.Lock()
+	defer j.cacheMu.Unlock()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.closed {
+		return nil
+	}
+	j.closed = true
+	j.turn.Broadcast()
+	return j.o.close()
+}

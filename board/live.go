@@ -1,0 +1,161 @@
+package board
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/lanesboard/lanes/api"
+)
+
+// Follower is a Remote that can stream its space's changes as they happen.
+type Follower interface {
+	// Follow calls fn for each change in the space after the position
+	// (0: from now) until ctx ends or the feed fails.
+	Follow(ctx context.Context, spaceID string, after int64, fn func(api.Event)) error
+}
+
+// PollEvery is how often a board without a live feed (a seed-only server)
+// fetches the board again.
+const PollEvery = 5 * time.Second
+
+// LiveMsg carries what the live feed brought: changes, an error, or (with
+// no feed) that it is time to poll.
+type LiveMsg struct {
+	e      *Engine
+	events []api.Event
+	err    error
+	poll   bool
+}
+
+// live is the engine's end of the feed: a goroutine of its own pushes
+// events into ch and its end into done; Update reads them through Live's
+// Cmds, so the engine's state is still only touched by Update.
+type live struct {
+	started bool
+	polling bool // no feed: poll instead
+	ch      chan api.Event
+	done    chan error
+	cancel  context.CancelFunc
+}
+
+// Live is the Cmd that waits for the next changes made elsewhere (or, with
+// no feed, for the next poll). Each LiveMsg handed to Update returns the
+// next Live, so the board stays live for as long as it is open.
+func (e *Engine) Live() Cmd {
+	f, ok := e.opts.Remote.(Follower)
+	if !ok || e.opts.SpaceID == "" || e.live.polling {
+		ctx := e.ctx
+		return func() any {
+			t := time.NewTimer(PollEvery)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			}
+			return LiveMsg{e: e, poll: true}
+		}
+	}
+	if !e.live.started {
+		ctx, cancel := context.WithCancel(e.ctx)
+		e.live = live{started: true, ch: make(chan api.Event, 256), done: make(chan error, 1), cancel: cancel}
+		ch, done, space := e.live.ch, e.live.done, e.opts.SpaceID
+		go func() {
+			done <- f.Follow(ctx, space, 0, func(ev api.Event) {
+				select {
+				case ch <- ev:
+				case <-ctx.Done():
+				}
+			})
+		}()
+	}
+	ch, done, ctx := e.live.ch, e.live.done, e.ctx
+	return func() any {
+		select {
+		case ev := <-ch:
+			evs := []api.Event{ev}
+			for len(evs) < 256 { // take what else has arrived, in one go
+				select {
+				case ev := <-ch:
+					evs = append(evs, ev)
+					continue
+				default:
+				}
+				break
+			}
+			return LiveMsg{e: e, events: evs}
+		case err := <-done:
+			return LiveMsg{e: e, err: err}
+		case <-ctx.Done():
+			return LiveMsg{e: e, err: ctx.Err()}
+		}
+	}
+}
+
+// stopLive ends the feed's goroutine.
+func (e *Engine) stopLive() {
+	if e.live.cancel != nil {
+		e.live.cancel()
+	}
+}
+
+// onLive takes changes made elsewhere into the confirmed board, like a
+// fetch of just those cards.
+func (e *Engine) onLive(msg LiveMsg) []Cmd {
+	switch {
+	case msg.poll:
+		var cmds []Cmd
+		if c := e.Refresh(); c != nil {
+			cmds = append(cmds, c)
+		}
+		return append(cmds, e.Live())
+	case msg.err != nil:
+		if errors.Is(msg.err, context.Canceled) || e.ctx.Err() != nil {
+			return nil // closing
+		}
+		e.live.started = false
+		if errors.Is(msg.err, api.ErrResyncRequired) {
+			// Missed too much: reload, then follow from now.
+			var cmds []Cmd
+			if c := e.Refresh(); c != nil {
+				cmds = append(cmds, c)
+			}
+			return append(cmds, e.Live())
+		}
+		if !errors.Is(msg.err, api.ErrNotSupported) {
+			e.notify("Live updates stopped (%v); the board will refresh every %s instead", msg.err, PollEvery)
+		}
+		e.live.polling = true
+		return []Cmd{e.Live()}
+	}
+	c := e.confirmed.clone()
+	for _, ev := range msg.events {
+		switch ev.Kind {
+		case "task.created", "task.updated":
+			var t api.Task
+			if json.Unmarshal(ev.Data, &t) != nil || t.ProjectID != e.opts.ProjectID {
+				continue
+			}
+			card := CardFromTask(&t)
+			c.putNewer(card)
+			e.confirms++
+			e.touched[card.ID] = touch{at: e.confirms}
+		case "task.deleted":
+			var d struct{ ID, ProjectID string }
+			if json.Unmarshal(ev.Data, &d) != nil || d.ProjectID != e.opts.ProjectID {
+				continue
+			}
+			c.remove(d.ID)
+			e.confirms++
+			e.touched[d.ID] = touch{at: e.confirms, deleted: true}
+		}
+	}
+	e.confirmed = c.flatten()
+	e.reapply()
+	cmds := []Cmd{e.Live()}
+	if cache := e.maybeCache(); cache != nil {
+		cmds = append(cmds, cache)
+	}
+	return append(cmds, e.pump()...)
+}

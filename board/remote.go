@@ -1,0 +1,238 @@
+package board
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lanesboard/lanes/api"
+)
+
+// apiRemote is the task server through package api.
+type apiRemote struct {
+	c *api.Client
+}
+
+// NewRemote adapts an api client to the engine.
+func NewRemote(c *api.Client) Remote { return apiRemote{c} }
+
+// Fetch reads the columns and the cards, archived ones too.
+func (r apiRemote) Fetch(ctx context.Context, projectID string) ([]Column, []*Card, error) {
+	// What the server speaks decides what Send may ask of it (positions).
+	if _, err := r.c.Probe(ctx); err != nil {
+		return nil, nil, classify("reach the server", err)
+	}
+	sts, err := r.c.Statuses(ctx, projectID)
+	if err != nil {
+		return nil, nil, classify("load the columns", err)
+	}
+	tasks, err := r.c.Tasks(ctx, projectID, api.ListTasksOptions{})
+	if err != nil {
+		return nil, nil, classify("load the cards", err)
+	}
+	archived, err := r.c.Tasks(ctx, projectID, api.ListTasksOptions{Archived: true})
+	if err != nil {
+		return nil, nil, classify("load the archived cards", err)
+	}
+	tasks = append(tasks, archived...)
+	cols := make([]Column, len(sts))
+	for i, s := range sts {
+		cols[i] = Column{ID: s.ID, Name: s.Name, IsDone: s.IsDone}
+	}
+	cards := make([]*Card, len(tasks))
+	for i := range tasks {
+		cards[i] = CardFromTask(&tasks[i])
+	}
+	return cols, cards, nil
+}
+
+// CardFromTask is the board's copy of a task the server sent.
+func CardFromTask(t *api.Task) *Card {
+	c := &Card{
+		ID: t.ID, ProjectID: t.ProjectID, Title: t.Title, Priority: Priority(t.Priority),
+		Due: t.DueDate, CompletedAt: t.CompletedAt, Archived: t.IsArchived, Estimate: t.EstimatedHours,
+		Position: t.Position, Assignees: append([]string(nil), t.AssigneeIDs...), CreatorID: t.CreatorID,
+		Comments: t.CommentCount, Version: t.Version, UpdatedAt: t.UpdatedAt,
+	}
+	if c.Priority == "" {
+		c.Priority = PriorityNone
+	}
+	if t.StatusID != nil {
+		c.StatusID = *t.StatusID
+	}
+	if t.ParentTaskID != nil {
+		c.ParentID = *t.ParentTaskID
+	}
+	if t.Description != nil {
+		c.Description = *t.Description
+	}
+	return c
+}
+
+// Send makes one request.
+func (r apiRemote) Send(ctx context.Context, q Request) (*Card, error) {
+	// What is sent depends on what the server speaks (positions), and a
+	// retry must send the same body under the same idempotency key, so the
+	// answer must be known before the first attempt (Probe keeps it).
+	if _, err := r.c.Probe(ctx); err != nil {
+		return nil, classify("reach the server", err)
+	}
+	key := api.IdempotencyKey(q.Key)
+	var (
+		t   *api.Task
+		err error
+	)
+	switch q.Op {
+	case OpCreate:
+		m := q.Create
+		in := api.TaskCreate{ProjectID: m.ProjectID, StatusID: m.StatusID, DueDate: m.Due}
+		if m.Title != nil {
+			in.Title = *m.Title
+		}
+		if m.Priority != nil {
+			in.Priority = api.Priority(*m.Priority)
+		}
+		if m.ParentID != "" {
+			in.ParentTaskID = &m.ParentID
+		}
+		if m.Description != nil && *m.Description != "" {
+			in.Description = m.Description
+		}
+		if m.Position != nil && r.c.Supports(api.FeaturePositions) {
+			in.Position = *m.Position
+		}
+		t, err = r.c.CreateTask(ctx, in, key)
+	case OpPatch:
+		t, err = r.c.UpdateTask(ctx, q.TaskID, r.patch(q.Patch), key)
+	case OpDelete:
+		err = r.c.DeleteTask(ctx, q.TaskID, key)
+	case OpComment:
+		_, err = r.c.AddComment(ctx, q.TaskID, q.Comment, key)
+	case OpAssign:
+		t, err = r.c.Assign(ctx, q.TaskID, q.UserID, key)
+	case OpUnassign:
+		t, err = r.c.Unassign(ctx, q.TaskID, q.UserID, key)
+	default:
+		return nil, &Failure{Class: Refused, Message: fmt.Sprintf("lanes can't send %q", q.Op)}
+	}
+	if err != nil {
+		return nil, classify(string(q.Op), err)
+	}
+	if t == nil {
+		return nil, nil
+	}
+	return CardFromTask(t), nil
+}
+
+func (r apiRemote) patch(p Patch) api.TaskPatch {
+	var out api.TaskPatch
+	if p.Title != nil {
+		out.Title.Set(*p.Title)
+	}
+	if p.Description != nil {
+		if *p.Description == "" {
+			out.Description.Clear()
+		} else {
+			out.Description.Set(*p.Description)
+		}
+	}
+	if p.StatusID != nil {
+		out.StatusID.Set(*p.StatusID)
+	}
+	if p.Position != nil && r.c.Supports(api.FeaturePositions) {
+		out.Position.Set(*p.Position)
+	}
+	if p.Priority != nil {
+		out.Priority.Set(api.Priority(*p.Priority))
+	}
+	switch {
+	case p.ClearDue:
+		out.DueDate.Clear()
+	case p.Due != nil:
+		out.DueDate.Set(*p.Due)
+	}
+	switch {
+	case p.ClearEstimate:
+		out.EstimatedHours.Clear()
+	case p.Estimate != nil:
+		out.EstimatedHours.Set(*p.Estimate)
+	}
+	if p.Archived != nil {
+		out.IsArchived.Set(*p.Archived)
+	}
+	switch {
+	case p.ClearCompleted:
+		out.CompletedAt.Clear()
+	case p.CompletedAt != nil:
+		out.CompletedAt.Set(*p.CompletedAt)
+	}
+	return out
+}
+
+// classify sorts an api error into what the engine does about it.
+func classify(what string, err error) error {
+	var ae *api.Error
+	msg := err.Error()
+	if errors.As(err, &ae) && ae.Message != "" {
+		msg = ae.Message
+	}
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Failure{Class: Transient, Message: "cancelled", Err: err}
+	case api.IsNetwork(err):
+		return &Failure{Class: Transient, Message: "can't reach the server: " + shortNetErr(err), Err: err}
+	case api.IsServerError(err):
+		return &Failure{Class: Transient, Message: "the server failed: " + msg, Err: err}
+	case api.IsRateLimited(err):
+		f := &Failure{Class: RateLimited, Message: "the server asks lanes to slow down", Err: err}
+		if ae != nil {
+			f.RetryAfter = ae.RetryAfter
+		}
+		return f
+	case api.IsNotFound(err):
+		return &Failure{Class: Gone, Message: msg, Err: err}
+	case errors.Is(err, api.ErrNotSupported):
+		return &Failure{Class: Refused, Message: msg, Err: err}
+	}
+	return &Failure{Class: Refused, Message: msg, Err: err}
+}
+
+func shortNetErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
+		return s[i+2:]
+	}
+	return s
+}
+
+// Comments lists a card's comments, oldest first.
+func (r apiRemote) Comments(ctx context.Context, taskID string) ([]Comment, error) {
+	cs, err := r.c.Comments(ctx, taskID)
+	if err != nil {
+		return nil, classify("load the comments", err)
+	}
+	out := make([]Comment, len(cs))
+	for i, c := range cs {
+		out[i] = Comment{ID: c.ID, Author: c.AuthorName, Content: c.Content, CreatedAt: c.CreatedAt}
+	}
+	return out, nil
+}
+
+// Members lists the space's members.
+func (r apiRemote) Members(ctx context.Context, spaceID string) ([]Member, error) {
+	ms, err := r.c.Members(ctx, spaceID)
+	if err != nil {
+		return nil, classify("load the members", err)
+	}
+	out := make([]Member, len(ms))
+	for i, m := range ms {
+		out[i] = Member{UserID: m.UserID, Name: m.Name, Role: string(m.Role)}
+	}
+	return out, nil
+}
+
+// Follow streams the space's changes (see api.Client.Follow).
+func (r apiRemote) Follow(ctx context.Context, spaceID string, after int64, fn func(api.Event)) error {
+	return r.c.Follow(ctx, spaceID, after, fn)
+}

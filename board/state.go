@@ -1,0 +1,410 @@
+package board
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// Priority is a card's priority, as the API spells it.
+type Priority string
+
+// The priorities, lowest first.
+const (
+	PriorityNone   Priority = "none"
+	PriorityLow    Priority = "low"
+	PriorityMedium Priority = "medium"
+	PriorityHigh   Priority = "high"
+	PriorityUrgent Priority = "urgent"
+)
+
+var priorityOrder = [...]Priority{PriorityNone, PriorityLow, PriorityMedium, PriorityHigh, PriorityUrgent}
+
+// Rank is 0 for none up to 4 for urgent; unknown values rank as none.
+func (p Priority) Rank() int {
+	for i, q := range priorityOrder {
+		if p == q {
+			return i
+		}
+	}
+	return 0
+}
+
+// Step is the priority n steps up (or down, for negative n), clamped.
+func (p Priority) Step(n int) Priority {
+	return priorityOrder[max(0, min(len(priorityOrder)-1, p.Rank()+n))]
+}
+
+// Column is a status column of the project.
+type Column struct {
+	ID     string
+	Name   string
+	IsDone bool
+}
+
+// Card is a task as the board holds it. Empty strings stand for "none".
+type Card struct {
+	ID          string
+	ProjectID   string
+	StatusID    string
+	ParentID    string
+	Title       string
+	Description string
+	Priority    Priority
+	Due         *time.Time
+	CompletedAt *time.Time
+	Archived    bool
+	Estimate    *float64
+	Position    string
+	Assignees   []string
+	CreatorID   string
+	Comments    int
+	Version     int64
+	UpdatedAt   time.Time
+}
+
+// Done reports whether the card is complete.
+func (c *Card) Done() bool { return c.CompletedAt != nil }
+
+// Overdue reports whether the card is open and due before now.
+func (c *Card) Overdue(now time.Time) bool {
+	return c.Due != nil && c.CompletedAt == nil && c.Due.Before(now)
+}
+
+// clone is a copy that shares nothing mutable with c.
+func (c *Card) clone() *Card {
+	n := *c
+	n.Assignees = append([]string(nil), c.Assignees...)
+	return &n
+}
+
+// snapshot is an immutable board: every card and every ordered list.
+type snapshot struct {
+	cards map[string]*Card
+	lists map[string][]string
+}
+
+// State is one project's board at one moment: a shared immutable snapshot
+// and a small overlay of what changed since, so deriving a new State from
+// an old one costs what changed, not the size of the board. A State is never
+// modified once handed out; Apply makes a new one.
+type State struct {
+	columns []Column
+	base    *snapshot
+	cards   map[string]*Card    // overlay; a nil value means deleted
+	lists   map[string][]string // overlay of ordered id lists
+	owned   map[string]bool     // lists this State copied and may change in place
+}
+
+// Lists: the cards of column C are under "c:"+C, the subtasks of card P
+// under "s:"+P. Archived cards are in no list.
+func columnList(id string) string  { return "c:" + id }
+func subtaskList(id string) string { return "s:" + id }
+
+// NewState builds a board from columns and cards (in any order).
+func NewState(columns []Column, cards []*Card) *State {
+	s := &State{columns: append([]Column(nil), columns...), base: &snapshot{cards: make(map[string]*Card, len(cards)), lists: map[string][]string{}}}
+	for _, c := range cards {
+		// The same card twice (a fetch that read the active and archived
+		// lists either side of a change): the newer one stands.
+		if old, dup := s.base.cards[c.ID]; dup && old.Version > c.Version {
+			continue
+		}
+		s.base.cards[c.ID] = c
+	}
+	for _, c := range s.base.cards {
+		if key, ok := s.listOf(c); ok {
+			s.base.lists[key] = append(s.base.lists[key], c.ID)
+		}
+	}
+	for key, ids := range s.base.lists {
+		sort.Slice(ids, func(i, j int) bool {
+			return cardLess(s.base.cards[ids[i]], s.base.cards[ids[j]])
+		})
+		s.base.lists[key] = ids
+	}
+	s.cards, s.lists, s.owned = map[string]*Card{}, map[string][]string{}, map[string]bool{}
+	return s
+}
+
+func cardLess(a, b *Card) bool {
+	if a.Position != b.Position {
+		return a.Position < b.Position
+	}
+	return a.ID < b.ID
+}
+
+// clone is a new State sharing everything with s; changes to it copy first.
+func (s *State) clone() *State {
+	n := &State{columns: s.columns, base: s.base, cards: make(map[string]*Card, len(s.cards)+1), lists: make(map[string][]string, len(s.lists)+1), owned: map[string]bool{}}
+	for k, v := range s.cards {
+		n.cards[k] = v
+	}
+	for k, v := range s.lists {
+		n.lists[k] = v
+	}
+	return n
+}
+
+// flatten folds the overlay into a new snapshot, once it has grown.
+func (s *State) flatten() *State {
+	if len(s.cards) < 4096 {
+		return s
+	}
+	var cards []*Card
+	s.each(func(c *Card) { cards = append(cards, c) })
+	return NewState(s.columns, cards)
+}
+
+func (s *State) each(fn func(*Card)) {
+	for id, c := range s.base.cards {
+		if _, over := s.cards[id]; !over {
+			fn(c)
+		}
+	}
+	for _, c := range s.cards {
+		if c != nil {
+			fn(c)
+		}
+	}
+}
+
+// Len is the number of cards, archived and subtasks included.
+func (s *State) Len() int {
+	n := len(s.base.cards)
+	for id, c := range s.cards {
+		_, inBase := s.base.cards[id]
+		switch {
+		case c == nil && inBase:
+			n--
+		case c != nil && !inBase:
+			n++
+		}
+	}
+	return n
+}
+
+// Columns are the project's columns in board order.
+func (s *State) Columns() []Column { return s.columns }
+
+// ColumnByID finds a column.
+func (s *State) ColumnByID(id string) (Column, bool) {
+	for _, c := range s.columns {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// FirstColumn is the first column that is (done) or is not (!done) done.
+func (s *State) FirstColumn(done bool) (Column, bool) {
+	for _, c := range s.columns {
+		if c.IsDone == done {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// Card finds a card by id.
+func (s *State) Card(id string) (*Card, bool) {
+	if c, ok := s.cards[id]; ok {
+		return c, c != nil
+	}
+	c, ok := s.base.cards[id]
+	return c, ok
+}
+
+func (s *State) list(key string) []string {
+	if l, ok := s.lists[key]; ok {
+		return l
+	}
+	return s.base.lists[key]
+}
+
+// Column is the ids of a column's cards in order. The slice is shared: do
+// not modify it.
+func (s *State) Column(id string) []string { return s.list(columnList(id)) }
+
+// Subtasks is the ids of a card's subtasks in order (shared; read only).
+func (s *State) Subtasks(id string) []string { return s.list(subtaskList(id)) }
+
+// SubtaskCounts is how many subtasks a card has and how many are done.
+func (s *State) SubtaskCounts(id string) (done, total int) {
+	for _, k := range s.Subtasks(id) {
+		if c, ok := s.Card(k); ok {
+			total++
+			if c.Done() {
+				done++
+			}
+		}
+	}
+	return done, total
+}
+
+// ColumnOf is the column a card is shown in: its status, or the first
+// column when its status is none or unknown.
+func (s *State) ColumnOf(c *Card) string {
+	if _, ok := s.ColumnByID(c.StatusID); ok || len(s.columns) == 0 {
+		return c.StatusID
+	}
+	return s.columns[0].ID
+}
+
+func (s *State) listOf(c *Card) (string, bool) {
+	switch {
+	case c.Archived:
+		return "", false
+	case c.ParentID != "":
+		return subtaskList(c.ParentID), true
+	default:
+		return columnList(s.ColumnOf(c)), true
+	}
+}
+
+// Index is where a card stands in its list, or -1.
+func (s *State) Index(c *Card) int {
+	key, ok := s.listOf(c)
+	if !ok {
+		return -1
+	}
+	l := s.list(key)
+	i := sort.Search(len(l), func(i int) bool {
+		o, _ := s.Card(l[i])
+		return !cardLess(o, c)
+	})
+	if i < len(l) && l[i] == c.ID {
+		return i
+	}
+	return -1
+}
+
+// put replaces (or adds) a card in place, keeping the lists ordered. Only
+// for a State being built.
+func (s *State) put(c *Card) {
+	if old, ok := s.Card(c.ID); ok {
+		s.unlist(old)
+	}
+	s.cards[c.ID] = c
+	key, ok := s.listOf(c)
+	if !ok {
+		return
+	}
+	l := s.ownList(key)
+	i := sort.Search(len(l), func(i int) bool {
+		o, _ := s.Card(l[i])
+		return !cardLess(o, c)
+	})
+	l = append(l, "")
+	copy(l[i+1:], l[i:])
+	l[i] = c.ID
+	s.lists[key] = l
+}
+
+// putNewer puts c unless the State holds a newer copy (a higher version).
+// Cards from a seed-only server have no version and always replace.
+func (s *State) putNewer(c *Card) {
+	if old, ok := s.Card(c.ID); !ok || old.Version <= c.Version || c.Version == 0 {
+		s.put(c)
+	}
+}
+
+// remove deletes a card and its subtasks in place.
+func (s *State) remove(id string) {
+	c, ok := s.Card(id)
+	if !ok {
+		return
+	}
+	for _, k := range append([]string(nil), s.Subtasks(id)...) {
+		s.remove(k)
+	}
+	s.unlist(c)
+	if _, inBase := s.base.cards[id]; inBase {
+		s.cards[id] = nil
+	} else {
+		delete(s.cards, id)
+	}
+}
+
+func (s *State) unlist(c *Card) {
+	key, ok := s.listOf(c)
+	if !ok {
+		return
+	}
+	i := s.Index(c)
+	if i < 0 {
+		return
+	}
+	l := s.ownList(key)
+	s.lists[key] = append(l[:i], l[i+1:]...)
+}
+
+// ownList makes the list at key this State's own to change.
+func (s *State) ownList(key string) []string {
+	l := s.list(key)
+	if !s.owned[key] {
+		l = append(make([]string, 0, len(l)+1), l...)
+		s.lists[key] = l
+		s.owned[key] = true
+	}
+	return l
+}
+
+// Filter selects cards. The zero Filter selects every card.
+type Filter struct {
+	Text     string   // words that must all appear in the title (any case)
+	Assignee string   // a user id that must be among the assignees
+	Priority Priority // the priority the card must have
+	Overdue  bool     // only open cards due before Now
+	Now      time.Time
+}
+
+// Empty reports whether the filter selects everything.
+func (f Filter) Empty() bool {
+	return f.Text == "" && f.Assignee == "" && f.Priority == "" && !f.Overdue
+}
+
+// Match reports whether the card passes the filter.
+func (f Filter) Match(c *Card) bool {
+	if f.Priority != "" && c.Priority != f.Priority {
+		return false
+	}
+	if f.Overdue && !c.Overdue(f.Now) {
+		return false
+	}
+	if f.Assignee != "" {
+		found := false
+		for _, a := range c.Assignees {
+			found = found || a == f.Assignee
+		}
+		if !found {
+			return false
+		}
+	}
+	if f.Text != "" {
+		title := strings.ToLower(c.Title)
+		for _, w := range strings.Fields(strings.ToLower(f.Text)) {
+			if !strings.Contains(title, w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Visible is the ids of a column's cards that pass the filter, in order.
+// With an empty filter it is the column itself, not a copy.
+func (s *State) Visible(column string, f Filter) []string {
+	ids := s.Column(column)
+	if f.Empty() {
+		return ids
+	}
+	var out []string
+	for _, id := range ids {
+		if c, ok := s.Card(id); ok && f.Match(c) {
+			out = append(out, id)
+		}
+	}
+	return out
+}

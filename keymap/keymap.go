@@ -1,0 +1,145 @@
+// Package keymap holds every key binding of the board, with its help text,
+// and applies the person's overrides from the config file. Views never
+// compare raw key strings; they ask the KeyMap in force.
+package keymap
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+)
+
+// KeyMap is the board's bindings. Build it with Default, then Override.
+type KeyMap struct {
+	Left, Right, Up, Down, Top, Bottom    key.Binding
+	MoveLeft, MoveRight, MoveUp, MoveDown key.Binding
+	Complete, Archive, Undo               key.Binding
+	PriorityUp, PriorityDown              key.Binding
+	New, Edit, Details, Delete            key.Binding
+	Filter, Projects, Standup, Refresh    key.Binding
+	Help, Quit                            key.Binding
+}
+
+// Default is the bindings lanes ships with: vim keys and arrows both.
+func Default() KeyMap {
+	b := func(help string, keys ...string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(strings.Join(keys, "/"), help))
+	}
+	return KeyMap{
+		Left:         b("column left", "h", "left"),
+		Right:        b("column right", "l", "right"),
+		Up:           b("card up", "k", "up"),
+		Down:         b("card down", "j", "down"),
+		Top:          b("first card", "g", "home"),
+		Bottom:       b("last card", "G", "end"),
+		MoveLeft:     b("move card left", "H", "shift+left"),
+		MoveRight:    b("move card right", "L", "shift+right"),
+		MoveUp:       b("move card up", "K", "shift+up"),
+		MoveDown:     b("move card down", "J", "shift+down"),
+		Complete:     key.NewBinding(key.WithKeys(" ", "x"), key.WithHelp("space/x", "complete / reopen")),
+		Archive:      b("archive", "a"),
+		Undo:         b("undo", "u"),
+		PriorityUp:   b("raise priority", "+", "="),
+		PriorityDown: b("lower priority", "-"),
+		New:          b("new card", "n"),
+		Edit:         b("edit title", "e"),
+		Details:      b("details", "enter"),
+		Delete:       b("delete", "D"),
+		Filter:       b("filter", "/"),
+		Projects:     b("switch project", "p"),
+		Standup:      b("standup", "s"),
+		Refresh:      b("refresh", "r"),
+		Help:         b("help", "?"),
+		Quit:         b("quit", "q", "ctrl+c"),
+	}
+}
+
+// Actions are the bindings by the names the config file uses.
+func (k *KeyMap) Actions() map[string]*key.Binding {
+	return map[string]*key.Binding{
+		"left": &k.Left, "right": &k.Right, "up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
+		"move_left": &k.MoveLeft, "move_right": &k.MoveRight, "move_up": &k.MoveUp, "move_down": &k.MoveDown,
+		"complete": &k.Complete, "archive": &k.Archive, "undo": &k.Undo,
+		"priority_up": &k.PriorityUp, "priority_down": &k.PriorityDown,
+		"new": &k.New, "edit": &k.Edit, "details": &k.Details, "delete": &k.Delete,
+		"filter": &k.Filter, "projects": &k.Projects, "standup": &k.Standup, "refresh": &k.Refresh,
+		"help": &k.Help, "quit": &k.Quit,
+	}
+}
+
+// Override rebinds actions (by config name) to new keys, keeping each
+// action's help text. An unknown action, an empty key list, or two actions
+// on one key is an error that says which.
+func (k *KeyMap) Override(overrides map[string][]string) error {
+	actions := k.Actions()
+	names := make([]string, 0, len(overrides))
+	for name := range overrides {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b, ok := actions[name]
+		if !ok {
+			return fmt.Errorf("keys: unknown action %q (known: %s)", name, strings.Join(ActionNames(), ", "))
+		}
+		keys := overrides[name]
+		if len(keys) == 0 {
+			return fmt.Errorf("keys: %s needs at least one key", name)
+		}
+		for _, kk := range keys {
+			if kk == "" {
+				return fmt.Errorf("keys: %s has an empty key", name)
+			}
+		}
+		*b = key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKeys(keys), b.Help().Desc))
+	}
+	owner := map[string]string{}
+	for _, name := range ActionNames() {
+		for _, kk := range actions[name].Keys() {
+			if other, taken := owner[kk]; taken {
+				return fmt.Errorf("keys: %q is bound to both %s and %s", kk, other, name)
+			}
+			owner[kk] = name
+		}
+	}
+	return nil
+}
+
+func helpKeys(keys []string) string {
+	shown := make([]string, len(keys))
+	for i, k := range keys {
+		if k == " " {
+			k = "space"
+		}
+		shown[i] = k
+	}
+	return strings.Join(shown, "/")
+}
+
+// ActionNames lists the actions the config file can rebind, sorted.
+func ActionNames() []string {
+	var k KeyMap
+	var names []string
+	for name := range k.Actions() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ShortHelp is the one-line help under the board.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Left, k.Down, k.MoveRight, k.Complete, k.New, k.Details, k.Filter, k.Help, k.Quit}
+}
+
+// FullHelp is the help screen, in groups.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Left, k.Right, k.Up, k.Down, k.Top, k.Bottom},
+		{k.MoveLeft, k.MoveRight, k.MoveUp, k.MoveDown, k.Complete, k.Archive, k.Undo},
+		{k.PriorityUp, k.PriorityDown, k.New, k.Edit, k.Details, k.Delete},
+		{k.Filter, k.Projects, k.Standup, k.Refresh, k.Help, k.Quit},
+	}
+}
