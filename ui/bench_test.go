@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/keymap"
+)
+
+// benchOptions is a data dir whose cache holds a project of n cards over
+// four columns, as a board that was open before would leave it.
+func benchOptions(b *testing.B, n int) board.Options {
+	b.Helper()
+	cols := []board.Column{{ID: "todo", Name: "To Do"}, {ID: "doing", Name: "In Progress"}, {ID: "review", Name: "In Review"}, {ID: "done", Name: "Done", IsDone: true}}
+	cards := make([]*board.Card, n)
+	pos := []string{"a0", "a0", "a0", "a0"}
+	for i := range cards {
+		c := i % len(cols)
+		cards[i] = &board.Card{ID: fmt.Sprintf("card-%07d", i), ProjectID: "p", StatusID: cols[c].ID,
+			Title: fmt.Sprintf("Card number %d with a title of usual length", i), Position: pos[c], Priority: board.PriorityMedium}
+		pos[c], _ = board.Between(pos[c], "")
+	}
+	o := board.Options{Dir: b.TempDir(), Server: "bench", ProjectID: "p"}
+	if err := board.SaveCache(o, board.NewState(cols, cards)); err != nil {
+		b.Fatal(err)
+	}
+	return o
+}
+
+func benchModel(b *testing.B, o board.Options) Model {
+	b.Helper()
+	e, err := board.Open(context.Background(), o)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	m := New(e, Config{Keys: keymap.Default(), Renderer: r, SpaceName: "Personal", Project: "General", Now: time.Now})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	return next.(Model)
+}
+
+// BenchmarkKeystroke is one key press handled and the screen drawn again:
+// moving the selected card right then back (a change applied to the
+// board each time), on projects of 100, 10,000 and 100,000 cards. Goal:
+// ≤ 1 ms at 10,000 and ≤ 5 ms at 100,000.
+func BenchmarkKeystroke(b *testing.B) {
+	for _, n := range []int{100, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
+			var m tea.Model = benchModel(b, benchOptions(b, n))
+			press := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune("L")}, {Type: tea.KeyRunes, Runes: []rune("H")}}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m, _ = m.Update(press[i%2])
+				if m.View() == "" {
+					b.Fatal("nothing drawn")
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkFirstFrame is a start on a data dir whose cache holds 10,000
+// cards: open the engine, build the board, draw it. Goal: ≤ 100 ms.
+func BenchmarkFirstFrame(b *testing.B) {
+	o := benchOptions(b, 10_000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e, err := board.Open(context.Background(), o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := lipgloss.NewRenderer(io.Discard)
+		m := New(e, Config{Keys: keymap.Default(), Renderer: r, SpaceName: "Personal", Project: "General"})
+		next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+		if next.View() == "" {
+			b.Fatal("nothing drawn")
+		}
+		e.Abandon()
+	}
+}
