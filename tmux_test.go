@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxSession is the built lanes binary running in a detached tmux session
+// on a private tmux server.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+}
+
+func (s *tmuxSession) tmux(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", "lanes") }
+
+// waitFor polls the screen until every want is on it.
+func (s *tmuxSession) waitFor(what string, want ...string) string {
+	s.t.Helper()
+	var screen string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		screen = s.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(screen, w)
+		}
+		if ok {
+			return screen
+		}
+	}
+	s.t.Fatalf("%s: never saw %q; the screen:\n%s", what, want, screen)
+	return ""
+}
+
+// column is the text of the board column that has the header name, read
+// off the screen: the columns are boxes side by side.
+func column(screen, name string) string {
+	lines := strings.Split(screen, "\n")
+	for i, l := range lines {
+		start := strings.Index(l, name)
+		if start < 0 || i == 0 {
+			continue
+		}
+		// The box around the header starts at the last '│' before it.
+		left := strings.LastIndex(l[:start], "│")
+		var b strings.Builder
+		for _, row := range lines[i:] {
+			r := []rune(row)
+			col := len([]rune(l[:left]))
+			if col+30 <= len(r) {
+				b.WriteString(string(r[col : col+30]))
+			}
+			b.WriteString("\n")
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// The binary, in a real terminal: a first start shows the example cards;
+// a card made, moved right and completed is where it was after a restart.
+func TestBoardInTmux(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("this test drives lanes in tmux, which is not installed (.ci/run installs it)")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "lanes")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	data := filepath.Join(dir, "data")
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("lanes-test-%d", os.Getpid())}
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	start := func() {
+		cmd := fmt.Sprintf("HOME=%s XDG_CONFIG_HOME=%s/config LANES_DATA=%s %s; sleep 60", dir, dir, data, bin)
+		s.tmux("new-session", "-d", "-s", "lanes", "-x", "120", "-y", "40", cmd)
+	}
+
+	start()
+	s.waitFor("first start", "To Do", "Welcome to lanes", "Move a card with H and L", "synced")
+
+	s.tmux("send-keys", "-t", "lanes", "n")
+	s.tmux("send-keys", "-t", "lanes", "-l", "Ship the tmux test")
+	s.tmux("send-keys", "-t", "lanes", "Enter")
+	screen := s.waitFor("new card", "Ship the tmux test", "synced")
+	if !strings.Contains(column(screen, "To Do"), "Ship the tmux test") {
+		t.Fatalf("the new card is not in To Do:\n%s", screen)
+	}
+	s.tmux("send-keys", "-t", "lanes", "L")
+	s.waitFor("moved right", "In Progress              2")
+	s.tmux("send-keys", "-t", "lanes", "Space")
+	screen = s.waitFor("completed", "Done                     1", "synced")
+	if !strings.Contains(column(screen, "Done"), "Ship the tmux test") {
+		t.Fatalf("the completed card is not in Done:\n%s", screen)
+	}
+	s.tmux("send-keys", "-t", "lanes", "q")
+	for deadline := time.Now().Add(10 * time.Second); strings.Contains(s.screen(), "To Do") && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.tmux("kill-session", "-t", "lanes")
+
+	start()
+	screen = s.waitFor("second start", "Done                     1", "Ship the tmux test")
+	if !strings.Contains(column(screen, "Done"), "Ship the tmux test") {
+		t.Fatalf("after a restart the card is not in Done:\n%s", screen)
+	}
+	if strings.Count(screen, "Welcome to lanes") != 1 {
+		t.Fatalf("the example cards were added twice:\n%s", screen)
+	}
+}

@@ -1,0 +1,190 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+
+	"github.com/lanesboard/lanes/server"
+	"github.com/lanesboard/lanes/server/store"
+)
+
+func (a *app) userCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "user", Short: "Manage the server's users"}
+	var email string
+	create := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a user (with a Personal space) and print their id",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := checkUserName(name); err != nil {
+				return err
+			}
+			st, _, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var u *store.User
+			err = st.Write(cmd.Context(), func(tx *store.Tx) error {
+				var e *string
+				if email != "" {
+					e = &email
+				}
+				u, err = tx.CreateUser(name, e, false)
+				return err
+			})
+			if errors.Is(err, store.ErrConflict) {
+				return fmt.Errorf("a user named %q already exists", name)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.out, u.ID)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "the user's email address")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List users",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var users []store.User
+			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { users, err = tx.Users(); return err }); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tCREATED")
+			for _, u := range users {
+				email := "-"
+				if u.Email != nil {
+					email = *u.Email
+				}
+				name := u.Name
+				if u.IsLocal {
+					name += " (local)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, name, email, u.CreatedAt)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func (a *app) tokenCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens (kt_…)"}
+	var userName, label string
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create an API token and print it, once, alone on stdout",
+		Long: `Create an API token for a user (the local user unless --user is given) and
+print it alone on stdout. Only its hash is kept: it can't be shown again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, u, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if userName != "" {
+				err = st.Read(cmd.Context(), func(tx *store.Tx) error { u, err = tx.UserByName(userName); return err })
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no user named %q (create one with: lanes user create %s)", userName, userName)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			secret, _, err := server.IssueToken(cmd.Context(), st, u.ID, label)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.out, secret)
+			return nil
+		},
+	}
+	create.Flags().StringVar(&userName, "user", "", "the user the token acts as (default: the local user)")
+	create.Flags().StringVar(&label, "label", "", "a note to recognise the token by in 'lanes token list'")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List tokens (never the tokens themselves)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			st, _, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var toks []store.Token
+			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { toks, err = tx.Tokens(""); return err }); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tUSER\tLABEL\tCREATED\tLAST USED\tSTATE")
+			for _, t := range toks {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.UserName, orDash(t.Label), t.CreatedAt, orDash(deref(t.LastUsedAt)), tokenState(t))
+			}
+			return tw.Flush()
+		},
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke a token by its id (from 'lanes token list')",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := uuid.Parse(args[0]); err != nil {
+				return fmt.Errorf("%q is not a token id; 'lanes token list' shows them", args[0])
+			}
+			st, _, err := a.openStore(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var tok *store.Token
+			err = st.Write(cmd.Context(), func(tx *store.Tx) error { tok, err = tx.RevokeToken(args[0]); return err })
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no token with id %s", args[0])
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, orDash(tok.Label), tok.UserName)
+			return nil
+		},
+	}
+	cmd.AddCommand(create, list, revoke)
+	return cmd
+}
+
+func tokenState(t store.Token) string {
+	if t.RevokedAt != nil {
+		return "revoked " + *t.RevokedAt
+	}
+	return "active"
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
