@@ -22,6 +22,7 @@ import (
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/keymap"
 	"github.com/lanesboard/lanes/server"
+	"github.com/lanesboard/lanes/server/store"
 	"github.com/lanesboard/lanes/ui"
 )
 
@@ -94,24 +95,10 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 		}
 		defer closeLog()
 	}
-	var (
-		sp     api.Space
-		p      api.Project
-		picked bool
-	)
-	if f.space == "" && f.project == "" {
-		// The board opened last time on this server, if it is still there.
-		if last, ok := readLast(dir, serverKey); ok {
-			sp, p, err = pickBoard(ctx, c, last.Space, last.Project)
-			picked = err == nil
-		}
+	sp, p, err := openLast(ctx, c, dir, serverKey, f.space, f.project)
+	if err != nil {
+		return err
 	}
-	if !picked {
-		if sp, p, err = pickBoard(ctx, c, f.space, f.project); err != nil {
-			return err
-		}
-	}
-	writeLast(dir, lastBoard{Server: serverKey, Space: sp.ID, Project: p.ID})
 	var actor string
 	if me, err := c.Me(ctx); err == nil {
 		actor = me.ID
@@ -122,7 +109,7 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	}
 	sw := &projects{c: c, opts: board.Options{Dir: dir, Server: serverKey, Actor: actor}}
 	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), cfg.Theme), SpaceName: sp.Name,
-		ProjectID: p.ID, Project: p.Name, Switcher: sw})
+		ProjectID: p.ID, Project: p.Name, Switcher: sw, ReadOnly: readOnly(sp)})
 	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
 	final, runErr := prog.Run()
@@ -133,6 +120,25 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 		e = fm.Engine() // the project switcher may have opened another
 	}
 	return errors.Join(runErr, e.Close())
+}
+
+// openLast picks the board to open: the one asked for, or else the one
+// opened last time on this server if it is still there, or else the personal
+// space's first project; and remembers it for next time.
+func openLast(ctx context.Context, c *api.Client, dir, serverKey, space, project string) (api.Space, api.Project, error) {
+	if space == "" && project == "" {
+		if last, ok := readLast(dir, serverKey); ok {
+			if sp, p, err := pickBoard(ctx, c, last.Space, last.Project); err == nil {
+				return sp, p, nil
+			}
+		}
+	}
+	sp, p, err := pickBoard(ctx, c, space, project)
+	if err != nil {
+		return sp, p, err
+	}
+	writeLast(dir, lastBoard{Server: serverKey, Space: sp.ID, Project: p.ID})
+	return sp, p, nil
 }
 
 // projects is the project switcher's view of the server: every project of
@@ -177,7 +183,7 @@ func (p *projects) Projects(ctx context.Context) ([]ui.Choice, error) {
 			return nil, fmt.Errorf("list the projects of %q: %w", sp.Name, err)
 		}
 		for _, pr := range ps {
-			out = append(out, ui.Choice{SpaceID: sp.ID, Space: sp.Name, ProjectID: pr.ID, Project: pr.Name})
+			out = append(out, ui.Choice{SpaceID: sp.ID, Space: sp.Name, ProjectID: pr.ID, Project: pr.Name, ReadOnly: readOnly(sp)})
 		}
 	}
 	return out, nil
@@ -193,23 +199,30 @@ func (p *projects) Open(ctx context.Context, c ui.Choice) (*board.Engine, error)
 	return e, err
 }
 
-// startLocal starts the task server on the data directory on a free
-// loopback port and returns a client of it as the local user.
-func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() error, error) {
+// localServer is the task server on the data directory, run by this
+// process on a free loopback port, logging to server.log.
+type localServer struct {
+	st    *store.Store
+	local *store.User
+	base  string // http://127.0.0.1:port
+	stop  func() error
+}
+
+func (a *app) startLocalServer(ctx context.Context, dir string) (*localServer, error) {
 	st, local, err := a.openStore(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	logFile, err := os.OpenFile(filepath.Join(dir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("open the server log: %w", err)
+		return nil, fmt.Errorf("open the server log: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		logFile.Close()
 		st.Close()
-		return nil, nil, fmt.Errorf("start the local server: %w", err)
+		return nil, fmt.Errorf("start the local server: %w", err)
 	}
 	srv := server.New(st, server.WithLogger(slog.New(slog.NewTextHandler(logFile, nil))), server.WithRateLimit(0))
 	sctx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
@@ -219,33 +232,41 @@ func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() e
 		stopServer()
 		return errors.Join(<-done, st.Close(), logFile.Close())
 	}
-	base := "http://" + ln.Addr().String()
-	token, err := localToken(ctx, dir, func(ctx context.Context) (string, error) {
-		secret, _, err := server.IssueToken(ctx, st, local.ID, "lanes board")
-		return secret, err
-	}, base)
+	return &localServer{st: st, local: local, base: "http://" + ln.Addr().String(), stop: stop}, nil
+}
+
+// startLocal starts the task server on the data directory on a free
+// loopback port and returns a client of it as the local user.
+func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() error, error) {
+	ls, err := a.startLocalServer(ctx, dir)
 	if err != nil {
-		stop()
 		return nil, nil, err
 	}
-	c, _, closeLog, err := a.newClient(base, token)
+	token, err := localToken(ctx, filepath.Join(dir, "local-token"), func(ctx context.Context) (string, error) {
+		secret, _, err := server.IssueToken(ctx, ls.st, ls.local.ID, "lanes board")
+		return secret, err
+	}, ls.base)
 	if err != nil {
-		stop()
+		ls.stop()
+		return nil, nil, err
+	}
+	c, _, closeLog, err := a.newClient(ls.base, token)
+	if err != nil {
+		ls.stop()
 		return nil, nil, err
 	}
 	if err := seedExamples(ctx, dir, c); err != nil {
 		closeLog()
-		stop()
+		ls.stop()
 		return nil, nil, err
 	}
-	return c, func() error { closeLog(); return stop() }, nil
+	return c, func() error { closeLog(); return ls.stop() }, nil
 }
 
 // localToken is the token the board uses on the local server, kept in the
 // data directory (readable by its owner only) and made anew if it no longer
 // works.
-func localToken(ctx context.Context, dir string, issue func(context.Context) (string, error), base string) (string, error) {
-	path := filepath.Join(dir, "local-token")
+func localToken(ctx context.Context, path string, issue func(context.Context) (string, error), base string) (string, error) {
 	if raw, err := os.ReadFile(path); err == nil {
 		tok := strings.TrimSpace(string(raw))
 		if _, err := api.New(base, tok).Spaces(ctx); err == nil {
@@ -358,6 +379,15 @@ func pickBoard(ctx context.Context, c *api.Client, space, project string) (api.S
 		return api.Space{}, api.Project{}, fmt.Errorf("no project %q", project)
 	}
 	return api.Space{}, api.Project{}, fmt.Errorf("space %q has no projects", candidates[0].Name)
+}
+
+// readOnly is why the board of a space can't be changed by this person:
+// Viewers see the board and nothing more.
+func readOnly(sp api.Space) string {
+	if sp.Role == api.RoleViewer {
+		return "Read-only: you are a Viewer of " + sp.Name
+	}
+	return ""
 }
 
 func spaceNames(spaces []api.Space) string {

@@ -166,6 +166,9 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.do(s.ToggleDone(subs[m.det.sub], now))
 		}
 	case key.Matches(msg, detailKeys.Description):
+		if m.refuseReadOnly() {
+			return m, nil
+		}
 		ta := textarea.New()
 		ta.SetWidth(max(20, min(m.width-6, 100)))
 		ta.SetHeight(max(3, min(m.height-12, 12)))
@@ -176,6 +179,9 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeDetailsDesc
 		return m, textarea.Blink
 	case key.Matches(msg, detailKeys.Due), key.Matches(msg, detailKeys.Subtask), key.Matches(msg, detailKeys.Comment):
+		if m.refuseReadOnly() {
+			return m, nil
+		}
 		m.det.input = map[string]string{"d": "due", "s": "subtask", "c": "comment"}[msg.String()]
 		m.input.SetValue("")
 		m.input.Placeholder = map[string]string{"due": "today, fri, +3d, dec 1, none", "subtask": "title", "comment": "say something"}[m.det.input]

@@ -299,6 +299,16 @@ func (m *Model) focusColumn(i int) {
 	m.follow()
 }
 
+// refuseReadOnly says why nothing can be changed here, when so, rather
+// than opening an input whose text would be refused.
+func (m *Model) refuseReadOnly() bool {
+	if m.cfg.ReadOnly != "" {
+		m.message = m.cfg.ReadOnly
+		return true
+	}
+	return false
+}
+
 // do hands a mutation to the engine; the board changes in this Update.
 func (m Model) do(mut board.Mutation, err error) (tea.Model, tea.Cmd) {
 	if err != nil {
@@ -370,7 +380,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Projects):
 		return m.openSwitcher()
 	case key.Matches(msg, k.New):
-		if !hasCol {
+		if !hasCol || m.refuseReadOnly() {
 			return m, nil
 		}
 		m.mode = modeNew
@@ -406,6 +416,9 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Details):
 		return m.openDetails()
 	case key.Matches(msg, k.Edit):
+		if m.refuseReadOnly() {
+			return m, nil
+		}
 		c, _ := s.Card(m.selected)
 		m.mode = modeEdit
 		m.input.Placeholder = "title"
@@ -413,6 +426,9 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.input.CursorEnd()
 		return m, m.input.Focus()
 	case key.Matches(msg, k.Delete):
+		if m.refuseReadOnly() {
+			return m, nil
+		}
 		m.mode = modeConfirmDelete
 	}
 	return m, nil

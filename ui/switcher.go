@@ -17,6 +17,7 @@ import (
 type Choice struct {
 	SpaceID, Space     string
 	ProjectID, Project string
+	ReadOnly           string // why this person can't change it, if so (a Viewer)
 }
 
 func (c Choice) label() string { return c.Space + " / " + c.Project }
@@ -86,6 +87,7 @@ func (m Model) switcherMsg(msg tea.Msg) (Model, tea.Cmd, bool) {
 		old := m.e
 		m.e = msg.e
 		m.cfg.SpaceName, m.cfg.ProjectID, m.cfg.Project = msg.choice.Space, msg.choice.ProjectID, msg.choice.Project
+		m.cfg.ReadOnly = msg.choice.ReadOnly
 		m.selected, m.focus, m.filter, m.filterTx = "", 0, board.Filter{}, ""
 		m.remember, m.top = map[string]string{}, map[string]int{}
 		m.message = "Opened " + msg.choice.label()

@@ -287,6 +287,9 @@ func (m *Model) statusLine() string {
 		msg = m.st.Message.Render(m.message)
 	}
 	left := m.st.Heading.Render(where) + "  " + sync + "  "
+	if m.cfg.ReadOnly != "" {
+		left += m.st.StatusWarn.Render("read-only") + "  "
+	}
 	return m.st.StatusBar.Render(left + ansi.Truncate(msg, max(0, m.width-lipgloss.Width(left)-2), "…"))
 }
 

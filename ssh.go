@@ -1,0 +1,513 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/keymap"
+	"github.com/lanesboard/lanes/server"
+	"github.com/lanesboard/lanes/server/store"
+	"github.com/lanesboard/lanes/ui"
+)
+
+type sshFlags struct {
+	addr, keys, server string
+	space, project     string
+	idle               time.Duration
+	maxSessions        int
+}
+
+func (a *app) sshCmd() *cobra.Command {
+	var f sshFlags
+	cmd := &cobra.Command{
+		Use:   "ssh",
+		Short: "Serve the board to a team over SSH",
+		Long: `Serve the board over SSH: "ssh -p 2222 HOST" opens it, as the lanes user
+the key belongs to.
+
+Only public keys in the authorized keys file get in (default:
+authorized_keys in the data directory). Each line is an OpenSSH public key
+whose comment is the lanes user name:
+
+  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
+
+A name with no lanes user yet gets one, with a Personal space, at its first
+login. The file is read again whenever it changes.
+
+Without --server, lanes serves the data directory's own task server, in
+this process. With --server, each key line must also carry the token its
+user acts with:
+
+  environment="LANES_TOKEN=kt_..." ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
+
+The host key is made on first start and kept in the data directory
+(ssh_host_ed25519_key). SIGINT or SIGTERM closes every board, saving what
+each person changed, and stops.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runSSH(cmd.Context(), f) },
+	}
+	cmd.Flags().StringVar(&f.addr, "addr", ":2222", "address to listen on")
+	cmd.Flags().StringVar(&f.keys, "authorized-keys", "", "the authorized keys file (default: authorized_keys in the data directory)")
+	cmd.Flags().StringVar(&f.server, "server", "", "serve boards of this task server instead of the local one")
+	cmd.Flags().StringVar(&f.space, "space", "", "the space every session opens first, by name, slug or id (default: each person's last board, or Personal)")
+	cmd.Flags().StringVar(&f.project, "project", "", "the project every session opens first, by name or id")
+	cmd.Flags().DurationVar(&f.idle, "idle-timeout", 8*time.Hour, "close a connection after this long with no traffic (0: never)")
+	cmd.Flags().IntVar(&f.maxSessions, "max-sessions", 500, "most sessions at once; more are turned away")
+	return cmd
+}
+
+func (a *app) runSSH(ctx context.Context, f sshFlags) error {
+	if f.maxSessions < 1 {
+		return fmt.Errorf("--max-sessions must be 1 or more, got %d", f.maxSessions)
+	}
+	if f.idle < 0 {
+		return fmt.Errorf("--idle-timeout must be 0 (never) or more, got %s", f.idle)
+	}
+	dir, err := a.data()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("make the data directory: %w", err)
+	}
+	if f.keys == "" {
+		f.keys = filepath.Join(dir, "authorized_keys")
+	}
+	keys, err := newAuthorizedKeys(f.keys)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no authorized keys file at %s: make one with a line per person, an OpenSSH public key followed by their lanes user name, like\n  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice", f.keys)
+	}
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(a.errOut, nil))
+	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, progs: map[*tea.Program]bool{}}
+	if f.server != "" {
+		if err := s.useRemote(ctx, f.server); err != nil {
+			return err
+		}
+	} else {
+		ls, err := a.startLocalServer(ctx, dir)
+		if err != nil {
+			return err
+		}
+		s.local, s.base = ls, ls.base
+		defer func() {
+			if err := ls.stop(); err != nil {
+				log.Error("stop the task server", "err", err)
+			}
+		}()
+	}
+	srv, err := s.newServer(f.addr, f.idle)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", f.addr, err)
+	}
+	log.Info("lanes ssh serving", "addr", ln.Addr().String(), "authorized_keys", f.keys, "keys", keys.count(),
+		"task_server", firstOf(f.server, "local ("+dir+")"), "max_sessions", f.maxSessions, "idle_timeout", f.idle.String())
+	for _, why := range keys.skipped {
+		log.Warn("authorized keys: line skipped", "why", why)
+	}
+	return s.serve(ctx, srv, ln)
+}
+
+// sshServer serves one board program per SSH session.
+type sshServer struct {
+	app     *app
+	dir     string
+	keys    *authorizedKeys
+	log     *slog.Logger
+	max     int
+	space   string // the board sessions open first, if the user is in it
+	project string
+	local   *localServer // nil with --server
+	base    string       // the task server's URL
+
+	mu       sync.Mutex
+	sessions int
+	slots    map[string]bool // data directories of open sessions
+	progs    map[*tea.Program]bool
+	closing  bool
+}
+
+// useRemote checks the task server answers before serving its boards.
+func (s *sshServer) useRemote(ctx context.Context, url string) error {
+	if _, err := api.New(url, "").Probe(ctx); err != nil {
+		return fmt.Errorf("reach the task server %s: %w", url, err)
+	}
+	s.base = url
+	return nil
+}
+
+type ctxKey int
+
+const ctxEntry ctxKey = iota
+
+func (s *sshServer) newServer(addr string, idle time.Duration) (*ssh.Server, error) {
+	hostKey := filepath.Join(s.dir, "ssh_host_ed25519_key")
+	srv, err := wish.NewServer(
+		wish.WithAddress(addr),
+		wish.WithHostKeyPath(hostKey),
+		wish.WithPublicKeyAuth(s.authorize),
+		wish.WithIdleTimeout(idle),
+		wish.WithVersion("lanes"),
+		// Composed last to first: logging sees every session, then the
+		// limit, then the terminal check, then the board.
+		wish.WithMiddleware(s.boardHandler, s.needTerminal, s.limit, s.logging),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("set up the SSH server (host key %s): %w", hostKey, err)
+	}
+	return srv, nil
+}
+
+// authorize lets in the keys of the authorized keys file, refusing (and
+// logging) any other.
+func (s *sshServer) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+	e, ok, skipped, err := s.keys.lookup(key)
+	for _, why := range skipped {
+		s.log.Warn("authorized keys: line skipped", "why", why)
+	}
+	if err != nil {
+		s.log.Error("read the authorized keys", "err", err)
+	}
+	if !ok {
+		s.log.Info("ssh key refused", "remote", ctx.RemoteAddr().String(), "fingerprint", gossh.FingerprintSHA256(key))
+		return false
+	}
+	if s.local == nil && e.token == "" {
+		s.log.Warn("ssh key refused: with --server each key needs environment=\"LANES_TOKEN=kt_...\"", "user", e.name, "line", e.line)
+		return false
+	}
+	return true
+}
+
+// entryOf is who the session's key is. The key is the one that
+// authenticated the connection (x/crypto/ssh ≥ 0.31 passes it to the auth
+// callback last), looked up again rather than trusted from an earlier query.
+func (s *sshServer) entryOf(sess ssh.Session) (keyEntry, bool) {
+	if sess.PublicKey() == nil {
+		return keyEntry{}, false
+	}
+	e, ok, _, _ := s.keys.lookup(sess.PublicKey())
+	return e, ok
+}
+
+func (s *sshServer) logging(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		began := time.Now()
+		pty, _, _ := sess.Pty()
+		e, _ := s.entryOf(sess)
+		s.log.Info("ssh session", "user", e.name, "remote", sess.RemoteAddr().String(), "term", pty.Term,
+			"size", fmt.Sprintf("%dx%d", pty.Window.Width, pty.Window.Height), "command", sess.Command())
+		next(sess)
+		s.log.Info("ssh session ended", "user", e.name, "remote", sess.RemoteAddr().String(), "duration", time.Since(began).Round(time.Millisecond).String())
+	}
+}
+
+func (s *sshServer) limit(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		s.mu.Lock()
+		full := s.sessions >= s.max
+		if !full {
+			s.sessions++
+		}
+		s.mu.Unlock()
+		if full {
+			fmt.Fprintf(sess.Stderr(), "lanes: the board is full (%d people on it); try again soon\r\n", s.max)
+			sess.Exit(1)
+			return
+		}
+		defer func() {
+			s.mu.Lock()
+			s.sessions--
+			s.mu.Unlock()
+		}()
+		next(sess)
+	}
+}
+
+func (s *sshServer) needTerminal(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		if _, _, ok := sess.Pty(); !ok {
+			fmt.Fprintln(sess.Stderr(), "lanes: the board needs a terminal; connect with ssh -t")
+			sess.Exit(1)
+			return
+		}
+		next(sess)
+	}
+}
+
+// boardHandler runs the board for the session's user until they quit, the
+// connection drops or the server stops.
+func (s *sshServer) boardHandler(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		if err := s.runSession(sess); err != nil {
+			s.log.Error("ssh session failed", "remote", sess.RemoteAddr().String(), "err", err)
+			fmt.Fprintf(sess.Stderr(), "lanes: %v\r\n", err)
+			sess.Exit(1)
+			return
+		}
+		sess.Exit(0)
+		next(sess)
+	}
+}
+
+func (s *sshServer) runSession(sess ssh.Session) error {
+	e, ok := s.entryOf(sess)
+	if !ok {
+		return errors.New("this key is no longer in the authorized keys file")
+	}
+	if cmd := sess.Command(); len(cmd) > 0 {
+		return fmt.Errorf("unknown command %q: connect without one to open the board", cmd[0])
+	}
+	ctx, cancel := context.WithCancel(sess.Context())
+	defer cancel()
+	c, closeClient, err := s.client(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer closeClient()
+	dir, release, err := s.slot(e.name)
+	if err != nil {
+		return err
+	}
+	defer release()
+
+	sp, p, err := openLast(ctx, c, dir, s.base, s.space, s.project)
+	if err != nil && (s.space != "" || s.project != "") {
+		// Not one of theirs: their own board, rather than none.
+		s.log.Info("ssh: the team board is not this user's; opening their own", "user", e.name, "err", err)
+		sp, p, err = openLast(ctx, c, dir, s.base, "", "")
+	}
+	if err != nil {
+		return err
+	}
+	var actor string
+	if me, err := c.Me(ctx); err == nil {
+		actor = me.ID
+	}
+	opts := board.Options{Dir: dir, Server: s.base, Actor: actor}
+	bo := opts
+	bo.ProjectID, bo.SpaceID, bo.Remote = p.ID, sp.ID, board.NewRemote(c)
+	eng, err := board.Open(ctx, bo)
+	if err != nil {
+		return fmt.Errorf("open the board: %w", err)
+	}
+	pty, windows, _ := sess.Pty()
+	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: sp.Name,
+		ProjectID: p.ID, Project: p.Name, ReadOnly: readOnly(sp), Switcher: &projects{c: c, opts: opts}})
+	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+		tea.WithoutSignalHandler())
+	if !s.track(prog, true) {
+		eng.Close()
+		return errors.New("the server is shutting down")
+	}
+	defer s.track(prog, false)
+	finished := make(chan struct{})
+	go func() {
+		prog.Send(tea.WindowSizeMsg{Width: pty.Window.Width, Height: pty.Window.Height})
+		for {
+			select {
+			case <-finished:
+				return
+			case <-sess.Context().Done():
+				prog.Kill() // the connection is gone
+				return
+			case w := <-windows:
+				prog.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			}
+		}
+	}()
+	final, runErr := prog.Run()
+	close(finished)
+	if errors.Is(runErr, tea.ErrProgramKilled) {
+		runErr = nil
+	}
+	if fm, ok := final.(ui.Model); ok {
+		eng = fm.Engine() // the project switcher may have opened another
+	}
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		fmt.Fprint(sess, "The lanes server is stopping; everything you changed is saved.\r\n")
+	}
+	return errors.Join(runErr, eng.Close())
+}
+
+// track keeps the running programs, to end them at shutdown; it refuses
+// new ones once the server is closing.
+func (s *sshServer) track(p *tea.Program, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.closing {
+			return false
+		}
+		s.progs[p] = true
+	} else {
+		delete(s.progs, p)
+	}
+	return true
+}
+
+// slot is a data directory of the user's own for the session's outbox and
+// cache, kept across sessions so nothing waiting is lost; a second session
+// of the same user at once gets a second directory.
+func (s *sshServer) slot(name string) (string, func(), error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for n := 1; ; n++ {
+		dir := filepath.Join(s.dir, "ssh", name, strconv.Itoa(n))
+		if s.slots[dir] {
+			continue
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", nil, fmt.Errorf("make the session's directory: %w", err)
+		}
+		s.slots[dir] = true
+		return dir, func() {
+			s.mu.Lock()
+			delete(s.slots, dir)
+			s.mu.Unlock()
+		}, nil
+	}
+}
+
+// client is an API client acting as the key's user: on the local server,
+// the user (made at first login) with a token kept in the data directory;
+// on a remote server, with the key line's token.
+func (s *sshServer) client(ctx context.Context, e keyEntry) (*api.Client, func(), error) {
+	token := e.token
+	if s.local != nil {
+		var err error
+		if token, err = s.localToken(ctx, e.name); err != nil {
+			return nil, nil, err
+		}
+	}
+	c, _, closeLog, err := s.app.newClient(s.base, token)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, closeLog, nil
+}
+
+// localToken is the named user's token on the local server, making the
+// user (with a Personal space) the first time.
+func (s *sshServer) localToken(ctx context.Context, name string) (string, error) {
+	st := s.local.st
+	var u *store.User
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByName(name)
+		if errors.Is(err, store.ErrNotFound) {
+			u, err = tx.CreateUser(name, nil, false)
+			if err == nil {
+				s.log.Info("ssh: made a lanes user at first login", "user", name)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("find the lanes user %q: %w", name, err)
+	}
+	dir := filepath.Join(s.dir, "ssh", name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("make the user's directory: %w", err)
+	}
+	return localToken(ctx, filepath.Join(dir, "token"), func(ctx context.Context) (string, error) {
+		secret, _, err := server.IssueToken(ctx, st, u.ID, "lanes ssh")
+		return secret, err
+	}, s.base)
+}
+
+// serve runs the SSH server until ctx ends, then closes every board (each
+// saving its outbox) and waits for the connections to finish.
+func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener) error {
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("ssh server: %w", err)
+	case <-ctx.Done():
+	}
+	s.log.Info("lanes ssh stopping: closing every board")
+	s.mu.Lock()
+	s.closing = true
+	for p := range s.progs {
+		p.Quit()
+	}
+	s.mu.Unlock()
+	// Every board is told to quit; give them a while to save and say
+	// goodbye, then close what is left (connections without a session).
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		s.mu.Lock()
+		n := s.sessions
+		s.mu.Unlock()
+		if n == 0 {
+			break
+		}
+	}
+	err := srv.Close()
+	<-done
+	s.log.Info("lanes ssh stopped")
+	return err
+}
+
+// sessionRenderer draws for the session's terminal: its colours come from
+// the TERM the client sent, never from the host's terminal.
+func sessionRenderer(sess ssh.Session, pty ssh.Pty) *lipgloss.Renderer {
+	env := sessionEnv{vars: map[string]string{}}
+	for _, kv := range sess.Environ() {
+		for i := 0; i < len(kv); i++ {
+			if kv[i] == '=' {
+				env.vars[kv[:i]] = kv[i+1:]
+				break
+			}
+		}
+	}
+	env.vars["TERM"] = pty.Term
+	r := lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+	if _, ok := env.vars["NO_COLOR"]; ok {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	// The host can't ask the client's terminal for its background; dark is
+	// what most terminals have.
+	r.SetHasDarkBackground(true)
+	return r
+}
+
+// sessionEnv is the environment the client sent, for termenv.
+type sessionEnv struct{ vars map[string]string }
+
+func (e sessionEnv) Environ() []string {
+	out := make([]string, 0, len(e.vars))
+	for k, v := range e.vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+func (e sessionEnv) Getenv(k string) string { return e.vars[k] }

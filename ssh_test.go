@@ -1,0 +1,446 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// sshEnv is `lanes ssh` on a fresh data directory, with a key per person.
+type sshEnv struct {
+	t       *testing.T
+	dir     string
+	keys    map[string]gossh.Signer
+	addr    string
+	hostKey gossh.PublicKey
+	log     *syncBuffer
+	stop    context.CancelFunc
+	done    chan error
+}
+
+func newSSHEnv(t *testing.T, names ...string) *sshEnv {
+	t.Helper()
+	e := &sshEnv{t: t, dir: t.TempDir(), keys: map[string]gossh.Signer{}}
+	for _, n := range names {
+		e.addKey(n)
+	}
+	return e
+}
+
+func newKey(t *testing.T) gossh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := gossh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// addKey gives name a key and appends it to the authorized keys file.
+func (e *sshEnv) addKey(name string) {
+	e.t.Helper()
+	s := newKey(e.t)
+	e.keys[name] = s
+	line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey()))) + " " + name + "\n"
+	f, err := os.OpenFile(filepath.Join(e.dir, "authorized_keys"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(line); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// start runs `lanes --data DIR ssh --addr 127.0.0.1:0 args...` until the
+// test ends, and learns its address from its log as a person would.
+func (e *sshEnv) start(args ...string) {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.log, e.stop, e.done = &syncBuffer{}, cancel, make(chan error, 1)
+	root := newRoot(io.Discard, e.log)
+	root.SetArgs(append([]string{"--data", e.dir, "ssh", "--addr", "127.0.0.1:0"}, args...))
+	go func() { e.done <- root.ExecuteContext(ctx) }()
+	e.t.Cleanup(func() {
+		cancel()
+		<-e.done
+	})
+	addr := regexp.MustCompile(`lanes ssh serving" addr=(\S+)`)
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addr.FindStringSubmatch(e.log.String()); m != nil {
+			e.addr = m[1]
+			break
+		}
+		select {
+		case err := <-e.done:
+			e.t.Fatalf("lanes ssh stopped: %v\n%s", err, e.log.String())
+		default:
+		}
+	}
+	if e.addr == "" {
+		e.t.Fatalf("lanes ssh never said where it listens:\n%s", e.log.String())
+	}
+	raw, err := os.ReadFile(filepath.Join(e.dir, "ssh_host_ed25519_key"))
+	if err != nil {
+		e.t.Fatalf("the host key is not in the data directory: %v", err)
+	}
+	hk, err := gossh.ParsePrivateKey(raw)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.hostKey = hk.PublicKey()
+}
+
+func (e *sshEnv) dial(key gossh.Signer) (*gossh.Client, error) {
+	return gossh.Dial("tcp", e.addr, &gossh.ClientConfig{
+		User:            "anyone",
+		Auth:            []gossh.AuthMethod{gossh.PublicKeys(key)},
+		HostKeyCallback: gossh.FixedHostKey(e.hostKey),
+		Timeout:         5 * time.Second,
+	})
+}
+
+// sshTerm is one person's ssh session with a terminal of w×h.
+type sshTerm struct {
+	t      *testing.T
+	name   string
+	client *gossh.Client
+	vt     *vt
+	stdin  io.Writer
+	stderr *syncBuffer
+	done   chan error
+}
+
+func (e *sshEnv) connect(name string, w, h int) *sshTerm {
+	e.t.Helper()
+	client, err := e.dial(e.keys[name])
+	if err != nil {
+		e.t.Fatalf("%s can't connect: %v", name, err)
+	}
+	e.t.Cleanup(func() { client.Close() })
+	sess, err := client.NewSession()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+		e.t.Fatal(err)
+	}
+	term := &sshTerm{t: e.t, name: name, client: client, vt: newVT(w, h), stderr: &syncBuffer{}, done: make(chan error, 1)}
+	sess.Stdout, sess.Stderr = term.vt, term.stderr
+	if term.stdin, err = sess.StdinPipe(); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := sess.Shell(); err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { term.done <- sess.Wait() }()
+	return term
+}
+
+func (s *sshTerm) keys(k string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.stdin, k); err != nil {
+		s.t.Fatalf("%s typing %q: %v", s.name, k, err)
+	}
+}
+
+// waitFor polls the session's screen until every want is on it.
+func (s *sshTerm) waitFor(what string, want ...string) string {
+	s.t.Helper()
+	var screen string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		screen = s.vt.screen()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(screen, w)
+		}
+		if ok {
+			return screen
+		}
+	}
+	s.t.Fatalf("%s's screen, %s: never saw %q; it shows:\n%s", s.name, what, want, screen)
+	return ""
+}
+
+// waitColumn waits until the named column on the screen holds title.
+func (s *sshTerm) waitColumn(col, title string) {
+	s.t.Helper()
+	var screen string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		screen = s.vt.screen()
+		if strings.Contains(column(screen, col), title) {
+			return
+		}
+	}
+	s.t.Fatalf("%s's screen never showed %q in %s:\n%s", s.name, title, col, screen)
+}
+
+func (s *sshTerm) exit() error {
+	s.t.Helper()
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(15 * time.Second):
+		s.t.Fatalf("%s's session did not end:\n%s", s.name, s.vt.screen())
+		return nil
+	}
+}
+
+// db opens the data directory's database beside the running server.
+func (e *sshEnv) db() *store.Store {
+	e.t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(e.dir, "lanes.db"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// team makes, before the server starts, a space "Team" owned by the first
+// name, with the others as members of the given roles, and one card.
+func (e *sshEnv) team(owner string, members map[string]store.Role, card string) {
+	e.t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(e.dir, "lanes.db"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Write(ctx, func(tx *store.Tx) error {
+		o, err := tx.CreateUser(owner, nil, false)
+		if err != nil {
+			return err
+		}
+		sp, p, err := tx.CreateSpace(&store.Space{Name: "Team", Slug: "team"}, o.ID)
+		if err != nil {
+			return err
+		}
+		for name, role := range members {
+			u, err := tx.CreateUser(name, nil, false)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.AddMember(sp.ID, u.ID, role); err != nil {
+				return err
+			}
+		}
+		cols, err := tx.Statuses(p.ID)
+		if err != nil {
+			return err
+		}
+		return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, StatusID: &cols[0].ID, Title: card, Priority: "none", CreatorID: o.ID})
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// serverColumn is the name of the column the card is in on the server.
+func (e *sshEnv) serverColumn(st *store.Store, title string) string {
+	e.t.Helper()
+	col := ""
+	err := st.Read(context.Background(), func(tx *store.Tx) error {
+		users, err := tx.Users()
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			spaces, err := tx.SpacesForUser(u.ID)
+			if err != nil {
+				return err
+			}
+			for _, sp := range spaces {
+				projects, err := tx.Projects(sp.ID, false)
+				if err != nil {
+					return err
+				}
+				for _, p := range projects {
+					tasks, err := tx.Tasks(p.ID, false)
+					if err != nil {
+						return err
+					}
+					cols, err := tx.Statuses(p.ID)
+					if err != nil {
+						return err
+					}
+					for _, k := range tasks {
+						for _, c := range cols {
+							if k.Title == title && k.StatusID != nil && *k.StatusID == c.ID {
+								col = c.Name
+							}
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || col == "" {
+		e.t.Fatalf("find %q on the server: %v", title, err)
+	}
+	return col
+}
+
+// A person with a key in the file gets a board of their own over ssh: at
+// first login lanes makes their user; what they type reaches the server;
+// q ends the session cleanly.
+func TestSSHBoard(t *testing.T) {
+	e := newSSHEnv(t, "alice")
+	e.start()
+	alice := e.connect("alice", 100, 30)
+	alice.waitFor("first login", "Personal / General", "To Do", "synced")
+	alice.keys("n")
+	alice.waitFor("new card prompt", "title of the new card")
+	alice.keys("Made over ssh\r")
+	alice.waitFor("card made", "Made over ssh", "synced")
+	if got := e.serverColumn(e.db(), "Made over ssh"); got != "To Do" {
+		t.Fatalf("the card is in %q on the server, want To Do", got)
+	}
+	alice.keys("q")
+	if err := alice.exit(); err != nil {
+		t.Fatalf("q should end the session with status 0: %v", err)
+	}
+	if !strings.Contains(e.log.String(), `msg="ssh: made a lanes user at first login" user=alice`) {
+		t.Fatalf("the log does not tell of alice's first login:\n%s", e.log.String())
+	}
+}
+
+// Two people on the team board see each other's moves as they happen; a
+// Viewer sees them too, is told the board is read-only, and changes
+// nothing.
+func TestSSHTeamBoard(t *testing.T) {
+	e := newSSHEnv(t, "alice", "bob", "carol")
+	e.team("alice", map[string]store.Role{"bob": store.RoleMember, "carol": store.RoleViewer}, "Shared card")
+	e.start("--space", "Team")
+	alice := e.connect("alice", 120, 30)
+	bob := e.connect("bob", 120, 30)
+	carol := e.connect("carol", 120, 30)
+	for _, s := range []*sshTerm{alice, bob, carol} {
+		s.waitFor("the team board", "Team / General", "Shared card", "synced")
+	}
+	carol.waitFor("a viewer's status", "read-only")
+
+	alice.keys("L")
+	bob.waitColumn("In Progress", "Shared card")
+	carol.waitColumn("In Progress", "Shared card")
+	bob.keys("L")
+	alice.waitColumn("In Review", "Shared card")
+	carol.waitColumn("In Review", "Shared card")
+
+	carol.keys("H")
+	carol.waitFor("refused move", "Read-only: you are a Viewer of Team")
+	carol.keys("n")
+	if strings.Contains(carol.vt.screen(), "title of the new card") {
+		t.Fatalf("a Viewer got the new card prompt:\n%s", carol.vt.screen())
+	}
+	carol.waitColumn("In Review", "Shared card")
+	if got := e.serverColumn(e.db(), "Shared card"); got != "In Review" {
+		t.Fatalf("after the Viewer pressed H the card is in %q on the server", got)
+	}
+}
+
+// Only keys in the file get in; a key added to the file works at once.
+func TestSSHUnknownKeyRefused(t *testing.T) {
+	e := newSSHEnv(t, "alice")
+	e.start()
+	stranger := newKey(t)
+	_, err := e.dial(stranger)
+	if err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
+		t.Fatalf("an unknown key got in (err %v)", err)
+	}
+	if !strings.Contains(e.log.String(), "ssh key refused") || !strings.Contains(e.log.String(), gossh.FingerprintSHA256(stranger.PublicKey())) {
+		t.Fatalf("the refusal is not in the log with the key's fingerprint:\n%s", e.log.String())
+	}
+	e.addKey("dave")
+	dave := e.connect("dave", 80, 24)
+	dave.waitFor("a key added while the server runs", "Personal / General", "synced")
+}
+
+// A bad line in the file is skipped, and said so; the others still work.
+func TestSSHBadKeyLine(t *testing.T) {
+	e := newSSHEnv(t)
+	os.WriteFile(filepath.Join(e.dir, "authorized_keys"), []byte("# the team\nssh-ed25519 notakey bob\n"), 0o600)
+	e.addKey("erin")
+	e.start()
+	if !strings.Contains(e.log.String(), "authorized_keys:2: not a public key") {
+		t.Fatalf("the bad line is not reported with its number:\n%s", e.log.String())
+	}
+	e.connect("erin", 80, 24).waitFor("the good key", "synced")
+}
+
+// The session limit turns away the one too many with a reason.
+func TestSSHSessionLimit(t *testing.T) {
+	e := newSSHEnv(t, "alice", "bob")
+	e.start("--max-sessions", "1")
+	alice := e.connect("alice", 80, 24)
+	alice.waitFor("the first session", "synced")
+	bob := e.connect("bob", 80, 24)
+	var exit *gossh.ExitError
+	if err := bob.exit(); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("the session over the limit ended with %v, want exit status 1", err)
+	}
+	if !strings.Contains(bob.stderr.String(), "the board is full") {
+		t.Fatalf("the session over the limit was not told why: %q", bob.stderr.String())
+	}
+}
+
+// Stopping the server closes every board, telling each person, and the
+// command returns without error.
+func TestSSHShutdown(t *testing.T) {
+	e := newSSHEnv(t, "alice")
+	e.start()
+	alice := e.connect("alice", 80, 24)
+	alice.waitFor("board", "synced")
+	e.stop()
+	select {
+	case err := <-e.done:
+		e.done <- err // for the cleanup
+		if err != nil {
+			t.Fatalf("lanes ssh stopped with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("lanes ssh did not stop")
+	}
+	alice.exit()
+	if !strings.Contains(alice.vt.screen(), "The lanes server is stopping") {
+		t.Fatalf("alice was not told the server stopped:\n%s", alice.vt.screen())
+	}
+}
+
+// A connection that drops ends its board on the server: the session is
+// logged as ended, and the person's next session takes its place (the same
+// outbox directory, not a second one).
+func TestSSHDroppedConnection(t *testing.T) {
+	e := newSSHEnv(t, "alice")
+	e.start()
+	alice := e.connect("alice", 80, 24)
+	alice.waitFor("board", "synced")
+	alice.client.Close()
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(e.log.String(), `msg="ssh session ended" user=alice`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the dropped session was never ended:\n%s", e.log.String())
+		}
+	}
+	again := e.connect("alice", 80, 24)
+	again.waitFor("board again", "synced")
+	if _, err := os.Stat(filepath.Join(e.dir, "ssh", "alice", "2")); err == nil {
+		t.Fatal("the dropped session still holds alice's outbox: her next session got a second one")
+	}
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	gossh "golang.org/x/crypto/ssh"
+)
+
+// keyEntry is one line of the authorized keys file: who the key is, and
+// the token to act with on a remote server (environment="LANES_TOKEN=…").
+type keyEntry struct {
+	name  string
+	token string
+	line  int
+}
+
+// authorizedKeys is the authorized keys file of `lanes ssh`, read again
+// whenever it changes on disk (checked at each login).
+type authorizedKeys struct {
+	path string
+
+	mu      sync.Mutex
+	modTime time.Time
+	size    int64
+	keys    map[string]keyEntry // by the key's wire form
+	skipped []string            // why lines were left out, for the log
+}
+
+func newAuthorizedKeys(path string) (*authorizedKeys, error) {
+	k := &authorizedKeys{path: path}
+	if _, err := k.refresh(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// lookup finds who a key is, reading the file again first if it changed.
+// reloaded lists what the reload skipped, for the caller to log.
+func (k *authorizedKeys) lookup(key gossh.PublicKey) (e keyEntry, ok bool, skipped []string, err error) {
+	skipped, err = k.refresh()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok = k.keys[string(key.Marshal())]
+	return e, ok, skipped, err
+}
+
+// count is how many keys are allowed.
+func (k *authorizedKeys) count() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.keys)
+}
+
+// refresh reads the file if it changed since it was last read. A file that
+// can't be read keeps the keys read last (an editor may be saving it).
+func (k *authorizedKeys) refresh() ([]string, error) {
+	fi, err := os.Stat(k.path)
+	if err != nil {
+		return nil, fmt.Errorf("authorized keys: %w", err)
+	}
+	k.mu.Lock()
+	same := k.keys != nil && fi.ModTime().Equal(k.modTime) && fi.Size() == k.size
+	k.mu.Unlock()
+	if same {
+		return nil, nil
+	}
+	raw, err := os.ReadFile(k.path)
+	if err != nil {
+		return nil, fmt.Errorf("authorized keys: %w", err)
+	}
+	keys, skipped := parseAuthorizedKeys(k.path, raw)
+	k.mu.Lock()
+	k.keys, k.skipped, k.modTime, k.size = keys, skipped, fi.ModTime(), fi.Size()
+	k.mu.Unlock()
+	return skipped, nil
+}
+
+// parseAuthorizedKeys reads OpenSSH authorized_keys lines whose comment is
+// the lanes user name. Lines that can't be used are skipped, each with the
+// reason.
+func parseAuthorizedKeys(path string, raw []byte) (map[string]keyEntry, []string) {
+	keys := map[string]keyEntry{}
+	var skipped []string
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		key, comment, options, _, err := gossh.ParseAuthorizedKey([]byte(line))
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("%s:%d: not a public key: %v", path, n, err))
+			continue
+		}
+		name := strings.TrimSpace(comment)
+		if err := checkUserName(name); err != nil {
+			skipped = append(skipped, fmt.Sprintf("%s:%d: the comment after the key is the lanes user name: %v", path, n, err))
+			continue
+		}
+		e := keyEntry{name: name, line: n}
+		for _, o := range options {
+			if v, ok := strings.CutPrefix(o, "environment="); ok {
+				if tok, ok := strings.CutPrefix(strings.Trim(v, `"`), "LANES_TOKEN="); ok {
+					e.token = tok
+				}
+			}
+		}
+		id := string(key.Marshal())
+		if prev, dup := keys[id]; dup && prev.name != name {
+			skipped = append(skipped, fmt.Sprintf("%s:%d: this key is already %s's (line %d); a key is one person", path, n, prev.name, prev.line))
+			continue
+		}
+		keys[id] = e
+	}
+	return keys, skipped
+}
