@@ -34,7 +34,9 @@ type watcher struct {
 	seen chan string
 }
 
-func newWatcher() *watcher { return &watcher{want: map[string]time.Time{}, seen: make(chan string, 64)} }
+func newWatcher() *watcher {
+	return &watcher{want: map[string]time.Time{}, seen: make(chan string, 64)}
+}
 
 func (w *watcher) expect(s string) {
 	w.mu.Lock()
