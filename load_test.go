@@ -31,11 +31,10 @@ type watcher struct {
 	mu   sync.Mutex
 	tail []byte
 	want map[string]time.Time // zero until seen
-	seen chan string
 }
 
 func newWatcher() *watcher {
-	return &watcher{want: map[string]time.Time{}, seen: make(chan string, 64)}
+	return &watcher{want: map[string]time.Time{}}
 }
 
 func (w *watcher) expect(s string) {
@@ -52,10 +51,6 @@ func (w *watcher) Write(p []byte) (int, error) {
 	for s, at := range w.want {
 		if at.IsZero() && strings.Contains(string(w.tail), s) {
 			w.want[s] = now
-			select {
-			case w.seen <- s:
-			default:
-			}
 		}
 	}
 	if len(w.tail) > 256 {
