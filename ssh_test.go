@@ -213,45 +213,6 @@ func (e *sshEnv) db() *store.Store {
 	return st
 }
 
-// team makes, before the server starts, a space "Team" owned by the first
-// name, with the others as members of the given roles, and one card.
-func (e *sshEnv) team(owner string, members map[string]store.Role, card string) {
-	e.t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(e.dir, "lanes.db"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer st.Close()
-	err = st.Write(ctx, func(tx *store.Tx) error {
-		o, err := tx.CreateUser(owner, nil, false)
-		if err != nil {
-			return err
-		}
-		sp, p, err := tx.CreateSpace(&store.Space{Name: "Team", Slug: "team"}, o.ID)
-		if err != nil {
-			return err
-		}
-		for name, role := range members {
-			u, err := tx.CreateUser(name, nil, false)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.AddMember(sp.ID, u.ID, role); err != nil {
-				return err
-			}
-		}
-		cols, err := tx.Statuses(p.ID)
-		if err != nil {
-			return err
-		}
-		return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, StatusID: &cols[0].ID, Title: card, Priority: "none", CreatorID: o.ID})
-	})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-}
-
 // serverColumn is the name of the column the card is in on the server.
 func (e *sshEnv) serverColumn(st *store.Store, title string) string {
 	e.t.Helper()
@@ -327,14 +288,26 @@ func TestSSHBoard(t *testing.T) {
 // nothing.
 func TestSSHTeamBoard(t *testing.T) {
 	e := newSSHEnv(t, "alice", "bob", "carol")
-	e.team("alice", map[string]store.Role{"bob": store.RoleMember, "carol": store.RoleViewer}, "Shared card")
+	for _, args := range [][]string{
+		{"user", "create", "alice"}, {"user", "create", "bob"}, {"user", "create", "carol"},
+		{"space", "create", "Team", "--owner", "alice"},
+		{"space", "add", "Team", "bob"},
+		{"space", "add", "team", "carol", "--role", "viewer"},
+	} {
+		mustRun(t, e.dir, args...)
+	}
 	e.start("--space", "Team")
 	alice := e.connect("alice", 120, 30)
 	bob := e.connect("bob", 120, 30)
 	carol := e.connect("carol", 120, 30)
 	for _, s := range []*sshTerm{alice, bob, carol} {
-		s.waitFor("the team board", "Team / General", "Shared card", "synced")
+		s.waitFor("the team board", "Team / General", "synced")
 	}
+	alice.keys("n")
+	alice.waitFor("new card prompt", "title of the new card")
+	alice.keys("Shared card\r")
+	bob.waitColumn("To Do", "Shared card")
+	carol.waitColumn("To Do", "Shared card")
 	carol.waitFor("a viewer's status", "read-only")
 
 	alice.keys("L")

@@ -48,6 +48,26 @@ func (t *Tx) SpaceByID(id string) (*Space, error) {
 	return scanSpace(t.queryRow(`SELECT `+spaceCols+` FROM spaces s WHERE s.id = ?`, id))
 }
 
+// FindSpaces finds the shared spaces whose id or slug is ref, or whose name
+// is ref ignoring case (personal spaces are their owners' alone).
+func (t *Tx) FindSpaces(ref string) ([]Space, error) {
+	rows, err := t.query(`SELECT `+spaceCols+` FROM spaces s
+		WHERE s.is_personal = 0 AND (s.id = ? OR s.slug = ? OR lower(s.name) = lower(?)) ORDER BY s.name, s.id`, ref, ref, ref)
+	if err != nil {
+		return nil, fmt.Errorf("find space %q: %w", ref, err)
+	}
+	defer rows.Close()
+	var out []Space
+	for rows.Next() {
+		sp, err := scanSpace(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *sp)
+	}
+	return out, rows.Err()
+}
+
 // SpacesForUser lists the spaces a user belongs to, personal first, with
 // the user's role in each.
 func (t *Tx) SpacesForUser(userID string) ([]Space, error) {

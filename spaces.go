@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// spaceCmd manages shared spaces on the data directory's server, for
+// setting up a team board without an API client.
+func (a *app) spaceCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "space", Short: "Manage shared spaces and who is in them (for team boards)"}
+	var slug, owner, role, userName string
+
+	create := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Create a shared space (with a General project) and print its id",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := strings.TrimSpace(args[0])
+			if name == "" || len(name) > 100 {
+				return fmt.Errorf("the space name must be 1-100 characters, got %q", args[0])
+			}
+			if slug == "" {
+				slug = slugOf(name)
+			}
+			if err := checkSlugArg(slug); err != nil {
+				return err
+			}
+			return a.withStore(cmd.Context(), func(st *store.Store, local *store.User) error {
+				var sp *store.Space
+				err := st.Write(cmd.Context(), func(tx *store.Tx) error {
+					u, err := userOrLocal(tx, owner, local)
+					if err != nil {
+						return err
+					}
+					sp, _, err = tx.CreateSpace(&store.Space{Name: name, Slug: slug}, u.ID)
+					return err
+				})
+				if errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("a space with slug %q already exists: choose another with --slug", slug)
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out, sp.ID)
+				return nil
+			})
+		},
+	}
+	create.Flags().StringVar(&slug, "slug", "", "the space's slug, a-z, 0-9 and - (default: made from the name)")
+	create.Flags().StringVar(&owner, "owner", "", "the user who owns it (default: the local user)")
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List a user's spaces with their role in each",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withStore(cmd.Context(), func(st *store.Store, local *store.User) error {
+				var spaces []store.Space
+				err := st.Read(cmd.Context(), func(tx *store.Tx) error {
+					u, err := userOrLocal(tx, userName, local)
+					if err != nil {
+						return err
+					}
+					spaces, err = tx.SpacesForUser(u.ID)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tSLUG\tROLE\tID")
+				for _, sp := range spaces {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sp.Name, sp.Slug, sp.Role, sp.ID)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	list.Flags().StringVar(&userName, "user", "", "whose spaces (default: the local user's)")
+
+	members := &cobra.Command{
+		Use:   "members SPACE",
+		Short: "List the members of a shared space (by name, slug or id)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				var ms []store.Member
+				err := st.Read(cmd.Context(), func(tx *store.Tx) error {
+					sp, err := findSpace(tx, args[0])
+					if err != nil {
+						return err
+					}
+					ms, err = tx.Members(sp.ID)
+					return err
+				})
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "USER\tROLE\tJOINED")
+				for _, m := range ms {
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Name, m.Role, m.JoinedAt)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+
+	add := &cobra.Command{
+		Use:   "add SPACE USER",
+		Short: "Add a user to a shared space, or change their role there",
+		Long: `Add a user to a shared space with a role: admin, member (the default) or
+viewer (sees the board, changes nothing). A user already in the space gets
+the new role. The space is named by name, slug or id.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := store.Role(role)
+			if r != store.RoleAdmin && r != store.RoleMember && r != store.RoleViewer {
+				return fmt.Errorf("--role must be admin, member or viewer, got %q", role)
+			}
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				return st.Write(cmd.Context(), func(tx *store.Tx) error {
+					sp, u, m, err := spaceAndUser(tx, args[0], args[1])
+					if err != nil {
+						return err
+					}
+					switch {
+					case m == nil:
+						_, err = tx.AddMember(sp.ID, u.ID, r)
+					case m.Role == store.RoleOwner:
+						return fmt.Errorf("%s owns %s; the owner's role does not change", u.Name, sp.Name)
+					default:
+						_, err = tx.SetMemberRole(sp.ID, u.ID, r)
+					}
+					if err == nil {
+						fmt.Fprintf(a.out, "%s is %s of %s\n", u.Name, article(r), sp.Name)
+					}
+					return err
+				})
+			})
+		},
+	}
+	add.Flags().StringVar(&role, "role", string(store.RoleMember), "admin, member or viewer")
+
+	remove := &cobra.Command{
+		Use:   "remove SPACE USER",
+		Short: "Take a user out of a shared space (and off its cards)",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				return st.Write(cmd.Context(), func(tx *store.Tx) error {
+					sp, u, m, err := spaceAndUser(tx, args[0], args[1])
+					if err != nil {
+						return err
+					}
+					switch {
+					case m == nil:
+						return fmt.Errorf("%s is not in %s", u.Name, sp.Name)
+					case m.Role == store.RoleOwner:
+						return fmt.Errorf("%s owns %s and can't be removed", u.Name, sp.Name)
+					}
+					if err := tx.UnassignInSpace(sp.ID, u.ID); err != nil {
+						return err
+					}
+					if err := tx.RemoveMember(sp.ID, u.ID); err != nil {
+						return err
+					}
+					fmt.Fprintf(a.out, "%s is no longer in %s\n", u.Name, sp.Name)
+					return nil
+				})
+			})
+		},
+	}
+	cmd.AddCommand(create, list, members, add, remove)
+	return cmd
+}
+
+// withStore runs fn on the data directory's database, closing it after.
+func (a *app) withStore(ctx context.Context, fn func(*store.Store, *store.User) error) error {
+	st, local, err := a.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	return errors.Join(fn(st, local), st.Close())
+}
+
+func userOrLocal(tx *store.Tx, name string, local *store.User) (*store.User, error) {
+	if name == "" {
+		return local, nil
+	}
+	u, err := tx.UserByName(name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no user named %q (create one with: lanes user create %s)", name, name)
+	}
+	return u, err
+}
+
+func findSpace(tx *store.Tx, ref string) (*store.Space, error) {
+	spaces, err := tx.FindSpaces(ref)
+	if err != nil {
+		return nil, err
+	}
+	switch len(spaces) {
+	case 0:
+		return nil, fmt.Errorf("no shared space %q (see: lanes space list)", ref)
+	case 1:
+		return &spaces[0], nil
+	}
+	return nil, fmt.Errorf("%d spaces are called %q: name it by slug or id", len(spaces), ref)
+}
+
+// spaceAndUser finds the space, the user, and the user's membership (nil
+// if not a member).
+func spaceAndUser(tx *store.Tx, spaceRef, userName string) (*store.Space, *store.User, *store.Member, error) {
+	sp, err := findSpace(tx, spaceRef)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if userName == "" {
+		return nil, nil, nil, errors.New("name the user")
+	}
+	u, err := userOrLocal(tx, userName, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := tx.Member(sp.ID, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return sp, u, nil, nil
+	}
+	return sp, u, m, err
+}
+
+func article(r store.Role) string {
+	if r == store.RoleAdmin {
+		return "an admin"
+	}
+	return "a " + string(r)
+}
+
+// slugOf makes a slug from a name: lower case, runs of other characters
+// as one dash.
+func slugOf(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	s := b.String()
+	if len(s) > 50 {
+		s = strings.TrimRight(s[:50], "-")
+	}
+	if len(s) < 3 {
+		s = strings.TrimPrefix(s+"-space", "-")
+	}
+	return s
+}
+
+func checkSlugArg(s string) error {
+	ok := len(s) >= 3 && len(s) <= 50
+	for _, c := range s {
+		ok = ok && (c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-')
+	}
+	if !ok {
+		return fmt.Errorf("--slug must be 3-50 characters of a-z, 0-9 and -, got %q", s)
+	}
+	return nil
+}
