@@ -122,12 +122,18 @@ type sshTerm struct {
 	name   string
 	client *gossh.Client
 	vt     *vt
+	raw    *syncBuffer // every byte the server sent
 	stdin  io.Writer
 	stderr *syncBuffer
 	done   chan error
 }
 
 func (e *sshEnv) connect(name string, w, h int) *sshTerm {
+	e.t.Helper()
+	return e.connectTerm(name, "xterm-256color", w, h)
+}
+
+func (e *sshEnv) connectTerm(name, termType string, w, h int) *sshTerm {
 	e.t.Helper()
 	client, err := e.dial(e.keys[name])
 	if err != nil {
@@ -138,11 +144,11 @@ func (e *sshEnv) connect(name string, w, h int) *sshTerm {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
+	if err := sess.RequestPty(termType, h, w, gossh.TerminalModes{}); err != nil {
 		e.t.Fatal(err)
 	}
-	term := &sshTerm{t: e.t, name: name, client: client, vt: newVT(w, h), stderr: &syncBuffer{}, done: make(chan error, 1)}
-	sess.Stdout, sess.Stderr = term.vt, term.stderr
+	term := &sshTerm{t: e.t, name: name, client: client, vt: newVT(w, h), raw: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
+	sess.Stdout, sess.Stderr = io.MultiWriter(term.vt, term.raw), term.stderr
 	if term.stdin, err = sess.StdinPipe(); err != nil {
 		e.t.Fatal(err)
 	}
@@ -415,5 +421,30 @@ func TestSSHDroppedConnection(t *testing.T) {
 	again.waitFor("board again", "synced")
 	if _, err := os.Stat(filepath.Join(e.dir, "ssh", "alice", "2")); err == nil {
 		t.Fatal("the dropped session still holds alice's outbox: her next session got a second one")
+	}
+}
+
+// Each session is drawn for its own terminal: the colours follow the TERM
+// the client sent, whatever the host's terminal is.
+func TestSSHColoursFollowTheClientsTerminal(t *testing.T) {
+	e := newSSHEnv(t, "alice", "bob", "carol")
+	e.start()
+	for _, c := range []struct {
+		name, term string
+		want       string // the colour sequences expected; "" for none
+	}{
+		{"alice", "xterm-256color", "\x1b[38;5;"},
+		{"bob", "xterm-kitty", "\x1b[38;2;"},
+		{"carol", "dumb", ""},
+	} {
+		s := e.connectTerm(c.name, c.term, 100, 30)
+		s.waitFor("board", "To Do", "synced")
+		raw := s.raw.String()
+		if c.want != "" && !strings.Contains(raw, c.want) {
+			t.Errorf("%s (TERM=%s): no %q colours in what the server sent", c.name, c.term, c.want)
+		}
+		if c.want == "" && strings.Contains(raw, "\x1b[38;") {
+			t.Errorf("%s (TERM=%s): the server sent colours to a terminal without them", c.name, c.term)
+		}
 	}
 }
