@@ -27,7 +27,7 @@ func (s envSwitcher) Projects(ctx context.Context) ([]Choice, error) {
 			return nil, err
 		}
 		for _, p := range ps {
-			out = append(out, Choice{sp.ID, sp.Name, p.ID, p.Name})
+			out = append(out, Choice{SpaceID: sp.ID, Space: sp.Name, ProjectID: p.ID, Project: p.Name})
 		}
 	}
 	return out, nil
