@@ -38,22 +38,27 @@ func (a *app) addBoardFlags(root *cobra.Command, f *boardFlags) {
 	root.Flags().StringVar(&f.project, "project", "", "project to open, by name or id (default: the space's first)")
 }
 
-// runBoard opens the board: on --server, or on a local server this process
-// starts on the data directory (first run: with example cards).
-func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
-	ctx, cancel := context.WithCancel(cmd.Context())
-	defer cancel()
+// conn is the task server lanes was pointed at (flags, then environment,
+// then the config file), or the local one it started.
+type conn struct {
+	c         *api.Client
+	cfg       config
+	cfgPath   string
+	dir       string
+	serverKey string // the server's URL, or "local"
+	space     string // asked for, if any
+	project   string
+	close     func()
+}
+
+func (a *app) connect(ctx context.Context, f boardFlags) (*conn, error) {
 	cfgPath, err := configPath()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg, err := loadConfig(cfgPath)
 	if err != nil {
-		return err
-	}
-	keys := keymap.Default()
-	if err := keys.Override(cfg.Keys); err != nil {
-		return fmt.Errorf("%s: [keys]: %w", cfgPath, err)
+		return nil, err
 	}
 	// Flags, then the environment, then the config file.
 	f.server = firstOf(f.server, os.Getenv("LANES_SERVER"), cfg.Server)
@@ -61,41 +66,55 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	// The file's token is for the file's server only.
 	if f.token == "" && f.server != "" && f.server == cfg.Server {
 		if f.token, err = cfg.token(ctx); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	f.space = firstOf(f.space, cfg.Space)
-	f.project = firstOf(f.project, cfg.Project)
 	dir, err := a.data()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	serverKey := f.server
-	var c *api.Client
+	cn := &conn{cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: f.server,
+		space: firstOf(f.space, cfg.Space), project: firstOf(f.project, cfg.Project)}
 	if f.server == "" {
-		var stop func() error
-		c, stop, err = a.startLocal(ctx, dir)
+		c, stop, err := a.startLocal(ctx, dir)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer func() {
+		cn.c, cn.serverKey = c, "local"
+		cn.close = func() {
 			if err := stop(); err != nil {
 				fmt.Fprintln(a.errOut, "lanes:", err)
 			}
-		}()
-		serverKey = "local"
-	} else {
-		if f.token == "" {
-			return errors.New("--server needs --token kt_... (or LANES_TOKEN)")
 		}
-		var closeLog func()
-		c, _, closeLog, err = a.newClient(f.server, f.token)
-		if err != nil {
-			return err
-		}
-		defer closeLog()
+		return cn, nil
 	}
-	sp, p, err := openLast(ctx, c, dir, serverKey, f.space, f.project)
+	if f.token == "" {
+		return nil, errors.New("--server needs --token kt_... (or LANES_TOKEN)")
+	}
+	c, _, closeLog, err := a.newClient(f.server, f.token)
+	if err != nil {
+		return nil, err
+	}
+	cn.c, cn.close = c, closeLog
+	return cn, nil
+}
+
+// runBoard opens the board: on --server, or on a local server this process
+// starts on the data directory (first run: with example cards).
+func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	cn, err := a.connect(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer cn.close()
+	cfg, c, dir, serverKey := cn.cfg, cn.c, cn.dir, cn.serverKey
+	keys := keymap.Default()
+	if err := keys.Override(cfg.Keys); err != nil {
+		return fmt.Errorf("%s: [keys]: %w", cn.cfgPath, err)
+	}
+	sp, p, err := openLast(ctx, c, dir, serverKey, cn.space, cn.project)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/spf13/cobra"
@@ -27,6 +28,22 @@ type config struct {
 	Project      string              `toml:"project"`
 	Theme        string              `toml:"theme"`
 	Keys         map[string][]string `toml:"keys"`
+	Standup      standupConfig       `toml:"standup"`
+}
+
+// standupConfig is how standup runs: who speaks in what order, for how long.
+type standupConfig struct {
+	Order   []string `toml:"order"`   // user names; the rest follow by name
+	Timebox string   `toml:"timebox"` // per person, like "2m" or "90s"
+}
+
+// timebox is the time each person gets (2 minutes unless set).
+func (s standupConfig) timebox() time.Duration {
+	d, err := time.ParseDuration(s.Timebox)
+	if err != nil || d <= 0 {
+		return 2 * time.Minute
+	}
+	return d
 }
 
 // defaultConfig is what lanes config init writes: every setting, commented.
@@ -48,6 +65,12 @@ const defaultConfig = `# lanes configuration. Flags and environment variables wi
 # Colours: "auto" (follow the terminal), "dark", "light" or "none".
 # NO_COLOR in the environment also turns colours off.
 # theme = "auto"
+
+# Standup (s on the board, or lanes standup): the speaking order by user
+# name (everyone else follows, by name) and each person's timebox.
+[standup]
+# order = ["alice", "bob"]
+# timebox = "2m"
 
 # Key overrides: an action and the keys that do it (replacing the default).
 # "lanes config keys" lists the actions.
@@ -96,6 +119,11 @@ func loadConfig(path string) (config, error) {
 	case "", "auto", "dark", "light", "none":
 	default:
 		return c, fmt.Errorf("%s line %d: theme must be auto, dark, light or none, got %q", path, lineOf(raw, "theme"), c.Theme)
+	}
+	if c.Standup.Timebox != "" {
+		if d, err := time.ParseDuration(c.Standup.Timebox); err != nil || d <= 0 {
+			return c, fmt.Errorf("%s line %d: standup timebox must be a duration like \"2m\" or \"90s\", got %q", path, lineOf(raw, "timebox"), c.Standup.Timebox)
+		}
 	}
 	if c.Token != "" && c.TokenCommand != "" {
 		return c, fmt.Errorf("%s: set token or token_command, not both", path)

@@ -58,7 +58,7 @@ $XDG_DATA_HOME/lanes (~/.local/share/lanes).`,
 	root.SetErr(errOut)
 	root.PersistentFlags().StringVar(&a.dataDir, "data", "", "data directory (env LANES_DATA; default $XDG_DATA_HOME/lanes)")
 	root.PersistentFlags().StringVar(&a.debug, "debug", "", "debug output: \"http\" logs every request to http.log in the data directory (env LANES_DEBUG)")
-	root.AddCommand(a.serveCmd(), a.sshCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.checkCmd(), a.configCmd(), versionCmd())
+	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.checkCmd(), a.configCmd(), versionCmd())
 	return root
 }
 
