@@ -128,7 +128,8 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	}
 	sw := &projects{c: c, opts: board.Options{Dir: dir, Server: serverKey, Actor: actor}}
 	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), cfg.Theme), SpaceName: sp.Name,
-		ProjectID: p.ID, Project: p.Name, Switcher: sw, ReadOnly: readOnly(sp)})
+		ProjectID: p.ID, Project: p.Name, Switcher: sw, ReadOnly: readOnly(sp),
+		StandupOrder: cfg.Standup.Order, Timebox: cfg.Standup.timebox()})
 	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
 	final, runErr := prog.Run()

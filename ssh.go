@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -281,8 +282,13 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	if !ok {
 		return errors.New("this key is no longer in the authorized keys file")
 	}
-	if cmd := sess.Command(); len(cmd) > 0 {
-		return fmt.Errorf("unknown command %q: connect without one to open the board", cmd[0])
+	standup := false
+	switch cmd := sess.Command(); {
+	case len(cmd) == 0:
+	case len(cmd) == 1 && cmd[0] == "standup":
+		standup = true
+	default:
+		return fmt.Errorf("unknown command %q: connect without one for the board, or with \"standup\"", strings.Join(cmd, " "))
 	}
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
@@ -319,7 +325,7 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	}
 	pty, windows, _ := sess.Pty()
 	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: sp.Name,
-		ProjectID: p.ID, Project: p.Name, ReadOnly: readOnly(sp), Switcher: &projects{c: c, opts: opts}})
+		ProjectID: p.ID, Project: p.Name, ReadOnly: readOnly(sp), Switcher: &projects{c: c, opts: opts}, OpenStandup: standup})
 	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithoutSignalHandler())
 	if !s.track(prog, true) {

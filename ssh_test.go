@@ -130,10 +130,12 @@ type sshTerm struct {
 
 func (e *sshEnv) connect(name string, w, h int) *sshTerm {
 	e.t.Helper()
-	return e.connectTerm(name, "xterm-256color", w, h)
+	return e.connectTerm(name, "xterm-256color", w, h, "")
 }
 
-func (e *sshEnv) connectTerm(name, termType string, w, h int) *sshTerm {
+// connectTerm connects with a terminal of the given type, running command
+// (none: the shell, which is the board).
+func (e *sshEnv) connectTerm(name, termType string, w, h int, command string) *sshTerm {
 	e.t.Helper()
 	client, err := e.dial(e.keys[name])
 	if err != nil {
@@ -152,7 +154,11 @@ func (e *sshEnv) connectTerm(name, termType string, w, h int) *sshTerm {
 	if term.stdin, err = sess.StdinPipe(); err != nil {
 		e.t.Fatal(err)
 	}
-	if err := sess.Shell(); err != nil {
+	start := sess.Shell
+	if command != "" {
+		start = func() error { return sess.Start(command) }
+	}
+	if err := start(); err != nil {
 		e.t.Fatal(err)
 	}
 	go func() { term.done <- sess.Wait() }()
@@ -437,7 +443,7 @@ func TestSSHColoursFollowTheClientsTerminal(t *testing.T) {
 		{"bob", "xterm-kitty", "\x1b[38;2;"},
 		{"carol", "dumb", ""},
 	} {
-		s := e.connectTerm(c.name, c.term, 100, 30)
+		s := e.connectTerm(c.name, c.term, 100, 30, "")
 		s.waitFor("board", "To Do", "synced")
 		raw := s.raw.String()
 		if c.want != "" && !strings.Contains(raw, c.want) {
@@ -446,5 +452,24 @@ func TestSSHColoursFollowTheClientsTerminal(t *testing.T) {
 		if c.want == "" && strings.Contains(raw, "\x1b[38;") {
 			t.Errorf("%s (TERM=%s): the server sent colours to a terminal without them", c.name, c.term)
 		}
+	}
+}
+
+// "ssh host standup" opens straight into standup; another command is
+// refused with a reason.
+func TestSSHStandupCommand(t *testing.T) {
+	e := newSSHEnv(t, "alice")
+	e.start()
+	alice := e.connectTerm("alice", "xterm-256color", 100, 30, "standup")
+	alice.waitFor("standup", "Standup · alice", "left", "Next up")
+	alice.keys("\x1b")
+	alice.waitFor("summary", "Standup done")
+	other := e.connectTerm("alice", "xterm-256color", 100, 30, "deploy --now")
+	var exit *gossh.ExitError
+	if err := other.exit(); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("an unknown command ended with %v, want exit status 1", err)
+	}
+	if !strings.Contains(other.stderr.String(), `unknown command "deploy --now"`) {
+		t.Fatalf("the unknown command was not named: %q", other.stderr.String())
 	}
 }

@@ -31,6 +31,7 @@ const (
 	modeDetailsInput // typing a due date, subtask or comment there
 	modeDetailsDesc  // editing the description there
 	modeSwitch       // the project switcher
+	modeStandup      // standup: the team one person at a time
 )
 
 // Config is what the board needs besides its engine.
@@ -44,6 +45,11 @@ type Config struct {
 	ReadOnly  string            // why this person can't change anything, if so
 	Now       func() time.Time
 	Switcher  Switcher // the project switcher's source (nil: no switching)
+	// StandupOrder is the speaking order by user name; Timebox each
+	// person's time (2 minutes if zero).
+	StandupOrder []string
+	Timebox      time.Duration
+	OpenStandup  bool // start in standup rather than on the board
 }
 
 // Model is the board screen.
@@ -67,6 +73,7 @@ type Model struct {
 	cache    *renderCache // shared by the model's copies; only Update and View use it
 	det      detail
 	sw       switcher
+	su       standup
 }
 
 // renderCache keeps drawn cards between frames.
@@ -82,11 +89,17 @@ func New(e *board.Engine, cfg Config) Model {
 	if cfg.Renderer == nil {
 		cfg.Renderer = lipgloss.DefaultRenderer()
 	}
+	if cfg.Timebox <= 0 {
+		cfg.Timebox = 2 * time.Minute
+	}
 	in := textinput.New()
 	in.CharLimit = 500
 	m := Model{e: e, cfg: cfg, keys: cfg.Keys, st: NewStyles(cfg.Renderer), width: 80, height: 24,
 		remember: map[string]string{}, top: map[string]int{}, input: in, cache: &renderCache{cards: map[cardKey][]string{}}}
 	m.follow()
+	if cfg.OpenStandup {
+		m.startStandup()
+	}
 	return m
 }
 
@@ -106,16 +119,26 @@ func wrap(cmds []board.Cmd) tea.Cmd {
 }
 
 // Init starts the engine: fetch the board, send what the outbox holds.
-func (m Model) Init() tea.Cmd { return wrap(append(m.e.Start(), m.e.Live())) }
+func (m Model) Init() tea.Cmd {
+	start := wrap(append(m.e.Start(), m.e.Live()))
+	if m.mode == modeStandup {
+		return tea.Batch(start, m.standupCmds())
+	}
+	return start
+}
 
 // Update handles one message and returns at once; I/O is in the commands.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmds, ok := m.e.Update(msg); ok {
 		m.takeNotices()
 		m.follow()
+		m.refreshPeople()
 		return m, wrap(cmds)
 	}
 	if next, cmd, ok := m.switcherMsg(msg); ok {
+		return next, cmd
+	}
+	if next, cmd, ok := m.standupMsg(msg); ok {
 		return next, cmd
 	}
 	if next, ok := m.detailsMsg(msg); ok {
@@ -147,6 +170,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m.detailsKey(msg)
 		case modeSwitch:
 			return m.switcherKey(msg)
+		case modeStandup:
+			return m.standupKey(msg)
 		}
 		return m.boardKey(msg)
 	}
@@ -379,6 +404,8 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, m.input.Focus()
 	case key.Matches(msg, k.Projects):
 		return m.openSwitcher()
+	case key.Matches(msg, k.Standup):
+		return m.openStandup()
 	case key.Matches(msg, k.New):
 		if !hasCol || m.refuseReadOnly() {
 			return m, nil

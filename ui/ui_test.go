@@ -97,7 +97,7 @@ func (e *env) user(name string) (string, string) {
 
 // board opens the project's board as token, in a fresh data dir, and runs
 // it in teatest at w×h.
-func (e *env) board(token string, w, h int) *teatest.TestModel {
+func (e *env) board(token string, w, h int, opts ...func(*Config)) *teatest.TestModel {
 	e.t.Helper()
 	c := api.New(e.srv.URL, token, api.WithTimeout(2*time.Second), api.WithRetry(1, time.Millisecond, 5*time.Millisecond))
 	eng, err := board.Open(context.Background(), board.Options{Dir: e.t.TempDir(), Server: e.srv.URL, ProjectID: e.project.ID, SpaceID: e.project.SpaceID,
@@ -107,7 +107,11 @@ func (e *env) board(token string, w, h int) *teatest.TestModel {
 	}
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
-	m := New(eng, Config{Keys: keymap.Default(), Renderer: r, SpaceName: "Personal", ProjectID: e.project.ID, Project: "General", Now: func() time.Time { return now }, Switcher: e.switcher})
+	cfg := Config{Keys: keymap.Default(), Renderer: r, SpaceName: "Personal", ProjectID: e.project.ID, Project: "General", Now: func() time.Time { return now }, Switcher: e.switcher}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	m := New(eng, cfg)
 	tm := teatest.NewTestModel(e.t, m, teatest.WithInitialTermSize(w, h))
 	e.t.Cleanup(func() {
 		tm.Quit()

@@ -52,6 +52,8 @@ func (m Model) View() string {
 		}
 	case modeSwitch:
 		return m.switcherView()
+	case modeStandup:
+		return m.standupView()
 	}
 	cols := m.columns()
 	if len(cols) == 0 {
