@@ -244,7 +244,8 @@ func (a *app) startLocalServer(ctx context.Context, dir string) (*localServer, e
 		st.Close()
 		return nil, fmt.Errorf("start the local server: %w", err)
 	}
-	srv := server.New(st, server.WithLogger(slog.New(slog.NewTextHandler(logFile, nil))), server.WithRateLimit(0))
+	srv := server.New(st, server.WithLogger(slog.New(slog.NewTextHandler(logFile, nil))), server.WithRateLimit(0),
+		server.WithStandup(standupPrompt(nil)))
 	sctx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, ln, 5*time.Second) }()

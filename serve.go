@@ -40,7 +40,8 @@ ones in flight finish, and closes the database.`,
 			}
 			defer st.Close()
 			log := slog.New(slog.NewTextHandler(a.errOut, nil))
-			srv := server.New(st, server.WithLogger(log), server.WithRateLimit(rateLimit), server.WithAPI(api))
+			srv := server.New(st, server.WithLogger(log), server.WithRateLimit(rateLimit), server.WithAPI(api),
+				server.WithStandup(standupPrompt(nil)))
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/server"
 )
 
 func (a *app) standupCmd() *cobra.Command {
@@ -54,18 +57,9 @@ config file. Only the report goes to stdout.`,
 				return err
 			}
 			if user != "" {
-				var only []board.PersonReport
-				var names []string
-				for _, p := range rep.People {
-					names = append(names, p.Name)
-					if strings.EqualFold(p.Name, user) {
-						only = append(only, p)
-					}
+				if rep, err = onlyPerson(rep, title, user); err != nil {
+					return err
 				}
-				if len(only) == 0 {
-					return fmt.Errorf("no %q on %s (the people there: %s)", user, title, strings.Join(names, ", "))
-				}
-				rep.People = only
 			}
 			if format == "json" {
 				enc := json.NewEncoder(a.out)
@@ -115,6 +109,10 @@ func standupReport(ctx context.Context, c *api.Client, dir, serverKey, space, pr
 	if err != nil {
 		return board.Standup{}, "", err
 	}
+	return buildStandup(ctx, c, sp, p, order, now, since)
+}
+
+func buildStandup(ctx context.Context, c *api.Client, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
 	cols, cards, err := board.NewRemote(c).Fetch(ctx, p.ID)
 	if err != nil {
 		return board.Standup{}, "", fmt.Errorf("load %s: %w", p.Name, err)
@@ -129,4 +127,53 @@ func standupReport(ctx context.Context, c *api.Client, dir, serverKey, space, pr
 	}
 	rep := board.NewState(cols, cards).Standup(board.StandupOptions{Now: now, Since: since, People: board.OrderPeople(people, order)})
 	return rep, sp.Name + " / " + p.Name, nil
+}
+
+// onlyPerson keeps one person's part of the report, by user name.
+func onlyPerson(rep board.Standup, title, user string) (board.Standup, error) {
+	var only []board.PersonReport
+	var names []string
+	for _, p := range rep.People {
+		names = append(names, p.Name)
+		if strings.EqualFold(p.Name, user) {
+			only = append(only, p)
+		}
+	}
+	if len(only) == 0 {
+		return rep, fmt.Errorf("no %q on %s (the people there: %s)", user, title, strings.Join(names, ", "))
+	}
+	rep.People = only
+	return rep, nil
+}
+
+// standupPrompt is the report of the MCP prompt daily_standup: the one
+// lanes standup prints, read through the server's own handler as the
+// caller.
+func standupPrompt(order []string) server.StandupFunc {
+	return func(ctx context.Context, h http.Handler, authz, projectID, userName string) (string, error) {
+		c := api.New("http://lanes.internal", strings.TrimPrefix(authz, "Bearer "), api.WithTransport(handlerTransport{h}))
+		sp, p, err := pickBoard(ctx, c, "", projectID)
+		if err != nil {
+			return "", err
+		}
+		rep, title, err := buildStandup(ctx, c, sp, p, order, time.Now(), time.Time{})
+		if err != nil {
+			return "", err
+		}
+		if userName != "" {
+			if rep, err = onlyPerson(rep, title, userName); err != nil {
+				return "", err
+			}
+		}
+		return rep.Markdown(title), nil
+	}
+}
+
+// handlerTransport answers requests with a handler in this process.
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -162,12 +163,51 @@ func TestEveryMethodOnALanesServer(t *testing.T) {
 	_ = general
 }
 
-// Against a server with only the seed's API, the seed's methods work, the
-// additions say so, and columns come from the tasks.
+// hideMCP is a server without /api/mcp (a Krokanti server whose MCP
+// endpoint is off or unreachable): its answer there is a 404.
+type hideMCP struct{}
+
+func (hideMCP) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Path == "/api/mcp" {
+		return &http.Response{StatusCode: 404, Status: "404 Not Found", Body: io.NopCloser(strings.NewReader(`{"error":"Not found"}`)),
+			Header: http.Header{"Content-Type": {"application/json"}}, Request: r}, nil
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// On a seed-only server, the columns' names come from the MCP tool
+// list_statuses, since the seed's REST API has no columns endpoint.
+func TestSeedColumnsOverMCP(t *testing.T) {
+	e := newEnv(t, server.APISeed)
+	c := e.client(e.user("ann"))
+	ctx := context.Background()
+	_, p := personal(t, c)
+	cols, err := c.Statuses(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, col := range cols {
+		names = append(names, col.Name)
+	}
+	if strings.Join(names, ",") != "To Do,In Progress,In Review,Done" || !cols[3].IsDone || cols[0].IsDone {
+		t.Fatalf("columns of a seed server over MCP: %+v", cols)
+	}
+	if c.Kind() != api.ServerSeed {
+		t.Fatalf("Kind = %v", c.Kind())
+	}
+	if _, err := c.Statuses(ctx, "00000000-0000-4000-8000-000000000000"); !api.IsNotFound(err) {
+		t.Fatalf("Statuses of a missing project on seed: %v", err)
+	}
+}
+
+// Against a server with only the seed's API and no MCP endpoint, the
+// seed's methods work, the additions say so, and columns come from the
+// tasks.
 func TestSeedOnlyServer(t *testing.T) {
 	e := newEnv(t, server.APISeed)
 	ann := e.user("ann")
-	c := e.client(ann)
+	c := e.client(ann, api.WithTransport(hideMCP{}))
 	ctx := context.Background()
 
 	if c.Supports(api.FeaturePositions) {

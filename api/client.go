@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // Client talks to one server as one token. It is safe for concurrent use.
@@ -34,9 +35,11 @@ type Client struct {
 	debug   io.Writer
 	debugMu sync.Mutex
 
-	mu   sync.Mutex
-	kind ServerKind
-	me   *User
+	mu        sync.Mutex
+	kind      ServerKind
+	me        *User
+	mcp       *mcp.ClientSession // for list_statuses on a seed-only server
+	mcpFailed time.Time
 }
 
 // Option changes how New builds a Client.

@@ -220,10 +220,11 @@ func (c *Client) ArchiveProject(ctx context.Context, id string, opts ...WriteOpt
 }
 
 // Statuses lists a project's columns in board order. A server without
-// GET /api/statuses (seed only) answers 404 there; the columns are then
-// the statusIds its tasks carry, in the order first seen, named "Column 1",
-// "Column 2", … (the seed gives no names), a column counting as done when
-// every task in it is completed.
+// GET /api/statuses (seed only) answers 404 there; the columns then come
+// from the list_statuses tool of its MCP server (/api/mcp, which the seed
+// lists), or, failing that, from the statusIds its tasks carry, in the
+// order first seen, named "Column 1", "Column 2", … (the REST API gives no
+// names), a column counting as done when every task in it is completed.
 func (c *Client) Statuses(ctx context.Context, projectID string) ([]Status, error) {
 	var out []Status
 	err := c.do(ctx, call{method: http.MethodGet, path: "/api/statuses?projectId=" + url.QueryEscape(projectID)}, &out)
@@ -235,6 +236,9 @@ func (c *Client) Statuses(ctx context.Context, projectID string) ([]Status, erro
 	}
 	if kind, perr := c.Probe(ctx); perr != nil || kind == ServerLanes {
 		return nil, err // a lanes server's 404 means the project
+	}
+	if cols, err := c.statusesOverMCP(ctx, projectID); err == nil {
+		return cols, nil
 	}
 	return c.statusesFromTasks(ctx, projectID)
 }

@@ -22,7 +22,8 @@ func seedRoute(pattern string) bool {
 	switch pattern {
 	case "GET /api/spaces", "POST /api/spaces",
 		"GET /api/projects", "POST /api/projects", "PATCH /api/projects/{id}", "DELETE /api/projects/{id}",
-		"GET /api/tasks", "POST /api/tasks", "PATCH /api/tasks/{id}", "DELETE /api/tasks/{id}":
+		"GET /api/tasks", "POST /api/tasks", "PATCH /api/tasks/{id}", "DELETE /api/tasks/{id}",
+		"/api/mcp":
 		return true
 	}
 	return false

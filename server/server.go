@@ -33,6 +33,7 @@ type Server struct {
 	api     API
 	lists   *listCache
 	closing chan struct{} // closed when Serve shuts down: live feeds end
+	standup StandupFunc   // the daily_standup prompt's report (nil: the prompt says how to gather it)
 }
 
 // Option changes how New builds a Server.
@@ -94,6 +95,7 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /api/me", s.me)
 	m.HandleFunc("GET /api/events", s.events)
+	m.Handle("/api/mcp", s.newMCP())
 }
 
 // ServeHTTP answers one request.

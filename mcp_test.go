@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lanesboard/lanes/api"
+)
+
+// withToken sends a Bearer token on every request, as an MCP host does
+// from its .mcp.json "headers".
+type withToken struct{ token string }
+
+func (w withToken) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+w.token)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// lanes serve's /api/mcp, as an assistant would use it: the daily_standup
+// prompt carries the same report lanes standup prints.
+func TestServeMCPDailyStandup(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	data := t.TempDir()
+	token := strings.TrimSpace(mustRun(t, data, "token", "create", "--label", "mcp"))
+	ctx, cancel := context.WithCancel(context.Background())
+	var log syncBuffer
+	root := newRoot(&log, &log)
+	root.SetArgs([]string{"--data", data, "serve", "--addr", "127.0.0.1:0"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	var base string
+	for deadline := time.Now().Add(10 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := regexp.MustCompile(`url=(http://\S+)/api`).FindStringSubmatch(log.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("lanes serve did not start:\n%s", log.String())
+	}
+	c := api.New(base, token)
+	spaces, err := c.Spaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects, err := c.Projects(ctx, spaces[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: projects[0].ID, Title: "Wire up the MCP server", Priority: api.PriorityHigh}); err != nil {
+		t.Fatal(err)
+	}
+
+	client := mcp.NewClient(&mcp.Implementation{Name: "assistant", Version: "1"}, nil)
+	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/api/mcp",
+		HTTPClient: &http.Client{Transport: withToken{token}, Timeout: 10 * time.Second}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": projects[0].ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := res.Messages[0].Content.(*mcp.TextContent).Text
+	me := localUserName()
+	for _, want := range []string{"# Standup: Personal / General", "## " + me, "**Next up**\n- Wire up the MCP server · high"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("daily_standup has no %q:\n%s", want, text)
+		}
+	}
+	if _, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": projects[0].ID, "userName": "nobody"}}); err == nil || !strings.Contains(err.Error(), `no "nobody" on Personal / General`) {
+		t.Fatalf("daily_standup for an unknown person: %v", err)
+	}
+}
