@@ -102,3 +102,36 @@ func BenchmarkNewState(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStandup is a change to a large board and one person's standup
+// built again, as the standup screen does after a key press: the cards are
+// spread over 20 people, so the person has n/20 of them.
+func BenchmarkStandup(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
+			s := benchBoard(n)
+			for _, c := range s.base.cards {
+				var k int
+				fmt.Sscanf(c.ID, "card-%d", &k)
+				c.Assignees = []string{fmt.Sprintf("u%d", k%20)}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// A change to the board, as a key press in standup makes.
+				id := fmt.Sprintf("card-%07d", (i*20+5)%n)
+				m, err := s.StepPriority(id, 1-2*(i%2), t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				next, err := Apply(s, m)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r := next.Standup(StandupOptions{Now: t0, People: []Person{{ID: "u5", Name: "five"}}, Only: true})
+				if len(r.People) != 1 || len(r.People[0].Next)+len(r.People[0].InProgress) < n/40 {
+					b.Fatalf("u5's standup: %d people", len(r.People))
+				}
+			}
+		})
+	}
+}

@@ -56,6 +56,9 @@ type StandupOptions struct {
 	// People are the team in speaking order; anyone else with cards is
 	// added after them, by name.
 	People []Person
+	// Only, if true, reports on People alone (faster on a big board when
+	// one person's part is wanted).
+	Only bool
 }
 
 // LastWorkingDay is the start of the working day (Monday to Friday) before
@@ -74,6 +77,53 @@ func IsBlockedColumn(name string) bool {
 	return strings.Contains(strings.ToLower(name), "block")
 }
 
+// owners are whose a card is: its assignees, or with none its maker.
+func (c *Card) owners() []string {
+	if len(c.Assignees) == 0 && c.CreatorID != "" {
+		return []string{c.CreatorID}
+	}
+	return c.Assignees
+}
+
+// reportable is whether a card can be in a standup counting from since:
+// a top-level card, open, or done since then.
+func (c *Card) reportable(since time.Time) bool {
+	return c.ParentID == "" && !(c.Archived && !c.Done()) && !(c.Done() && c.CompletedAt.Before(since))
+}
+
+// StandupPeople is who Standup reports on, in the same order, without
+// building the report: People, then anyone else with cards to report.
+func (s *State) StandupPeople(o StandupOptions) []Person {
+	if o.Since.IsZero() {
+		o.Since = LastWorkingDay(o.Now)
+	}
+	known := map[string]bool{}
+	out := make([]Person, 0, len(o.People))
+	for _, p := range o.People {
+		if !known[p.ID] {
+			known[p.ID] = true
+			out = append(out, p)
+		}
+	}
+	var extra []string
+	s.each(func(c *Card) {
+		if !c.reportable(o.Since) {
+			return
+		}
+		for _, id := range c.owners() {
+			if !known[id] {
+				known[id] = true
+				extra = append(extra, id)
+			}
+		}
+	})
+	slices.Sort(extra)
+	for _, id := range extra {
+		out = append(out, Person{ID: id, Name: id})
+	}
+	return out
+}
+
 // Standup builds the report from the board. A card is someone's when they
 // are assigned to it, or, with no one assigned, when they made it.
 // Subtasks are left out; archived cards count only as done.
@@ -83,9 +133,14 @@ func (s *State) Standup(o StandupOptions) Standup {
 	}
 	today := time.Date(o.Now.Year(), o.Now.Month(), o.Now.Day(), 0, 0, 0, 0, o.Now.Location())
 	next, _ := s.FirstColumn(false)
-	colIndex := map[string]int{}
+	type colInfo struct {
+		index   int
+		name    string
+		blocked bool
+	}
+	cols := make(map[string]colInfo, len(s.columns))
 	for i, c := range s.columns {
-		colIndex[c.ID] = i
+		cols[c.ID] = colInfo{i, c.Name, IsBlockedColumn(c.Name)}
 	}
 	byID := map[string]*PersonReport{}
 	var order []string
@@ -100,6 +155,9 @@ func (s *State) Standup(o StandupOptions) Standup {
 		if r, ok := byID[id]; ok {
 			return r
 		}
+		if o.Only {
+			return nil
+		}
 		r := &PersonReport{Person: Person{ID: id, Name: id}}
 		byID[id] = r
 		extra = append(extra, id)
@@ -110,31 +168,34 @@ func (s *State) Standup(o StandupOptions) Standup {
 		col int
 	}
 	lists := map[*[]StandupCard][]entry{}
-	s.each(func(c *Card) {
-		if c.ParentID != "" {
+	walk := s.each
+	if o.Only {
+		ids := make([]string, len(o.People))
+		for i, p := range o.People {
+			ids[i] = p.ID
+		}
+		walk = func(fn func(*Card)) { s.eachOwnedBy(ids, fn) }
+	}
+	walk(func(c *Card) {
+		if !c.reportable(o.Since) {
 			return
 		}
-		owners := c.Assignees
-		if len(owners) == 0 && c.CreatorID != "" {
-			owners = []string{c.CreatorID}
-		}
-		if len(owners) == 0 {
-			return
-		}
-		col, _ := s.ColumnByID(c.StatusID)
+		owners := c.owners()
+		col := cols[c.StatusID]
 		overdue := !c.Done() && c.Due != nil && c.Due.Before(today)
 		for _, id := range owners {
 			r := report(id)
+			if r == nil {
+				continue
+			}
 			var into []*[]StandupCard
 			switch {
 			case c.Done():
-				if !c.CompletedAt.Before(o.Since) {
-					into = append(into, &r.Done)
-				}
+				into = append(into, &r.Done)
 			case c.Archived:
-			case IsBlockedColumn(col.Name):
+			case col.blocked:
 				into = append(into, &r.Blocked)
-			case col.ID == next.ID:
+			case c.StatusID == next.ID:
 				into = append(into, &r.Next)
 			default:
 				into = append(into, &r.InProgress)
@@ -143,7 +204,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 				into = append(into, &r.Overdue)
 			}
 			for _, l := range into {
-				lists[l] = append(lists[l], entry{c, colIndex[c.StatusID]})
+				lists[l] = append(lists[l], entry{c, col.index})
 			}
 		}
 	})
@@ -162,8 +223,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 			})
 			*l = make([]StandupCard, len(es))
 			for i, e := range es {
-				col, _ := s.ColumnByID(e.c.StatusID)
-				(*l)[i] = StandupCard{ID: e.c.ID, Title: e.c.Title, Column: col.Name, Priority: e.c.Priority,
+				(*l)[i] = StandupCard{ID: e.c.ID, Title: e.c.Title, Column: cols[e.c.StatusID].name, Priority: e.c.Priority,
 					Due: e.c.Due, CompletedAt: e.c.CompletedAt, Overdue: !e.c.Done() && e.c.Due != nil && e.c.Due.Before(today)}
 			}
 		}

@@ -190,3 +190,22 @@ Nothing to report.
 		t.Fatalf("markdown:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// StandupPeople names the people Standup reports on, in the same order,
+// and Only narrows the report to the people given.
+func TestStandupPeopleAndOnly(t *testing.T) {
+	s := standupBoard()
+	o := StandupOptions{Now: *at(23, 9), People: []Person{{"u-bob", "bob"}, {"u-dan", "dan"}}}
+	var want []Person
+	for _, p := range s.Standup(o).People {
+		want = append(want, p.Person)
+	}
+	if got := s.StandupPeople(o); !slices.Equal(got, want) {
+		t.Fatalf("StandupPeople = %v, the report's people = %v", got, want)
+	}
+	o.Only = true
+	only := s.Standup(o)
+	if len(only.People) != 2 || only.People[0].Name != "bob" || len(only.People[0].InProgress) != 2 {
+		t.Fatalf("Only: %+v", only.People)
+	}
+}

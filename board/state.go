@@ -3,6 +3,7 @@ package board
 import (
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -82,6 +83,56 @@ func (c *Card) clone() *Card {
 type snapshot struct {
 	cards map[string]*Card
 	lists map[string][]string
+
+	ownersOnce sync.Once
+	byOwner    map[string][]*Card // top-level cards by owner, made on first use
+}
+
+// ownedBy is the snapshot's top-level cards by owner (see Card.owners).
+func (b *snapshot) ownedBy() map[string][]*Card {
+	b.ownersOnce.Do(func() {
+		b.byOwner = map[string][]*Card{}
+		for _, c := range b.cards {
+			if c.ParentID != "" {
+				continue
+			}
+			for _, id := range c.owners() {
+				b.byOwner[id] = append(b.byOwner[id], c)
+			}
+		}
+	})
+	return b.byOwner
+}
+
+// eachOwnedBy calls fn for every top-level card one of ids owns (a card
+// owned by two of them, once).
+func (s *State) eachOwnedBy(ids []string, fn func(*Card)) {
+	owned := s.base.ownedBy()
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		for _, c := range owned[id] {
+			if _, over := s.cards[c.ID]; over || seen[c.ID] {
+				continue
+			}
+			seen[c.ID] = true
+			fn(c)
+		}
+	}
+	for _, c := range s.cards {
+		if c == nil || c.ParentID != "" {
+			continue
+		}
+		for _, id := range c.owners() {
+			if want[id] {
+				fn(c)
+				break
+			}
+		}
+	}
 }
 
 // State is one project's board at one moment: a shared immutable snapshot

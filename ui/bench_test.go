@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,8 @@ func benchOptions(b *testing.B, n int) board.Options {
 	for i := range cards {
 		c := i % len(cols)
 		cards[i] = &board.Card{ID: fmt.Sprintf("card-%07d", i), ProjectID: "p", StatusID: cols[c].ID,
-			Title: fmt.Sprintf("Card number %d with a title of usual length", i), Position: pos[c], Priority: board.PriorityMedium}
+			Title: fmt.Sprintf("Card number %d with a title of usual length", i), Position: pos[c], Priority: board.PriorityMedium,
+			CreatorID: fmt.Sprintf("u%02d", i%20)}
 		pos[c], _ = board.Between(pos[c], "")
 	}
 	o := board.Options{Dir: b.TempDir(), Server: "bench", ProjectID: "p"}
@@ -86,5 +88,30 @@ func BenchmarkFirstFrame(b *testing.B) {
 			b.Fatal("nothing drawn")
 		}
 		e.Abandon()
+	}
+}
+
+// BenchmarkStandupKeystroke is a key press in standup and the screen drawn
+// again: raising and lowering the selected card's priority (a change to
+// the board each time), with the cards of 100, 10,000 and 100,000-card
+// boards spread over 20 people.
+func BenchmarkStandupKeystroke(b *testing.B) {
+	for _, n := range []int{100, 10_000, 100_000} {
+		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
+			var m tea.Model = benchModel(b, benchOptions(b, n))
+			m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s")})
+			m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")})
+			if !strings.Contains(m.View(), "Standup · u00") {
+				b.Fatalf("not in standup:\n%s", m.View())
+			}
+			press := []tea.KeyMsg{{Type: tea.KeyRunes, Runes: []rune("+")}, {Type: tea.KeyRunes, Runes: []rune("-")}}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				m, _ = m.Update(press[i%2])
+				if m.View() == "" {
+					b.Fatal("nothing drawn")
+				}
+			}
+		})
 	}
 }

@@ -78,7 +78,8 @@ type Model struct {
 
 // renderCache keeps drawn cards between frames.
 type renderCache struct {
-	cards map[cardKey][]string
+	cards   map[cardKey][]string
+	standup standupCache
 }
 
 // New builds the board over an opened engine.

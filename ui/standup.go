@@ -47,6 +47,19 @@ type standup struct {
 
 type standupTick struct{ gen int }
 
+// standupCache keeps the last report and team worked out, for as long as
+// the board and the day are the same: the timer redraws every second, and
+// a big board should not be walked each time.
+type standupCache struct {
+	state   *board.State
+	day     string
+	person  string
+	rep     board.PersonReport
+	team    []board.Person // before ordering
+	members int            // len(members) the team was worked out with
+	teamOK  bool
+}
+
 func (m Model) tick() tea.Cmd {
 	gen := m.su.gen
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return standupTick{gen} })
@@ -74,17 +87,21 @@ func (m Model) standupCmds() tea.Cmd {
 // standupPeople is who speaks, in order: members (if known) and anyone
 // with cards, ordered as the config says.
 func (m *Model) standupPeople(members []board.Member) []board.Person {
-	var people []board.Person
-	for _, mb := range members {
-		people = append(people, board.Person{ID: mb.UserID, Name: mb.Name})
+	s, day, c := m.e.State(), m.cfg.Now().Format(time.DateOnly), &m.cache.standup
+	if !c.teamOK || c.state != s || c.day != day || c.members != len(members) {
+		var people []board.Person
+		for _, mb := range members {
+			people = append(people, board.Person{ID: mb.UserID, Name: mb.Name})
+		}
+		c.team = s.StandupPeople(board.StandupOptions{Now: m.cfg.Now(), People: people})
+		c.state, c.day, c.members, c.teamOK, c.person = s, day, len(members), true, ""
 	}
-	rep := m.e.State().Standup(board.StandupOptions{Now: m.cfg.Now(), People: people})
-	out := make([]board.Person, 0, len(rep.People))
-	for _, p := range rep.People {
+	out := make([]board.Person, len(c.team))
+	for i, p := range c.team {
 		if p.Name == p.ID {
 			p.Name = m.name(p.ID)
 		}
-		out = append(out, p.Person)
+		out[i] = p
 	}
 	return board.OrderPeople(out, m.cfg.StandupOrder)
 }
@@ -198,13 +215,19 @@ func (m *Model) report() (board.PersonReport, bool) {
 	if !ok {
 		return board.PersonReport{}, false
 	}
-	rep := m.e.State().Standup(board.StandupOptions{Now: m.cfg.Now(), People: []board.Person{p}})
-	for _, r := range rep.People {
-		if r.ID == p.ID {
-			return r, true
-		}
+	s, day, c := m.e.State(), m.cfg.Now().Format(time.DateOnly), &m.cache.standup
+	if c.state == s && c.day == day && c.person == p.ID {
+		return c.rep, true
 	}
-	return board.PersonReport{Person: p}, true
+	rep := s.Standup(board.StandupOptions{Now: m.cfg.Now(), People: []board.Person{p}, Only: true})
+	if c.state != s || c.day != day {
+		c.teamOK = false
+	}
+	c.state, c.day, c.person, c.rep = s, day, p.ID, board.PersonReport{Person: p}
+	if len(rep.People) == 1 {
+		c.rep = rep.People[0]
+	}
+	return c.rep, true
 }
 
 func (m Model) standupKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
@@ -323,9 +346,24 @@ func (m Model) standupView() string {
 	rep, _ := m.report()
 	cards := m.personCards()
 	m.pickSelection(cards)
-	titleW := 0
-	for _, c := range cards {
-		titleW = max(titleW, ansi.StringWidth(c.Title))
+	// Each section shows at most per rows, scrolled to keep the selection
+	// in sight, so a person with thousands of cards draws as fast as one
+	// with three.
+	per := max(2, (m.height-22)/5)
+	lists := [][]board.StandupCard{rep.Done, rep.InProgress, rep.Next, rep.Blocked, rep.Overdue}
+	type window struct{ start, first, last int } // start: the section's first row overall
+	windows := make([]window, len(lists))
+	titleW, start := 0, 0
+	for i, l := range lists {
+		first := 0
+		if m.su.sel >= start && m.su.sel < start+len(l) {
+			first = max(0, min(m.su.sel-start-per/2, len(l)-per))
+		}
+		windows[i] = window{start, first, min(len(l), first+per)}
+		for _, c := range l[first:windows[i].last] {
+			titleW = max(titleW, ansi.StringWidth(c.Title))
+		}
+		start += len(l)
 	}
 	titleW = min(titleW, max(10, w-34))
 	now := m.cfg.Now()
@@ -333,13 +371,16 @@ func (m Model) standupView() string {
 	b.WriteString(head + strings.Repeat(" ", max(1, w-lipgloss.Width(head)-lipgloss.Width(m.countdown(p.ID)))) + m.countdown(p.ID) + "\n")
 	since := board.LastWorkingDay(now)
 	b.WriteString(m.st.Muted.Render("done since "+since.Format("Mon 2 Jan")) + "\n")
-	row := 0
-	section := func(name string, cards []board.StandupCard, detail func(board.StandupCard) string) {
+	section := func(i int, name string, detail func(board.StandupCard) string) {
+		cards, win := lists[i], windows[i]
 		b.WriteString("\n" + m.st.ColumnTitle.Render(name) + m.st.Muted.Render(fmt.Sprintf(" %d", len(cards))) + "\n")
 		if len(cards) == 0 {
 			b.WriteString(m.st.Muted.Render("  none") + "\n")
 		}
-		for _, c := range cards {
+		if win.first > 0 {
+			b.WriteString(m.st.Muted.Render(fmt.Sprintf("  ↑ %d more", win.first)) + "\n")
+		}
+		for j, c := range cards[win.first:win.last] {
 			title := ansi.Truncate(c.Title, titleW, "…")
 			title += strings.Repeat(" ", titleW-ansi.StringWidth(title))
 			mark := "  "
@@ -347,12 +388,14 @@ func (m Model) standupView() string {
 				mark = m.st.Pending.Render(" ⟳")
 			}
 			line := title + mark + " " + detail(c)
-			if row == m.su.sel {
+			if win.start+win.first+j == m.su.sel {
 				b.WriteString(m.st.CardSelected.Render(line) + "\n")
 			} else {
 				b.WriteString("  " + line + "\n")
 			}
-			row++
+		}
+		if rest := len(cards) - win.last; rest > 0 {
+			b.WriteString(m.st.Muted.Render(fmt.Sprintf("  … %d more", rest)) + "\n")
 		}
 	}
 	meta := func(c board.StandupCard, col bool) string {
@@ -372,13 +415,13 @@ func (m Model) standupView() string {
 		}
 		return m.st.Meta.Render(strings.Join(parts, " · "))
 	}
-	section("Done", rep.Done, func(c board.StandupCard) string {
+	section(0, "Done", func(c board.StandupCard) string {
 		return m.st.Meta.Render("✓ " + c.CompletedAt.In(now.Location()).Format("Mon 15:04"))
 	})
-	section("In progress", rep.InProgress, func(c board.StandupCard) string { return meta(c, true) })
-	section("Next up", rep.Next, func(c board.StandupCard) string { return meta(c, false) })
-	section("Blocked", rep.Blocked, func(c board.StandupCard) string { return meta(c, true) })
-	section("Overdue", rep.Overdue, func(c board.StandupCard) string { return meta(c, true) })
+	section(1, "In progress", func(c board.StandupCard) string { return meta(c, true) })
+	section(2, "Next up", func(c board.StandupCard) string { return meta(c, false) })
+	section(3, "Blocked", func(c board.StandupCard) string { return meta(c, true) })
+	section(4, "Overdue", func(c board.StandupCard) string { return meta(c, true) })
 	body := b.String() + "\n" + m.standupHelp()
 	return lipgloss.JoinVertical(lipgloss.Left, m.st.Dialog.Width(min(m.width-2, w+4)).Render(body), m.statusLine())
 }
