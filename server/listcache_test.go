@@ -1,9 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
+	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -90,5 +94,67 @@ func TestListShowsChangesFromOutsideTheServer(t *testing.T) {
 	}
 	if got := e.listTasks(u, bd.ProjectID, false); len(got) != 1 || got[0].Title != "after" {
 		t.Fatalf("list after an outside change: %+v", got)
+	}
+}
+
+// A list patched with the tasks that changed is the same, byte for byte,
+// as one read afresh, whatever mix of changes came between two reads: a
+// second server over the same database, with nothing cached, reads it
+// afresh every time.
+func TestPatchedListIsTheFullList(t *testing.T) {
+	for _, api := range []server.API{server.APIFull, server.APISeed} {
+		t.Run(string(api), func(t *testing.T) {
+			st := openTestStore(t)
+			e := newTestEnvOn(t, st, server.WithAPI(api))
+			ann, bob := e.newUser("ann"), e.newUser("bob")
+			var sp struct{ Space tSpace }
+			e.do(ann.Token, "POST", "/api/spaces", map[string]any{"name": "Team", "slug": "team"}).want(t, 201, &sp)
+			full := newTestEnvOn(t, st, server.WithAPI(server.APIFull)) // for setting up
+			full.do(ann.Token, "POST", "/api/spaces/"+sp.Space.ID+"/members", map[string]any{"userId": bob.ID, "role": "member"}).want(t, 201, nil)
+			b := full.boardOf(ann, sp.Space.ID)
+			fresh := func() []byte {
+				other := newTestEnvOn(t, st, server.WithAPI(api))
+				return other.do(ann.Token, "GET", "/api/tasks?projectId="+b.ProjectID, nil).Body
+			}
+			rng := rand.New(rand.NewPCG(1, uint64(len(api))))
+			var ids []string
+			for i := 0; i < 30; i++ {
+				ids = append(ids, full.createTask(ann, b.ProjectID, map[string]any{"title": fmt.Sprintf("card %d", i),
+					"statusId": b.Columns[rng.IntN(len(b.Columns))].ID}).ID)
+			}
+			for round := 0; round < 60; round++ {
+				// Read (and cache) the list, then make one to five changes.
+				for _, archived := range []string{"", "&archived=true"} {
+					e.do(ann.Token, "GET", "/api/tasks?projectId="+b.ProjectID+archived, nil).want(t, 200, nil)
+				}
+				for n := 1 + rng.IntN(5); n > 0; n-- {
+					id := ids[rng.IntN(len(ids))]
+					switch rng.IntN(9) {
+					case 0:
+						ids = append(ids, full.createTask(bob, b.ProjectID, map[string]any{"title": fmt.Sprintf("new %d", round), "statusId": b.Columns[rng.IntN(len(b.Columns))].ID}).ID)
+					case 1:
+						full.do(ann.Token, "PATCH", "/api/tasks/"+id, map[string]any{"statusId": b.Columns[rng.IntN(len(b.Columns))].ID})
+					case 2:
+						full.do(ann.Token, "PATCH", "/api/tasks/"+id, map[string]any{"position": fmt.Sprintf("a%d", rng.IntN(100))})
+					case 3:
+						full.do(ann.Token, "PATCH", "/api/tasks/"+id, map[string]any{"title": fmt.Sprintf("renamed %d", round), "priority": "high"})
+					case 4:
+						full.do(ann.Token, "PATCH", "/api/tasks/"+id, map[string]any{"isArchived": rng.IntN(2) == 0})
+					case 5:
+						full.do(ann.Token, "DELETE", "/api/tasks/"+id, nil)
+					case 6:
+						full.do(ann.Token, "POST", "/api/tasks/"+id+"/assignees", map[string]any{"userId": bob.ID})
+					case 7:
+						full.do(ann.Token, "POST", "/api/tasks/"+id+"/comments", map[string]any{"content": "hi"})
+					case 8:
+						full.do(ann.Token, "PATCH", "/api/tasks/"+id, map[string]any{"completedAt": "2026-11-20T10:00:00.000Z"})
+					}
+				}
+				got := e.do(ann.Token, "GET", "/api/tasks?projectId="+b.ProjectID, nil).Body
+				if want := fresh(); !bytes.Equal(got, want) {
+					t.Fatalf("round %d: the cached list differs from a fresh read:\n got %s\nwant %s", round, got, want)
+				}
+			}
+		})
 	}
 }

@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/lanesboard/lanes/server/store"
@@ -118,14 +116,15 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 			body = cached
 			return err
 		}
-		tasks, err := tx.Tasks(projectID, archived)
+		e, err := s.patchList(tx, key, p.SpaceID, s.lists.entry(key), head)
+		if errors.Is(err, errRebuild) {
+			e, err = s.readList(tx, key, head)
+		}
 		if err != nil {
 			return err
 		}
-		if body, err = json.Marshal(s.shape(tasks)); err != nil {
-			return fmt.Errorf("encode tasks: %w", err)
-		}
-		s.lists.put(key, head, body)
+		s.lists.put(key, e)
+		body = e.body
 		return nil
 	})
 	if err != nil {
