@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -73,13 +74,14 @@ func (e *sshEnv) addKey(name string) {
 func (e *sshEnv) start(args ...string) {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	e.log, e.stop, e.done = &syncBuffer{}, cancel, make(chan error, 1)
+	done := make(chan error, 1)
+	e.log, e.stop, e.done = &syncBuffer{}, cancel, done
 	root := newRoot(io.Discard, e.log)
 	root.SetArgs(append([]string{"--data", e.dir, "ssh", "--addr", "127.0.0.1:0"}, args...))
-	go func() { e.done <- root.ExecuteContext(ctx) }()
+	go func() { done <- root.ExecuteContext(ctx) }()
 	e.t.Cleanup(func() {
 		cancel()
-		<-e.done
+		<-done
 	})
 	addr := regexp.MustCompile(`lanes ssh serving" addr=(\S+)`)
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -472,4 +474,48 @@ func TestSSHStandupCommand(t *testing.T) {
 	if !strings.Contains(other.stderr.String(), `unknown command "deploy --now"`) {
 		t.Fatalf("the unknown command was not named: %q", other.stderr.String())
 	}
+}
+
+// A connection with no traffic for --idle-timeout is closed; the host key
+// is the same after a restart; a key taken out of the file no longer gets
+// in, without a restart.
+func TestSSHIdleHostKeyAndRemovedKey(t *testing.T) {
+	e := newSSHEnv(t, "alice", "bob")
+	e.start("--idle-timeout", "1s")
+	first := e.hostKey
+	alice := e.connect("alice", 80, 24)
+	alice.waitFor("board", "synced")
+	alice.exit() // the connection is cut: no exit status
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(e.log.String(), `msg="ssh session ended" user=alice`); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle session was not closed by the server:\n%s", e.log.String())
+		}
+	}
+
+	// Only bob's line stays in the file.
+	var kept []string
+	raw, _ := os.ReadFile(filepath.Join(e.dir, "authorized_keys"))
+	for _, l := range strings.Split(string(raw), "\n") {
+		if strings.HasSuffix(l, " bob") {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(e.dir, "authorized_keys"), []byte(strings.Join(kept, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.dial(e.keys["alice"]); err == nil {
+		t.Fatal("a key taken out of the file still got in")
+	}
+
+	e.stop()
+	if err := <-e.done; err != nil {
+		t.Fatalf("lanes ssh stopped with %v", err)
+	}
+	e.done <- nil // for the first start's cleanup
+	e.addr = ""
+	e.start()
+	if !bytes.Equal(e.hostKey.Marshal(), first.Marshal()) {
+		t.Fatal("the host key changed across a restart")
+	}
+	e.connect("bob", 80, 24).waitFor("after a restart", "synced")
 }
