@@ -101,18 +101,21 @@ func (m *Model) columnView(col board.Column, focused bool, width int) []string {
 	if !m.filter.Empty() {
 		count = fmt.Sprintf("%d of %d", len(ids), len(s.Column(col.ID)))
 	}
-	title := m.st.ColumnTitle.Render(ansi.Truncate(col.Name, inner-len(count)-1, "…"))
-	lines := []string{title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + m.st.Count.Render(count)}
+	lines := []string{m.columnHeader(col.Name, count, inner)}
+	widths := []int{inner}
 	per := m.cardsPerColumn()
 	top := max(0, min(m.top[col.ID], len(ids)-1))
 	end := min(len(ids), top+per)
 	for _, id := range ids[top:end] {
 		if c, ok := s.Card(id); ok {
-			lines = append(lines, m.cardLines(c, id == m.selected && focused, inner)...)
+			cl := m.cardLines(c, id == m.selected && focused, inner)
+			lines, widths = append(lines, cl.lines...), append(widths, cl.widths...)
 		}
 	}
 	if focused && m.mode == modeNew {
-		lines = append(lines, strings.Split(m.st.CardSelected.Width(inner-1).Render(m.input.View()), "\n")...)
+		for _, l := range strings.Split(m.st.CardSelected.Width(inner-1).Render(m.input.View()), "\n") {
+			lines, widths = append(lines, l), append(widths, lipgloss.Width(l))
+		}
 	}
 	more := ""
 	if below := len(ids) - end; below > 0 {
@@ -123,32 +126,65 @@ func (m *Model) columnView(col board.Column, focused bool, width int) []string {
 	}
 	rows := m.boardHeight() - m.st.Column.GetVerticalFrameSize() // inside the border
 	for len(lines) < rows-1 {
-		lines = append(lines, "")
+		lines, widths = append(lines, ""), append(widths, 0)
 	}
 	lines = append(lines[:min(len(lines), rows-1)], more)
-	return m.frame(lines, inner, focused)
+	widths = append(widths[:min(len(widths), rows-1)], lipgloss.Width(more))
+	return m.frame(lines, widths, inner, focused)
+}
+
+// columnHeader is a column's name and count, drawn once per name, count
+// and width.
+func (m *Model) columnHeader(name, count string, inner int) string {
+	k := headerKey{name, count, inner}
+	if h, ok := m.cache.headers[k]; ok {
+		return h
+	}
+	if len(m.cache.headers) > 256 {
+		clear(m.cache.headers)
+	}
+	title := m.st.ColumnTitle.Render(ansi.Truncate(name, inner-len(count)-1, "…"))
+	h := title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + m.st.Count.Render(count)
+	m.cache.headers[k] = h
+	return h
+}
+
+type headerKey struct {
+	name, count string
+	inner       int
+}
+
+type borderKey struct {
+	inner   int
+	focused bool
 }
 
 // frame draws a column's rounded border around lines, each padded to inner
 // cells. It is the hot path of every frame, so it measures each line once
 // and renders the border's colour once, instead of lipgloss's general
 // border (which measures every line again).
-func (m *Model) frame(lines []string, inner int, focused bool) []string {
-	st := m.st.Frame
-	if focused {
-		st = m.st.FrameFocused
-	}
-	bar := st.Render("│")
-	out := make([]string, 0, len(lines)+2)
-	out = append(out, st.Render("╭"+strings.Repeat("─", inner+2)+"╮"))
-	for _, l := range lines {
-		pad := ""
-		if n := inner - lipgloss.Width(l); n > 0 {
-			pad = strings.Repeat(" ", n)
+func (m *Model) frame(lines []string, widths []int, inner int, focused bool) []string {
+	bk := borderKey{inner, focused}
+	b, ok := m.cache.borders[bk]
+	if !ok {
+		st := m.st.Frame
+		if focused {
+			st = m.st.FrameFocused
 		}
-		out = append(out, bar+" "+l+pad+" "+bar)
+		b = [3]string{st.Render("╭" + strings.Repeat("─", inner+2) + "╮"), st.Render("│"), st.Render("╰" + strings.Repeat("─", inner+2) + "╯")}
+		m.cache.borders[bk] = b
 	}
-	return append(out, st.Render("╰"+strings.Repeat("─", inner+2)+"╯"))
+	blank := strings.Repeat(" ", inner)
+	out := make([]string, 0, len(lines)+2)
+	out = append(out, b[0])
+	for i, l := range lines {
+		pad := ""
+		if n := inner - widths[i]; n > 0 {
+			pad = blank[:n]
+		}
+		out = append(out, b[1]+" "+l+pad+" "+b[1])
+	}
+	return append(out, b[2])
 }
 
 // cardKey is everything a card's drawing depends on. Cards are immutable
@@ -164,7 +200,7 @@ type cardKey struct {
 
 // cardLines is the card drawn as lines, from the cache when nothing it
 // depends on changed.
-func (m *Model) cardLines(c *board.Card, selected bool, width int) []string {
+func (m *Model) cardLines(c *board.Card, selected bool, width int) drawnCard {
 	_, refused := m.e.RefusedReason(c.ID)
 	done, total := m.e.State().SubtaskCounts(c.ID)
 	k := cardKey{c: c, selected: selected, width: width, pending: m.e.Pending(c.ID), refused: refused,
@@ -175,9 +211,18 @@ func (m *Model) cardLines(c *board.Card, selected bool, width int) []string {
 	if len(m.cache.cards) > 4096 {
 		clear(m.cache.cards)
 	}
-	l := strings.Split(m.cardView(c, selected, width), "\n")
-	m.cache.cards[k] = l
-	return l
+	d := drawnCard{lines: strings.Split(m.cardView(c, selected, width), "\n")}
+	for _, l := range d.lines {
+		d.widths = append(d.widths, lipgloss.Width(l))
+	}
+	m.cache.cards[k] = d
+	return d
+}
+
+// drawnCard is a card's lines and how wide each is.
+type drawnCard struct {
+	lines  []string
+	widths []int
 }
 
 func (m *Model) cardView(c *board.Card, selected bool, width int) string {
@@ -296,6 +341,15 @@ func (m *Model) statusLine() string {
 }
 
 func (m *Model) helpLine() string {
+	if h, ok := m.cache.help[m.width]; ok {
+		return h
+	}
+	h := m.drawHelpLine()
+	m.cache.help[m.width] = h
+	return h
+}
+
+func (m *Model) drawHelpLine() string {
 	var parts []string
 	for _, b := range m.keys.ShortHelp() {
 		h := b.Help()
