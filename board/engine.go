@@ -114,9 +114,9 @@ type Engine struct {
 	waiting   bool
 	fetching  bool
 	cacheBusy bool
-	cacheAt   time.Time
-	fresh     bool // the confirmed state came from the server, not the cache
-	needFetch bool // a fetch failed; the next retry fetches again
+	cacheAt   time.Time // no cache write before this
+	fresh     bool      // the confirmed state came from the server, not the cache
+	needFetch bool      // a fetch failed; the next retry fetches again
 	// confirms counts answers that changed the confirmed state; touched is
 	// the count at each card's latest one. A fetch remembers the count it
 	// started at, and an answer that overtook it wins over what it read.
@@ -865,10 +865,12 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 // read this one from another goroutine.
 func (e *Engine) maybeCache() Cmd {
 	now := e.opts.Now()
-	if e.cacheBusy || now.Sub(e.cacheAt) < 3*time.Second {
+	if e.cacheBusy || now.Before(e.cacheAt) {
 		return nil
 	}
-	e.cacheBusy, e.cacheAt = true, now
+	// The next write is 3 to 6 seconds away, at random: boards that see
+	// the same changes (a team on one server) then don't all write at once.
+	e.cacheBusy, e.cacheAt = true, now.Add(3*time.Second+rand.N(3*time.Second))
 	j, st, n := e.journal, e.confirmed, e.confirms
 	return func() any { return cachedMsg{e: e, err: j.writeCache(st, n)} }
 }
