@@ -519,3 +519,22 @@ func TestSSHIdleHostKeyAndRemovedKey(t *testing.T) {
 	}
 	e.connect("bob", 80, 24).waitFor("after a restart", "synced")
 }
+
+// Without an authorized keys file lanes ssh does not start, and says how
+// to write one; bad flags are refused by name.
+func TestSSHNeedsAuthorizedKeys(t *testing.T) {
+	data := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"ssh", "--addr", "127.0.0.1:0"}, "no authorized keys file at " + filepath.Join(data, "authorized_keys") + ": make one with a line per person"},
+		{[]string{"ssh", "--max-sessions", "0"}, "--max-sessions must be 1 or more, got 0"},
+		{[]string{"ssh", "--idle-timeout", "-1s"}, "--idle-timeout must be 0 (never) or more"},
+	} {
+		_, _, err := run(t, context.Background(), data, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("lanes %s: %v, want an error saying %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}
