@@ -3,10 +3,14 @@ package ui
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/lanesboard/lanes/api"
 )
@@ -163,5 +167,37 @@ func TestStandupEndsWithEsc(t *testing.T) {
 	m := finish(t, tm)
 	if m.mode != modeBoard || !strings.Contains(m.View(), "To Do") {
 		t.Fatalf("esc did not return to the board:\n%s", m.View())
+	}
+}
+
+// The countdown is green, then amber in the timebox's last quarter, then
+// red once over.
+func TestStandupCountdownColours(t *testing.T) {
+	e := teamEnv(t)
+	tm := e.board(e.token, 100, 32)
+	waitScreen(t, tm, "synced", "Plan the launch")
+	keys(tm, "s")
+	waitScreen(t, tm, "Standup · ann")
+	m := finish(t, tm)
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	m.st = NewStyles(r)
+	p, _ := m.current()
+	clk := &testClock{now: now}
+	m.cfg.Now, m.su.started, m.cfg.Timebox = clk.Now, now, 2*time.Minute
+	for _, c := range []struct {
+		after     time.Duration
+		text, sgr string
+	}{
+		{10 * time.Second, "1:50 left", "38;2;73;222;128"},      // green
+		{95 * time.Second, "0:25 left", "38;2;251;191;36"},      // amber
+		{130 * time.Second, "over by 0:10", "38;2;248;113;113"}, // red
+	} {
+		clk.now = now.Add(c.after)
+		got := m.countdown(p.ID)
+		if !strings.Contains(got, c.text) || !strings.Contains(got, c.sgr) {
+			t.Errorf("after %s the countdown is %q, want %q in colour %s", c.after, got, c.text, c.sgr)
+		}
 	}
 }
