@@ -98,14 +98,8 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 				return err
 			}
 			defer st.Close()
-			if userName != "" {
-				err = st.Read(cmd.Context(), func(tx *store.Tx) error { u, err = tx.UserByName(userName); return err })
-				if errors.Is(err, store.ErrNotFound) {
-					return fmt.Errorf("no user named %q (create one with: lanes user create %s)", userName, userName)
-				}
-				if err != nil {
-					return err
-				}
+			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { u, err = userOrLocal(tx, userName, u); return err }); err != nil {
+				return err
 			}
 			secret, _, err := server.IssueToken(cmd.Context(), st, u.ID, label)
 			if err != nil {
