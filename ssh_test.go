@@ -109,6 +109,32 @@ func (e *sshEnv) start(args ...string) {
 	e.hostKey = hk.PublicKey()
 }
 
+// waitLog waits until the server's log says want.
+func (e *sshEnv) waitLog(what, want string) {
+	e.t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(e.log.String(), want); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s: the log never said %q:\n%s", what, want, e.log.String())
+		}
+	}
+}
+
+// shutdown stops lanes ssh as SIGTERM does and fails unless it returns
+// nil soon.
+func (e *sshEnv) shutdown() {
+	e.t.Helper()
+	e.stop()
+	select {
+	case err := <-e.done:
+		e.done <- err // for the cleanup
+		if err != nil {
+			e.t.Fatalf("lanes ssh stopped with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		e.t.Fatal("lanes ssh did not stop")
+	}
+}
+
 func (e *sshEnv) dial(key gossh.Signer) (*gossh.Client, error) {
 	return gossh.Dial("tcp", e.addr, &gossh.ClientConfig{
 		User:            "anyone",
@@ -395,16 +421,7 @@ func TestSSHShutdown(t *testing.T) {
 	e.start()
 	alice := e.connect("alice", 80, 24)
 	alice.waitFor("board", "synced")
-	e.stop()
-	select {
-	case err := <-e.done:
-		e.done <- err // for the cleanup
-		if err != nil {
-			t.Fatalf("lanes ssh stopped with %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("lanes ssh did not stop")
-	}
+	e.shutdown()
 	alice.exit()
 	if !strings.Contains(alice.vt.screen(), "The lanes server is stopping") {
 		t.Fatalf("alice was not told the server stopped:\n%s", alice.vt.screen())
@@ -420,11 +437,7 @@ func TestSSHDroppedConnection(t *testing.T) {
 	alice := e.connect("alice", 80, 24)
 	alice.waitFor("board", "synced")
 	alice.client.Close()
-	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(e.log.String(), `msg="ssh session ended" user=alice`); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the dropped session was never ended:\n%s", e.log.String())
-		}
-	}
+	e.waitLog("the dropped session ended", `msg="ssh session ended" user=alice`)
 	again := e.connect("alice", 80, 24)
 	again.waitFor("board again", "synced")
 	if _, err := os.Stat(filepath.Join(e.dir, "ssh", "alice", "2")); err == nil {
@@ -486,11 +499,7 @@ func TestSSHIdleHostKeyAndRemovedKey(t *testing.T) {
 	alice := e.connect("alice", 80, 24)
 	alice.waitFor("board", "synced")
 	alice.exit() // the connection is cut: no exit status
-	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(e.log.String(), `msg="ssh session ended" user=alice`); time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the idle session was not closed by the server:\n%s", e.log.String())
-		}
-	}
+	e.waitLog("the idle session closed by the server", `msg="ssh session ended" user=alice`)
 
 	// Only bob's line stays in the file.
 	var kept []string
@@ -507,11 +516,7 @@ func TestSSHIdleHostKeyAndRemovedKey(t *testing.T) {
 		t.Fatal("a key taken out of the file still got in")
 	}
 
-	e.stop()
-	if err := <-e.done; err != nil {
-		t.Fatalf("lanes ssh stopped with %v", err)
-	}
-	e.done <- nil // for the first start's cleanup
+	e.shutdown()
 	e.addr = ""
 	e.start()
 	if !bytes.Equal(e.hostKey.Marshal(), first.Marshal()) {
