@@ -110,19 +110,6 @@ func (c *listCache) put(k listKey, e *listEntry) {
 // errRebuild says a cached list can't be patched: read it afresh.
 var errRebuild = errors.New("read the list afresh")
 
-// listRanks is each column's place in the project's board order.
-func listRanks(tx *store.Tx, projectID string) (map[string]int, error) {
-	cols, err := tx.Statuses(projectID)
-	if err != nil {
-		return nil, err
-	}
-	rank := make(map[string]int, len(cols))
-	for i, c := range cols {
-		rank[c.ID] = i + 1 // tasks without a column come first
-	}
-	return rank, nil
-}
-
 func (s *Server) listItem(k *store.Task, rank map[string]int) (listItem, error) {
 	raw, err := json.Marshal(s.shape(k))
 	if err != nil {
@@ -176,7 +163,7 @@ func (s *Server) readList(tx *store.Tx, key listKey, head int64) (*listEntry, er
 	if err != nil {
 		return nil, err
 	}
-	rank, err := listRanks(tx, key.projectID)
+	rank, err := tx.ColumnRanks(key.projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -226,7 +213,7 @@ func (s *Server) patchList(tx *store.Tx, key listKey, spaceID string, old *listE
 			return nil, errRebuild
 		}
 	}
-	rank, err := listRanks(tx, key.projectID)
+	rank, err := tx.ColumnRanks(key.projectID)
 	if err != nil {
 		return nil, err
 	}

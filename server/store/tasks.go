@@ -59,6 +59,20 @@ func (t *Tx) TaskByID(id string) (*Task, error) {
 	return k, rows.Err()
 }
 
+// ColumnRanks is each of a project's columns' place in board order, from
+// 1; a task in no column ranks 0, before them all.
+func (t *Tx) ColumnRanks(projectID string) (map[string]int, error) {
+	cols, err := t.Statuses(projectID)
+	if err != nil {
+		return nil, err
+	}
+	rank := make(map[string]int, len(cols))
+	for i, c := range cols {
+		rank[c.ID] = i + 1
+	}
+	return rank, nil
+}
+
 // Tasks lists a project's tasks, active or archived, in board order: by
 // column, then position. The rows come off the column index already in
 // position order; only the columns are put in board order here, which
@@ -68,13 +82,9 @@ func (t *Tx) Tasks(projectID string, archived bool) ([]Task, error) {
 	if err := t.queryRow(`SELECT space_id FROM projects WHERE id = ?`, projectID).Scan(&spaceID); err != nil {
 		return nil, fmt.Errorf("list tasks: %w", notFound(err))
 	}
-	cols, err := t.Statuses(projectID)
+	rank, err := t.ColumnRanks(projectID)
 	if err != nil {
 		return nil, err
-	}
-	rank := make(map[string]int, len(cols))
-	for i, c := range cols {
-		rank[c.ID] = i + 1 // tasks without a column come first
 	}
 	rows, err := t.query(`SELECT `+listCols+` FROM tasks t INDEXED BY tasks_by_column
 		WHERE t.project_id = ? AND t.is_archived = ?
