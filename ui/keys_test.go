@@ -248,17 +248,7 @@ func TestNavigation(t *testing.T) {
 func TestRefusedChangeGolden(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	team, err := e.direct.CreateSpace(ctx, api.SpaceCreate{Name: "Team", Slug: "team"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	vic, vicToken := e.user("vic")
-	if _, err := e.direct.AddMember(ctx, team.ID, vic, api.RoleViewer); err != nil {
-		t.Fatal(err)
-	}
-	projects, _ := e.direct.Projects(ctx, team.ID)
-	e.project = projects[0]
-	e.cols, _ = e.direct.Statuses(ctx, e.project.ID)
+	_, vicToken := e.joinTeam("vic", api.RoleViewer)
 	if _, err := e.direct.CreateTask(ctx, api.TaskCreate{ProjectID: e.project.ID, Title: "Team card"}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,22 +21,7 @@ func teamEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := newEnv(t)
-	sp, err := e.direct.CreateSpace(ctx, api.SpaceCreate{Name: "Team", Slug: "team"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bobID, _ := e.user("bob")
-	if _, err := e.direct.AddMember(ctx, sp.ID, bobID, api.RoleMember); err != nil {
-		t.Fatal(err)
-	}
-	projects, err := e.direct.Projects(ctx, sp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.project = projects[0]
-	if e.cols, err = e.direct.Statuses(ctx, e.project.ID); err != nil {
-		t.Fatal(err)
-	}
+	bobID, _ := e.joinTeam("bob", api.RoleMember)
 	yesterday := now.Add(-20 * time.Hour) // Tue 13:00
 	due := now.AddDate(0, 0, 2)
 	for _, c := range []struct {

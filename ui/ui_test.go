@@ -90,6 +90,31 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// joinTeam makes a Team space of the env's user with a new user name in
+// it as role, and points the env at the space's project; it returns the
+// new user's id and token.
+func (e *env) joinTeam(name string, role api.Role) (string, string) {
+	e.t.Helper()
+	ctx := context.Background()
+	team, err := e.direct.CreateSpace(ctx, api.SpaceCreate{Name: "Team", Slug: "team"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	id, token := e.user(name)
+	if _, err := e.direct.AddMember(ctx, team.ID, id, role); err != nil {
+		e.t.Fatal(err)
+	}
+	projects, err := e.direct.Projects(ctx, team.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.project = projects[0]
+	if e.cols, err = e.direct.Statuses(ctx, e.project.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	return id, token
+}
+
 func (e *env) user(name string) (string, string) {
 	e.t.Helper()
 	return e.ts.User(e.t, name)
