@@ -328,6 +328,16 @@ func (m *Model) focusColumn(i int) {
 	m.follow()
 }
 
+// openInput starts typing into the one-line input in mode md, with value
+// already there and the cursor after it.
+func (m *Model) openInput(md mode, placeholder, value string) tea.Cmd {
+	m.mode = md
+	m.input.Placeholder = placeholder
+	m.input.SetValue(value)
+	m.input.CursorEnd()
+	return m.input.Focus()
+}
+
 // refuseReadOnly says why nothing can be changed here, when so, rather
 // than opening an input whose text would be refused.
 func (m *Model) refuseReadOnly() bool {
@@ -401,11 +411,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.follow()
 		return m, wrap(cmds)
 	case key.Matches(msg, k.Filter):
-		m.mode = modeFilter
-		m.input.Placeholder = "words  @user  !priority  due:overdue"
-		m.input.SetValue(m.filterTx)
-		m.input.CursorEnd()
-		return m, m.input.Focus()
+		return m, m.openInput(modeFilter, "words  @user  !priority  due:overdue", m.filterTx)
 	case key.Matches(msg, k.Projects):
 		return m.openSwitcher()
 	case key.Matches(msg, k.Standup):
@@ -414,10 +420,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if !hasCol || m.refuseReadOnly() {
 			return m, nil
 		}
-		m.mode = modeNew
-		m.input.Placeholder = "title of the new card"
-		m.input.SetValue("")
-		return m, m.input.Focus()
+		return m, m.openInput(modeNew, "title of the new card", "")
 	case m.selected == "":
 		// Everything below acts on the selected card.
 	case key.Matches(msg, k.MoveLeft):
@@ -451,11 +454,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		c, _ := s.Card(m.selected)
-		m.mode = modeEdit
-		m.input.Placeholder = "title"
-		m.input.SetValue(c.Title)
-		m.input.CursorEnd()
-		return m, m.input.Focus()
+		return m, m.openInput(modeEdit, "title", c.Title)
 	case key.Matches(msg, k.Delete):
 		if m.refuseReadOnly() {
 			return m, nil

@@ -56,12 +56,10 @@ func (m Model) openSwitcher() (tea.Model, tea.Cmd) {
 		m.message = "There is only this project here."
 		return m, nil
 	}
-	m.mode = modeSwitch
 	m.sw = switcher{loading: true}
-	m.input.Placeholder = "project"
-	m.input.SetValue("")
+	focus := m.openInput(modeSwitch, "project", "")
 	sw := m.cfg.Switcher
-	return m, tea.Batch(m.input.Focus(), func() tea.Msg {
+	return m, tea.Batch(focus, func() tea.Msg {
 		cs, err := sw.Projects(context.Background())
 		return choicesMsg{cs, err}
 	})
