@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,8 +62,8 @@ func (a *app) connect(ctx context.Context, f boardFlags) (*conn, error) {
 		return nil, err
 	}
 	// Flags, then the environment, then the config file.
-	f.server = firstOf(f.server, os.Getenv("LANES_SERVER"), cfg.Server)
-	f.token = firstOf(f.token, os.Getenv("LANES_TOKEN"))
+	f.server = cmp.Or(f.server, os.Getenv("LANES_SERVER"), cfg.Server)
+	f.token = cmp.Or(f.token, os.Getenv("LANES_TOKEN"))
 	// The file's token is for the file's server only.
 	if f.token == "" && f.server != "" && f.server == cfg.Server {
 		if f.token, err = cfg.token(ctx); err != nil {
@@ -74,7 +75,7 @@ func (a *app) connect(ctx context.Context, f boardFlags) (*conn, error) {
 		return nil, err
 	}
 	cn := &conn{cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: f.server,
-		space: firstOf(f.space, cfg.Space), project: firstOf(f.project, cfg.Project)}
+		space: cmp.Or(f.space, cfg.Space), project: cmp.Or(f.project, cfg.Project)}
 	if f.server == "" {
 		c, stop, err := a.startLocal(ctx, dir)
 		if err != nil {
@@ -417,15 +418,6 @@ func spaceNames(spaces []api.Space) string {
 		names[i] = s.Name
 	}
 	return strings.Join(names, ", ")
-}
-
-func firstOf(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // renderer is the lipgloss renderer for the board's output, with the

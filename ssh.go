@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +127,7 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 		return fmt.Errorf("listen on %s: %w", f.addr, err)
 	}
 	log.Info("lanes ssh serving", "addr", ln.Addr().String(), "authorized_keys", f.keys, "keys", keys.count(),
-		"task_server", firstOf(f.server, "local ("+dir+")"), "max_sessions", f.maxSessions, "idle_timeout", f.idle.String())
+		"task_server", cmp.Or(f.server, "local ("+dir+")"), "max_sessions", f.maxSessions, "idle_timeout", f.idle.String())
 	for _, why := range keys.skipped {
 		log.Warn("authorized keys: line skipped", "why", why)
 	}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,16 +72,7 @@ func (e *toolError) Error() string {
 	if e.Field != "" && !strings.Contains(msg, e.Field) {
 		msg += " (field " + e.Field + ")"
 	}
-	return fmt.Sprintf("%s (HTTP %d %s)", msg, e.Status, firstNonEmpty(e.Code, strings.ToLower(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))))
-}
-
-func firstNonEmpty(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
+	return fmt.Sprintf("%s (HTTP %d %s)", msg, e.Status, cmp.Or(e.Code, strings.ToLower(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))))
 }
 
 // call makes an API request as the MCP caller and decodes the answer into
@@ -90,10 +82,6 @@ func (s *Server) call(ctx context.Context, req *mcp.CallToolRequest, method, pat
 	if req != nil && req.Extra != nil {
 		authz = req.Extra.Header.Get("Authorization")
 	}
-	return s.callAs(ctx, authz, method, path, body, out)
-}
-
-func (s *Server) callAs(ctx context.Context, authz, method, path string, body, out any) error {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		raw, err := json.Marshal(body)
@@ -113,7 +101,7 @@ func (s *Server) callAs(ctx context.Context, authz, method, path string, body, o
 	if rec.Code >= 400 {
 		var e apiError
 		json.Unmarshal(rec.Body.Bytes(), &e)
-		return &toolError{Status: rec.Code, Message: firstNonEmpty(e.Msg, http.StatusText(rec.Code)), Code: e.Code, Field: e.Field}
+		return &toolError{Status: rec.Code, Message: cmp.Or(e.Msg, http.StatusText(rec.Code)), Code: e.Code, Field: e.Field}
 	}
 	if out == nil {
 		return nil
