@@ -132,6 +132,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 		o.Since = LastWorkingDay(o.Now)
 	}
 	today := time.Date(o.Now.Year(), o.Now.Month(), o.Now.Day(), 0, 0, 0, 0, o.Now.Location())
+	overdue := func(c *Card) bool { return !c.Done() && c.Due != nil && c.Due.Before(today) }
 	next, _ := s.FirstColumn(false)
 	type colInfo struct {
 		index   int
@@ -182,7 +183,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 		}
 		owners := c.owners()
 		col := cols[c.StatusID]
-		overdue := !c.Done() && c.Due != nil && c.Due.Before(today)
+		late := overdue(c)
 		for _, id := range owners {
 			r := report(id)
 			if r == nil {
@@ -200,7 +201,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 			default:
 				into = append(into, &r.InProgress)
 			}
-			if overdue && !c.Archived {
+			if late && !c.Archived {
 				into = append(into, &r.Overdue)
 			}
 			for _, l := range into {
@@ -214,6 +215,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 		}
 		return *c.Due
 	}
+	out := Standup{Since: o.Since, Now: o.Now}
 	for _, id := range append(order, sortedByName(byID, extra)...) {
 		r := byID[id]
 		sortInto := func(l *[]StandupCard, less func(a, b entry) int) {
@@ -224,7 +226,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 			*l = make([]StandupCard, len(es))
 			for i, e := range es {
 				(*l)[i] = StandupCard{ID: e.c.ID, Title: e.c.Title, Column: cols[e.c.StatusID].name, Priority: e.c.Priority,
-					Due: e.c.Due, CompletedAt: e.c.CompletedAt, Overdue: !e.c.Done() && e.c.Due != nil && e.c.Due.Before(today)}
+					Due: e.c.Due, CompletedAt: e.c.CompletedAt, Overdue: overdue(e.c)}
 			}
 		}
 		sortInto(&r.Done, func(a, b entry) int { return a.c.CompletedAt.Compare(*b.c.CompletedAt) })
@@ -234,10 +236,7 @@ func (s *State) Standup(o StandupOptions) Standup {
 		})
 		sortInto(&r.Blocked, func(a, b entry) int { return cmp.Compare(a.col, b.col) })
 		sortInto(&r.Overdue, func(a, b entry) int { return dueOf(a.c).Compare(dueOf(b.c)) })
-	}
-	out := Standup{Since: o.Since, Now: o.Now}
-	for _, id := range append(order, sortedByName(byID, extra)...) {
-		out.People = append(out.People, *byID[id])
+		out.People = append(out.People, *r)
 	}
 	return out
 }
