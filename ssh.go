@@ -490,11 +490,8 @@ func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener)
 func sessionRenderer(sess ssh.Session, pty ssh.Pty) *lipgloss.Renderer {
 	env := sessionEnv{vars: map[string]string{}}
 	for _, kv := range sess.Environ() {
-		for i := 0; i < len(kv); i++ {
-			if kv[i] == '=' {
-				env.vars[kv[:i]] = kv[i+1:]
-				break
-			}
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env.vars[k] = v
 		}
 	}
 	env.vars["TERM"] = pty.Term
