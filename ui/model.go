@@ -80,8 +80,8 @@ type Model struct {
 type renderCache struct {
 	cards   map[cardKey]drawnCard
 	headers map[headerKey]string
-	borders map[borderKey][3]string
-	help    map[int]string // the help line, by width
+	borders map[borderKey][4]string // top, side, bottom, and blank padding
+	help    map[int]string          // the help line, by width
 	standup standupCache
 }
 
@@ -99,7 +99,7 @@ func New(e *board.Engine, cfg Config) Model {
 	in := textinput.New()
 	in.CharLimit = 500
 	m := Model{e: e, cfg: cfg, keys: cfg.Keys, st: NewStyles(cfg.Renderer), width: 80, height: 24,
-		remember: map[string]string{}, top: map[string]int{}, input: in, cache: &renderCache{cards: map[cardKey]drawnCard{}, headers: map[headerKey]string{}, borders: map[borderKey][3]string{}, help: map[int]string{}}}
+		remember: map[string]string{}, top: map[string]int{}, input: in, cache: &renderCache{cards: map[cardKey]drawnCard{}, headers: map[headerKey]string{}, borders: map[borderKey][4]string{}, help: map[int]string{}}}
 	m.follow()
 	if cfg.OpenStandup {
 		m.startStandup()

@@ -171,10 +171,11 @@ func (m *Model) frame(lines []string, widths []int, inner int, focused bool) []s
 		if focused {
 			st = m.st.FrameFocused
 		}
-		b = [3]string{st.Render("╭" + strings.Repeat("─", inner+2) + "╮"), st.Render("│"), st.Render("╰" + strings.Repeat("─", inner+2) + "╯")}
+		b = [4]string{st.Render("╭" + strings.Repeat("─", inner+2) + "╮"), st.Render("│"), st.Render("╰" + strings.Repeat("─", inner+2) + "╯"),
+			strings.Repeat(" ", inner)}
 		m.cache.borders[bk] = b
 	}
-	blank := strings.Repeat(" ", inner)
+	blank := b[3]
 	out := make([]string, 0, len(lines)+2)
 	out = append(out, b[0])
 	for i, l := range lines {
