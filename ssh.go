@@ -93,14 +93,14 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 	if f.keys == "" {
 		f.keys = filepath.Join(dir, "authorized_keys")
 	}
-	keys, err := newAuthorizedKeys(f.keys)
+	log := slog.New(slog.NewTextHandler(a.errOut, nil))
+	keys, err := newAuthorizedKeys(f.keys, log)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no authorized keys file at %s: make one with a line per person, an OpenSSH public key followed by their lanes user name, like\n  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice", f.keys)
 	}
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(a.errOut, nil))
 	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, progs: map[*tea.Program]bool{}}
 	if f.server != "" {
 		if err := s.useRemote(ctx, f.server); err != nil {
@@ -128,9 +128,6 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 	}
 	log.Info("lanes ssh serving", "addr", ln.Addr().String(), "authorized_keys", f.keys, "keys", keys.count(),
 		"task_server", cmp.Or(f.server, "local ("+dir+")"), "max_sessions", f.maxSessions, "idle_timeout", f.idle.String())
-	for _, why := range keys.skipped {
-		log.Warn("authorized keys: line skipped", "why", why)
-	}
 	return s.serve(ctx, srv, ln)
 }
 
@@ -189,10 +186,7 @@ func (s *sshServer) newServer(addr string, idle time.Duration) (*ssh.Server, err
 // authorize lets in the keys of the authorized keys file, refusing (and
 // logging) any other.
 func (s *sshServer) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
-	e, ok, skipped, err := s.keys.lookup(key)
-	for _, why := range skipped {
-		s.log.Warn("authorized keys: line skipped", "why", why)
-	}
+	e, ok, err := s.keys.lookup(key)
 	if err != nil {
 		s.log.Error("read the authorized keys", "err", err)
 	}
@@ -214,7 +208,7 @@ func (s *sshServer) entryOf(sess ssh.Session) (keyEntry, bool) {
 	if sess.PublicKey() == nil {
 		return keyEntry{}, false
 	}
-	e, ok, _, _ := s.keys.lookup(sess.PublicKey())
+	e, ok, _ := s.keys.lookup(sess.PublicKey())
 	return e, ok
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -24,30 +25,31 @@ type keyEntry struct {
 // whenever it changes on disk (checked at each login).
 type authorizedKeys struct {
 	path string
+	log  *slog.Logger // told of each line a read skips
 
 	mu      sync.Mutex
 	modTime time.Time
 	size    int64
 	keys    map[string]keyEntry // by the key's wire form
-	skipped []string            // why lines were left out, for the log
 }
 
-func newAuthorizedKeys(path string) (*authorizedKeys, error) {
-	k := &authorizedKeys{path: path}
-	if _, err := k.refresh(); err != nil {
+func newAuthorizedKeys(path string, log *slog.Logger) (*authorizedKeys, error) {
+	k := &authorizedKeys{path: path, log: log}
+	if err := k.refresh(); err != nil {
 		return nil, err
 	}
 	return k, nil
 }
 
 // lookup finds who a key is, reading the file again first if it changed.
-// reloaded lists what the reload skipped, for the caller to log.
-func (k *authorizedKeys) lookup(key gossh.PublicKey) (e keyEntry, ok bool, skipped []string, err error) {
-	skipped, err = k.refresh()
+// A file that can't be read is an error, but the keys read last still
+// answer.
+func (k *authorizedKeys) lookup(key gossh.PublicKey) (keyEntry, bool, error) {
+	err := k.refresh()
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	e, ok = k.keys[string(key.Marshal())]
-	return e, ok, skipped, err
+	e, ok := k.keys[string(key.Marshal())]
+	return e, ok, err
 }
 
 // count is how many keys are allowed.
@@ -59,26 +61,29 @@ func (k *authorizedKeys) count() int {
 
 // refresh reads the file if it changed since it was last read. A file that
 // can't be read keeps the keys read last (an editor may be saving it).
-func (k *authorizedKeys) refresh() ([]string, error) {
+func (k *authorizedKeys) refresh() error {
 	fi, err := os.Stat(k.path)
 	if err != nil {
-		return nil, fmt.Errorf("authorized keys: %w", err)
+		return fmt.Errorf("authorized keys: %w", err)
 	}
 	k.mu.Lock()
 	same := k.keys != nil && fi.ModTime().Equal(k.modTime) && fi.Size() == k.size
 	k.mu.Unlock()
 	if same {
-		return nil, nil
+		return nil
 	}
 	raw, err := os.ReadFile(k.path)
 	if err != nil {
-		return nil, fmt.Errorf("authorized keys: %w", err)
+		return fmt.Errorf("authorized keys: %w", err)
 	}
 	keys, skipped := parseAuthorizedKeys(k.path, raw)
 	k.mu.Lock()
-	k.keys, k.skipped, k.modTime, k.size = keys, skipped, fi.ModTime(), fi.Size()
+	k.keys, k.modTime, k.size = keys, fi.ModTime(), fi.Size()
 	k.mu.Unlock()
-	return skipped, nil
+	for _, why := range skipped {
+		k.log.Warn("authorized keys: line skipped", "why", why)
+	}
+	return nil
 }
 
 // parseAuthorizedKeys reads OpenSSH authorized_keys lines whose comment is
