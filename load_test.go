@@ -129,15 +129,11 @@ func TestSSHLoad(t *testing.T) {
 	}
 	token := strings.TrimSpace(string(tok))
 	c := api.New(url, token)
-	spaces, err := c.Spaces(ctx)
+	_, project, err := pickBoard(ctx, c, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	projects, err := c.Projects(ctx, spaces[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	task, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: projects[0].ID, Title: "fanout-0"})
+	task, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: project.ID, Title: "fanout-0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,15 +46,11 @@ func TestServeMCPDailyStandup(t *testing.T) {
 		t.Fatalf("lanes serve did not start:\n%s", log.String())
 	}
 	c := api.New(base, token)
-	spaces, err := c.Spaces(ctx)
+	_, project, err := pickBoard(ctx, c, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	projects, err := c.Projects(ctx, spaces[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: projects[0].ID, Title: "Wire up the MCP server", Priority: api.PriorityHigh}); err != nil {
+	if _, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: project.ID, Title: "Wire up the MCP server", Priority: api.PriorityHigh}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -65,7 +61,7 @@ func TestServeMCPDailyStandup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cs.Close()
-	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": projects[0].ID}})
+	res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": project.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +72,7 @@ func TestServeMCPDailyStandup(t *testing.T) {
 			t.Fatalf("daily_standup has no %q:\n%s", want, text)
 		}
 	}
-	if _, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": projects[0].ID, "userName": "nobody"}}); err == nil || !strings.Contains(err.Error(), `no "nobody" on Personal / General`) {
+	if _, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": project.ID, "userName": "nobody"}}); err == nil || !strings.Contains(err.Error(), `no "nobody" on Personal / General`) {
 		t.Fatalf("daily_standup for an unknown person: %v", err)
 	}
 }
