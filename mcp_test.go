@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,17 +10,8 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/testenv"
 )
-
-// withToken sends a Bearer token on every request, as an MCP host does
-// from its .mcp.json "headers".
-type withToken struct{ token string }
-
-func (w withToken) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+w.token)
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // lanes serve's /api/mcp, as an assistant would use it: the daily_standup
 // prompt carries the same report lanes standup prints.
@@ -56,7 +46,7 @@ func TestServeMCPDailyStandup(t *testing.T) {
 
 	client := mcp.NewClient(&mcp.Implementation{Name: "assistant", Version: "1"}, nil)
 	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: base + "/api/mcp",
-		HTTPClient: &http.Client{Transport: withToken{token}, Timeout: 10 * time.Second}}, nil)
+		HTTPClient: testenv.TokenClient(token)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

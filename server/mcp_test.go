@@ -14,20 +14,9 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/server"
 )
-
-// bearer adds a token to every request, as an MCP host's "headers" does.
-type bearer struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.base.RoundTrip(r)
-}
 
 // mcpClient connects the SDK's own client to /api/mcp as u.
 func (e *testEnv) mcpClient(u testUser) *mcp.ClientSession {
@@ -35,7 +24,7 @@ func (e *testEnv) mcpClient(u testUser) *mcp.ClientSession {
 	c := mcp.NewClient(&mcp.Implementation{Name: "lanes-test", Version: "1"}, nil)
 	cs, err := c.Connect(context.Background(), &mcp.StreamableClientTransport{
 		Endpoint:   e.srv.URL + "/api/mcp",
-		HTTPClient: &http.Client{Transport: bearer{u.Token, http.DefaultTransport}, Timeout: 10 * time.Second},
+		HTTPClient: testenv.TokenClient(u.Token),
 	}, nil)
 	if err != nil {
 		e.t.Fatalf("connect to /api/mcp as %s: %v", u.Name, err)

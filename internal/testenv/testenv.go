@@ -7,9 +7,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
@@ -54,4 +56,18 @@ func (s *Server) User(t testing.TB, name string) (id, token string) {
 		t.Fatalf("token for %s: %v", name, err)
 	}
 	return u.ID, token
+}
+
+// TokenClient is an HTTP client that sends token as a Bearer token on
+// every request, as an MCP host does from the "headers" of its config.
+func TokenClient(token string) *http.Client {
+	return &http.Client{Transport: bearer{token}, Timeout: 10 * time.Second}
+}
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r)
 }
