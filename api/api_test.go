@@ -12,6 +12,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/server"
+	"github.com/lanesboard/lanes/server/store"
 )
 
 // Every method against a full lanes server, as the board would use them.
@@ -381,5 +382,82 @@ func TestTaskReadsEveryISODate(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"id":"1","dueDate":"next tuesday"}`), &k); err == nil || !strings.Contains(err.Error(), "dueDate") {
 		t.Fatalf("a bad date: %v, want an error naming dueDate", err)
+	}
+}
+
+// A task whose title and description hold terminal escapes (a server that
+// allows them, or data from before lanes refused them) reaches the client
+// with each control character shown as its symbol, and the same through
+// the live feed and in an error's message.
+func TestHostileTextArrivesClean(t *testing.T) {
+	e := newEnv(t, server.APIFull)
+	u := e.user("alice")
+	c := e.client(u)
+	ctx := context.Background()
+	sp, p := personal(t, c)
+	const title = "inj \x1b]0;pwned\x07\x1b[2J\x1b[H\x1b[31mRED\x1b[0m end \x1b]52;c;aGk=\x07\r\x00\u009b"
+	desc := "first line\r\nsecond \x1b[2J line\n\tindented"
+	var id string
+	err := e.st.Write(ctx, func(tx *store.Tx) error {
+		sts, err := tx.Statuses(p.ID)
+		if err != nil {
+			return err
+		}
+		k := &store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: title, Description: &desc, Priority: "none", CreatorID: u.ID, StatusID: &sts[0].ID}
+		if err := tx.CreateTask(k); err != nil {
+			return err
+		}
+		id = k.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(where, title, desc string) {
+		t.Helper()
+		for _, r := range title + desc {
+			if r < 0x20 && r != '\n' && r != '\t' || r == 0x7f || r >= 0x80 && r <= 0x9f {
+				t.Fatalf("%s: a control character %U reached the client: %q / %q", where, r, title, desc)
+			}
+		}
+		if !strings.Contains(title, "␛]0;pwned␇") || desc != "first line\nsecond ␛[2J line\n\tindented" {
+			t.Fatalf("%s: the text is not shown as it was written: %q / %q", where, title, desc)
+		}
+	}
+	tasks, err := c.Tasks(ctx, p.ID, api.ListTasksOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Tasks", tasks[0].Title, *tasks[0].Description)
+	detail, err := c.Task(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("Task", detail.Title, *detail.Description)
+
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan api.Event, 4)
+	go c.Follow(fctx, sp.ID, 0, func(ev api.Event) { events <- ev })
+	time.Sleep(200 * time.Millisecond) // the feed is open at the head
+	if err := e.st.Write(ctx, func(tx *store.Tx) error {
+		k, err := tx.TaskByID(id)
+		if err != nil {
+			return err
+		}
+		k.Title += " again"
+		return tx.UpdateTask(k)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-events:
+		var got api.Task
+		if err := json.Unmarshal(ev.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		check("the live feed", got.Title, *got.Description)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the change never came through the feed")
 	}
 }

@@ -91,7 +91,7 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 			Error string `json:"error"`
 			Code  string `json:"code"`
 		}
-		if json.Unmarshal(raw[:n], &eb) == nil {
+		if json.Unmarshal(cleanJSON(raw[:n]), &eb) == nil {
 			e.Message, e.Code = eb.Error, eb.Code
 		}
 		if e.Status == http.StatusTooManyRequests {
@@ -112,7 +112,7 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 					*after = ev.Seq
 				}
 				if ev.Kind != "ready" {
-					ev.Data = json.RawMessage(data.String())
+					ev.Data = json.RawMessage(cleanJSON([]byte(data.String())))
 					fn(ev)
 				}
 			}

@@ -101,6 +101,7 @@ func (c *Client) statusesOverMCP(ctx context.Context, projectID string) ([]Statu
 		raws = append(raws, []byte(t))
 	}
 	for _, raw := range raws {
+		raw = cleanJSON(raw)
 		var wrapped struct {
 			Statuses []Status `json:"statuses"`
 		}
