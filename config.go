@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -389,15 +388,14 @@ func (a *app) configCmd() *cobra.Command {
 func printActions(w io.Writer) error {
 	km := keymap.Default()
 	actions := km.Actions()
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tKEYS\tDOES")
+	t := newTable("ACTION", "KEYS", "DOES")
 	for _, name := range keymap.ActionNames() {
 		b := actions[name]
 		keys := make([]string, len(b.Keys()))
 		for i, k := range b.Keys() {
 			keys[i] = keymap.Name(k)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", name, strings.Join(keys, " "), b.Help().Desc)
+		t.row(name, strings.Join(keys, " "), b.Help().Desc)
 	}
-	return tw.Flush()
+	return t.print(w)
 }

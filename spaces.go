@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -75,12 +75,11 @@ func (a *app) spaceCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tSLUG\tROLE\tID")
+				t := newTable("NAME", "SLUG", "ROLE", "ID")
 				for _, sp := range spaces {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sp.Name, sp.Slug, sp.Role, sp.ID)
+					t.row(sp.Name, sp.Slug, string(sp.Role), sp.ID)
 				}
-				return tw.Flush()
+				return t.print(a.out)
 			})
 		},
 	}
@@ -104,12 +103,11 @@ func (a *app) spaceCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "USER\tROLE\tJOINED")
+				t := newTable("USER", "ROLE", "JOINED")
 				for _, m := range ms {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Name, m.Role, m.JoinedAt)
+					t.row(m.Name, string(m.Role), m.JoinedAt)
 				}
-				return tw.Flush()
+				return t.print(a.out)
 			})
 		},
 	}
@@ -136,12 +134,12 @@ the new role. The space is named by name, slug or id.`,
 					case m == nil:
 						_, err = tx.AddMember(sp.ID, u.ID, r)
 					case m.Role == store.RoleOwner:
-						return fmt.Errorf("%s owns %s; the owner's role does not change", u.Name, sp.Name)
+						return fmt.Errorf("%s owns %s; the owner's role does not change", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					default:
 						_, err = tx.SetMemberRole(sp.ID, u.ID, r)
 					}
 					if err == nil {
-						fmt.Fprintf(a.out, "%s is %s of %s\n", u.Name, article(r), sp.Name)
+						fmt.Fprintf(a.out, "%s is %s of %s\n", api.CleanLine(u.Name), article(r), api.CleanLine(sp.Name))
 					}
 					return err
 				})
@@ -163,9 +161,9 @@ the new role. The space is named by name, slug or id.`,
 					}
 					switch {
 					case m == nil:
-						return fmt.Errorf("%s is not in %s", u.Name, sp.Name)
+						return fmt.Errorf("%s is not in %s", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					case m.Role == store.RoleOwner:
-						return fmt.Errorf("%s owns %s and can't be removed", u.Name, sp.Name)
+						return fmt.Errorf("%s owns %s and can't be removed", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					}
 					if err := tx.UnassignInSpace(sp.ID, u.ID); err != nil {
 						return err
@@ -173,7 +171,7 @@ the new role. The space is named by name, slug or id.`,
 					if err := tx.RemoveMember(sp.ID, u.ID); err != nil {
 						return err
 					}
-					fmt.Fprintf(a.out, "%s is no longer in %s\n", u.Name, sp.Name)
+					fmt.Fprintf(a.out, "%s is no longer in %s\n", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					return nil
 				})
 			})
