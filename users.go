@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -22,6 +23,9 @@ func (a *app) userCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := checkUserName(name); err != nil {
+				return err
+			}
+			if err := checkEmail(email); err != nil {
 				return err
 			}
 			st, _, err := a.openStore(cmd.Context())
@@ -158,6 +162,19 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// checkEmail refuses what is not a bare email address: no display name,
+// no angle brackets, nothing before or after it ("" is no address).
+func checkEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Name != "" || a.Address != email || len(email) > 254 {
+		return fmt.Errorf("--email %q is not an email address: give just the address, like ann@example.com", email)
+	}
+	return nil
 }
 
 func tokenState(t store.Token) string {
