@@ -35,8 +35,8 @@ func TestConfigPathAndInit(t *testing.T) {
 func TestBadConfigNamesTheLine(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct{ body, want string }{
-		{"server = \"x\"\nproject = \n", "line 2"},
-		{"server = \"x\"\n\ncolour = \"red\"\n", `line 3: unknown setting "colour"`},
+		{"server = \"http://x\"\nproject = \n", "line 2"},
+		{"server = \"http://x\"\n\ncolour = \"red\"\n", `line 3: unknown setting "colour"`},
 		{"theme = \"neon\"\n", "line 1: theme must be auto, dark, light or none"},
 		{"token = \"a\"\ntoken_command = \"echo b\"\n", "not both"},
 		{"[keys]\nmove_right = 5\n", "line 2"},

@@ -2,13 +2,16 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
+	"unicode"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -26,6 +29,9 @@ func (a *app) spaceCmd() *cobra.Command {
 			name := strings.TrimSpace(args[0])
 			if name == "" || len(name) > 100 {
 				return fmt.Errorf("the space name must be 1-100 characters, got %q", args[0])
+			}
+			if api.CleanLine(name) != name {
+				return fmt.Errorf("the space name can't hold control characters (tabs, newlines, escapes), got %q", name)
 			}
 			if slug == "" {
 				slug = slugOf(name)
@@ -75,12 +81,11 @@ func (a *app) spaceCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "NAME\tSLUG\tROLE\tID")
+				t := newTable("NAME", "SLUG", "ROLE", "ID")
 				for _, sp := range spaces {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", sp.Name, sp.Slug, sp.Role, sp.ID)
+					t.row(sp.Name, sp.Slug, string(sp.Role), sp.ID)
 				}
-				return tw.Flush()
+				return t.print(a.out)
 			})
 		},
 	}
@@ -104,12 +109,11 @@ func (a *app) spaceCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "USER\tROLE\tJOINED")
+				t := newTable("USER", "ROLE", "JOINED")
 				for _, m := range ms {
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Name, m.Role, m.JoinedAt)
+					t.row(m.Name, string(m.Role), m.JoinedAt)
 				}
-				return tw.Flush()
+				return t.print(a.out)
 			})
 		},
 	}
@@ -136,12 +140,12 @@ the new role. The space is named by name, slug or id.`,
 					case m == nil:
 						_, err = tx.AddMember(sp.ID, u.ID, r)
 					case m.Role == store.RoleOwner:
-						return fmt.Errorf("%s owns %s; the owner's role does not change", u.Name, sp.Name)
+						return fmt.Errorf("%s owns %s; the owner's role does not change", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					default:
 						_, err = tx.SetMemberRole(sp.ID, u.ID, r)
 					}
 					if err == nil {
-						fmt.Fprintf(a.out, "%s is %s of %s\n", u.Name, article(r), sp.Name)
+						fmt.Fprintf(a.out, "%s is %s of %s\n", api.CleanLine(u.Name), article(r), api.CleanLine(sp.Name))
 					}
 					return err
 				})
@@ -163,9 +167,9 @@ the new role. The space is named by name, slug or id.`,
 					}
 					switch {
 					case m == nil:
-						return fmt.Errorf("%s is not in %s", u.Name, sp.Name)
+						return fmt.Errorf("%s is not in %s", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					case m.Role == store.RoleOwner:
-						return fmt.Errorf("%s owns %s and can't be removed", u.Name, sp.Name)
+						return fmt.Errorf("%s owns %s and can't be removed", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					}
 					if err := tx.UnassignInSpace(sp.ID, u.ID); err != nil {
 						return err
@@ -173,7 +177,7 @@ the new role. The space is named by name, slug or id.`,
 					if err := tx.RemoveMember(sp.ID, u.ID); err != nil {
 						return err
 					}
-					fmt.Fprintf(a.out, "%s is no longer in %s\n", u.Name, sp.Name)
+					fmt.Fprintf(a.out, "%s is no longer in %s\n", api.CleanLine(u.Name), api.CleanLine(sp.Name))
 					return nil
 				})
 			})
@@ -245,30 +249,71 @@ func article(r store.Role) string {
 	return "a " + string(r)
 }
 
-// slugOf makes a slug from a name: lower case, runs of other characters
-// as one dash.
+// slugOf makes a slug from a name: lower case, letters with marks written
+// without them (é → e, ß → ss), runs of anything else as one dash. A name
+// with nothing left (日本, 🚀) gets "space-" and six random hex digits, so
+// that two such spaces don't both become "space".
 func slugOf(name string) string {
 	var b strings.Builder
 	dash := false
+	add := func(s string) {
+		if dash && b.Len() > 0 {
+			b.WriteByte('-')
+		}
+		b.WriteString(s)
+		dash = false
+	}
 	for _, r := range strings.ToLower(name) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			add(string(r))
+		case unicode.Is(unicode.Mn, r):
+			// A combining mark (e + U+0301 is é) goes with its letter.
+		default:
+			if plain, ok := foldLatin(r); ok {
+				add(plain)
+			} else {
+				dash = true
 			}
-			b.WriteRune(r)
-			dash = false
-		} else {
-			dash = true
 		}
 	}
 	s := b.String()
 	if len(s) > 50 {
 		s = strings.TrimRight(s[:50], "-")
 	}
-	if len(s) < 3 {
-		s = strings.TrimPrefix(s+"-space", "-")
+	switch {
+	case s == "":
+		var id [3]byte
+		rand.Read(id[:])
+		s = "space-" + hex.EncodeToString(id[:])
+	case len(s) < 3:
+		s += "-space"
 	}
 	return s
+}
+
+// latinFold is, for each plain spelling, the lower-case Latin letters that
+// are written that way without their marks: Latin-1, Latin Extended-A and
+// the accented letters of Latin Extended Additional (Vietnamese among
+// them), and the letters that are not a base letter and a mark (ß, æ, ø).
+const latinFold = "a:àáâãäåāăąǎǟǡǻȁȃȧḁạảấầẩẫậắằẳẵặ b:ḃḅḇƀ c:çćĉċčḉ d:ďḋḍḏḑḓđð " +
+	"e:èéêëēĕėęěȅȇȩḕḗḙḛḝẹẻẽếềểễệ f:ḟ g:ĝğġģǧǵḡ h:ĥȟḣḥḧḩḫẖħ i:ìíîïĩīĭįǐȉȋḭḯỉịı j:ĵǰ " +
+	"k:ķǩḱḳḵĸ l:ĺļľḷḹḻḽłŀ m:ḿṁṃ n:ñńņňǹṅṇṉṋŉŋ o:òóôõöōŏőơǒǫǭȍȏȫȭȯȱṍṏṑṓọỏốồổỗộớờởỡợøǿ " +
+	"p:ṕṗ r:ŕŗřȑȓṙṛṝṟ s:śŝşšșṡṣṥṧṩſ t:ţťțṫṭṯṱẗŧ u:ùúûüũūŭůűųưǔǖǘǚǜȕȗṳṵṷṹṻụủứừửữự " +
+	"v:ṽṿ w:ŵẁẃẅẇẉẘ x:ẋẍ y:ýÿŷȳẏẙỳỵỷỹ z:źżžẑẓẕ ss:ß ae:æǽ oe:œ th:þ ij:ĳ"
+
+// foldLatin is r written in a-z, if r is a Latin letter with marks.
+func foldLatin(r rune) (string, bool) {
+	if r < 0xc0 {
+		return "", false
+	}
+	for _, g := range strings.Fields(latinFold) {
+		plain, letters, _ := strings.Cut(g, ":")
+		if strings.ContainsRune(letters, r) {
+			return plain, true
+		}
+	}
+	return "", false
 }
 
 func checkSlugArg(s string) error {

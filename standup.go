@@ -126,7 +126,36 @@ func buildStandup(ctx context.Context, c *api.Client, sp api.Space, p api.Projec
 		people = append(people, board.Person{ID: m.UserID, Name: m.Name})
 	}
 	rep := board.NewState(cols, cards).Standup(board.StandupOptions{Now: now, Since: since, People: board.OrderPeople(people, order)})
-	return rep, sp.Name + " / " + p.Name, nil
+	return cleanStandup(rep), api.CleanLine(sp.Name + " / " + p.Name), nil
+}
+
+// cleanStandup is the report with every text in it from the server made
+// one safe line: the Markdown goes to a terminal, a chat or an assistant,
+// and a consumer of the JSON may print a field as it is. One line means no
+// control character, and no newline with which a title could start a
+// heading or a list item of its own.
+func cleanStandup(rep board.Standup) board.Standup {
+	cards := func(cs []board.StandupCard) []board.StandupCard {
+		if cs == nil {
+			return nil
+		}
+		out := make([]board.StandupCard, len(cs))
+		for i, c := range cs {
+			c.ID, c.Title, c.Column = api.CleanLine(c.ID), api.CleanLine(c.Title), api.CleanLine(c.Column)
+			c.Priority = board.Priority(api.CleanLine(string(c.Priority)))
+			out[i] = c
+		}
+		return out
+	}
+	people := make([]board.PersonReport, len(rep.People))
+	for i, p := range rep.People {
+		p.ID, p.Name = api.CleanLine(p.ID), api.CleanLine(p.Name)
+		p.Done, p.InProgress, p.Next = cards(p.Done), cards(p.InProgress), cards(p.Next)
+		p.Blocked, p.Overdue = cards(p.Blocked), cards(p.Overdue)
+		people[i] = p
+	}
+	rep.People = people
+	return rep
 }
 
 // onlyPerson keeps one person's part of the report, by user name.

@@ -3,11 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"text/tabwriter"
+	"net/mail"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -22,6 +23,9 @@ func (a *app) userCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			if err := checkUserName(name); err != nil {
+				return err
+			}
+			if err := checkEmail(email); err != nil {
 				return err
 			}
 			st, _, err := a.openStore(cmd.Context())
@@ -63,8 +67,7 @@ func (a *app) userCmd() *cobra.Command {
 			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { users, err = tx.Users(); return err }); err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tCREATED")
+			t := newTable("ID", "NAME", "EMAIL", "CREATED")
 			for _, u := range users {
 				email := "-"
 				if u.Email != nil {
@@ -74,9 +77,9 @@ func (a *app) userCmd() *cobra.Command {
 				if u.IsLocal {
 					name += " (local)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.ID, name, email, u.CreatedAt)
+				t.row(u.ID, name, email, u.CreatedAt)
 			}
-			return tw.Flush()
+			return t.print(a.out)
 		},
 	}
 	cmd.AddCommand(create, list)
@@ -125,12 +128,11 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { toks, err = tx.Tokens(""); return err }); err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tUSER\tLABEL\tCREATED\tLAST USED\tSTATE")
-			for _, t := range toks {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.UserName, orDash(t.Label), t.CreatedAt, orDash(deref(t.LastUsedAt)), tokenState(t))
+			t := newTable("ID", "USER", "LABEL", "CREATED", "LAST USED", "STATE")
+			for _, tok := range toks {
+				t.row(tok.ID, tok.UserName, orDash(tok.Label), tok.CreatedAt, orDash(deref(tok.LastUsedAt)), tokenState(tok))
 			}
-			return tw.Flush()
+			return t.print(a.out)
 		},
 	}
 	revoke := &cobra.Command{
@@ -154,12 +156,25 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, orDash(tok.Label), tok.UserName)
+			fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, api.CleanLine(orDash(tok.Label)), api.CleanLine(tok.UserName))
 			return nil
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
 	return cmd
+}
+
+// checkEmail refuses what is not a bare email address: no display name,
+// no angle brackets, nothing before or after it ("" is no address).
+func checkEmail(email string) error {
+	if email == "" {
+		return nil
+	}
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Name != "" || a.Address != email || len(email) > 254 {
+		return fmt.Errorf("--email %q is not an email address: give just the address, like ann@example.com", email)
+	}
+	return nil
 }
 
 func tokenState(t store.Token) string {

@@ -4,11 +4,15 @@
 package keymap
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // KeyMap is the board's bindings. Build it with Default, then Override.
@@ -70,8 +74,9 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 }
 
 // Override rebinds actions (by config name) to new keys, keeping each
-// action's help text. An unknown action, an empty key list, or two actions
-// on one key is an error that says which.
+// action's help text. An unknown action, an empty key list, a key no
+// terminal can send, or two actions on one key is an *OverrideError naming
+// the action.
 func (k *KeyMap) Override(overrides map[string][]string) error {
 	actions := k.Actions()
 	names := make([]string, 0, len(overrides))
@@ -82,16 +87,11 @@ func (k *KeyMap) Override(overrides map[string][]string) error {
 	for _, name := range names {
 		b, ok := actions[name]
 		if !ok {
-			return fmt.Errorf("keys: unknown action %q (known: %s)", name, strings.Join(ActionNames(), ", "))
+			return &OverrideError{name, fmt.Errorf("no such action (the actions: %s)", strings.Join(ActionNames(), ", "))}
 		}
-		keys := overrides[name]
-		if len(keys) == 0 {
-			return fmt.Errorf("keys: %s needs at least one key", name)
-		}
-		for _, kk := range keys {
-			if kk == "" {
-				return fmt.Errorf("keys: %s has an empty key", name)
-			}
+		keys, err := ParseKeys(overrides[name])
+		if err != nil {
+			return &OverrideError{name, err}
 		}
 		*b = key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKeys(keys), b.Help().Desc))
 	}
@@ -99,7 +99,13 @@ func (k *KeyMap) Override(overrides map[string][]string) error {
 	for _, name := range ActionNames() {
 		for _, kk := range actions[name].Keys() {
 			if other, taken := owner[kk]; taken {
-				return fmt.Errorf("keys: %q is bound to both %s and %s", kk, other, name)
+				// Blame the action the person rebound, not the default
+				// it ran into.
+				blame := name
+				if _, rebound := overrides[name]; !rebound {
+					blame = other
+				}
+				return &OverrideError{blame, fmt.Errorf("%q is bound to both %s and %s", Name(kk), other, name)}
 			}
 			owner[kk] = name
 		}
@@ -107,13 +113,64 @@ func (k *KeyMap) Override(overrides map[string][]string) error {
 	return nil
 }
 
+// An OverrideError is a key override that can't be applied.
+type OverrideError struct {
+	Action string // as the config file names it
+	Err    error
+}
+
+func (e *OverrideError) Error() string { return e.Action + ": " + e.Err.Error() }
+func (e *OverrideError) Unwrap() error { return e.Err }
+
+// ParseKeys is the keys of one action as Bubble Tea names them (see
+// ParseKey); at least one.
+func ParseKeys(keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("needs at least one key")
+	}
+	out := make([]string, len(keys))
+	for i, kk := range keys {
+		var err error
+		if out[i], err = ParseKey(kk); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ParseKey is the key named k as Bubble Tea reports it when pressed: a
+// single printable character, one of Bubble Tea's key names (enter, tab,
+// ctrl+a, shift+left, pgup, f1, …) or "space", each also with "alt+" in
+// front. A binding to any other name could never fire, so it is an error
+// that names the key.
+func ParseKey(k string) (string, error) {
+	rest, _ := strings.CutPrefix(k, "alt+")
+	if rest == "space" {
+		return strings.TrimSuffix(k, "space") + " ", nil
+	}
+	if r, n := utf8.DecodeRuneInString(rest); n == len(rest) && r != utf8.RuneError && unicode.IsPrint(r) {
+		return k, nil
+	}
+	for t := tea.KeyF20; t <= 127; t++ {
+		if t != tea.KeyRunes && t.String() == rest && rest != "" {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown key %q: a key is one character (like \"x\" or \"<\"), space, or a name like enter, tab, esc, ctrl+a, shift+left, pgup or f1, with alt+ in front if wanted", k)
+}
+
+// Name is how a key is shown to people: the space bar as "space".
+func Name(k string) string {
+	if rest, ok := strings.CutSuffix(k, " "); ok && (rest == "" || rest == "alt+") {
+		return rest + "space"
+	}
+	return k
+}
+
 func helpKeys(keys []string) string {
 	shown := make([]string, len(keys))
 	for i, k := range keys {
-		if k == " " {
-			k = "space"
-		}
-		shown[i] = k
+		shown[i] = Name(k)
 	}
 	return strings.Join(shown, "/")
 }

@@ -1,6 +1,8 @@
 package keymap
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -83,5 +85,65 @@ func TestHelpListsEveryAction(t *testing.T) {
 	}
 	if n != len(ActionNames()) {
 		t.Fatalf("full help has %d bindings, there are %d actions", n, len(ActionNames()))
+	}
+}
+
+// Every key Bubble Tea can report can be bound, and nothing else: a name
+// no terminal sends would make a binding that never fires.
+func TestParseKey(t *testing.T) {
+	for typ := tea.KeyF20; typ <= 127; typ++ {
+		if typ == tea.KeyRunes || typ.String() == "" {
+			continue
+		}
+		for _, msg := range []tea.KeyMsg{{Type: typ}, {Type: typ, Alt: true}} {
+			if _, err := ParseKey(msg.String()); err != nil {
+				t.Errorf("%q, which Bubble Tea reports, is refused: %v", msg.String(), err)
+			}
+		}
+	}
+	for _, k := range []string{"x", "H", "<", "+", "é", "日", "alt+x", "ctrl+shift+right", "f12"} {
+		if got, err := ParseKey(k); err != nil || got != k {
+			t.Errorf("ParseKey(%q) = %q, %v", k, got, err)
+		}
+	}
+	for k, want := range map[string]string{"space": " ", "alt+space": "alt+ "} {
+		if got, err := ParseKey(k); err != nil || got != want {
+			t.Errorf("ParseKey(%q) = %q, %v; want %q", k, got, err, want)
+		}
+	}
+	for _, k := range []string{"ctrl+shift+banana", "banana", "", "ctrl+i", "Enter", "alt+", "xy", "\x1b"} {
+		_, err := ParseKey(k)
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%q", k)) {
+			t.Errorf("ParseKey(%q): %v, want an error naming the key", k, err)
+		}
+	}
+}
+
+func TestOverrideRefusesUnknownKeys(t *testing.T) {
+	k := Default()
+	err := k.Override(map[string][]string{"move_left": {"H", "ctrl+shift+banana"}})
+	var oe *OverrideError
+	if !errors.As(err, &oe) || oe.Action != "move_left" || !strings.Contains(err.Error(), `"ctrl+shift+banana"`) {
+		t.Fatalf("an unknown key name: %v", err)
+	}
+	k = Default()
+	if err := k.Override(map[string][]string{"complete": {"space", "c"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !key.Matches(press(" "), k.Complete) || k.Complete.Help().Key != "space/c" {
+		t.Fatalf("complete on \"space\": help %+v", k.Complete.Help())
+	}
+	k = Default()
+	err = k.Override(map[string][]string{"archive": {"space"}})
+	if !errors.As(err, &oe) || oe.Action != "archive" || !strings.Contains(err.Error(), `"space" is bound to both archive and complete`) {
+		t.Fatalf("a clash on the space bar: %v", err)
+	}
+}
+
+func TestName(t *testing.T) {
+	for k, want := range map[string]string{" ": "space", "alt+ ": "alt+space", "x": "x", "shift+left": "shift+left"} {
+		if got := Name(k); got != want {
+			t.Errorf("Name(%q) = %q, want %q", k, got, want)
+		}
 	}
 }

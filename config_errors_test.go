@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A mistake in the config file is reported as the README promises: the
+// file, the line, and what is wanted there, in words rather than Go types.
+func TestConfigMistakesNameFileAndLine(t *testing.T) {
+	cfgHome := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfgHome)
+	t.Setenv("LANES_SERVER", "")
+	t.Setenv("LANES_TOKEN", "")
+	p := filepath.Join(cfgHome, "lanes", "config.toml")
+	os.MkdirAll(filepath.Dir(p), 0o700)
+	for _, c := range []struct{ name, body, want string }{
+		{"unknown key name", "theme = \"auto\"\n\n[keys]\nmove_left = [\"H\"]\nmove_right = [\"L\", \"ctrl+shift+banana\"]\n",
+			`line 5: [keys] move_right: unknown key "ctrl+shift+banana"`},
+		{"key clash", "[keys]\n# H and L\nmove_left = [\"h\"]\n",
+			`line 3: [keys] move_left: "h" is bound to both left and move_left`},
+		{"unknown action", "[keys]\nmove_left = [\"H\"]\nteleport = [\"t\"]\n",
+			`line 3: [keys] teleport: no such action`},
+		{"no keys", "[keys]\n\nquit = []\n", "line 3: [keys] quit: needs at least one key"},
+		{"keys not a list", "[keys]\nquit = \"q\"\n", `line 2: [keys] quit must be a list, like quit = ["H", "<"]`},
+		{"keys not a table", "keys = 5\n", "line 1: keys must be a table"},
+		{"order not a list", "[standup]\ntimebox = \"2m\"\norder = \"alice\"\n",
+			`line 3: [standup] order must be a list, like order = ["alice", "bob"]`},
+		{"server not a url", "project = \"Launch\"\nserver = \"not a url\"\n",
+			`line 2: server must be the task server's address, like "https://tasks.krokanti.com"`},
+		{"server not text", "server = 7420\n", `line 1: server must be text in quotes, like server = "https://tasks.krokanti.com"`},
+		{"unknown standup setting", "[standup]\nlength = \"2m\"\n", `line 2: unknown setting "standup.length"`},
+		{"token twice", "token = \"a\"\n\ntoken_command = \"echo b\"\n", "line 3: set token or token_command, not both"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.WriteFile(p, []byte(c.body), 0o600)
+			stdout, _, err := run(t, context.Background(), t.TempDir(), "standup")
+			if err == nil || !strings.Contains(err.Error(), p+" "+c.want) {
+				t.Fatalf("lanes standup with\n%s\ngave %v\nwant an error saying %q", c.body, err, p+" "+c.want)
+			}
+			for _, bad := range []string{"toml:", "incompatible types", "slice", "--server"} {
+				if strings.Contains(err.Error(), bad) {
+					t.Errorf("the error speaks Go or of flags (%q): %v", bad, err)
+				}
+			}
+			if stdout != "" {
+				t.Errorf("printed %q before failing", stdout)
+			}
+		})
+	}
+}
+
+// Every key Bubble Tea reports is accepted in [keys], as is "space", and
+// the board takes the result.
+func TestConfigKeysAcceptsRealKeys(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(p, []byte("[keys]\ncomplete = [\"space\", \"c\"]\nmove_left = [\"alt+h\", \"ctrl+shift+left\", \"<\"]\nquit = [\"q\", \"ctrl+c\", \"f10\"]\n"), 0o600)
+	c, err := loadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Keys) != 3 || c.Keys["complete"][0] != "space" {
+		t.Fatalf("keys read: %v", c.Keys)
+	}
+}
+
+// lanes config keys shows the space bar as "space", not as a blank.
+func TestConfigKeysShowsSpace(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	out := mustRun(t, t.TempDir(), "config", "keys")
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "complete" {
+			if !strings.HasPrefix(strings.Join(f[1:], " "), "space x ") {
+				t.Fatalf("complete's keys shown as %q", l)
+			}
+			return
+		}
+	}
+	t.Fatalf("no complete in\n%s", out)
+}
