@@ -48,7 +48,13 @@ func HashToken(token string) []byte {
 
 // IssueToken makes a token for the user and records its hash; the secret is
 // returned once and never kept.
+//
+// The label is shown by "lanes token list" in a terminal, so it is held to
+// the same rule as any other one-line field: no control characters.
 func IssueToken(ctx context.Context, st *store.Store, userID, label string) (string, *store.Token, error) {
+	if msg := controlsIn("label", label, false); msg != "" {
+		return "", nil, fmt.Errorf("issue token: %s", msg)
+	}
 	secret, err := NewToken()
 	if err != nil {
 		return "", nil, err

@@ -36,7 +36,7 @@ func decodeProject(b body, create bool) (in projectInput, err error) {
 	if in.name, err = b.str("name", false); err != nil {
 		return
 	}
-	if in.name, err = optional(in.name, func(v string) (string, error) { return text("name", v, 200) }); err != nil {
+	if in.name, err = optional(in.name, func(v string) (string, error) { return line("name", v, 200) }); err != nil {
 		return
 	}
 	if in.slug, err = b.str("slug", false); err != nil {
@@ -52,6 +52,9 @@ func decodeProject(b body, create bool) (in projectInput, err error) {
 		return
 	}
 	if in.description, err = b.str("description", true); err != nil {
+		return
+	}
+	if in.description, err = optional(in.description, func(v string) (string, error) { return prose("description", v) }); err != nil {
 		return
 	}
 	if in.color, err = b.str("color", true); err != nil {

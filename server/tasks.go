@@ -51,8 +51,8 @@ func decodeTask(b body, create bool) (in taskInput, err error) {
 	}{
 		{&in.projectID, "projectId", false, uuidField("projectId")},
 		{&in.parentTaskID, "parentTaskId", true, uuidField("parentTaskId")},
-		{&in.title, "title", false, func(v string) (string, error) { return text("title", v, 500) }},
-		{&in.description, "description", true, func(v string) (string, error) { return v, nil }},
+		{&in.title, "title", false, func(v string) (string, error) { return line("title", v, 500) }},
+		{&in.description, "description", true, func(v string) (string, error) { return prose("description", v) }},
 		{&in.statusID, "statusId", true, uuidField("statusId")},
 		{&in.priority, "priority", false, func(v string) (string, error) { return checkEnum("priority", v, priorities...) }},
 		{&in.dueDate, "dueDate", true, dateField("dueDate")},
