@@ -30,6 +30,7 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 type projectInput struct {
 	name, slug, defaultView opt[string]
 	description, color      opt[string]
+	isArchived              opt[bool] // a lanes addition: false restores
 }
 
 func decodeProject(b body, create bool) (in projectInput, err error) {
@@ -62,6 +63,11 @@ func decodeProject(b body, create bool) (in projectInput, err error) {
 	}
 	if in.color, err = optional(in.color, func(v string) (string, error) { return checkColor("color", v) }); err != nil {
 		return
+	}
+	if !create {
+		if in.isArchived, err = b.boolean("isArchived"); err != nil {
+			return
+		}
 	}
 	if create {
 		switch {
@@ -144,6 +150,9 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		in, err = decodeProject(b, false)
 	}
+	if s.api == APISeed {
+		in.isArchived = opt[bool]{} // the seed's PATCH has no such field
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -157,7 +166,14 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		in.apply(p)
-		if err := tx.UpdateProject(p, "project.updated"); err != nil {
+		kind := "project.updated"
+		if in.isArchived.Set && in.isArchived.V != p.IsArchived {
+			p.IsArchived, kind = in.isArchived.V, "project.restored"
+			if p.IsArchived {
+				kind = "project.archived"
+			}
+		}
+		if err := tx.UpdateProject(p, kind); err != nil {
 			return 0, nil, slugTaken(err, p.Slug)
 		}
 		return http.StatusOK, map[string]any{"project": p}, nil

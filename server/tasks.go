@@ -185,6 +185,12 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 		if err := need(role, store.RoleMember, "create tasks in this space"); err != nil {
 			return 0, nil, err
 		}
+		if p.IsArchived {
+			// New work in a shelved project would be out of everyone's sight,
+			// as archived projects are not listed. Tasks already there may
+			// still change, so changes queued before the archive still land.
+			return 0, nil, conflict("project_archived", "Project %q is archived: restore it (PATCH /api/projects/%s with isArchived false) before adding tasks", p.Name, p.ID)
+		}
 		sts, err := tx.Statuses(p.ID)
 		if err != nil {
 			return 0, nil, err
