@@ -95,7 +95,12 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	}
 	now := s.now()
 	if tok.LastUsedAt == nil || *tok.LastUsedAt < store.FormatTime(now.Add(-touchEvery)) {
-		if err := s.store.Write(r.Context(), func(tx *store.Tx) error { return tx.TouchToken(tok.ID) }); err != nil {
+		err := s.store.Write(r.Context(), func(tx *store.Tx) error { return tx.TouchToken(tok.ID) })
+		switch {
+		case errors.Is(err, store.ErrDiskFull):
+			// Only bookkeeping: on a full disk, reads still answer.
+			s.log.WarnContext(r.Context(), "token use not recorded: the disk is full", "token", tok.ID)
+		case err != nil:
 			return principal{}, fmt.Errorf("record token use: %w", err)
 		}
 	}
