@@ -39,6 +39,9 @@ func conflict(code, format string, args ...any) *apiError {
 
 var errUnauthorized = &apiError{Status: http.StatusUnauthorized, Msg: "Unauthorized"}
 
+// errRateLimited is the seed's 429 body.
+var errRateLimited = &apiError{Status: http.StatusTooManyRequests, Msg: "Rate limit exceeded"}
+
 // errDiskFull answers a write the store had no room for (507).
 var errDiskFull = &apiError{Status: http.StatusInsufficientStorage, Msg: "the server's disk is full", Code: "disk_full"}
 
