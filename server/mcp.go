@@ -16,6 +16,8 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lanesboard/lanes/server/store"
 )
 
 // StandupFunc writes the standup report of a project as Markdown, reading
@@ -41,8 +43,42 @@ func (s *Server) newMCP() http.Handler {
 	})
 	s.mcpTools(m)
 	s.mcpPrompts(m)
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return m },
+	// Stateless: no session outlives its request or carries who asked, so
+	// every request acts as its own token, and a session begun with one
+	// token is never another's.
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return m },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A request may stay open (subscriptions/listen holds one for the
+		// life of the client's session): it ends when its token is revoked.
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go s.watchToken(ctx, cancel, actor(r))
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// watchToken cancels a long-lived request when its token is revoked (seen
+// within pollEvery, whichever process revoked it) or the server shuts down.
+// It returns when ctx is done.
+func (s *Server) watchToken(ctx context.Context, cancel context.CancelFunc, p principal) {
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closing:
+			cancel()
+			return
+		case <-tick.C:
+			err := s.store.Read(ctx, func(tx *store.Tx) error { return s.stillSignedIn(tx, p) })
+			if errors.Is(err, errUnauthorized) {
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 // internal answers API requests for MCP: authenticated by the caller's own
