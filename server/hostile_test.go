@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/lanesboard/lanes/server"
+	"github.com/lanesboard/lanes/server/store"
 )
 
 // hostileValue is a string a member might send to take over teammates'
@@ -203,5 +204,49 @@ func TestTokenLabelRefusesControlCharacters(t *testing.T) {
 	}
 	if _, _, err := server.IssueToken(context.Background(), e.st, u.ID, "laptop · 日本"); err != nil {
 		t.Fatalf("a plain label: %v", err)
+	}
+}
+
+// Data stored before the server refused control characters (or by an
+// older lanes on the same database) reaches an MCP host's text harmless.
+func TestMCPTextShowsNoControlCharactersFromOldData(t *testing.T) {
+	e := newTestEnv(t)
+	u := e.newUser("ann")
+	b := e.personalBoard(u)
+	k := e.createTask(u, b.ProjectID, map[string]any{"title": "clean for now"})
+	hostile := hostileValues[0].value + "\r\x00\x7f\u009b" + hostileValues[6].value
+	err := e.st.Write(context.Background(), func(tx *store.Tx) error {
+		old, err := tx.TaskByID(k.ID)
+		if err != nil {
+			return err
+		}
+		desc := "first line\n\t" + hostile
+		old.Title, old.Description = hostile, &desc
+		if err := tx.UpdateTask(old); err != nil {
+			return err
+		}
+		_, err = tx.AddComment(old, u.ID, hostile)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := e.mcpClient(u)
+	for _, c := range []struct {
+		tool string
+		args map[string]any
+	}{
+		{"list_tasks", map[string]any{"projectId": b.ProjectID}},
+		{"get_task", map[string]any{"taskId": k.ID}},
+	} {
+		text, _ := mustTool(t, cs, c.tool, c.args)
+		for i, r := range text {
+			if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7f && r <= 0x9f {
+				t.Fatalf("%s text holds U+%04X at byte %d: %q", c.tool, r, i, text)
+			}
+		}
+		if !strings.Contains(text, "RED") {
+			t.Fatalf("%s text lost the title's words: %q", c.tool, text)
+		}
 	}
 }

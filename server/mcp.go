@@ -17,6 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -198,9 +199,13 @@ type (
 // obj is a JSON object as the API sends it.
 type obj = map[string]any
 
+// str is a field for a tool's text, on one line and with any control
+// character made visible: the text is shown to a person, often in a
+// terminal, and data written before the server refused control characters
+// (or by an older lanes on the same database) may still hold them.
 func str(o obj, k string) string {
 	v, _ := o[k].(string)
-	return v
+	return api.CleanLine(v)
 }
 
 // result is a tool's answer: a readable summary and the data itself.
@@ -301,8 +306,8 @@ func (s *Server) mcpTools(m *mcp.Server) {
 				task = detail
 			}
 			text := taskLine(task)
-			if d := str(task, "description"); d != "" {
-				text += "\n\n" + d
+			if d, _ := task["description"].(string); d != "" {
+				text += "\n\n" + api.CleanText(d)
 			}
 			cs, _ := task["comments"].([]any)
 			if more, _ := detail["comments"].([]any); len(more) > 0 {
