@@ -42,9 +42,14 @@ func TestRateLimitedReadWaitsRetryAfter(t *testing.T) {
 	}
 	c := e.client(ann, api.WithDebugLog(log))
 	ctx := context.Background()
-	for i := 0; i < 60; i++ { // the whole burst
+	for i := 0; i < 60; i++ { // the minute's whole limit, the first 59 s before the rest
 		if _, err := c.Spaces(ctx); err != nil {
 			t.Fatalf("request %d within the limit: %v", i, err)
+		}
+		if i == 0 {
+			mu.Lock()
+			now = now.Add(59 * time.Second)
+			mu.Unlock()
 		}
 	}
 	start := time.Now()
@@ -58,7 +63,7 @@ func TestRateLimitedReadWaitsRetryAfter(t *testing.T) {
 		t.Errorf("%d answers were 429, want 1", n)
 	}
 
-	// Out of burst again; this caller can wait only 100ms.
+	// Out of the limit again; this caller can wait only 100ms.
 	log.onLine = nil
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
@@ -72,7 +77,7 @@ func TestRateLimitedReadWaitsRetryAfter(t *testing.T) {
 	}
 	// A write is never retried: it gets the 429 for its caller to decide.
 	mu.Lock()
-	now = now.Add(time.Hour) // a fresh burst
+	now = now.Add(time.Hour) // a fresh minute
 	mu.Unlock()
 	_, p := personal(t, c)
 	err = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/lanesboard/lanes/api"
@@ -182,6 +183,10 @@ func classify(what string, err error) error {
 		return &Failure{Class: Transient, Message: "cancelled", Err: err}
 	case api.IsNetwork(err):
 		return &Failure{Class: Transient, Message: "can't reach the server: " + shortNetErr(err), Err: err}
+	case ae != nil && ae.Status == http.StatusInsufficientStorage:
+		// The server's disk is full: the change waits and is sent again,
+		// and the status line says why in the server's words.
+		return &Failure{Class: Transient, Message: msg, Err: err}
 	case api.IsServerError(err):
 		return &Failure{Class: Transient, Message: "the server failed: " + msg, Err: err}
 	case api.IsRateLimited(err):

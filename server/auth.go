@@ -48,7 +48,13 @@ func HashToken(token string) []byte {
 
 // IssueToken makes a token for the user and records its hash; the secret is
 // returned once and never kept.
+//
+// The label is shown by "lanes token list" in a terminal, so it is held to
+// the same rule as any other one-line field: no control characters.
 func IssueToken(ctx context.Context, st *store.Store, userID, label string) (string, *store.Token, error) {
+	if msg := controlsIn("label", label, false); msg != "" {
+		return "", nil, fmt.Errorf("issue token: %s", msg)
+	}
 	secret, err := NewToken()
 	if err != nil {
 		return "", nil, err
@@ -89,7 +95,12 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	}
 	now := s.now()
 	if tok.LastUsedAt == nil || *tok.LastUsedAt < store.FormatTime(now.Add(-touchEvery)) {
-		if err := s.store.Write(r.Context(), func(tx *store.Tx) error { return tx.TouchToken(tok.ID) }); err != nil {
+		err := s.store.Write(r.Context(), func(tx *store.Tx) error { return tx.TouchToken(tok.ID) })
+		switch {
+		case errors.Is(err, store.ErrDiskFull):
+			// Only bookkeeping: on a full disk, reads still answer.
+			s.log.WarnContext(r.Context(), "token use not recorded: the disk is full", "token", tok.ID)
+		case err != nil:
 			return principal{}, fmt.Errorf("record token use: %w", err)
 		}
 	}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/lanesboard/lanes/server/store"
@@ -113,8 +115,71 @@ func (b body) required(name string) (string, error) {
 	return o.V, nil
 }
 
-// text checks a human-entered string: trimmed, not blank, at most max runes.
+// line checks a one-line human-entered string (a title, a name): no control
+// characters, trimmed, not blank, at most max runes.
+func line(name, v string, max int) (string, error) {
+	if err := noControls(name, v, false); err != nil {
+		return "", err
+	}
+	return filled(name, v, max)
+}
+
+// text checks a multi-line human-entered string (a comment): no control
+// characters but newline and tab, trimmed, not blank, at most max runes.
 func text(name, v string, max int) (string, error) {
+	if err := noControls(name, v, true); err != nil {
+		return "", err
+	}
+	return filled(name, v, max)
+}
+
+// prose checks a multi-line string that may be empty (a description).
+func prose(name, v string) (string, error) {
+	if err := noControls(name, v, true); err != nil {
+		return "", err
+	}
+	return v, nil
+}
+
+// noControls refuses a string holding a control character: C0 (U+0000 to
+// U+001F), DEL (U+007F) or C1 (U+0080 to U+009F), newline and tab excepted
+// in multi-line text. Every client draws these strings in someone's
+// terminal, which would obey them: retitle the window, clear the screen,
+// write the clipboard (OSC 52), move the cursor over other text. The check
+// runs before trimming, so a trailing \r or NEL is refused, not hidden.
+func noControls(name, v string, multiline bool) error {
+	if msg := controlsIn(name, v, multiline); msg != "" {
+		return invalid(name, "%s", msg)
+	}
+	return nil
+}
+
+// controlsIn is noControls' sentence ("" when v is clean), for callers
+// outside HTTP such as IssueToken.
+func controlsIn(name, v string, multiline bool) string {
+	if !utf8.ValidString(v) {
+		// JSON decoding never lets this through; a command-line argument can.
+		return name + " must be valid UTF-8"
+	}
+	at := 0
+	for _, c := range v {
+		at++
+		if multiline && (c == '\n' || c == '\t') {
+			continue
+		}
+		if c < 0x20 || c >= 0x7f && c <= 0x9f {
+			what := "control characters"
+			if multiline {
+				what = "control characters other than newline and tab"
+			}
+			return fmt.Sprintf("%s must not contain %s (U+%04X at character %d)", name, what, c, at)
+		}
+	}
+	return ""
+}
+
+// filled trims v and checks it is not blank and at most max runes.
+func filled(name, v string, max int) (string, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return "", invalid(name, "%s must not be empty", name)
@@ -173,6 +238,9 @@ var (
 )
 
 func checkSlug(name, v string, minLen int) (string, error) {
+	if err := noControls(name, v, false); err != nil {
+		return "", err
+	}
 	if len(v) < minLen || len(v) > 50 || !slugChars(v) {
 		return "", invalid(name, "%s must be %d-50 characters of a-z, 0-9 and -, got %q", name, minLen, clip(v))
 	}
@@ -189,6 +257,9 @@ func slugChars(v string) bool {
 }
 
 func checkColor(name, v string) (string, error) {
+	if err := noControls(name, v, false); err != nil {
+		return "", err
+	}
 	hex := strings.TrimPrefix(v, "#")
 	ok := len(v) == len(hex)+1 && (len(hex) == 3 || len(hex) == 6)
 	for _, c := range hex {

@@ -39,6 +39,12 @@ func conflict(code, format string, args ...any) *apiError {
 
 var errUnauthorized = &apiError{Status: http.StatusUnauthorized, Msg: "Unauthorized"}
 
+// errRateLimited is the seed's 429 body.
+var errRateLimited = &apiError{Status: http.StatusTooManyRequests, Msg: "Rate limit exceeded"}
+
+// errDiskFull answers a write the store had no room for (507).
+var errDiskFull = &apiError{Status: http.StatusInsufficientStorage, Msg: "the server's disk is full", Code: "disk_full"}
+
 // writeJSON sends v as the response body with the status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
@@ -65,6 +71,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, ae.Status, ae)
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, notFound("Resource"))
+	case errors.Is(err, store.ErrDiskFull):
+		// Named, so a client knows to keep the change and try again later,
+		// and the operator's log says what to fix.
+		s.log.ErrorContext(r.Context(), "write refused: the disk is full", "method", r.Method, "path", r.URL.Path,
+			"request_id", requestID(r.Context()), "err", err)
+		writeJSON(w, http.StatusInsufficientStorage, errDiskFull)
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path,
 			"request_id", requestID(r.Context()), "err", err)

@@ -15,7 +15,8 @@ const heartbeat = 15 * time.Second
 
 // pollEvery is how often a feed looks at the change log even without a
 // wake-up: changes made by another process (lanes on the same data
-// directory) wake nobody here.
+// directory, lanes token revoke) wake nobody here. It bounds how long a
+// revoked token's feed stays open.
 const pollEvery = 2 * time.Second
 
 // events streams a space's change log as Server-Sent Events:
@@ -41,8 +42,12 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
+	p := actor(r)
 	err = s.store.Read(r.Context(), func(tx *store.Tx) error {
-		if _, _, err := spaceRole(tx, spaceID, actor(r).user.ID); err != nil {
+		if err := s.stillSignedIn(tx, p); err != nil {
+			return err
+		}
+		if _, _, err := spaceRole(tx, spaceID, p.user.ID); err != nil {
 			return err
 		}
 		head, err := tx.ChangeHead()
@@ -87,8 +92,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		wake := s.store.Changed() // before reading, so no change slips between
 		var batch []store.Change
 		err := s.store.Read(r.Context(), func(tx *store.Tx) error {
-			// Membership is checked again: someone removed stops hearing.
-			if _, _, err := spaceRole(tx, spaceID, actor(r).user.ID); err != nil {
+			// The token and membership are checked again, in the snapshot the
+			// changes are read from: a token revoked or a member removed
+			// hears nothing written after, and the feed ends within a poll.
+			if err := s.stillSignedIn(tx, p); err != nil {
+				return err
+			}
+			if _, _, err := spaceRole(tx, spaceID, p.user.ID); err != nil {
 				return err
 			}
 			var err error
@@ -96,7 +106,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return err
 		})
 		if err != nil {
-			return // the client gone, the member removed, or the store closing
+			return // the client gone, the token revoked, the member removed, or the store closing
 		}
 		for _, c := range batch {
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", c.Seq, c.Kind, c.Payload)
@@ -138,4 +148,21 @@ func eventCursor(r *http.Request) (int64, bool, error) {
 		return 0, false, invalid(name, "%s must be a change sequence number (0 or more), got %q", name, clip(v))
 	}
 	return n, true, nil
+}
+
+// stillSignedIn refuses, as a 401, a request whose token has been revoked
+// since it signed in. Long-lived answers (the change feed, MCP streams) ask
+// it again as they go, reading the database rather than the sign-in cache;
+// a revocation seen this way is also dropped from the cache at once, so
+// the token's next request is refused too.
+func (s *Server) stillSignedIn(tx *store.Tx, p principal) error {
+	ok, err := tx.TokenActive(p.tokenID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		s.store.ForgetTokens()
+		return errUnauthorized
+	}
+	return nil
 }

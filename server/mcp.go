@@ -14,7 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/server/store"
 )
 
 // StandupFunc writes the standup report of a project as Markdown, reading
@@ -40,8 +44,42 @@ func (s *Server) newMCP() http.Handler {
 	})
 	s.mcpTools(m)
 	s.mcpPrompts(m)
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return m },
+	// Stateless: no session outlives its request or carries who asked, so
+	// every request acts as its own token, and a session begun with one
+	// token is never another's.
+	h := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return m },
 		&mcp.StreamableHTTPOptions{Stateless: true, JSONResponse: true, Logger: s.log})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A request may stay open (subscriptions/listen holds one for the
+		// life of the client's session): it ends when its token is revoked.
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go s.watchToken(ctx, cancel, actor(r))
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// watchToken cancels a long-lived request when its token is revoked (seen
+// within pollEvery, whichever process revoked it) or the server shuts down.
+// It returns when ctx is done.
+func (s *Server) watchToken(ctx context.Context, cancel context.CancelFunc, p principal) {
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.closing:
+			cancel()
+			return
+		case <-tick.C:
+			err := s.store.Read(ctx, func(tx *store.Tx) error { return s.stillSignedIn(tx, p) })
+			if errors.Is(err, errUnauthorized) {
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 // internal answers API requests for MCP: authenticated by the caller's own
@@ -75,13 +113,18 @@ func (e *toolError) Error() string {
 	return fmt.Sprintf("%s (HTTP %d %s)", msg, e.Status, cmp.Or(e.Code, strings.ToLower(strings.ReplaceAll(http.StatusText(e.Status), " ", "_"))))
 }
 
+// authorization is the MCP request's own Authorization header: every API
+// call a tool or prompt makes is made with the caller's token.
+func authorization(extra *mcp.RequestExtra) string {
+	if extra == nil {
+		return ""
+	}
+	return extra.Header.Get("Authorization")
+}
+
 // call makes an API request as the MCP caller and decodes the answer into
 // out (if not nil).
-func (s *Server) call(ctx context.Context, req *mcp.CallToolRequest, method, path string, body, out any) error {
-	var authz string
-	if req != nil && req.Extra != nil {
-		authz = req.Extra.Header.Get("Authorization")
-	}
+func (s *Server) call(ctx context.Context, authz, method, path string, body, out any) error {
 	var rd io.Reader = http.NoBody
 	if body != nil {
 		raw, err := json.Marshal(body)
@@ -136,8 +179,8 @@ type (
 		Title          *string  `json:"title,omitempty" jsonschema:"a new title"`
 		StatusID       *string  `json:"statusId,omitempty" jsonschema:"move it to this column (a done column completes it)"`
 		Priority       *string  `json:"priority,omitempty" jsonschema:"none, low, medium, high or urgent"`
-		DueDate        *string  `json:"dueDate,omitempty" jsonschema:"a new due date, ISO 8601; an empty string clears it"`
-		EstimatedHours *float64 `json:"estimatedHours,omitempty" jsonschema:"the estimate in hours; a negative number clears it"`
+		DueDate        *string  `json:"dueDate,omitempty" jsonschema:"a new due date, ISO 8601; null or an empty string clears it"`
+		EstimatedHours *float64 `json:"estimatedHours,omitempty" jsonschema:"the estimate in hours; null or a negative number clears it"`
 	}
 	completeTaskInput struct {
 		TaskID string `json:"taskId" jsonschema:"the task to complete"`
@@ -156,9 +199,13 @@ type (
 // obj is a JSON object as the API sends it.
 type obj = map[string]any
 
+// str is a field for a tool's text, on one line and with any control
+// character made visible: the text is shown to a person, often in a
+// terminal, and data written before the server refused control characters
+// (or by an older lanes on the same database) may still hold them.
 func str(o obj, k string) string {
 	v, _ := o[k].(string)
-	return v
+	return api.CleanLine(v)
 }
 
 // result is a tool's answer: a readable summary and the data itself.
@@ -196,7 +243,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "list_spaces", Description: "List all spaces the user belongs to, with the user's role in each.", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, _ noInput) (*mcp.CallToolResult, any, error) {
 			var spaces []obj
-			if err := s.call(ctx, req, "GET", "/api/spaces", nil, &spaces); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/spaces", nil, &spaces); err != nil {
 				return nil, nil, err
 			}
 			return result(lines(spaces, "No spaces.", func(sp obj) string {
@@ -206,7 +253,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "list_projects", Description: "List projects in a space.", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, in spaceIDInput) (*mcp.CallToolResult, any, error) {
 			var projects []obj
-			if err := s.call(ctx, req, "GET", "/api/projects?spaceId="+url.QueryEscape(in.SpaceID), nil, &projects); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/projects?spaceId="+url.QueryEscape(in.SpaceID), nil, &projects); err != nil {
 				return nil, nil, err
 			}
 			return result(lines(projects, "No projects in this space.", func(p obj) string {
@@ -216,7 +263,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "list_statuses", Description: "List the status columns of a project, in board order; isDone marks done columns.", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, in projectIDInput) (*mcp.CallToolResult, any, error) {
 			var statuses []obj
-			if err := s.call(ctx, req, "GET", "/api/statuses?projectId="+url.QueryEscape(in.ProjectID), nil, &statuses); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/statuses?projectId="+url.QueryEscape(in.ProjectID), nil, &statuses); err != nil {
 				return nil, nil, err
 			}
 			return result(lines(statuses, "No columns.", func(st obj) string {
@@ -230,7 +277,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "list_tasks", Description: "List the tasks of a project as a lean summary: id, title, statusId, priority, dueDate, completedAt, assigneeIds.", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, in projectIDInput) (*mcp.CallToolResult, any, error) {
 			var tasks []obj
-			if err := s.call(ctx, req, "GET", "/api/tasks?projectId="+url.QueryEscape(in.ProjectID), nil, &tasks); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/tasks?projectId="+url.QueryEscape(in.ProjectID), nil, &tasks); err != nil {
 				return nil, nil, err
 			}
 			lean := make([]obj, 0, len(tasks))
@@ -251,7 +298,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "get_task", Description: "Full detail of a task, including its comments and subtasks.", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, in taskIDInput) (*mcp.CallToolResult, any, error) {
 			var detail obj
-			if err := s.call(ctx, req, "GET", "/api/tasks/"+url.PathEscape(in.TaskID), nil, &detail); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/tasks/"+url.PathEscape(in.TaskID), nil, &detail); err != nil {
 				return nil, nil, err
 			}
 			task, _ := detail["task"].(obj)
@@ -259,8 +306,8 @@ func (s *Server) mcpTools(m *mcp.Server) {
 				task = detail
 			}
 			text := taskLine(task)
-			if d := str(task, "description"); d != "" {
-				text += "\n\n" + d
+			if d, _ := task["description"].(string); d != "" {
+				text += "\n\n" + api.CleanText(d)
 			}
 			cs, _ := task["comments"].([]any)
 			if more, _ := detail["comments"].([]any); len(more) > 0 {
@@ -291,7 +338,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 			setIf(body, "priority", in.Priority)
 			setIf(body, "dueDate", in.DueDate)
 			var out obj
-			if err := s.call(ctx, req, "POST", "/api/tasks", body, &out); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "POST", "/api/tasks", body, &out); err != nil {
 				return nil, nil, err
 			}
 			return result("Created "+taskLine(taskOf(out)), out)
@@ -302,25 +349,26 @@ func (s *Server) mcpTools(m *mcp.Server) {
 			setIf(body, "title", in.Title)
 			setIf(body, "statusId", in.StatusID)
 			setIf(body, "priority", in.Priority)
-			if in.DueDate != nil {
-				if *in.DueDate == "" {
-					body["dueDate"] = nil
-				} else {
-					body["dueDate"] = *in.DueDate
-				}
+			// null clears, as in a PATCH; the decoded input can't tell null
+			// from left out, so the raw arguments say which it was.
+			nulls := nullArgs(req.Params.Arguments)
+			switch {
+			case in.DueDate != nil && *in.DueDate != "":
+				body["dueDate"] = *in.DueDate
+			case in.DueDate != nil || nulls["dueDate"]:
+				body["dueDate"] = nil
 			}
-			if in.EstimatedHours != nil {
-				if *in.EstimatedHours < 0 {
-					body["estimatedHours"] = nil
-				} else {
-					body["estimatedHours"] = *in.EstimatedHours
-				}
+			switch {
+			case in.EstimatedHours != nil && *in.EstimatedHours >= 0:
+				body["estimatedHours"] = *in.EstimatedHours
+			case in.EstimatedHours != nil || nulls["estimatedHours"]:
+				body["estimatedHours"] = nil
 			}
 			if len(body) == 0 {
 				return nil, nil, errors.New("nothing to change: give at least one of title, statusId, priority, dueDate, estimatedHours")
 			}
 			var out obj
-			if err := s.call(ctx, req, "PATCH", "/api/tasks/"+url.PathEscape(in.TaskID), body, &out); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "PATCH", "/api/tasks/"+url.PathEscape(in.TaskID), body, &out); err != nil {
 				return nil, nil, err
 			}
 			return result("Updated "+taskLine(taskOf(out)), out)
@@ -333,7 +381,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 				body["completedAt"], verb = nil, "Reopened "
 			}
 			var out obj
-			if err := s.call(ctx, req, "PATCH", "/api/tasks/"+url.PathEscape(in.TaskID), body, &out); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "PATCH", "/api/tasks/"+url.PathEscape(in.TaskID), body, &out); err != nil {
 				return nil, nil, err
 			}
 			return result(verb+taskLine(taskOf(out)), out)
@@ -341,7 +389,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "add_comment", Description: "Add a comment to a task. Needs the Member role or higher."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in addCommentInput) (*mcp.CallToolResult, any, error) {
 			var out obj
-			if err := s.call(ctx, req, "POST", "/api/tasks/"+url.PathEscape(in.TaskID)+"/comments", obj{"content": in.Content}, &out); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "POST", "/api/tasks/"+url.PathEscape(in.TaskID)+"/comments", obj{"content": in.Content}, &out); err != nil {
 				return nil, nil, err
 			}
 			return result("Comment added.", out)
@@ -349,11 +397,24 @@ func (s *Server) mcpTools(m *mcp.Server) {
 	mcp.AddTool(m, &mcp.Tool{Name: "assign_task", Description: "Assign a member of the task's space to it. Needs the Member role or higher."},
 		func(ctx context.Context, req *mcp.CallToolRequest, in assignTaskInput) (*mcp.CallToolResult, any, error) {
 			var out obj
-			if err := s.call(ctx, req, "POST", "/api/tasks/"+url.PathEscape(in.TaskID)+"/assignees", obj{"userId": in.UserID}, &out); err != nil {
+			if err := s.call(ctx, authorization(req.Extra), "POST", "/api/tasks/"+url.PathEscape(in.TaskID)+"/assignees", obj{"userId": in.UserID}, &out); err != nil {
 				return nil, nil, err
 			}
 			return result("Assigned "+taskLine(taskOf(out)), out)
 		})
+}
+
+// nullArgs names the arguments sent as JSON null.
+func nullArgs(raw json.RawMessage) map[string]bool {
+	var args map[string]json.RawMessage
+	json.Unmarshal(raw, &args)
+	out := map[string]bool{}
+	for k, v := range args {
+		if string(bytes.TrimSpace(v)) == "null" {
+			out[k] = true
+		}
+	}
+	return out
 }
 
 func setIf(body obj, k string, v *string) {
@@ -380,9 +441,9 @@ func (s *Server) mcpPrompts(m *mcp.Server) {
 			{Name: "goal", Description: "what the sprint should achieve"},
 		},
 	}, func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		pid := req.Params.Arguments["projectId"]
-		if pid == "" {
-			return nil, errors.New("projectId is required")
+		pid, err := s.promptProject(ctx, req)
+		if err != nil {
+			return nil, err
 		}
 		goal := req.Params.Arguments["goal"]
 		if goal == "" {
@@ -406,25 +467,22 @@ func (s *Server) mcpPrompts(m *mcp.Server) {
 			{Name: "userName", Description: "only this person's report"},
 		},
 	}, func(ctx context.Context, req *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
-		pid, user := req.Params.Arguments["projectId"], req.Params.Arguments["userName"]
-		if pid == "" {
-			return nil, errors.New("projectId is required")
+		pid, err := s.promptProject(ctx, req)
+		if err != nil {
+			return nil, err
 		}
+		user := req.Params.Arguments["userName"]
 		who := "each person"
 		if user != "" {
 			who = user
 		}
 		text := fmt.Sprintf(`Write the daily standup for the project %s, for %s: what was done since the last working day, what is in progress, what is next, and what is blocked or overdue.`, pid, who)
 		if s.standup != nil {
-			var authz string
-			if req.Extra != nil {
-				authz = req.Extra.Header.Get("Authorization")
-			}
 			sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			report, err := s.standup(sctx, s.internal(), authz, pid, user)
+			report, err := s.standup(sctx, s.internal(), authorization(req.Extra), pid, user)
 			if err != nil {
-				return nil, err
+				return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "make the standup report: " + err.Error()}
 			}
 			text += `
 
@@ -437,4 +495,32 @@ Here is the board's standup report, from the same data as "lanes standup". Summa
 		return &mcp.GetPromptResult{Description: "Daily standup for " + pid,
 			Messages: []*mcp.PromptMessage{{Role: "user", Content: &mcp.TextContent{Text: text}}}}, nil
 	})
+}
+
+// promptProject is a prompt's projectId once it is known to name a project
+// the caller can see. A missing, malformed or unknown one is the caller's
+// mistake, so it is JSON-RPC's invalid params (-32602), as the SDK answers
+// for an unknown prompt; anything else is an internal error (-32603).
+func (s *Server) promptProject(ctx context.Context, req *mcp.GetPromptRequest) (string, error) {
+	pid := req.Params.Arguments["projectId"]
+	if pid == "" {
+		return "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "projectId is required: the project's id, from list_projects"}
+	}
+	pid, err := checkUUID("projectId", pid)
+	if err != nil {
+		var ae *apiError
+		errors.As(err, &ae)
+		return "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: ae.Msg}
+	}
+	err = s.call(ctx, authorization(req.Extra), "GET", "/api/statuses?projectId="+url.QueryEscape(pid), nil, nil)
+	var te *toolError
+	switch {
+	case err == nil:
+		return pid, nil
+	case errors.As(err, &te) && te.Status == http.StatusNotFound:
+		return "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("projectId %s names no project you can see: list_projects shows them", pid)}
+	case errors.As(err, &te) && te.Status < 500:
+		return "", &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: te.Error()}
+	}
+	return "", &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: err.Error()}
 }

@@ -308,23 +308,24 @@ func TestMCPPrompts(t *testing.T) {
 	}
 	e := newTestEnv(t, server.WithStandup(standup))
 	ann := e.newUser("ann")
+	pid := e.personalBoard(ann).ProjectID
 	cs := e.mcpClient(ann)
-	plan, err := cs.GetPrompt(context.Background(), &mcp.GetPromptParams{Name: "plan_sprint", Arguments: map[string]string{"projectId": "p-1", "goal": "ship 1.0"}})
+	plan, err := cs.GetPrompt(context.Background(), &mcp.GetPromptParams{Name: "plan_sprint", Arguments: map[string]string{"projectId": pid, "goal": "ship 1.0"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := plan.Messages[0].Content.(*mcp.TextContent).Text
-	for _, want := range []string{"p-1", "ship 1.0", "list_tasks", "list_statuses", "update_task"} {
+	for _, want := range []string{pid, "ship 1.0", "list_tasks", "list_statuses", "update_task"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("plan_sprint does not mention %q:\n%s", want, text)
 		}
 	}
-	daily, err := cs.GetPrompt(context.Background(), &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": "p-1", "userName": "ann"}})
+	daily, err := cs.GetPrompt(context.Background(), &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{"projectId": pid, "userName": "ann"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	text = daily.Messages[0].Content.(*mcp.TextContent).Text
-	if !strings.Contains(text, "# Standup: Team / General") || gotProject != "p-1" || gotUser != "ann" || !strings.Contains(gotMe, `"name":"ann"`) {
+	if !strings.Contains(text, "# Standup: Team / General") || gotProject != pid || gotUser != "ann" || !strings.Contains(gotMe, `"name":"ann"`) {
 		t.Fatalf("daily_standup: %q (report asked for %q/%q, /api/me as the caller: %s)", text, gotProject, gotUser, gotMe)
 	}
 	if _, err := cs.GetPrompt(context.Background(), &mcp.GetPromptParams{Name: "daily_standup", Arguments: map[string]string{}}); err == nil || !strings.Contains(err.Error(), "projectId is required") {

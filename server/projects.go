@@ -30,13 +30,14 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 type projectInput struct {
 	name, slug, defaultView opt[string]
 	description, color      opt[string]
+	isArchived              opt[bool] // a lanes addition: false restores
 }
 
 func decodeProject(b body, create bool) (in projectInput, err error) {
 	if in.name, err = b.str("name", false); err != nil {
 		return
 	}
-	if in.name, err = optional(in.name, func(v string) (string, error) { return text("name", v, 200) }); err != nil {
+	if in.name, err = optional(in.name, func(v string) (string, error) { return line("name", v, 200) }); err != nil {
 		return
 	}
 	if in.slug, err = b.str("slug", false); err != nil {
@@ -54,11 +55,19 @@ func decodeProject(b body, create bool) (in projectInput, err error) {
 	if in.description, err = b.str("description", true); err != nil {
 		return
 	}
+	if in.description, err = optional(in.description, func(v string) (string, error) { return prose("description", v) }); err != nil {
+		return
+	}
 	if in.color, err = b.str("color", true); err != nil {
 		return
 	}
 	if in.color, err = optional(in.color, func(v string) (string, error) { return checkColor("color", v) }); err != nil {
 		return
+	}
+	if !create {
+		if in.isArchived, err = b.boolean("isArchived"); err != nil {
+			return
+		}
 	}
 	if create {
 		switch {
@@ -141,6 +150,9 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		in, err = decodeProject(b, false)
 	}
+	if s.api == APISeed {
+		in.isArchived = opt[bool]{} // the seed's PATCH has no such field
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -154,7 +166,14 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		in.apply(p)
-		if err := tx.UpdateProject(p, "project.updated"); err != nil {
+		kind := "project.updated"
+		if in.isArchived.Set && in.isArchived.V != p.IsArchived {
+			p.IsArchived, kind = in.isArchived.V, "project.restored"
+			if p.IsArchived {
+				kind = "project.archived"
+			}
+		}
+		if err := tx.UpdateProject(p, kind); err != nil {
 			return 0, nil, slugTaken(err, p.Slug)
 		}
 		return http.StatusOK, map[string]any{"project": p}, nil

@@ -1,40 +1,191 @@
 package server
 
 import (
-	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
-// limiter keeps one token bucket per API token: perMinute requests a
-// minute, with a burst of a minute's worth.
+// rateWindow is the span a limit counts over: the seed's limit is per
+// minute, and it holds for every minute, not only for minutes on the clock.
+const rateWindow = time.Minute
+
+// maxAddrs caps how many client addresses the limiter remembers at once, so
+// requests from ever new addresses can't grow the server's memory: with at
+// most DefaultRateLimit times per address, 10000 addresses are ~8 MB.
+const maxAddrs = 10000
+
+// limiter is the server's rate limits: perMinute requests in any minute per
+// API token, and, before a token is looked up at all, up to as many
+// (at most DefaultRateLimit) failed authentications in any minute per client
+// address.
 type limiter struct {
+	tokens, addrs *window
+}
+
+func newLimiter(perMinute int, now time.Time) *limiter {
+	return &limiter{
+		tokens: newWindow(perMinute, 0, now),
+		addrs:  newWindow(min(perMinute, DefaultRateLimit), maxAddrs, now),
+	}
+}
+
+// window limits each key to limit requests in any rateWindow, exactly: it
+// keeps, per key, the times of the requests it let through in the last
+// window (a sliding window log). A key unused for a window is forgotten.
+type window struct {
+	limit   int
+	maxKeys int       // 0: no cap
+	epoch   time.Time // times are kept as nanoseconds since, on the monotonic clock when there is one
 	mu      sync.Mutex
-	perMin  int
-	buckets map[string]*rate.Limiter
+	logs    map[string]*rateLog
+	swept   int64 // when idle keys were last forgotten
 }
 
-func newLimiter(perMinute int) *limiter {
-	return &limiter{perMin: perMinute, buckets: map[string]*rate.Limiter{}}
+// rateLog is the times of a key's counted requests, oldest first.
+type rateLog struct{ at []int64 }
+
+func newWindow(limit, maxKeys int, now time.Time) *window {
+	return &window{limit: limit, maxKeys: maxKeys, epoch: now, logs: map[string]*rateLog{}}
 }
 
-// allow takes one request from the token's bucket at now. When the bucket is
-// empty it says how many whole seconds until a request would be allowed.
-func (l *limiter) allow(tokenID string, now time.Time) (retryAfter int, ok bool) {
-	l.mu.Lock()
-	b, found := l.buckets[tokenID]
-	if !found {
-		b = rate.NewLimiter(rate.Limit(float64(l.perMin)/60), l.perMin)
-		l.buckets[tokenID] = b
+// verdict is the answer to one request, and what its headers say.
+type verdict struct {
+	ok        bool
+	at        int64 // the time counted, for release
+	limit     int
+	remaining int
+	// reset is when every request counted now has left the window: from
+	// then the key has its whole limit again.
+	reset time.Time
+	// retryAfter is, when refused, how long until the oldest counted
+	// request leaves the window and one more would pass.
+	retryAfter time.Duration
+}
+
+// take counts a request of key at now if the window has room for it.
+func (w *window) take(key string, now time.Time) verdict {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := int64(now.Sub(w.epoch))
+	if n-w.swept >= int64(rateWindow) {
+		w.forgetIdle(n)
 	}
-	l.mu.Unlock()
-	res := b.ReserveN(now, 1)
-	delay := res.DelayFrom(now)
-	if delay == 0 {
-		return 0, true
+	lg := w.logs[key]
+	if lg == nil {
+		if w.maxKeys > 0 && len(w.logs) >= w.maxKeys {
+			w.makeRoom(n)
+		}
+		lg = &rateLog{}
+		w.logs[key] = lg
 	}
-	res.CancelAt(now)
-	return int(math.Ceil(delay.Seconds())), false
+	// Drop what has left the window: a request exactly a window old no
+	// longer counts, so no span of rateWindow holds more than the limit.
+	drop := 0
+	for drop < len(lg.at) && lg.at[drop] <= n-int64(rateWindow) {
+		drop++
+	}
+	lg.at = lg.at[:copy(lg.at, lg.at[drop:])]
+
+	v := verdict{limit: w.limit}
+	if len(lg.at) >= w.limit {
+		v.retryAfter = time.Duration(lg.at[0] + int64(rateWindow) - n)
+		v.reset = now.Add(time.Duration(lg.at[len(lg.at)-1] + int64(rateWindow) - n))
+		return v
+	}
+	lg.at = append(lg.at, n)
+	v.ok, v.at = true, n
+	v.remaining = w.limit - len(lg.at)
+	v.reset = now.Add(rateWindow)
+	return v
+}
+
+// release uncounts a request take let through (at is its verdict's).
+func (w *window) release(key string, at int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lg := w.logs[key]
+	if lg == nil {
+		return
+	}
+	for i := len(lg.at) - 1; i >= 0; i-- {
+		if lg.at[i] == at {
+			lg.at = append(lg.at[:i], lg.at[i+1:]...)
+			return
+		}
+	}
+}
+
+// forgetIdle drops every key with nothing left in the window.
+func (w *window) forgetIdle(n int64) {
+	for k, lg := range w.logs {
+		if len(lg.at) == 0 || lg.at[len(lg.at)-1] <= n-int64(rateWindow) {
+			delete(w.logs, k)
+		}
+	}
+	w.swept = n
+}
+
+// makeRoom frees a place for a new key when the cap is reached: idle keys
+// first (at most once a second, as that walks them all), else any one key.
+// Forgetting a busy key gives it a fresh window; only someone sending from
+// more than maxKeys addresses at once can make that happen.
+func (w *window) makeRoom(n int64) {
+	if n-w.swept >= int64(time.Second) {
+		w.forgetIdle(n)
+		if len(w.logs) < w.maxKeys {
+			return
+		}
+	}
+	for k := range w.logs {
+		delete(w.logs, k)
+		return
+	}
+}
+
+// setHeaders writes the verdict on the response: the X-RateLimit-* headers
+// on every answer to a limited request, and Retry-After on a refusal.
+//
+// X-RateLimit-Reset is a Unix time in seconds (rounded up), the meaning
+// GitHub's and ClickUp's clients read: when the limit is whole again. The
+// Taskade docs only promise "rate limit headers" and back off on 429; the
+// seed's Retry-After says when the next single request would pass.
+func (v verdict) setHeaders(h http.Header) {
+	h.Set("X-RateLimit-Limit", strconv.Itoa(v.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(v.remaining))
+	reset := v.reset.Unix()
+	if v.reset.Nanosecond() > 0 {
+		reset++
+	}
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
+	if !v.ok {
+		secs := int64(v.retryAfter / time.Second)
+		if v.retryAfter%time.Second > 0 {
+			secs++
+		}
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+}
+
+// clientAddr is who a request comes from, for the per-address limit: the
+// connection's remote IP (never a header such as X-Forwarded-For, which the
+// client writes). An IPv6 address counts as its /64, which one host is
+// usually given whole.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
+	}
+	return ip.String()
 }

@@ -46,8 +46,9 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 // idempotency expiry).
 func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = now } }
 
-// WithRateLimit allows perMinute requests a minute per token; 0 turns the
-// limit off. The default is the seed's 100.
+// WithRateLimit allows perMinute requests in any minute per token (and as
+// many failed authentications, at most DefaultRateLimit, per client
+// address); 0 turns the limits off. The default is the seed's 100.
 func WithRateLimit(perMinute int) Option { return func(s *Server) { s.perMin = perMinute } }
 
 // DefaultRateLimit is the seed's limit: requests per minute per token.
@@ -61,7 +62,7 @@ func New(st *store.Store, opts ...Option) *Server {
 		o(s)
 	}
 	if s.perMin > 0 {
-		s.limits = newLimiter(s.perMin)
+		s.limits = newLimiter(s.perMin, s.now())
 	}
 	s.routes()
 	s.handler = s.logRequests(s.serve)
@@ -123,15 +124,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, &apiError{Msg: "No such endpoint: " + r.Method + " " + r.URL.Path, Code: "not_found"})
 		return
 	}
+	var (
+		addr  string
+		byIP  verdict
+		limit = s.limits != nil
+	)
+	if limit {
+		// Counted against its address before its token is looked up, and
+		// uncounted once the token proves good: requests without a good
+		// token can't make the server hash and look up tokens more often
+		// than the limit allows, whatever they send.
+		addr = clientAddr(r)
+		if byIP = s.limits.addrs.take(addr, s.now()); !byIP.ok {
+			byIP.setHeaders(w.Header())
+			writeJSON(w, http.StatusTooManyRequests, errRateLimited)
+			return
+		}
+	}
 	p, err := s.authenticate(r)
 	if err != nil {
+		if limit {
+			if errors.Is(err, errUnauthorized) {
+				byIP.setHeaders(w.Header())
+			} else {
+				s.limits.addrs.release(addr, byIP.at) // the server's failure, not the client's
+			}
+		}
 		s.writeError(w, r, err)
 		return
 	}
-	if s.limits != nil {
-		if wait, ok := s.limits.allow(p.tokenID, s.now()); !ok {
-			w.Header().Set("Retry-After", fmt.Sprint(wait))
-			writeJSON(w, http.StatusTooManyRequests, &apiError{Msg: "Rate limit exceeded"})
+	if limit {
+		s.limits.addrs.release(addr, byIP.at)
+		v := s.limits.tokens.take(p.tokenID, s.now())
+		v.setHeaders(w.Header())
+		if !v.ok {
+			writeJSON(w, http.StatusTooManyRequests, errRateLimited)
 			return
 		}
 	}

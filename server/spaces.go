@@ -28,7 +28,7 @@ func decodeSpace(r *http.Request) (raw []byte, in spaceInput, err error) {
 	if in.name, err = b.required("name"); err != nil {
 		return
 	}
-	if in.name, err = text("name", in.name, 100); err != nil {
+	if in.name, err = line("name", in.name, 100); err != nil {
 		return
 	}
 	if in.slug, err = b.required("slug"); err != nil {
@@ -38,6 +38,9 @@ func decodeSpace(r *http.Request) (raw []byte, in spaceInput, err error) {
 		return
 	}
 	if in.description, err = b.str("description", true); err != nil {
+		return
+	}
+	if in.description, err = optional(in.description, func(v string) (string, error) { return prose("description", v) }); err != nil {
 		return
 	}
 	if in.color, err = b.str("color", true); err != nil {

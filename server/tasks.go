@@ -51,8 +51,8 @@ func decodeTask(b body, create bool) (in taskInput, err error) {
 	}{
 		{&in.projectID, "projectId", false, uuidField("projectId")},
 		{&in.parentTaskID, "parentTaskId", true, uuidField("parentTaskId")},
-		{&in.title, "title", false, func(v string) (string, error) { return text("title", v, 500) }},
-		{&in.description, "description", true, func(v string) (string, error) { return v, nil }},
+		{&in.title, "title", false, func(v string) (string, error) { return line("title", v, 500) }},
+		{&in.description, "description", true, func(v string) (string, error) { return prose("description", v) }},
 		{&in.statusID, "statusId", true, uuidField("statusId")},
 		{&in.priority, "priority", false, func(v string) (string, error) { return checkEnum("priority", v, priorities...) }},
 		{&in.dueDate, "dueDate", true, dateField("dueDate")},
@@ -184,6 +184,12 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 		}
 		if err := need(role, store.RoleMember, "create tasks in this space"); err != nil {
 			return 0, nil, err
+		}
+		if p.IsArchived {
+			// New work in a shelved project would be out of everyone's sight,
+			// as archived projects are not listed. Tasks already there may
+			// still change, so changes queued before the archive still land.
+			return 0, nil, conflict("project_archived", "Project %q is archived: restore it (PATCH /api/projects/%s with isArchived false) before adding tasks", p.Name, p.ID)
 		}
 		sts, err := tx.Statuses(p.ID)
 		if err != nil {

@@ -59,7 +59,7 @@ func (t *Tx) Projects(spaceID string, archived bool) ([]Project, error) {
 }
 
 // UpdateProject writes p's editable fields back. kind names the change
-// (project.updated or project.archived).
+// (project.updated, project.archived or project.restored).
 func (t *Tx) UpdateProject(p *Project, kind string) error {
 	p.UpdatedAt = t.stamp()
 	if _, err := t.exec(`UPDATE projects SET name = ?, slug = ?, description = ?, default_view = ?, color = ?,

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -41,6 +42,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means a unique constraint refused the write.
 	ErrConflict = errors.New("conflict")
+	// ErrDiskFull means there was no room for the write: SQLite's
+	// SQLITE_FULL (the disk, or the database's page limit) or the
+	// operating system's ENOSPC. The transaction wrote nothing.
+	ErrDiskFull = errors.New("disk full")
 )
 
 // Store is the database. It is safe for concurrent use: writes go through a
@@ -52,6 +57,8 @@ type Store struct {
 	path    string
 	tokens  tokenCache
 	changed signal
+	// maxPages, if set, caps the database's size in pages (on the writer).
+	maxPages int
 }
 
 // signal wakes everyone waiting when the change log grows in this process.
@@ -145,6 +152,11 @@ type Option func(*Store)
 // WithClock makes the store read the time from now instead of time.Now.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithMaxPages caps the database at n pages (SQLite's max_page_count), so
+// a write that needs more fails as on a full disk. It is for tests: a full
+// disk without filling one.
+func WithMaxPages(n int) Option { return func(s *Store) { s.maxPages = n } }
+
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
@@ -160,7 +172,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + filepath.ToSlash(path) + "?"
-	w, err := sql.Open("sqlite", base+q.Encode()+"&_txlock=immediate")
+	wq := q.Encode() + "&_txlock=immediate"
+	if s.maxPages > 0 {
+		wq += "&_pragma=" + url.QueryEscape(fmt.Sprintf("max_page_count(%d)", s.maxPages))
+	}
+	w, err := sql.Open("sqlite", base+wq)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -264,15 +280,17 @@ func (s *Store) run(ctx context.Context, p *pool, fn func(*Tx) error) error {
 	defer p.release()
 	sqlTx, err := p.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return fmt.Errorf("begin transaction: %w", mapErr(err))
 	}
 	t := &Tx{tx: sqlTx, p: p, s: s, ctx: ctx, now: s.now()}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
-		return err
+		return mapErr(err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		// In WAL mode the pages reach the disk here, so this is where the
+		// operating system's ENOSPC shows.
+		return fmt.Errorf("commit: %w", mapErr(err))
 	}
 	for _, f := range t.onCommit {
 		f()
@@ -316,16 +334,22 @@ func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	return st.QueryRowContext(t.ctx, args...)
 }
 
-// mapErr turns SQLite's unique-constraint failures into ErrConflict.
+// mapErr turns SQLite's unique-constraint failures into ErrConflict, and
+// a full disk (SQLITE_FULL, or ENOSPC from the OS) into ErrDiskFull.
 func mapErr(err error) error {
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, ErrConflict) || errors.Is(err, ErrDiskFull) {
+		return err
+	}
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("%w: %v", ErrDiskFull, err)
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		switch code := se.Code(); {
+		case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return fmt.Errorf("%w: %v", ErrConflict, err)
+		case code&0xff == sqlite3.SQLITE_FULL: // the primary code, whatever the extended one
+			return fmt.Errorf("%w: %v", ErrDiskFull, err)
 		}
 	}
 	return err

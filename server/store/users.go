@@ -142,6 +142,26 @@ func (t *Tx) RevokeToken(id string) (*Token, error) {
 	return tok, nil
 }
 
+// TokenActive reports whether the token is still good: it exists and is
+// not revoked. It reads the database, never the sign-in cache, so a
+// long-lived stream that asks sees a revocation made by any process.
+func (t *Tx) TokenActive(id string) (bool, error) {
+	var revoked *string
+	err := t.queryRow(`SELECT revoked_at FROM tokens WHERE id = ?`, id).Scan(&revoked)
+	if err := notFound(err); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return false, nil
+		}
+		return false, fmt.Errorf("check token: %w", err)
+	}
+	return revoked == nil, nil
+}
+
+// ForgetTokens drops every remembered sign-in, so the next request of each
+// token reads the database: for when a revocation made by another process
+// has been seen.
+func (s *Store) ForgetTokens() { s.tokens.clear() }
+
 // EnsureLocalUser returns the local user, creating them (with their Personal
 // space and its General project) the first time a data directory is used.
 func (s *Store) EnsureLocalUser(ctx context.Context, name string) (*User, error) {

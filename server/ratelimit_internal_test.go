@@ -1,0 +1,75 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// The limiter's memory stays bounded: a key holds at most its limit of
+// times, idle keys are forgotten, and addresses past the cap push others
+// out instead of growing the map.
+func TestRateWindowMemoryIsBounded(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	w := newWindow(5, 100, t0)
+	for i := 0; i < 1000; i++ {
+		w.take("one", t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	if n := len(w.logs["one"].at); n > 5 {
+		t.Fatalf("one key holds %d times, want at most its limit 5", n)
+	}
+	for i := 0; i < 10000; i++ {
+		w.take(fmt.Sprintf("addr %d", i), t0.Add(time.Second))
+	}
+	if n := len(w.logs); n > 100 {
+		t.Fatalf("%d keys remembered, want at most the cap 100", n)
+	}
+	// A minute later, with every key idle, one request leaves one key.
+	w.take("late", t0.Add(62*time.Second))
+	if n := len(w.logs); n != 1 {
+		t.Fatalf("%d keys remembered after a quiet minute, want 1", n)
+	}
+
+	tokens := newWindow(3, 0, t0)
+	for i := 0; i < 500; i++ {
+		tokens.take(fmt.Sprintf("token %d", i), t0)
+	}
+	tokens.take("token 0", t0.Add(61*time.Second))
+	if n := len(tokens.logs); n != 1 {
+		t.Fatalf("%d idle tokens remembered, want only the one in use", n)
+	}
+}
+
+// release gives back exactly the request it names.
+func TestRateWindowRelease(t *testing.T) {
+	t0 := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	w := newWindow(2, 0, t0)
+	a := w.take("k", t0)
+	w.take("k", t0.Add(time.Second))
+	if v := w.take("k", t0.Add(2*time.Second)); v.ok {
+		t.Fatal("a third request passed a limit of 2")
+	}
+	w.release("k", a.at)
+	if v := w.take("k", t0.Add(2*time.Second)); !v.ok || v.remaining != 0 {
+		t.Fatalf("after a release: %+v, want one more to pass", v)
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	for remote, want := range map[string]string{
+		"192.0.2.7:5555":           "192.0.2.7",
+		"[::ffff:192.0.2.7]:80":    "192.0.2.7",
+		"[2001:db8:1:2::1]:443":    "2001:db8:1:2::/64",
+		"[2001:db8:1:2:ffff::9]:1": "2001:db8:1:2::/64",
+		"[fe80::1%eth0]:22":        "fe80::/64",
+		"not an address":           "not an address",
+	} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Forwarded-For", "203.0.113.1")
+		if got := clientAddr(r); got != want {
+			t.Errorf("clientAddr(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}
