@@ -22,6 +22,7 @@ const TokenPrefix = "kt_"
 type principal struct {
 	user    *store.User
 	tokenID string
+	hash    []byte // the token's hash
 }
 
 type principalKey struct{}
@@ -77,12 +78,10 @@ const touchEvery = time.Minute
 // authenticate finds the user behind the request's bearer token. Missing,
 // malformed, unknown and revoked tokens all get the same 401.
 func (s *Server) authenticate(r *http.Request) (principal, error) {
-	h := r.Header.Get("Authorization")
-	scheme, secret, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 200 {
+	hash, ok := bearerHash(r)
+	if !ok {
 		return principal{}, errUnauthorized
 	}
-	hash := HashToken(secret)
 	tok, user, stored, err := s.store.TokenUser(r.Context(), hash)
 	if err == nil && (subtle.ConstantTimeCompare(stored, hash) != 1 || tok.RevokedAt != nil) {
 		err = store.ErrNotFound
@@ -104,5 +103,15 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 			return principal{}, fmt.Errorf("record token use: %w", err)
 		}
 	}
-	return principal{user: user, tokenID: tok.ID}, nil
+	return principal{user: user, tokenID: tok.ID, hash: hash}, nil
+}
+
+// bearerHash is the hash of the request's bearer token, if it carries one
+// that looks like a lanes token.
+func bearerHash(r *http.Request) ([]byte, bool) {
+	scheme, secret, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(secret, TokenPrefix) || len(secret) > 200 {
+		return nil, false
+	}
+	return HashToken(secret), true
 }

@@ -24,13 +24,51 @@ const maxAddrs = 10000
 // address.
 type limiter struct {
 	tokens, addrs *window
+
+	mu     sync.Mutex
+	proven map[string]time.Time // hashes of tokens that proved good, and when
 }
+
+// provenFor is how long a token that proved good may pass an address whose
+// limit bad tokens have spent. A revoked token is still refused by the
+// lookup it then gets; this only decides whether it is looked up.
+const provenFor = time.Hour
 
 func newLimiter(perMinute int, now time.Time) *limiter {
 	return &limiter{
 		tokens: newWindow(perMinute, 0, now),
 		addrs:  newWindow(min(perMinute, DefaultRateLimit), maxAddrs, now),
+		proven: map[string]time.Time{},
 	}
+}
+
+// vouch remembers that the token with this hash was good at now.
+func (l *limiter) vouch(hash []byte, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.proven[string(hash)]; !ok && len(l.proven) >= maxAddrs {
+		for k, at := range l.proven {
+			if now.Sub(at) > provenFor {
+				delete(l.proven, k)
+			}
+		}
+		if len(l.proven) >= maxAddrs {
+			return // as many good tokens as addresses: keep those
+		}
+	}
+	l.proven[string(hash)] = now
+}
+
+// vouched reports whether the request's token proved good within provenFor.
+func (l *limiter) vouched(r *http.Request, now time.Time) bool {
+	hash, ok := bearerHash(r)
+	if !ok {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at, ok := l.proven[string(hash)]
+	return ok && now.Sub(at) <= provenFor
 }
 
 // window limits each key to limit requests in any rateWindow, exactly: it

@@ -134,8 +134,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		// uncounted once the token proves good: requests without a good
 		// token can't make the server hash and look up tokens more often
 		// than the limit allows, whatever they send.
+		// A token that proved good lately is looked up even so, so that
+		// someone sending bad tokens from a shared address (an office
+		// behind one NAT) can't lock out everyone else there.
 		addr = clientAddr(r)
-		if byIP = s.limits.addrs.take(addr, s.now()); !byIP.ok {
+		if byIP = s.limits.addrs.take(addr, s.now()); !byIP.ok && !s.limits.vouched(r, s.now()) {
 			byIP.setHeaders(w.Header())
 			writeJSON(w, http.StatusTooManyRequests, errRateLimited)
 			return
@@ -144,9 +147,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	p, err := s.authenticate(r)
 	if err != nil {
 		if limit {
-			if errors.Is(err, errUnauthorized) {
+			switch {
+			case !byIP.ok:
+			case errors.Is(err, errUnauthorized):
 				byIP.setHeaders(w.Header())
-			} else {
+			default:
 				s.limits.addrs.release(addr, byIP.at) // the server's failure, not the client's
 			}
 		}
@@ -154,7 +159,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if limit {
-		s.limits.addrs.release(addr, byIP.at)
+		if byIP.ok {
+			s.limits.addrs.release(addr, byIP.at)
+		}
+		s.limits.vouch(p.hash, s.now())
 		v := s.limits.tokens.take(p.tokenID, s.now())
 		v.setHeaders(w.Header())
 		if !v.ok {
