@@ -281,3 +281,33 @@ func TestSSHBoardWithServerAway(t *testing.T) {
 	alice.keys("q")
 	alice.exit()
 }
+
+// A last board that is no longer the person's (taken out of its space)
+// still opens from its cache, and the board says it couldn't load it;
+// the next start opens their own board instead.
+func TestLastBoardGoneIsSaid(t *testing.T) {
+	bin := builtLanes(t)
+	srvData, home := t.TempDir(), t.TempDir()
+	data := filepath.Join(home, "data")
+	mustRun(t, srvData, "user", "create", "alice")
+	mustRun(t, srvData, "space", "create", "Team")
+	mustRun(t, srvData, "space", "add", "Team", "alice")
+	tok := strings.TrimSpace(mustRun(t, srvData, "token", "create", "--user", "alice"))
+	base := startServe(t, srvData, "--rate-limit", "0")
+	s := tmuxServer(t, "gone")
+
+	s.run(boardCmd(bin, home, data, "--server", base, "--token", tok, "--space", "Team"))
+	s.waitFor("the team board", "Team / General", "synced")
+	s.tmux("send-keys", "-t", "lanes", "q")
+	s.waitFor("quit", "lanes exited 0")
+	mustRun(t, srvData, "space", "remove", "Team", "alice")
+
+	s.run(boardCmd(bin, home, data, "--server", base, "--token", tok))
+	s.waitFor("the last board, gone", "Team / General", "Couldn't load the board")
+	s.tmux("send-keys", "-t", "lanes", "q")
+	s.waitFor("quit", "lanes exited 0")
+	s.run(boardCmd(bin, home, data, "--server", base, "--token", tok))
+	s.waitFor("the next start", "Personal / General", "synced")
+	s.tmux("send-keys", "-t", "lanes", "q")
+	s.waitFor("quit", "lanes exited 0")
+}
