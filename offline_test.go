@@ -311,3 +311,34 @@ func TestLastBoardGoneIsSaid(t *testing.T) {
 	s.tmux("send-keys", "-t", "lanes", "q")
 	s.waitFor("quit", "lanes exited 0")
 }
+
+// last-board.json is read with care: names that would reach the screen
+// lose their control characters, an unknown role is no role, and a file
+// too big or not JSON is no record at all.
+func TestLastBoardReadWithCare(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "last-board.json")
+	write := func(raw string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(raw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`{"server":"local","space":"s1","project":"p1","spaceName":"Te\u001b]0;pwned\u0007am","projectName":"Gen\u001b[2Jeral","role":"superuser","actor":"u1"}`)
+	l, ok := readLast(dir, "local")
+	if !ok {
+		t.Fatal("a record with odd names was dropped")
+	}
+	if strings.ContainsAny(l.SpaceName+l.ProjectName, "\x1b\x07") || !strings.Contains(l.SpaceName, "Te") || !strings.Contains(l.ProjectName, "eral") {
+		t.Fatalf("names read as %q and %q: control characters kept, or the names lost", l.SpaceName, l.ProjectName)
+	}
+	if l.Role != "" {
+		t.Fatalf("role %q, want none for an unknown one", l.Role)
+	}
+	for _, bad := range []string{`{"server":"local","project":"p1"` + strings.Repeat(" ", 70<<10) + `}`, `not json`, `{"server":"local"}`} {
+		write(bad)
+		if _, ok := readLast(dir, "local"); ok {
+			t.Errorf("read a record from %.40q…", bad)
+		}
+	}
+}
