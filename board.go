@@ -338,10 +338,12 @@ type lastBoard struct {
 	AskedProject string `json:"askedProject,omitempty"`
 }
 
-// maxLastBoard is more than any honest last-board.json.
-const maxLastBoard = 64 << 10
-
-func (f *lastFile) path() string { return filepath.Join(f.dir, "last-board.json") }
+// maxLastBoard is more than any honest last-board.json; maxServers is
+// how many servers' last boards it keeps, the latest first.
+const (
+	maxLastBoard = 64 << 10
+	maxServers   = 16
+)
 
 func (f *lastFile) read() (lastBoard, bool) {
 	f.mu.Lock()
@@ -349,18 +351,39 @@ func (f *lastFile) read() (lastBoard, bool) {
 	return readLast(f.dir, f.server)
 }
 
-// readLast reads the record, if it is this server's. The file is the
-// person's own, but it is read as carefully as any: too big, not JSON or
-// missing an id, it is no record; the names are drawn, so made harmless.
-func readLast(dir, server string) (lastBoard, bool) {
+// readLasts reads every server's record. The file is the person's own,
+// but it is read as carefully as any: too big or not JSON, it holds none.
+func readLasts(dir string) []lastBoard {
 	fh, err := os.Open(filepath.Join(dir, "last-board.json"))
 	if err != nil {
-		return lastBoard{}, false
+		return nil
 	}
 	defer fh.Close()
 	raw, err := io.ReadAll(io.LimitReader(fh, maxLastBoard+1))
-	var l lastBoard
-	if err != nil || len(raw) > maxLastBoard || json.Unmarshal(raw, &l) != nil || l.Server != server || l.Project == "" {
+	var file struct {
+		Boards []lastBoard `json:"boards"`
+		// The one record an older lanes wrote, at the top level.
+		lastBoard
+	}
+	if err != nil || len(raw) > maxLastBoard || json.Unmarshal(raw, &file) != nil {
+		return nil
+	}
+	if file.Boards == nil && file.Server != "" {
+		file.Boards = []lastBoard{file.lastBoard}
+	}
+	return file.Boards
+}
+
+// readLast is the server's record, if there is one with a project; its
+// names are drawn, so made harmless, and an unknown role is none.
+func readLast(dir, server string) (lastBoard, bool) {
+	all := readLasts(dir)
+	i := slices.IndexFunc(all, func(l lastBoard) bool { return l.Server == server })
+	if i < 0 {
+		return lastBoard{}, false
+	}
+	l := all[i]
+	if l.Project == "" {
 		return lastBoard{}, false
 	}
 	for _, s := range []*string{&l.SpaceName, &l.SpaceSlug, &l.ProjectName, &l.ProjectSlug} {
@@ -374,21 +397,28 @@ func readLast(dir, server string) (lastBoard, bool) {
 	return l, true
 }
 
-// writeLast remembers the board; failing to is not worth stopping for. A
-// record with no actor keeps the one remembered for the same server: the
-// data directory is one person's.
+// writeLast remembers l as its server's last board; failing to is not
+// worth stopping for. A record with no actor keeps the one remembered for
+// the same server: the data directory is one person's.
 func writeLast(dir string, l lastBoard) {
 	if l.Actor == "" {
 		if old, ok := readLast(dir, l.Server); ok {
 			l.Actor = old.Actor
 		}
 	}
-	raw, err := json.Marshal(l)
+	others := slices.DeleteFunc(readLasts(dir), func(o lastBoard) bool { return o.Server == l.Server })
+	saveLasts(dir, append([]lastBoard{l}, others...))
+}
+
+// saveLasts writes the records, whole or not at all: another lanes on the
+// same data directory may be reading them.
+func saveLasts(dir string, boards []lastBoard) {
+	raw, err := json.Marshal(struct {
+		Boards []lastBoard `json:"boards"`
+	}{boards[:min(len(boards), maxServers)]})
 	if err != nil {
 		return
 	}
-	// Whole or not at all: another lanes on the same data directory may be
-	// reading it.
 	path := filepath.Join(dir, "last-board.json")
 	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
 	if os.MkdirAll(dir, 0o700) != nil || os.WriteFile(tmp, raw, 0o600) != nil || os.Rename(tmp, path) != nil {
@@ -418,12 +448,14 @@ func (f *lastFile) update(project string, change func(*lastBoard)) {
 	writeLast(f.dir, l)
 }
 
-// forget drops the record if it is still of the project.
+// forget drops the server's record if it is still of the project.
 func (f *lastFile) forget(project string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if l, ok := readLast(f.dir, f.server); ok && l.Project == project {
-		os.Remove(f.path())
+	all := readLasts(f.dir)
+	kept := slices.DeleteFunc(slices.Clone(all), func(l lastBoard) bool { return l.Server == f.server && l.Project == project })
+	if len(kept) < len(all) {
+		saveLasts(f.dir, kept)
 	}
 }
 

@@ -342,3 +342,32 @@ func TestLastBoardReadWithCare(t *testing.T) {
 		}
 	}
 }
+
+// Each server keeps its own last board: opening the local board does not
+// make the one on a server that is away forget its own. A file written by
+// an older lanes (one record, at the top level) still counts.
+func TestLastBoardPerServer(t *testing.T) {
+	dir := t.TempDir()
+	old := `{"server":"https://tasks.example","space":"s0","project":"p0"}`
+	if err := os.WriteFile(filepath.Join(dir, "last-board.json"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := readLast(dir, "https://tasks.example"); !ok || l.Project != "p0" {
+		t.Fatalf("an older lanes' record read as %+v, %v", l, ok)
+	}
+	writeLast(dir, lastBoard{Server: "https://tasks.example", Space: "s1", Project: "p1", SpaceName: "Team", ProjectName: "Web", Actor: "u1"})
+	writeLast(dir, lastBoard{Server: "local", Space: "s2", Project: "p2", SpaceName: "Personal", ProjectName: "General"})
+	if l, ok := readLast(dir, "https://tasks.example"); !ok || l.Project != "p1" || l.ProjectName != "Web" || l.Actor != "u1" {
+		t.Fatalf("the server's last board after a local one: %+v, %v", l, ok)
+	}
+	if l, ok := readLast(dir, "local"); !ok || l.Project != "p2" {
+		t.Fatalf("the local last board: %+v, %v", l, ok)
+	}
+	(&lastFile{dir: dir, server: "local"}).forget("p2")
+	if _, ok := readLast(dir, "local"); ok {
+		t.Fatal("a forgotten board is still remembered")
+	}
+	if _, ok := readLast(dir, "https://tasks.example"); !ok {
+		t.Fatal("forgetting the local board forgot the server's too")
+	}
+}
