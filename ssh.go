@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -150,14 +151,22 @@ type sshServer struct {
 	closing  bool
 }
 
-// useRemote checks the task server answers before serving its boards.
+// useRemote serves the boards of the task server at url. One that does
+// not answer now is only warned of: each person's board opens from what
+// their last session cached, and syncs when the server is back.
 func (s *sshServer) useRemote(ctx context.Context, url string) error {
-	// Without a token a task server answers 401: that is enough to know
-	// it is there; each person's own token is checked at their login.
-	if _, err := api.New(url, "").Probe(ctx); err != nil && !api.IsUnauthorized(err) {
-		return fmt.Errorf("reach the task server %s: %w", url, err)
+	if u, err := neturl.Parse(url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--server %q is not an http:// or https:// URL", url)
 	}
 	s.base = url
+	// Without a token a task server answers 401: that is enough to know
+	// it is there; each person's own token is checked at their login.
+	rctx, cancel := context.WithTimeout(ctx, reachWithin)
+	defer cancel()
+	if _, err := api.New(url, "").Probe(rctx); err != nil && !api.IsUnauthorized(err) && ctx.Err() == nil {
+		s.log.Warn("the task server does not answer; serving anyway: boards open from each person's cache and sync when it is back",
+			"task_server", url, "err", err)
+	}
 	return nil
 }
 
@@ -298,29 +307,32 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	}
 	defer release()
 
-	sp, p, err := openLast(ctx, c, dir, s.base, s.space, s.project)
+	serverKey := s.base
+	if s.local != nil {
+		serverKey = "local" // its port changes with every start; its data does not
+	}
+	last := &lastFile{dir: dir, server: serverKey}
+	ch, err := chooseBoard(ctx, c, last, boardQuery{space: s.space, project: s.project})
 	if err != nil && (s.space != "" || s.project != "") {
-		// Not one of theirs: their own board, rather than none.
-		s.log.Info("ssh: the team board is not this user's; opening their own", "user", e.name, "err", err)
-		sp, p, err = openLast(ctx, c, dir, s.base, "", "")
+		// Not one of theirs, or the server is away: their own board, rather than none.
+		s.log.Info("ssh: can't open the team board for this user; opening their own", "user", e.name, "err", err)
+		ch, err = chooseBoard(ctx, c, last, boardQuery{})
 	}
 	if err != nil {
 		return err
 	}
-	var actor string
-	if me, err := c.Me(ctx); err == nil {
-		actor = me.ID
-	}
-	opts := board.Options{Dir: dir, Server: s.base, Actor: actor}
+	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.actor}
 	bo := opts
-	bo.ProjectID, bo.SpaceID, bo.Remote = p.ID, sp.ID, board.NewRemote(c)
+	bo.ProjectID, bo.SpaceID, bo.Remote = ch.project.ID, ch.space.ID, board.NewRemote(c)
 	eng, err := board.Open(ctx, bo)
 	if err != nil {
 		return fmt.Errorf("open the board: %w", err)
 	}
+	checked := last.recheck(ctx, c, ch)
+	defer func() { cancel(); <-checked }()
 	pty, windows, _ := sess.Pty()
-	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: sp.Name,
-		ProjectID: p.ID, Project: p.Name, ReadOnly: readOnly(sp), Switcher: &projects{c: c, opts: opts}, OpenStandup: standup})
+	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: ch.space.Name,
+		ProjectID: ch.project.ID, Project: ch.project.Name, ReadOnly: readOnly(ch.space), Switcher: &projects{c: c, opts: opts, last: last}, OpenStandup: standup})
 	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithoutSignalHandler())
 	if !s.track(prog, true) {

@@ -91,6 +91,7 @@ func (e *sshEnv) start(args ...string) {
 		}
 		select {
 		case err := <-e.done:
+			e.done <- err // for the cleanup
 			e.t.Fatalf("lanes ssh stopped: %v\n%s", err, e.log.String())
 		default:
 		}

@@ -31,8 +31,14 @@ func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t"
 // waitFor polls the screen until every want is on it.
 func (s *tmuxSession) waitFor(what string, want ...string) string {
 	s.t.Helper()
+	return s.waitForWithin(what, 20*time.Second, want...)
+}
+
+// waitForWithin is waitFor with a deadline of d from now.
+func (s *tmuxSession) waitForWithin(what string, d time.Duration, want ...string) string {
+	s.t.Helper()
 	var screen string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		screen = s.screen()
 		ok := true
 		for _, w := range want {
@@ -44,6 +50,37 @@ func (s *tmuxSession) waitFor(what string, want ...string) string {
 	}
 	s.t.Fatalf("%s: never saw %q; the screen:\n%s", what, want, screen)
 	return ""
+}
+
+// tmuxServer is a private tmux server for the test, named after tag,
+// killed when the test ends.
+func tmuxServer(t *testing.T, tag string) *tmuxSession {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Fatal("this test drives lanes in tmux, which is not installed (.ci/run installs it)")
+	}
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("lanes-%s-%d", tag, os.Getpid())}
+	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+// run starts cmd (a shell command line) in the session "lanes" on a
+// 120×40 terminal, replacing one that is there; the pane stays after cmd
+// ends, so what it said can be read.
+func (s *tmuxSession) run(cmd string) {
+	s.t.Helper()
+	exec.Command("tmux", "-L", s.socket, "kill-session", "-t", "lanes").Run()
+	s.tmux("new-session", "-d", "-s", "lanes", "-x", "120", "-y", "40", cmd+"; echo \"lanes exited $?\"; sleep 60")
+}
+
+// builtLanes builds the lanes binary into a directory of the test's.
+func builtLanes(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "lanes")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // column is the text of the board column that has the header name, read

@@ -192,6 +192,13 @@ func (c *Client) Projects(ctx context.Context, spaceID string) ([]Project, error
 	return out, c.do(ctx, call{method: http.MethodGet, path: "/api/projects?spaceId=" + url.QueryEscape(spaceID)}, &out)
 }
 
+// ArchivedProjects lists a space's archived projects (archived=true, as
+// a lanes server reads it; a server that ignores it sends its usual list).
+func (c *Client) ArchivedProjects(ctx context.Context, spaceID string) ([]Project, error) {
+	var out []Project
+	return out, c.do(ctx, call{method: http.MethodGet, path: "/api/projects?spaceId=" + url.QueryEscape(spaceID) + "&archived=true"}, &out)
+}
+
 // CreateProject makes a project with the default columns.
 func (c *Client) CreateProject(ctx context.Context, in ProjectCreate, opts ...WriteOption) (*Project, error) {
 	var out struct {

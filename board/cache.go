@@ -68,3 +68,10 @@ func SaveCache(o Options, s *State) error {
 	}
 	return writeCache(base+cacheSuffix, s)
 }
+
+// Cached reports whether the board the engine for o would open has a
+// cached copy on disk, so it can be drawn with the server away.
+func Cached(o Options) bool {
+	fi, err := os.Stat(filepath.Join(o.Dir, "boards", fileKey(o.Server, o.ProjectID)) + cacheSuffix)
+	return err == nil && fi.Mode().IsRegular()
+}

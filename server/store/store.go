@@ -163,6 +163,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	// The database holds token hashes and everyone's tasks: it is made
+	// readable by its owner only, before SQLite would make it by the umask
+	// (its -wal and -shm files take the database's mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	s := &Store{now: time.Now, path: path, tokens: tokenCache{m: map[string]cachedToken{}}}
 	for _, o := range opts {
 		o(s)
