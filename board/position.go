@@ -16,6 +16,15 @@ import (
 
 const posDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
+// MaxPosition is the longest key a lanes server accepts: lanes never sends
+// a longer one.
+const MaxPosition = 128
+
+// PositionBound is the longest key a lanes server makes: it renumbers a
+// column before a key would pass it. A card put at the end of a column
+// with a longer key is sent with no key at all (the server appends).
+const PositionBound = 48
+
 var errBadPosition = errors.New("invalid position key")
 
 func posDigit(c byte) int { return strings.IndexByte(posDigits, c) }
@@ -125,7 +134,17 @@ func stepInteger(x string, delta int) (string, bool) {
 
 // Between returns a key strictly between a and b. An empty a means "before
 // b", an empty b "after a", both empty the first key of an empty column.
+// Keys grow a character at a time between close neighbours: one longer
+// than a server accepts is an error.
 func Between(a, b string) (string, error) {
+	k, err := between(a, b)
+	if err == nil && len(k) > MaxPosition {
+		return "", fmt.Errorf("%w: no key short enough fits between %q and %q", errBadPosition, a, b)
+	}
+	return k, err
+}
+
+func between(a, b string) (string, error) {
 	if a != "" && b != "" && a >= b {
 		return "", fmt.Errorf("%w: %q is not before %q", errBadPosition, a, b)
 	}
