@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/server"
 )
 
 // undo runs the engine's Undo as the UI does and hands back its words.
@@ -222,6 +224,62 @@ func TestReopenIntoTheColumnItWasCompletedFrom(t *testing.T) {
 		t.Fatalf("the server has it in %s", *got[0].StatusID)
 	}
 	d.close()
+}
+
+// Against a seed-only server, which does not say where a card was
+// completed from, x reopens into the first column, and u after D says it
+// can't undo the delete.
+func TestSeedServerReopensIntoTheFirstColumn(t *testing.T) {
+	env := newSeedTestEnv(t, 27)
+	ctx := context.Background()
+	review, todo := env.colID("In Review"), env.colID("To Do")
+	k, _ := env.direct.CreateTask(ctx, api.TaskCreate{ProjectID: env.project, Title: "Reviewed", StatusID: &review})
+	d := env.driver(t.TempDir(), env.token)
+	d.settle(5 * time.Second)
+	d.do(d.e.State().ToggleDone(k.ID, time.Now()))
+	d.settle(5 * time.Second)
+	d.do(d.e.State().ToggleDone(k.ID, time.Now()))
+	if c := d.card("Reviewed"); c.StatusID != todo {
+		t.Fatalf("reopened at once into %s, want the first column", c.StatusID)
+	}
+	d.settle(5 * time.Second)
+	if got := env.serverTasks()["Reviewed"]; *got[0].StatusID != todo || got[0].CompletedAt != nil {
+		t.Fatalf("the server has it in %s", *got[0].StatusID)
+	}
+	d.do(d.e.State().Delete(k.ID, time.Now()))
+	d.settle(5 * time.Second)
+	if _, _, err := d.e.Undo(); err == nil || !strings.Contains(err.Error(), "this server can't restore deleted cards") {
+		t.Fatalf("undo of a delete on a seed server: %v", err)
+	}
+	if d.card("Reviewed") != nil || d.e.Status().Waiting != 0 {
+		t.Fatal("the refused undo changed the board")
+	}
+	d.close()
+}
+
+// newSeedTestEnv is newTestEnv on a server with only the seed's API.
+func newSeedTestEnv(t *testing.T, seed uint64) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	ts := testenv.Start(t, server.WithAPI(server.APISeed))
+	env := &testEnv{t: t, st: ts.Store, srv: ts.HTTP, ts: ts}
+	env.userID, env.token = ts.User(t, "owner")
+	env.proxy = newFaultProxy(t, strings.TrimPrefix(ts.HTTP.URL, "http://"), seed)
+	env.direct = env.client(ts.HTTP.URL, env.token)
+	spaces, err := env.direct.Spaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.space = spaces[0].ID
+	projects, err := env.direct.Projects(ctx, env.space)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.project = projects[0].ID
+	if env.cols, err = env.direct.Statuses(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	return env
 }
 
 // After a card whose key can only grow (the largest integer), the board
