@@ -31,7 +31,7 @@ func (s *State) endOf(column string) *string {
 		c, _ := s.Card(ids[len(ids)-1])
 		last = c.Position
 	}
-	p, err := Between(last, "")
+	p, err := place(last, "")
 	if err != nil {
 		return nil
 	}
@@ -77,7 +77,7 @@ func (s *State) NewSubtask(parent, title string, at time.Time) (Mutation, error)
 		c, _ := s.Card(subs[len(subs)-1])
 		last = c.Position
 	}
-	if pos, err := Between(last, ""); err == nil {
+	if pos, err := place(last, ""); err == nil {
 		m.Position = &pos
 	}
 	return m, nil
@@ -165,7 +165,7 @@ func (s *State) Reorder(id string, delta int, at time.Time) (Mutation, error) {
 			a = pos(j - 1)
 		}
 	}
-	p, err := Between(a, b)
+	p, err := place(a, b)
 	if err != nil {
 		return m, fmt.Errorf("this server's card positions can't be changed from lanes: %w", err)
 	}

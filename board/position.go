@@ -132,19 +132,20 @@ func stepInteger(x string, delta int) (string, bool) {
 	}
 }
 
-// Between returns a key strictly between a and b. An empty a means "before
-// b", an empty b "after a", both empty the first key of an empty column.
-// Keys grow a character at a time between close neighbours: one longer
-// than a server accepts is an error.
-func Between(a, b string) (string, error) {
-	k, err := between(a, b)
+// place is Between for a key lanes will send: keys grow a character at a
+// time between close neighbours, and one longer than a server accepts is
+// an error rather than a change the server refuses.
+func place(a, b string) (string, error) {
+	k, err := Between(a, b)
 	if err == nil && len(k) > MaxPosition {
 		return "", fmt.Errorf("%w: no key short enough fits between %q and %q", errBadPosition, a, b)
 	}
 	return k, err
 }
 
-func between(a, b string) (string, error) {
+// Between returns a key strictly between a and b. An empty a means "before
+// b", an empty b "after a", both empty the first key of an empty column.
+func Between(a, b string) (string, error) {
 	if a != "" && b != "" && a >= b {
 		return "", fmt.Errorf("%w: %q is not before %q", errBadPosition, a, b)
 	}

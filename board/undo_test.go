@@ -363,14 +363,15 @@ func TestReorderPastTheBound(t *testing.T) {
 }
 
 // A key between close neighbours may pass what the server makes (it
-// renumbers the column) but never what it accepts: Between refuses that.
-func TestBetweenNeverMakesAKeyTheServerRefuses(t *testing.T) {
+// renumbers the column) but never what it accepts: lanes does not make
+// such a key to send.
+func TestNoKeyTheServerRefuses(t *testing.T) {
 	a := "a0"
 	b := "a0" + strings.Repeat("0", 125) + "1" // 128 characters, valid
-	if k, err := Between(a, b); err == nil {
-		t.Fatalf("Between made %q (%d characters)", k, len(k))
+	if k, err := place(a, b); err == nil {
+		t.Fatalf("place made %q (%d characters)", k, len(k))
 	} else if !errors.Is(err, errBadPosition) {
-		t.Fatalf("Between: %v", err)
+		t.Fatalf("place: %v", err)
 	}
 	s := NewState([]Column{{ID: "todo"}}, []*Card{
 		{ID: "x", StatusID: "todo", Position: a, Priority: PriorityNone},
@@ -379,5 +380,14 @@ func TestBetweenNeverMakesAKeyTheServerRefuses(t *testing.T) {
 	})
 	if m, err := s.Reorder("z", -1, time.Now()); err == nil {
 		t.Fatalf("Reorder made a key of %d characters", len(*m.Position))
+	}
+	end := strings.Repeat("z", 128) // the largest integer and a fraction: nothing after it fits
+	s = NewState([]Column{{ID: "todo"}, {ID: "doing"}}, []*Card{
+		{ID: "x", StatusID: "todo", Position: end, Priority: PriorityNone},
+		{ID: "y", StatusID: "doing", Position: "a0", Priority: PriorityNone},
+	})
+	m, err := s.MoveTo("y", "todo", time.Now())
+	if err != nil || m.Position != nil {
+		t.Fatalf("a move to after a key nothing fits after: %+v, %v; want no key (the server appends)", m.Position, err)
 	}
 }
