@@ -697,7 +697,7 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 		c.remove(msg.req.TaskID)
 	case msg.card != nil:
 		c.putNewer(msg.card)
-		if msg.req.Op == OpRestore {
+		if msg.req.Op == OpRestore && len(msg.group[0].Cards) > 1 {
 			// The server answers with the card; its subtasks come back with
 			// it, newer copies to follow on the feed.
 			for _, sub := range msg.group[0].Cards[1:] {
