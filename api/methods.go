@@ -43,6 +43,7 @@ const (
 	FeatureAssignees                  // assignees
 	FeatureMembers                    // space members
 	FeatureIdempotency                // Idempotency-Key honoured
+	FeatureRestore                    // deleted tasks kept and restorable
 )
 
 // Probe finds out what the server speaks by asking for the current user
@@ -348,9 +349,26 @@ func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ..
 	return wrapped("task", out.Task)
 }
 
-// DeleteTask deletes a task and its subtasks for good.
+// DeleteTask deletes a task and its subtasks (a lanes server keeps them
+// for RestoreTask; any other, for good).
 func (c *Client) DeleteTask(ctx context.Context, id string, opts ...WriteOption) error {
 	return c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(id), nil, opts), nil)
+}
+
+// RestoreTask brings a deleted task back, with its subtasks, comments and
+// assignees, under the same id and where it was (the server keeps deleted
+// tasks for 30 days). Lanes addition.
+func (c *Client) RestoreTask(ctx context.Context, id string, opts ...WriteOption) (*Task, error) {
+	if err := c.addition(ctx, "restore a deleted task"); err != nil {
+		return nil, err
+	}
+	var out struct {
+		Task *Task `json:"task"`
+	}
+	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(id)+"/restore", nil, opts), &out); err != nil {
+		return nil, err
+	}
+	return wrapped("task", out.Task)
 }
 
 // Comments lists a task's comments, oldest first. Lanes addition.

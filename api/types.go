@@ -102,12 +102,15 @@ type Task struct {
 	IsArchived     bool       `json:"isArchived"`
 	EstimatedHours *float64   `json:"estimatedHours"`
 	Position       string     `json:"position"`
-	AssigneeIDs    []string   `json:"assigneeIds"`
-	CreatorID      string     `json:"creatorId"`
-	CommentCount   int        `json:"commentCount"`
-	CreatedAt      time.Time  `json:"createdAt"`
-	UpdatedAt      time.Time  `json:"updatedAt"`
-	Version        int64      `json:"version"`
+	// ReopenStatusID is the open column the task was completed from, where
+	// the server reopens it (lanes addition; nil when unknown).
+	ReopenStatusID *string   `json:"reopenStatusId"`
+	AssigneeIDs    []string  `json:"assigneeIds"`
+	CreatorID      string    `json:"creatorId"`
+	CommentCount   int       `json:"commentCount"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+	Version        int64     `json:"version"`
 }
 
 // TaskDetail is one task with its comments and direct subtasks.

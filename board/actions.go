@@ -31,7 +31,7 @@ func (s *State) endOf(column string) *string {
 		c, _ := s.Card(ids[len(ids)-1])
 		last = c.Position
 	}
-	p, err := Between(last, "")
+	p, err := place(last, "")
 	if err != nil {
 		return nil
 	}
@@ -77,7 +77,7 @@ func (s *State) NewSubtask(parent, title string, at time.Time) (Mutation, error)
 		c, _ := s.Card(subs[len(subs)-1])
 		last = c.Position
 	}
-	if pos, err := Between(last, ""); err == nil {
+	if pos, err := place(last, ""); err == nil {
 		m.Position = &pos
 	}
 	return m, nil
@@ -165,7 +165,7 @@ func (s *State) Reorder(id string, delta int, at time.Time) (Mutation, error) {
 			a = pos(j - 1)
 		}
 	}
-	p, err := Between(a, b)
+	p, err := place(a, b)
 	if err != nil {
 		return m, fmt.Errorf("this server's card positions can't be changed from lanes: %w", err)
 	}
@@ -174,7 +174,9 @@ func (s *State) Reorder(id string, delta int, at time.Time) (Mutation, error) {
 }
 
 // ToggleDone completes an open card (moving it to the first done column) or
-// reopens a done one (moving it out to the first open column).
+// reopens a done one (moving it out to the open column it was completed
+// from, if the server said and that column is still open, else the first
+// open column).
 func (s *State) ToggleDone(id string, at time.Time) (Mutation, error) {
 	c, ok := s.Card(id)
 	if !ok {
@@ -185,7 +187,11 @@ func (s *State) ToggleDone(id string, at time.Time) (Mutation, error) {
 		kind, done = KindReopen, false
 	}
 	m, _, _ := s.mutation(kind, id, at)
-	if col, ok := s.FirstColumn(done); ok && c.ParentID == "" {
+	col, ok := s.FirstColumn(done)
+	if back, known := s.ColumnByID(c.ReopenStatusID); !done && known && !back.IsDone {
+		col, ok = back, true
+	}
+	if ok && c.ParentID == "" {
 		if cur, ok := s.ColumnByID(c.StatusID); !ok || cur.IsDone != done {
 			m.StatusID, m.Position = &col.ID, s.endOf(col.ID)
 		}
@@ -290,8 +296,8 @@ func (s *State) Delete(id string, at time.Time) (Mutation, error) {
 }
 
 // Invert is the mutation that undoes m, given the card as it was before m
-// (nil for a create). ok is false for what can't be undone (a delete, a
-// comment).
+// (nil for a create). ok is false for what can't be undone by a change of
+// the card: a comment, and a delete (see Undelete).
 func Invert(before *Card, m Mutation, at time.Time) (inv Mutation, ok bool) {
 	inv = Mutation{ID: NewID(), TaskID: m.TaskID, ProjectID: m.ProjectID, Actor: m.Actor, At: at}
 	if m.Kind == KindCreate {
@@ -342,4 +348,34 @@ func Invert(before *Card, m Mutation, at time.Time) (inv Mutation, ok bool) {
 		return inv, false
 	}
 	return inv, true
+}
+
+// Undelete is the mutation that undoes the delete m, given the card and
+// its subtasks (parents first) as they were before it.
+func Undelete(tree []Card, m Mutation, at time.Time) Mutation {
+	cards := make([]Card, len(tree))
+	for i := range tree {
+		cards[i] = *tree[i].clone()
+	}
+	return Mutation{ID: NewID(), Kind: KindUndelete, TaskID: m.TaskID, ProjectID: m.ProjectID, Actor: m.Actor, At: at, Cards: cards}
+}
+
+// undoLabel is what m did, in words for "Undid …" and "Can't undo …":
+// `raise priority of "Fix login"`. before is the card as it was.
+func undoLabel(before *Card, m Mutation) string {
+	title := ""
+	if before != nil {
+		title = before.Title
+	}
+	if m.Kind == KindPriority && before != nil && m.Priority != nil {
+		verb := "lower priority of"
+		if m.Priority.Rank() > before.Priority.Rank() {
+			verb = "raise priority of"
+		}
+		if title == "" {
+			return verb + " a card"
+		}
+		return verb + " " + quoteTitle(title)
+	}
+	return m.Describe(title)
 }

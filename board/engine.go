@@ -146,6 +146,7 @@ type touch struct {
 type undo struct {
 	before *Card
 	m      Mutation
+	tree   []Card // for a delete: the card and its subtasks, to bring back
 }
 
 // The messages the engine's Cmds answer with. Each names its engine, so a
@@ -240,17 +241,26 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	confirmed := NewState(cols, cards)
 	// What the server confirmed after the cache was written. The lines come
 	// from concurrent writes, so their order means nothing: a deletion is
-	// final, and of two copies of a card the higher version stands.
-	gone := map[string]bool{}
+	// final unless a restore followed it (a card is deleted and restored by
+	// turns, so it is gone when it has more of one than the other), and of
+	// two copies of a card the higher version stands.
+	gone := map[string]int{}
 	for _, d := range ob.deltas {
-		if d.line.Gone != "" {
-			gone[d.line.Gone] = true
-			confirmed.remove(d.line.Gone)
+		switch {
+		case d.line.Gone != "":
+			gone[d.line.Gone]++
+		case d.line.Restored != "":
+			gone[d.line.Restored]--
+		}
+	}
+	for id, n := range gone {
+		if n > 0 {
+			confirmed.remove(id)
 		}
 	}
 	for _, d := range ob.deltas {
 		var c Card
-		if d.line.Card == nil || json.Unmarshal(d.line.Card, &c) != nil || c.ID == "" || gone[c.ID] {
+		if d.line.Card == nil || json.Unmarshal(d.line.Card, &c) != nil || c.ID == "" || gone[c.ID] > 0 {
 			continue
 		}
 		confirmed.putNewer(&c)
@@ -368,6 +378,10 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 		}
 	}
 	before, _ := e.view.Card(m.TaskID)
+	var tree []Card
+	if remember && m.Kind == KindDelete {
+		tree = e.view.tree(m.TaskID)
+	}
 	next, err := Apply(e.view, m)
 	if err != nil {
 		return nil, err
@@ -383,7 +397,7 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 		if before != nil {
 			b = before.clone()
 		}
-		e.history = append(e.history, undo{b, m})
+		e.history = append(e.history, undo{b, m, tree})
 		if len(e.history) > 200 {
 			e.history = e.history[1:]
 		}
@@ -393,24 +407,6 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 	return []Cmd{func() any {
 		return persistedMsg{e: e, ids: []string{m.ID}, err: j.write(t, entry{renames: renames, add: &m})}
 	}}, nil
-}
-
-// Undo inverts the person's last change that can be undone, as a new change.
-func (e *Engine) Undo() ([]Cmd, error) {
-	for len(e.history) > 0 {
-		u := e.history[len(e.history)-1]
-		e.history = e.history[:len(e.history)-1]
-		inv, ok := Invert(u.before, u.m, e.opts.Now())
-		if !ok {
-			continue
-		}
-		cmds, err := e.do(inv, false)
-		if err != nil {
-			return nil, fmt.Errorf("undo %s: %w", u.m.Kind, err)
-		}
-		return cmds, nil
-	}
-	return nil, errors.New("nothing to undo")
 }
 
 // Refresh fetches the board from the server.
@@ -600,6 +596,10 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 		if msg.req.Op == OpDelete {
 			return e.confirm(msg) // already gone: what was asked for
 		}
+		if msg.req.Op == OpRestore {
+			e.notify("Couldn't %s: the server no longer keeps it", msg.group[0].Describe(title))
+			break
+		}
 		e.confirmed = e.confirmed.clone()
 		e.confirmed.remove(msg.req.TaskID)
 		e.confirms++
@@ -624,7 +624,7 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 	}
 	e.reapply()
 	var gone []outboxLine
-	if f.Class == Gone {
+	if f.Class == Gone && msg.req.Op != OpRestore {
 		gone = append(gone, outboxLine{Gone: msg.req.TaskID})
 	}
 	return append(e.markDone(msg.ids, gone...), e.pump()...)
@@ -680,6 +680,9 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 			if e.history[i].before != nil && e.history[i].before.ID == temp {
 				e.history[i].before.ID = real
 			}
+			for j := range e.history[i].tree {
+				e.history[i].tree[j].rename(temp, real)
+			}
 		}
 		e.perTask[real] += e.perTask[temp]
 		delete(e.perTask, temp)
@@ -688,11 +691,20 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 		e.drop(id)
 	}
 	c := e.confirmed.clone()
+	var back []string // the subtasks a restore brought back with the card
 	switch {
 	case msg.req.Op == OpDelete:
 		c.remove(msg.req.TaskID)
 	case msg.card != nil:
 		c.putNewer(msg.card)
+		if msg.req.Op == OpRestore && len(msg.group[0].Cards) > 1 {
+			// The server answers with the card; its subtasks come back with
+			// it, newer copies to follow on the feed.
+			for _, sub := range msg.group[0].Cards[1:] {
+				c.putNewer(sub.clone())
+				back = append(back, sub.ID)
+			}
+		}
 	case msg.req.Op == OpComment:
 		if old, ok := c.Card(msg.req.TaskID); ok {
 			n := old.clone()
@@ -706,6 +718,9 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 	if msg.card != nil {
 		e.touched[msg.card.ID] = touch{at: e.confirms}
 	}
+	for _, id := range back {
+		e.touched[id] = touch{at: e.confirms}
+	}
 	e.reapply()
 	changed := msg.req.TaskID
 	if msg.card != nil {
@@ -715,7 +730,15 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 	if msg.req.Op == OpDelete {
 		lines = append(lines, outboxLine{Gone: msg.req.TaskID})
 	} else if l, ok := e.confirmedLine(changed); ok {
+		if msg.req.Op == OpRestore {
+			lines = append(lines, outboxLine{Restored: changed})
+		}
 		lines = append(lines, l)
+	}
+	for _, id := range back {
+		if l, ok := e.confirmedLine(id); ok {
+			lines = append(lines, l)
+		}
 	}
 	if renamed != nil {
 		lines = append([]outboxLine{{Renamed: renamed}}, lines...)

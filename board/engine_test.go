@@ -481,7 +481,7 @@ func TestEngineUndo(t *testing.T) {
 	d.do(d.e.State().SetArchived(task.ID, true, time.Now()))
 	d.settle(5 * time.Second)
 	for i := 0; i < 2; i++ {
-		cmds, err := d.e.Undo()
+		cmds, _, err := d.e.Undo()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,7 +489,7 @@ func TestEngineUndo(t *testing.T) {
 			d.handle(c())
 		}
 	}
-	if _, err := d.e.Undo(); err == nil {
+	if _, _, err := d.e.Undo(); err == nil {
 		t.Fatal("a third undo had something to undo")
 	}
 	d.settle(5 * time.Second)

@@ -132,7 +132,7 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 	c := e.confirmed.clone()
 	for _, ev := range msg.events {
 		switch ev.Kind {
-		case "task.created", "task.updated":
+		case "task.created", "task.updated", "task.restored":
 			var t api.Task
 			if json.Unmarshal(ev.Data, &t) != nil || t.ProjectID != e.opts.ProjectID {
 				continue

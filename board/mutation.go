@@ -21,7 +21,10 @@ const (
 	KindComplete Kind = "complete" // completedAt set; to the first done column
 	KindReopen   Kind = "reopen"   // completedAt cleared; out of a done column
 	KindArchive  Kind = "archive"
-	KindRestore  Kind = "restore"
+	KindRestore  Kind = "restore" // out of the archive
+	// KindUndelete brings a deleted card back, with its subtasks, from the
+	// copy in Cards (the server restores it from its trash).
+	KindUndelete Kind = "undelete"
 	KindPriority Kind = "priority"
 	KindDue      Kind = "due"      // set or clear the due date
 	KindEstimate Kind = "estimate" // set or clear the estimate
@@ -55,6 +58,9 @@ type Mutation struct {
 	ParentID    string     `json:"parentId,omitempty"`
 	UserID      string     `json:"userId,omitempty"` // assign, unassign
 	Comment     string     `json:"comment,omitempty"`
+	// Cards is the card an undelete brings back and its subtasks, parents
+	// first, as they were when deleted.
+	Cards []Card `json:"cards,omitempty"`
 }
 
 // TempPrefix starts the id of a card the server has not yet given an id.
@@ -122,6 +128,18 @@ func (s *State) apply(m Mutation) error {
 		}
 		s.settleCompletion(c, m.At)
 		s.put(c)
+		return nil
+	}
+	if m.Kind == KindUndelete {
+		if _, exists := s.Card(m.TaskID); exists {
+			return nil // already back: the server's copy is in the state
+		}
+		if len(m.Cards) == 0 || m.Cards[0].ID != m.TaskID {
+			return fmt.Errorf("undelete %s: no copy of the card to bring back", m.TaskID)
+		}
+		for i := range m.Cards {
+			s.put(m.Cards[i].clone())
+		}
 		return nil
 	}
 	old, ok := s.Card(m.TaskID)
@@ -207,6 +225,7 @@ func (s *State) apply(m Mutation) error {
 	default:
 		return fmt.Errorf("unknown change %q", m.Kind)
 	}
+	s.noteReopen(old, c)
 	s.put(c)
 	return nil
 }
@@ -223,6 +242,21 @@ func (s *State) settleCompletion(c *Card, at time.Time) {
 	}
 }
 
+// noteReopen remembers, as the server does, the open column a card left
+// for a done one (where reopening puts it back); an open card needs none.
+func (s *State) noteReopen(old, c *Card) {
+	from, wasKnown := s.ColumnByID(old.StatusID)
+	to, isKnown := s.ColumnByID(c.StatusID)
+	switch {
+	case !isKnown || !to.IsDone:
+		if isKnown {
+			c.ReopenStatusID = ""
+		}
+	case wasKnown && !from.IsDone:
+		c.ReopenStatusID = from.ID
+	}
+}
+
 // Rewrite renames a temporary card id to the server's in m.
 func (m *Mutation) Rewrite(from, to string) bool {
 	changed := false
@@ -231,6 +265,9 @@ func (m *Mutation) Rewrite(from, to string) bool {
 	}
 	if m.ParentID == from {
 		m.ParentID, changed = to, true
+	}
+	for i := range m.Cards {
+		changed = m.Cards[i].rename(from, to) || changed
 	}
 	return changed
 }
@@ -242,6 +279,7 @@ func (m *Mutation) Describe(title string) string {
 		KindComplete: "complete", KindReopen: "reopen", KindArchive: "archive", KindRestore: "restore",
 		KindPriority: "change the priority of", KindDue: "change the due date of", KindEstimate: "change the estimate of",
 		KindAssign: "assign", KindUnassign: "unassign", KindComment: "comment on", KindDelete: "delete",
+		KindUndelete: "bring back",
 	}[m.Kind]
 	if verb == "" {
 		verb = string(m.Kind)
@@ -252,8 +290,13 @@ func (m *Mutation) Describe(title string) string {
 	if title == "" {
 		return verb + " a card"
 	}
+	return verb + " " + quoteTitle(title)
+}
+
+// quoteTitle is a card's title quoted for a message, cut to 40 characters.
+func quoteTitle(title string) string {
 	if len([]rune(title)) > 40 {
 		title = string([]rune(title)[:39]) + "…"
 	}
-	return fmt.Sprintf("%s %q", verb, title)
+	return fmt.Sprintf("%q", title)
 }

@@ -43,6 +43,8 @@ type outboxLine struct {
 	Done string          `json:"done,omitempty"`
 	Card json.RawMessage `json:"card,omitempty"`
 	Gone string          `json:"gone,omitempty"`
+	// Restored says a deleted card is back (its card line follows).
+	Restored string `json:"restored,omitempty"`
 	// Renamed says a new card's temporary id is now the server's: every
 	// entry naming From means To. One line, so the rename is all or nothing.
 	Renamed *rename `json:"renamed,omitempty"`
@@ -141,8 +143,8 @@ func readOutbox(path string) (outboxFile, error) {
 			done[l.Done] = true
 		case l.Renamed != nil:
 			f.renames = append(f.renames, *l.Renamed)
-		case l.Card != nil || l.Gone != "":
-			f.deltas = append(f.deltas, delta{line: outboxLine{Card: l.Card, Gone: l.Gone}})
+		case l.Card != nil || l.Gone != "" || l.Restored != "":
+			f.deltas = append(f.deltas, delta{line: outboxLine{Card: l.Card, Gone: l.Gone, Restored: l.Restored}})
 		}
 	}
 	for _, id := range order {

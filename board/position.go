@@ -16,6 +16,15 @@ import (
 
 const posDigits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
+// MaxPosition is the longest key a lanes server accepts: lanes never sends
+// a longer one.
+const MaxPosition = 128
+
+// PositionBound is the longest key a lanes server makes: it renumbers a
+// column before a key would pass it. A card put at the end of a column
+// with a longer key is sent with no key at all (the server appends).
+const PositionBound = 48
+
 var errBadPosition = errors.New("invalid position key")
 
 func posDigit(c byte) int { return strings.IndexByte(posDigits, c) }
@@ -121,6 +130,17 @@ func stepInteger(x string, delta int) (string, bool) {
 	default:
 		return string(head-1) + string(num) + "z", true
 	}
+}
+
+// place is Between for a key lanes will send: keys grow a character at a
+// time between close neighbours, and one longer than a server accepts is
+// an error rather than a change the server refuses.
+func place(a, b string) (string, error) {
+	k, err := Between(a, b)
+	if err == nil && len(k) > MaxPosition {
+		return "", fmt.Errorf("%w: no key short enough fits between %q and %q", errBadPosition, a, b)
+	}
+	return k, err
 }
 
 // Between returns a key strictly between a and b. An empty a means "before

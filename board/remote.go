@@ -68,6 +68,9 @@ func CardFromTask(t *api.Task) *Card {
 	if t.Description != nil {
 		c.Description = *t.Description
 	}
+	if t.ReopenStatusID != nil {
+		c.ReopenStatusID = *t.ReopenStatusID
+	}
 	return c
 }
 
@@ -100,7 +103,9 @@ func (r apiRemote) Send(ctx context.Context, q Request) (*Card, error) {
 		if m.Description != nil && *m.Description != "" {
 			in.Description = m.Description
 		}
-		if m.Position != nil && r.c.Supports(api.FeaturePositions) {
+		// A key past what the server makes would only have it renumber
+		// the column; with none it appends, which is where the key was.
+		if m.Position != nil && len(*m.Position) <= PositionBound && r.c.Supports(api.FeaturePositions) {
 			in.Position = *m.Position
 		}
 		t, err = r.c.CreateTask(ctx, in, key)
@@ -108,6 +113,8 @@ func (r apiRemote) Send(ctx context.Context, q Request) (*Card, error) {
 		t, err = r.c.UpdateTask(ctx, q.TaskID, r.patch(q.Patch), key)
 	case OpDelete:
 		err = r.c.DeleteTask(ctx, q.TaskID, key)
+	case OpRestore:
+		t, err = r.c.RestoreTask(ctx, q.TaskID, key)
 	case OpComment:
 		_, err = r.c.AddComment(ctx, q.TaskID, q.Comment, key)
 	case OpAssign:
@@ -209,6 +216,12 @@ func shortNetErr(err error) string {
 		return s[i+2:]
 	}
 	return s
+}
+
+// CanRestore says whether the server keeps deleted cards to bring back:
+// known once a fetch or a send has asked what the server speaks.
+func (r apiRemote) CanRestore() (can, known bool) {
+	return r.c.Supports(api.FeatureRestore), r.c.Kind() != api.ServerUnknown
 }
 
 // Comments lists a card's comments, oldest first.

@@ -10,6 +10,7 @@ const (
 	OpCreate   Op = "create"
 	OpPatch    Op = "patch"
 	OpDelete   Op = "delete"
+	OpRestore  Op = "restore" // bring a deleted card back
 	OpComment  Op = "comment"
 	OpAssign   Op = "assign"
 	OpUnassign Op = "unassign"
@@ -66,6 +67,9 @@ func request(group []Mutation) Request {
 		return r
 	case KindDelete:
 		r.Op = OpDelete
+		return r
+	case KindUndelete:
+		r.Op = OpRestore
 		return r
 	case KindComment:
 		r.Op, r.Comment = OpComment, first.Comment

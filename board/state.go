@@ -57,11 +57,14 @@ type Card struct {
 	Archived    bool
 	Estimate    *float64
 	Position    string
-	Assignees   []string
-	CreatorID   string
-	Comments    int
-	Version     int64
-	UpdatedAt   time.Time
+	// ReopenStatusID is the open column a done card was completed from,
+	// where reopening puts it back ("" when unknown).
+	ReopenStatusID string
+	Assignees      []string
+	CreatorID      string
+	Comments       int
+	Version        int64
+	UpdatedAt      time.Time
 }
 
 // Done reports whether the card is complete.
@@ -77,6 +80,18 @@ func (c *Card) clone() *Card {
 	n := *c
 	n.Assignees = append([]string(nil), c.Assignees...)
 	return &n
+}
+
+// rename follows a temporary card id to the server's in c.
+func (c *Card) rename(from, to string) bool {
+	changed := false
+	if c.ID == from {
+		c.ID, changed = to, true
+	}
+	if c.ParentID == from {
+		c.ParentID, changed = to, true
+	}
+	return changed
 }
 
 // snapshot is an immutable board: every card and every ordered list.

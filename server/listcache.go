@@ -197,7 +197,7 @@ func (s *Server) patchList(tx *store.Tx, key listKey, spaceID string, old *listE
 	changed := map[string]bool{}
 	for _, c := range changes {
 		switch c.Kind {
-		case "task.created", "task.updated", "task.deleted":
+		case "task.created", "task.updated", "task.deleted", "task.restored":
 			changed[c.ObjectID] = true
 		case "comment.created": // the task's comment count
 			var cm struct {

@@ -17,7 +17,8 @@ const (
 // WithAPI picks the surface (default APIFull).
 func WithAPI(a API) Option { return func(s *Server) { s.api = a } }
 
-// seedRoutes are the routes the seed lists; in seed mode every other is 404.
+// seedRoute reports whether the seed lists the route; in seed mode every
+// other (restoring a deleted task among them) is a 404.
 func seedRoute(pattern string) bool {
 	switch pattern {
 	case "GET /api/spaces", "POST /api/spaces",

@@ -89,6 +89,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/tasks/{id}", s.getTask)
 	m.HandleFunc("PATCH /api/tasks/{id}", s.updateTask)
 	m.HandleFunc("DELETE /api/tasks/{id}", s.deleteTask)
+	m.HandleFunc("POST /api/tasks/{id}/restore", s.restoreTask)
 	m.HandleFunc("GET /api/tasks/{id}/comments", s.listComments)
 	m.HandleFunc("POST /api/tasks/{id}/comments", s.addComment)
 	m.HandleFunc("POST /api/tasks/{id}/assignees", s.assign)

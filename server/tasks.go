@@ -232,7 +232,7 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 		if in.position.Set {
 			k.Position = in.position.V
 		}
-		if err := complete(tx, k, cols, in); err != nil {
+		if err := complete(tx, k, nil, cols, in); err != nil {
 			return 0, nil, err
 		}
 		if err := tx.CreateTask(k); err != nil {
@@ -245,9 +245,12 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 // complete keeps completion and columns in step, after in's statusId (if
 // any) has been put on k: a card in a done column is complete, a card
 // elsewhere is not. completedAt set moves the card to the first done column;
-// cleared, out of the done column to the first open one. A request that asks
-// for both a column and a contradicting completedAt is refused.
-func complete(tx *store.Tx, k *store.Task, cols columns, in taskInput) error {
+// cleared, out of the done column to the open column it was completed from
+// (else the first open one). A request that asks for both a column and a
+// contradicting completedAt is refused. from is the column the card was in
+// before the request (nil for a new card): a card that becomes done
+// remembers it, if it was an open column.
+func complete(tx *store.Tx, k *store.Task, from *string, cols columns, in taskInput) error {
 	moved := in.statusID.Set
 	if in.completedAt.Set {
 		switch {
@@ -261,7 +264,7 @@ func complete(tx *store.Tx, k *store.Task, cols columns, in taskInput) error {
 				moved = true
 			}
 		case in.completedAt.Null && cols.isDone(k.StatusID):
-			if open := cols.first(false); open != nil {
+			if open := cols.reopenTo(k.ReopenStatusID); open != nil {
 				k.StatusID = &open.ID
 				moved = true
 			}
@@ -276,6 +279,13 @@ func complete(tx *store.Tx, k *store.Task, cols columns, in taskInput) error {
 		// Only a project with a done column can say a card is not done.
 		k.CompletedAt = nil
 	}
+	switch {
+	case !cols.isDone(k.StatusID):
+		k.ReopenStatusID = nil
+	case from != nil && cols.find(*from) != nil && !cols.isDone(from):
+		was := *from
+		k.ReopenStatusID = &was
+	}
 	if moved && !in.position.Set && k.ID != "" {
 		pos, err := tx.EndOfColumn(k.ProjectID, k.StatusID)
 		if err != nil {
@@ -284,6 +294,17 @@ func complete(tx *store.Tx, k *store.Task, cols columns, in taskInput) error {
 		k.Position = pos
 	}
 	return nil
+}
+
+// reopenTo is the column a done card reopens into: the open column it was
+// completed from, if it still is one, else the first open column.
+func (c columns) reopenTo(from *string) *store.Status {
+	if from != nil {
+		if st := c.find(*from); st != nil && !st.IsDone {
+			return st
+		}
+	}
+	return c.first(false)
 }
 
 func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
@@ -379,7 +400,7 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 		if in.position.Set {
 			k.Position = in.position.V
 		}
-		if err := complete(tx, k, cols, in); err != nil {
+		if err := complete(tx, k, before.StatusID, cols, in); err != nil {
 			return 0, nil, err
 		}
 		if changed(&before, k) {
@@ -400,7 +421,8 @@ func same[T comparable](a, b *T) bool {
 func changed(a, b *store.Task) bool {
 	return !same(a.StatusID, b.StatusID) || a.Title != b.Title || !same(a.Description, b.Description) ||
 		a.Priority != b.Priority || !same(a.DueDate, b.DueDate) || !same(a.CompletedAt, b.CompletedAt) ||
-		a.IsArchived != b.IsArchived || !same(a.EstimatedHours, b.EstimatedHours) || a.Position != b.Position
+		a.IsArchived != b.IsArchived || !same(a.EstimatedHours, b.EstimatedHours) || a.Position != b.Position ||
+		!same(a.ReopenStatusID, b.ReopenStatusID)
 }
 
 func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
@@ -425,6 +447,102 @@ func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
 		}
 		return http.StatusOK, map[string]any{"success": true}, nil
 	})
+}
+
+// restoreTask brings a deleted task back from the trash, with its subtasks,
+// under the same ids. Those who may delete it may restore it.
+func (s *Server) restoreTask(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.write(w, r, nil, func(tx *store.Tx) (int, any, error) {
+		me := actor(r).user.ID
+		tr, err := tx.Trashed(id)
+		if errors.Is(err, store.ErrNotFound) {
+			// Not in the trash: a task the caller can see is there already;
+			// anything else does not exist for them.
+			if _, _, err := taskRole(tx, id, me); err != nil {
+				return 0, nil, err
+			}
+			return 0, nil, conflict("not_deleted", "Task is not deleted")
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		p, role, err := tx.ProjectAndRole(tr.ProjectID, me)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && role == "") {
+			return 0, nil, notFound("Task")
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		root := &tr.Tasks[0]
+		if role == store.RoleViewer {
+			return 0, nil, forbidden("Viewers can't restore tasks")
+		}
+		if !role.AtLeast(store.RoleAdmin) && root.CreatorID != me {
+			return 0, nil, forbidden("Only the task's creator, an owner or an admin can restore it")
+		}
+		sts, err := tx.Statuses(p.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		if err := settleRestored(tx, tr, p.SpaceID, columns(sts)); err != nil {
+			return 0, nil, err
+		}
+		if err := tx.RestoreTask(tr); err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, map[string]any{"task": root}, nil
+	})
+}
+
+// settleRestored puts each task of a deleted tree where it can go back to:
+// its column and place if the column is still there, else the first column
+// (the end of it, for the task itself), complete or not as its column says.
+// A task whose parent is gone comes back on its own.
+func settleRestored(tx *store.Tx, tr *store.Trashed, spaceID string, cols columns) error {
+	root := &tr.Tasks[0]
+	if root.ParentTaskID != nil {
+		parent, err := tx.TaskByID(*root.ParentTaskID)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || (err == nil && parent.ProjectID != root.ProjectID):
+			root.ParentTaskID = nil
+		case err != nil:
+			return err
+		}
+	}
+	for i := range tr.Tasks {
+		k := &tr.Tasks[i]
+		k.SpaceID = spaceID
+		if k.ReopenStatusID != nil && cols.find(*k.ReopenStatusID) == nil {
+			k.ReopenStatusID = nil
+		}
+		if k.StatusID == nil || cols.find(*k.StatusID) != nil {
+			continue
+		}
+		k.StatusID = nil
+		if len(cols) > 0 {
+			k.StatusID = &cols[0].ID
+		}
+		switch {
+		case cols.isDone(k.StatusID) && k.CompletedAt == nil:
+			now := store.FormatTime(tx.Now())
+			k.CompletedAt = &now
+		case !cols.isDone(k.StatusID) && cols.first(true) != nil:
+			k.CompletedAt = nil
+		}
+		if i == 0 {
+			pos, err := tx.EndOfColumn(k.ProjectID, k.StatusID)
+			if err != nil {
+				return err
+			}
+			k.Position = pos
+		}
+	}
+	return nil
 }
 
 func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {

@@ -81,6 +81,9 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op
 			if err := tx.PruneChanges(); err != nil {
 				return err
 			}
+			if err := tx.PruneTrash(); err != nil {
+				return err
+			}
 		}
 		if key == "" {
 			return nil

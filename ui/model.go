@@ -402,12 +402,12 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.message = "Refreshing…"
 		return m, wrap([]board.Cmd{m.e.Refresh()})
 	case key.Matches(msg, k.Undo):
-		cmds, err := m.e.Undo()
+		cmds, undid, err := m.e.Undo()
 		if err != nil {
 			m.message = err.Error()
 			return m, nil
 		}
-		m.message = "Undone"
+		m.message = undid
 		m.follow()
 		return m, wrap(cmds)
 	case key.Matches(msg, k.Filter):
@@ -549,6 +549,9 @@ func (m Model) confirmDelete(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	if mm.message == "" {
 		mm.selected = next
 		mm.message = "Deleted"
+		if mm.e.CanRestore() {
+			mm.message = "Deleted (" + keyName(m.keys.Undo) + " undoes)"
+		}
 		mm.follow()
 	}
 	return mm, cmd

@@ -5,14 +5,23 @@ package store
 // part ('a' = 1 digit after it, 'b' = 2, …; 'Z' = 1, 'Y' = 2, … for the
 // keys below "a0"), the base-62 digits of that integer, then an optional
 // fraction of base-62 digits that never ends in '0'. A key can always be made
-// between two others, so a column never needs renumbering; the server only
-// ever needs the key after the last one, which grows by one character every
-// few thousand appends.
+// between two others, so moving a card never renumbers its column; the
+// server mostly needs only the key after the last one, which stays short.
+// Keys made between close neighbours, or after the very largest integer,
+// grow a character at a time, so before any key the server writes passes
+// PositionBound, it renumbers that column (see SpreadPositions).
 
 const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // FirstPosition is the position of the first card in an empty column.
 const FirstPosition = "a0"
+
+// MaxPosition is the longest key the API accepts.
+const MaxPosition = 128
+
+// PositionBound is the longest key the server writes: a column whose keys
+// would grow past it is renumbered first, well before MaxPosition.
+const PositionBound = 48
 
 func digitValue(c byte) int {
 	switch {
@@ -38,7 +47,7 @@ func integerLength(head byte) int {
 
 // ValidPosition reports whether key is a well-formed position.
 func ValidPosition(key string) bool {
-	if key == "" || len(key) > 128 {
+	if key == "" || len(key) > MaxPosition {
 		return false
 	}
 	n := integerLength(key[0])
@@ -89,4 +98,29 @@ func PositionAfter(key string) string {
 	default:
 		return string(head+1) + string(num[1:])
 	}
+}
+
+// SpreadPositions is n evenly spaced keys in increasing order, as short as
+// leaves room for a dozen or so cards between each two and after the last
+// before any key needs a fraction.
+func SpreadPositions(n int) []string {
+	width, span := 1, uint64(len(digits))
+	for width < 10 && span < 16*uint64(n+1) {
+		width++
+		span *= uint64(len(digits))
+	}
+	step := span / uint64(n+1)
+	head := byte('a' + width - 1)
+	keys := make([]string, n)
+	buf := make([]byte, 1+width)
+	for i := range keys {
+		v := step * uint64(i+1)
+		buf[0] = head
+		for j := width; j >= 1; j-- {
+			buf[j] = digits[v%uint64(len(digits))]
+			v /= uint64(len(digits))
+		}
+		keys[i] = string(buf)
+	}
+	return keys
 }

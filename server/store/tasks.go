@@ -2,8 +2,11 @@ package store
 
 import (
 	"cmp"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // listCols are a task's own columns; taskCols add its space through the
@@ -11,7 +14,7 @@ import (
 const (
 	listCols = `t.id, t.project_id, t.status_id, t.parent_task_id, t.title, t.description, t.priority, t.due_date,
 	t.completed_at, t.is_archived, t.estimated_hours, t.position, t.creator_id, t.comment_count,
-	t.created_at, t.updated_at, t.version`
+	t.created_at, t.updated_at, t.version, t.reopen_status_id`
 	taskCols = listCols + `, p.space_id`
 )
 
@@ -20,7 +23,7 @@ func scanTaskInto(row interface{ Scan(...any) error }, k *Task, extra ...any) er
 	var archived int
 	dest := append([]any{&k.ID, &k.ProjectID, &k.StatusID, &k.ParentTaskID, &k.Title, &k.Description, &k.Priority, &k.DueDate,
 		&k.CompletedAt, &archived, &k.EstimatedHours, &k.Position, &k.CreatorID, &k.CommentCount,
-		&k.CreatedAt, &k.UpdatedAt, &k.Version}, extra...)
+		&k.CreatedAt, &k.UpdatedAt, &k.Version, &k.ReopenStatusID}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return notFound(err)
 	}
@@ -160,56 +163,308 @@ func (t *Tx) CreateTask(k *Task) error {
 		}
 		k.Position = pos
 	}
-	if _, err := t.exec(`INSERT INTO tasks (id, project_id, status_id, parent_task_id, title, description, priority, due_date,
-		completed_at, is_archived, estimated_hours, position, creator_id, comment_count, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 1)`,
-		k.ID, k.ProjectID, k.StatusID, k.ParentTaskID, k.Title, k.Description, k.Priority, k.DueDate,
-		k.CompletedAt, boolInt(k.IsArchived), k.EstimatedHours, k.Position, k.CreatorID, k.CreatedAt, k.UpdatedAt); err != nil {
+	if err := t.keepShort(k); err != nil {
+		return err
+	}
+	if err := t.insertTask(k); err != nil {
 		return fmt.Errorf("create task: %w", err)
 	}
 	return t.logChange(k.SpaceID, "task.created", k.ID, k)
 }
 
+func (t *Tx) insertTask(k *Task) error {
+	_, err := t.exec(`INSERT INTO tasks (id, project_id, status_id, parent_task_id, title, description, priority, due_date,
+		completed_at, is_archived, estimated_hours, position, creator_id, comment_count, created_at, updated_at, version, reopen_status_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.ProjectID, k.StatusID, k.ParentTaskID, k.Title, k.Description, k.Priority, k.DueDate,
+		k.CompletedAt, boolInt(k.IsArchived), k.EstimatedHours, k.Position, k.CreatorID, k.CommentCount,
+		k.CreatedAt, k.UpdatedAt, k.Version, k.ReopenStatusID)
+	return err
+}
+
 // UpdateTask writes k's editable fields back and bumps its version.
 func (t *Tx) UpdateTask(k *Task) error {
+	if err := t.keepShort(k); err != nil {
+		return err
+	}
 	k.UpdatedAt = t.stamp()
 	k.Version++
 	if _, err := t.exec(`UPDATE tasks SET status_id = ?, title = ?, description = ?, priority = ?, due_date = ?,
-		completed_at = ?, is_archived = ?, estimated_hours = ?, position = ?, comment_count = ?, updated_at = ?, version = ?
+		completed_at = ?, is_archived = ?, estimated_hours = ?, position = ?, comment_count = ?, updated_at = ?, version = ?,
+		reopen_status_id = ?
 		WHERE id = ?`,
 		k.StatusID, k.Title, k.Description, k.Priority, k.DueDate, k.CompletedAt, boolInt(k.IsArchived),
-		k.EstimatedHours, k.Position, k.CommentCount, k.UpdatedAt, k.Version, k.ID); err != nil {
+		k.EstimatedHours, k.Position, k.CommentCount, k.UpdatedAt, k.Version, k.ReopenStatusID, k.ID); err != nil {
 		return fmt.Errorf("update task: %w", err)
 	}
 	return t.logChange(k.SpaceID, "task.updated", k.ID, k)
 }
 
-// DeleteTask removes a task and its subtasks for good.
-func (t *Tx) DeleteTask(k *Task) error {
-	rows, err := t.query(`WITH RECURSIVE tree(id) AS (
-			SELECT id FROM tasks WHERE parent_task_id = ?
-			UNION ALL SELECT c.id FROM tasks c JOIN tree ON c.parent_task_id = tree.id)
-		SELECT id FROM tree`, k.ID)
-	if err != nil {
-		return fmt.Errorf("find subtasks: %w", err)
+// keepShort rebalances k's column when k's key has grown past
+// PositionBound, so no key the server writes ever nears what it accepts.
+func (t *Tx) keepShort(k *Task) error {
+	if len(k.Position) <= PositionBound {
+		return nil
 	}
-	var gone []string
+	return t.rebalance(k)
+}
+
+// rebalance gives every task of k's column (its project and status,
+// archived tasks and subtasks too, since they share the keys) evenly spaced
+// short keys in the order they had, k at the place its own key gives it.
+// The other tasks whose keys change are written here, each as a change of
+// its own; k's new key is left on k for the caller to write.
+func (t *Tx) rebalance(k *Task) error {
+	type slot struct{ id, position string }
+	rows, err := t.query(`SELECT id, position FROM tasks
+		WHERE project_id = ? AND status_id IS ? AND id != ? ORDER BY position, id`, k.ProjectID, k.StatusID, k.ID)
+	if err != nil {
+		return fmt.Errorf("rebalance column: %w", err)
+	}
+	var col []slot
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var s slot
+		if err := rows.Scan(&s.id, &s.position); err != nil {
 			rows.Close()
-			return fmt.Errorf("find subtasks: %w", err)
+			return fmt.Errorf("rebalance column: %w", err)
 		}
-		gone = append(gone, id)
+		col = append(col, s)
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rebalance column: %w", err)
+	}
+	at, _ := slices.BinarySearchFunc(col, slot{k.ID, k.Position}, func(a, b slot) int {
+		return cmp.Or(cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id))
+	})
+	col = slices.Insert(col, at, slot{k.ID, k.Position})
+	keys := SpreadPositions(len(col))
+	for i, s := range col {
+		if i == at {
+			k.Position = keys[i]
+			continue
+		}
+		if s.position == keys[i] {
+			continue
+		}
+		other, err := t.TaskByID(s.id)
+		if err != nil {
+			return fmt.Errorf("rebalance column: %w", err)
+		}
+		other.Position = keys[i]
+		if err := t.UpdateTask(other); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteTask deletes a task and its subtasks, keeping them (with their
+// comments and assignees) in the trash so RestoreTask can bring them back.
+func (t *Tx) DeleteTask(k *Task) error {
+	tree, err := t.taskTree(k.ID)
+	if err != nil {
+		return err
+	}
+	snap := trashSnapshot{Tasks: []Task{}, Assignees: []trashedAssignee{}, Comments: []Comment{}}
+	for _, id := range tree {
+		sub, err := t.TaskByID(id)
+		if err != nil {
+			return fmt.Errorf("keep deleted task: %w", err)
+		}
+		snap.Tasks = append(snap.Tasks, *sub)
+		arows, err := t.query(`SELECT user_id, assigned_at FROM task_assignees WHERE task_id = ? ORDER BY assigned_at, user_id`, id)
+		if err != nil {
+			return fmt.Errorf("keep deleted task's assignees: %w", err)
+		}
+		for arows.Next() {
+			a := trashedAssignee{TaskID: id}
+			if err := arows.Scan(&a.UserID, &a.AssignedAt); err != nil {
+				arows.Close()
+				return fmt.Errorf("keep deleted task's assignees: %w", err)
+			}
+			snap.Assignees = append(snap.Assignees, a)
+		}
+		arows.Close()
+		comments, err := t.Comments(id)
+		if err != nil {
+			return err
+		}
+		snap.Comments = append(snap.Comments, comments...)
+	}
+	body, err := json.Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("keep deleted task: %w", err)
+	}
+	if _, err := t.exec(`INSERT OR REPLACE INTO trash (task_id, project_id, space_id, deleted_at, snapshot) VALUES (?, ?, ?, ?, ?)`,
+		k.ID, k.ProjectID, k.SpaceID, t.stamp(), body); err != nil {
+		return fmt.Errorf("keep deleted task: %w", err)
+	}
 	if _, err := t.exec(`DELETE FROM tasks WHERE id = ?`, k.ID); err != nil {
 		return fmt.Errorf("delete task: %w", err)
 	}
-	for _, id := range append(gone, k.ID) {
+	for _, id := range append(tree[1:], k.ID) {
 		if err := t.logChange(k.SpaceID, "task.deleted", id, map[string]string{"id": id, "projectId": k.ProjectID}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// taskTree is the task's id and its subtasks' at every depth, parents
+// before their children.
+func (t *Tx) taskTree(id string) ([]string, error) {
+	rows, err := t.query(`WITH RECURSIVE tree(id, depth) AS (
+			SELECT id, 0 FROM tasks WHERE parent_task_id = ?
+			UNION ALL SELECT c.id, tree.depth + 1 FROM tasks c JOIN tree ON c.parent_task_id = tree.id)
+		SELECT id FROM tree ORDER BY depth`, id)
+	if err != nil {
+		return nil, fmt.Errorf("find subtasks: %w", err)
+	}
+	defer rows.Close()
+	tree := []string{id}
+	for rows.Next() {
+		var sub string
+		if err := rows.Scan(&sub); err != nil {
+			return nil, fmt.Errorf("find subtasks: %w", err)
+		}
+		tree = append(tree, sub)
+	}
+	return tree, rows.Err()
+}
+
+// TrashRetention is how long a deleted task can be restored.
+const TrashRetention = 30 * 24 * time.Hour
+
+// Trashed is a deleted task as the trash keeps it.
+type Trashed struct {
+	ProjectID string
+	SpaceID   string
+	DeletedAt string
+	// Tasks are the task and its subtasks as they were, parents first.
+	Tasks     []Task
+	assignees []trashedAssignee
+	comments  []Comment
+}
+
+// trashSnapshot is a trash row's snapshot column.
+type trashSnapshot struct {
+	Tasks     []Task            `json:"tasks"`
+	Assignees []trashedAssignee `json:"assignees"`
+	Comments  []Comment         `json:"comments"`
+}
+
+type trashedAssignee struct {
+	TaskID     string `json:"taskId"`
+	UserID     string `json:"userId"`
+	AssignedAt string `json:"assignedAt"`
+}
+
+// Trashed finds a deleted task that can still be restored; ErrNotFound if
+// it was never deleted (or only as another task's subtask), or is purged.
+func (t *Tx) Trashed(id string) (*Trashed, error) {
+	var tr Trashed
+	var body []byte
+	err := t.queryRow(`SELECT project_id, space_id, deleted_at, snapshot FROM trash WHERE task_id = ? AND deleted_at >= ?`,
+		id, FormatTime(t.now.Add(-TrashRetention))).Scan(&tr.ProjectID, &tr.SpaceID, &tr.DeletedAt, &body)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	var snap trashSnapshot
+	if err := json.Unmarshal(body, &snap); err != nil {
+		return nil, fmt.Errorf("read deleted task %s: %w", id, err)
+	}
+	if len(snap.Tasks) == 0 || snap.Tasks[0].ID != id {
+		return nil, fmt.Errorf("read deleted task %s: the kept copy has no such task", id)
+	}
+	tr.Tasks, tr.assignees, tr.comments = snap.Tasks, snap.Assignees, snap.Comments
+	return &tr, nil
+}
+
+// RestoreTask puts a deleted task and its subtasks back under their ids,
+// with the columns, positions and parent the caller has settled on the
+// Tasks (SpaceID set). An assignee who has left the space stays off, a
+// comment whose author is gone stays out; everything else comes back. Each
+// task is reported as task.restored, with a new version.
+func (t *Tx) RestoreTask(tr *Trashed) error {
+	root := &tr.Tasks[0]
+	if err := t.keepShort(root); err != nil {
+		return err
+	}
+	member := map[string]bool{}
+	isMember := func(userID string) (bool, error) {
+		if ok, seen := member[userID]; seen {
+			return ok, nil
+		}
+		_, err := t.RoleIn(tr.SpaceID, userID)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return false, err
+		}
+		member[userID] = err == nil
+		return err == nil, nil
+	}
+	assignees := map[string][]trashedAssignee{}
+	for _, a := range tr.assignees {
+		ok, err := isMember(a.UserID)
+		if err != nil {
+			return fmt.Errorf("restore assignees: %w", err)
+		}
+		if ok {
+			assignees[a.TaskID] = append(assignees[a.TaskID], a)
+		}
+	}
+	author := map[string]bool{}
+	comments := map[string][]Comment{}
+	for _, c := range tr.comments {
+		ok, seen := author[c.AuthorID]
+		if !seen {
+			if err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM users WHERE id = ?)`, c.AuthorID).Scan(&ok); err != nil {
+				return fmt.Errorf("restore comments: %w", err)
+			}
+			author[c.AuthorID] = ok
+		}
+		if ok {
+			comments[c.TaskID] = append(comments[c.TaskID], c)
+		}
+	}
+	for i := range tr.Tasks {
+		k := &tr.Tasks[i]
+		k.UpdatedAt = t.stamp()
+		k.Version++
+		k.CommentCount = len(comments[k.ID])
+		k.AssigneeIDs = []string{}
+		if err := t.insertTask(k); err != nil {
+			return fmt.Errorf("restore task: %w", err)
+		}
+		for _, a := range assignees[k.ID] {
+			if _, err := t.exec(`INSERT INTO task_assignees (task_id, user_id, assigned_at) VALUES (?, ?, ?)`, k.ID, a.UserID, a.AssignedAt); err != nil {
+				return fmt.Errorf("restore assignees: %w", err)
+			}
+			k.AssigneeIDs = append(k.AssigneeIDs, a.UserID)
+		}
+		for _, c := range comments[k.ID] {
+			if _, err := t.exec(`INSERT INTO comments (id, task_id, author_id, content, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				c.ID, c.TaskID, c.AuthorID, c.Content, c.CreatedAt, c.UpdatedAt); err != nil {
+				return fmt.Errorf("restore comments: %w", err)
+			}
+		}
+		if err := t.logChange(k.SpaceID, "task.restored", k.ID, k); err != nil {
+			return err
+		}
+	}
+	if _, err := t.exec(`DELETE FROM trash WHERE task_id = ?`, root.ID); err != nil {
+		return fmt.Errorf("restore task: %w", err)
+	}
+	return nil
+}
+
+// PruneTrash forgets tasks deleted longer than TrashRetention ago (at most
+// a thousand a call, oldest first, so it stays cheap).
+func (t *Tx) PruneTrash() error {
+	before := FormatTime(t.now.Add(-TrashRetention))
+	if _, err := t.exec(`DELETE FROM trash WHERE task_id IN (
+			SELECT task_id FROM trash WHERE deleted_at < ? ORDER BY deleted_at LIMIT 1000)`, before); err != nil {
+		return fmt.Errorf("prune trash: %w", err)
 	}
 	return nil
 }

@@ -110,6 +110,9 @@ type Task struct {
 	IsArchived     bool     `json:"isArchived"`
 	EstimatedHours *float64 `json:"estimatedHours"`
 	Position       string   `json:"position"`
+	// ReopenStatusID is the open column the task was completed from, where
+	// reopening puts it back (lanes addition).
+	ReopenStatusID *string  `json:"reopenStatusId"`
 	AssigneeIDs    []string `json:"assigneeIds"`
 	CreatorID      string   `json:"creatorId"`
 	CommentCount   int      `json:"commentCount"`
