@@ -101,6 +101,9 @@ func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg
 		return cn, nil
 	}
 	if f.token == "" {
+		if f.server == cfg.Server {
+			return nil, fmt.Errorf("%s: server = %q needs a token: add token_command = \"…\" (or token = \"kt_…\") to the file, or pass --token / LANES_TOKEN", cfgPath, cfg.Server)
+		}
 		return nil, errors.New("--server needs --token kt_... (or LANES_TOKEN)")
 	}
 	c, _, closeLog, err := a.newClient(f.server, f.token)

@@ -101,7 +101,7 @@ func check(ctx context.Context, out io.Writer, c *api.Client) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "token of: %s\n", me.Name)
+		fmt.Fprintf(out, "token of: %s\n", api.CleanLine(me.Name))
 	}
 	spaces, err := c.Spaces(ctx)
 	if err != nil {
@@ -111,11 +111,11 @@ func check(ctx context.Context, out io.Writer, c *api.Client) error {
 	for _, sp := range spaces {
 		projects, err := c.Projects(ctx, sp.ID)
 		if err != nil {
-			return fmt.Errorf("list the projects of %q: %w", sp.Name, err)
+			return fmt.Errorf("list the projects of %q: %w", api.CleanLine(sp.Name), err)
 		}
-		fmt.Fprintf(out, "  %s (%s)\n", sp.Name, sp.Slug)
+		fmt.Fprintf(out, "  %s (%s)\n", api.CleanLine(sp.Name), api.CleanLine(sp.Slug))
 		for _, p := range projects {
-			fmt.Fprintf(out, "    %s  %s\n", p.ID, p.Name)
+			fmt.Fprintf(out, "    %s  %s\n", api.CleanLine(p.ID), api.CleanLine(p.Name))
 		}
 	}
 	return nil

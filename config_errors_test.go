@@ -81,3 +81,19 @@ func TestConfigKeysShowsSpace(t *testing.T) {
 	}
 	t.Fatalf("no complete in\n%s", out)
 }
+
+// A server in the file with no token for it says to add one to the file,
+// not to pass a flag the person never used.
+func TestConfigServerWithoutToken(t *testing.T) {
+	cfgHome := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfgHome)
+	t.Setenv("LANES_SERVER", "")
+	t.Setenv("LANES_TOKEN", "")
+	p := filepath.Join(cfgHome, "lanes", "config.toml")
+	os.MkdirAll(filepath.Dir(p), 0o700)
+	os.WriteFile(p, []byte("server = \"http://127.0.0.1:9\"\n"), 0o600)
+	_, _, err := run(t, context.Background(), t.TempDir(), "standup")
+	if err == nil || !strings.Contains(err.Error(), p+`: server = "http://127.0.0.1:9" needs a token: add token_command`) {
+		t.Fatalf("lanes standup with a server and no token in the file: %v", err)
+	}
+}

@@ -445,7 +445,8 @@ func (s *Server) mcpPrompts(m *mcp.Server) {
 		if err != nil {
 			return nil, err
 		}
-		goal := req.Params.Arguments["goal"]
+		// The caller's own words, but shown back as one line all the same.
+		goal := api.CleanLine(req.Params.Arguments["goal"])
 		if goal == "" {
 			goal = "the most valuable work that fits in a two-week sprint"
 		}
@@ -474,7 +475,7 @@ func (s *Server) mcpPrompts(m *mcp.Server) {
 		user := req.Params.Arguments["userName"]
 		who := "each person"
 		if user != "" {
-			who = user
+			who = api.CleanLine(user)
 		}
 		text := fmt.Sprintf(`Write the daily standup for the project %s, for %s: what was done since the last working day, what is in progress, what is next, and what is blocked or overdue.`, pid, who)
 		if s.standup != nil {
