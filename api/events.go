@@ -34,10 +34,24 @@ var ErrResyncRequired = errors.New("the server no longer has every change since 
 // has no feed (seed only), and other errors (a revoked token, a space left)
 // as they come.
 func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn func(Event)) error {
-	if err := c.addition(ctx, "follow live changes"); err != nil {
-		return err
-	}
 	failures := 0
+	// Whether the server has a feed at all needs an answer from it: a
+	// board opened with the server away waits for one rather than give up
+	// on live changes for good.
+	for {
+		err := c.addition(ctx, "follow live changes")
+		if err == nil {
+			break
+		}
+		if !IsNetwork(err) && !IsServerError(err) && !IsRateLimited(err) {
+			return err
+		}
+		if err := sleep(ctx, c.backoff(failures)); err != nil {
+			return err
+		}
+		failures++
+	}
+	failures = 0
 	for {
 		start := after
 		err := c.followOnce(ctx, spaceID, &after, fn)
@@ -59,13 +73,21 @@ func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn fun
 			wait = ae.RetryAfter
 		}
 		failures++
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
+	}
+}
+
+// sleep waits d, or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -108,5 +110,65 @@ func TestFollowAStrangersSpace(t *testing.T) {
 	defer cancel()
 	if err := sam.Follow(ctx, sp.ID, 0, func(api.Event) {}); !api.IsNotFound(err) {
 		t.Fatalf("following someone else's space: %v", err)
+	}
+}
+
+// A feed opened while the server is away (a board opened offline) waits
+// for it and follows once it is back, rather than giving up on live
+// changes for good.
+func TestFollowWaitsForAServerThatIsAway(t *testing.T) {
+	e := newEnv(t, server.APIFull)
+	ann := e.user("ann")
+	c := e.client(ann)
+	sp, p := personal(t, c)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing answers there yet
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	feed := api.New("http://"+addr, ann.Token, api.WithRetry(3, 20*time.Millisecond, 100*time.Millisecond), api.WithTimeout(2*time.Second))
+	col := &collector{}
+	done := make(chan error, 1)
+	go func() { done <- feed.Follow(ctx, sp.ID, 0, col.add) }()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("Follow gave up while the server was away: %v", err)
+	default:
+	}
+	// The server comes back at that address.
+	ln, err = net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+			if err != nil {
+				in.Close()
+				continue
+			}
+			go func() { io.Copy(out, in); out.Close() }()
+			go func() { io.Copy(in, out); in.Close() }()
+		}
+	}()
+	// The feed starts at the head once it connects: keep changing the
+	// board until a change comes through.
+	for i := 0; len(col.titles()) == 0; i++ {
+		if i > 100 {
+			t.Fatal("no change came through the feed after the server came back")
+		}
+		if _, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: p.ID, Title: "back"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
