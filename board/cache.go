@@ -61,13 +61,13 @@ func writeCache(path string, s *State, members []Member) error {
 	return nil
 }
 
-// SaveCache writes s as the cached board the engine for o would paint
-// first: for seeding a data directory (an import, a benchmark) before the
-// engine opens.
-func SaveCache(o Options, s *State) error {
+// SaveCache writes s (and the space's members, if given) as the cached
+// board the engine for o would paint first: for seeding a data directory
+// (an import, a benchmark, a test) before the engine opens.
+func SaveCache(o Options, s *State, members ...Member) error {
 	base := filepath.Join(o.Dir, "boards", fileKey(o.Server, o.ProjectID))
 	if err := os.MkdirAll(filepath.Dir(base), 0o700); err != nil {
 		return fmt.Errorf("create the board directory: %w", err)
 	}
-	return writeCache(base+cacheSuffix, s, nil)
+	return writeCache(base+cacheSuffix, s, members)
 }

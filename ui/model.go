@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/keymap"
 )
@@ -41,7 +42,7 @@ type Config struct {
 	SpaceName string
 	ProjectID string
 	Project   string            // the project's name
-	Names     map[string]string // user id → name, for assignees and @filters
+	Names     map[string]string // user id → name, for people the engine's members lack
 	ReadOnly  string            // why this person can't change anything, if so
 	Now       func() time.Time
 	Switcher  Switcher // the project switcher's source (nil: no switching)
@@ -135,6 +136,9 @@ func (m Model) Init() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmds, ok := m.e.Update(msg); ok {
 		m.takeNotices()
+		if mm, ok := msg.(board.MembersMsg); ok {
+			m.membersArrived(mm)
+		}
 		m.follow()
 		m.refreshPeople()
 		return m, wrap(cmds)
@@ -210,6 +214,22 @@ func (m *Model) takeNotices() {
 	if n := m.e.Notices(); len(n) > 0 {
 		m.message = n[len(n)-1]
 	}
+}
+
+// membersArrived takes note of a new member list: cards and standup show
+// names, so what was drawn with the old list is drawn again.
+func (m *Model) membersArrived(msg board.MembersMsg) {
+	clear(m.cache.cards)
+	m.cache.standup.teamOK = false
+	if msg.Err == nil || !m.det.picking {
+		return // a board opening on a server that can't list them says nothing
+	}
+	if len(m.e.Members()) == 0 {
+		m.det.picking = false
+		m.message = "Couldn't list the people in this space: " + msg.Err.Error()
+		return
+	}
+	m.message = "These are the people as last listed; the server didn't answer: " + msg.Err.Error()
 }
 
 // columns are the columns shown; a board with none shows a hint instead.
@@ -454,7 +474,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		c, _ := s.Card(m.selected)
-		return m, m.openInput(modeEdit, "title", c.Title)
+		return m, m.openInput(modeEdit, "title", api.CleanLine(c.Title))
 	case key.Matches(msg, k.Delete):
 		if m.refuseReadOnly() {
 			return m, nil
@@ -514,7 +534,8 @@ func (m Model) typing(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.do(mut, err)
 		case modeEdit:
 			c, ok := s.Card(m.selected)
-			if !ok || c.Title == strings.TrimSpace(value) {
+			// The input showed the title cleaned; unchanged, it is not sent.
+			if !ok || c.Title == strings.TrimSpace(value) || api.CleanLine(c.Title) == strings.TrimSpace(value) {
 				return m, nil
 			}
 			return m.do(s.Edit(m.selected, &value, nil, now))

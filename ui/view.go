@@ -8,8 +8,17 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 )
+
+// Everything the board draws from data (titles, names, column names,
+// messages that quote them) is someone else's text and goes through
+// api.CleanLine or api.CleanText before it is styled, so no control
+// character from it reaches the terminal. The places that do it: cardView
+// and columnHeader (both cached), name, statusLine, the edge hints, the
+// details and standup screens (standup keeps its team's names cleaned) and
+// Choice.label for the switcher.
 
 // Layout: the board, then a status line and a help line. Each column is a
 // box: a title line, then cards of two lines each, then a line that says how
@@ -143,7 +152,7 @@ func (m *Model) columnHeader(name, count string, inner int) string {
 	if len(m.cache.headers) > 256 {
 		clear(m.cache.headers)
 	}
-	title := m.st.ColumnTitle.Render(ansi.Truncate(name, inner-len(count)-1, "…"))
+	title := m.st.ColumnTitle.Render(ansi.Truncate(api.CleanLine(name), inner-len(count)-1, "…"))
 	h := title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + m.st.Count.Render(count)
 	m.cache.headers[k] = h
 	return h
@@ -232,7 +241,7 @@ func (m *Model) cardView(c *board.Card, selected bool, width int) string {
 		style = m.st.CardSelected
 	}
 	w := max(4, width-style.GetHorizontalFrameSize())
-	title := m.st.Title.Render(ansi.Truncate(strings.ReplaceAll(c.Title, "\n", " "), w, "…"))
+	title := m.st.Title.Render(ansi.Truncate(api.CleanLine(c.Title), w, "…"))
 	return style.Width(width - style.GetHorizontalBorderSize()).Render(title + "\n" + ansi.Truncate(m.metaLine(c), w, "…"))
 }
 
@@ -273,14 +282,20 @@ func (m *Model) metaLine(c *board.Card) string {
 	return strings.Join(parts, " ")
 }
 
+// name is how a user is shown: their name once the space's members are
+// known (the engine has them from the cache or the server), else the start
+// of their id.
 func (m *Model) name(userID string) string {
+	if n, ok := m.e.Name(userID); ok {
+		return api.CleanLine(n)
+	}
 	if n, ok := m.cfg.Names[userID]; ok {
-		return n
+		return api.CleanLine(n)
 	}
 	if len(userID) > 6 {
-		return userID[:6]
+		userID = userID[:6]
 	}
-	return userID
+	return api.CleanLine(userID)
 }
 
 // dueText says when, briefly: today, tomorrow, a weekday this week, or a date.
@@ -304,7 +319,7 @@ func dueText(due, now time.Time) string {
 }
 
 func (m *Model) statusLine() string {
-	where := m.cfg.SpaceName + " / " + m.cfg.Project
+	where := api.CleanLine(m.cfg.SpaceName + " / " + m.cfg.Project)
 	st := m.e.Status()
 	var sync string
 	switch {
@@ -330,9 +345,10 @@ func (m *Model) statusLine() string {
 		if c, ok := m.e.State().Card(m.selected); ok {
 			title = c.Title
 		}
-		msg = m.st.StatusBad.Render(fmt.Sprintf("Delete %q for good? y/N", ansi.Truncate(title, 30, "…")))
+		msg = m.st.StatusBad.Render(fmt.Sprintf("Delete %q for good? y/N", ansi.Truncate(api.CleanLine(title), 30, "…")))
 	default:
-		msg = m.st.Message.Render(m.message)
+		// Messages quote titles and the server's sentences.
+		msg = m.st.Message.Render(api.CleanLine(m.message))
 	}
 	left := m.st.Heading.Render(where) + "  " + sync + "  "
 	if m.cfg.ReadOnly != "" {
@@ -433,16 +449,25 @@ func (m *Model) parseFilter(text string) board.Filter {
 	return f
 }
 
-// userID finds a user by name (or a prefix of it); unknown names match no one.
+// userID finds a user by name as shown (or a prefix of it), among the
+// space's members and then Config.Names; unknown names match no one.
 func (m *Model) userID(name string) string {
-	for id, n := range m.cfg.Names {
-		if strings.EqualFold(n, name) {
-			return id
-		}
+	type person struct{ id, name string }
+	var people []person
+	for _, mb := range m.e.Members() {
+		people = append(people, person{mb.UserID, api.CleanLine(mb.Name)})
 	}
 	for id, n := range m.cfg.Names {
-		if strings.HasPrefix(strings.ToLower(n), strings.ToLower(name)) {
-			return id
+		people = append(people, person{id, api.CleanLine(n)})
+	}
+	for _, p := range people {
+		if strings.EqualFold(p.name, name) {
+			return p.id
+		}
+	}
+	for _, p := range people {
+		if strings.HasPrefix(strings.ToLower(p.name), strings.ToLower(name)) {
+			return p.id
 		}
 	}
 	return "unknown:" + name
