@@ -110,6 +110,9 @@ func (e *Engine) onMembers(msg MembersMsg) []Cmd {
 		msg.Members = []Member{}
 	}
 	e.setMembers(msg.Members)
+	if !e.fresh {
+		return nil // the board is not loaded yet: its cache write will carry them
+	}
 	// Names are listed once a start, so the cache's usual pause between
 	// writes is not waited for: a board reopened offline has them.
 	if e.cacheBusy {
