@@ -170,7 +170,7 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 	r.SetColorProfile(termenv.Ascii)
 	sw := fuzzSwitcher{space, project}
 	m := New(e, Config{Keys: keymap.Default(), Renderer: r, SpaceName: space, Project: project, ProjectID: "p",
-		Now: func() time.Time { return now }, Switcher: sw})
+		Now: func() time.Time { return now }, Switcher: sw, RefusedFor: time.Nanosecond})
 	press := func(k string) tea.Cmd {
 		t.Helper()
 		msg := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}

@@ -19,6 +19,10 @@ import (
 	"github.com/lanesboard/lanes/keymap"
 )
 
+// refreshing is the status line while a refresh the person asked for is on
+// its way.
+const refreshing = "Refreshing…"
+
 type mode int
 
 const (
@@ -51,6 +55,10 @@ type Config struct {
 	StandupOrder []string
 	Timebox      time.Duration
 	OpenStandup  bool // start in standup rather than on the board
+	// RefusedFor is how long a card the server refused keeps its
+	// "✗ refused" mark once it is back as the server has it (5 seconds if
+	// zero); the status line says why for longer.
+	RefusedFor time.Duration
 }
 
 // Model is the board screen.
@@ -75,6 +83,12 @@ type Model struct {
 	det      detail
 	sw       switcher
 	su       standup
+
+	// refreshWait: a refresh the person asked for is on its way; it is
+	// done once the engine has answered more fetches than refreshMark.
+	refreshWait bool
+	refreshMark int64
+	refusals    int64 // the engine's refusals already given a timer
 }
 
 // renderCache keeps drawn cards between frames.
@@ -96,6 +110,9 @@ func New(e *board.Engine, cfg Config) Model {
 	}
 	if cfg.Timebox <= 0 {
 		cfg.Timebox = 2 * time.Minute
+	}
+	if cfg.RefusedFor <= 0 {
+		cfg.RefusedFor = 5 * time.Second
 	}
 	in := textinput.New()
 	in.CharLimit = 500
@@ -141,7 +158,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.follow()
 		m.refreshPeople()
-		return m, wrap(cmds)
+		m.refreshDone()
+		return m, tea.Batch(wrap(cmds), m.watchRefusals())
+	}
+	if msg, ok := msg.(refusalSeenMsg); ok {
+		if msg.e == m.e {
+			m.e.ForgetRefusals(msg.n)
+		}
+		return m, nil
 	}
 	if next, cmd, ok := m.switcherMsg(msg); ok {
 		return next, cmd
@@ -230,6 +254,41 @@ func (m *Model) membersArrived(msg board.MembersMsg) {
 		return
 	}
 	m.message = "These are the people as last listed; the server didn't answer: " + msg.Err.Error()
+}
+
+// refreshDone says how the refresh the person asked for went, once the
+// engine has its answer.
+func (m *Model) refreshDone() {
+	st := m.e.Status()
+	if !m.refreshWait || st.Fetched <= m.refreshMark {
+		return
+	}
+	m.refreshWait = false
+	switch {
+	case st.FetchErr != "":
+		m.message = "Couldn't refresh: " + st.FetchErr
+	case m.message == refreshing:
+		m.message = "Refreshed"
+	}
+}
+
+// refusalSeenMsg says the cards refused up to the n-th refusal have shown
+// their mark long enough.
+type refusalSeenMsg struct {
+	e *board.Engine
+	n int64
+}
+
+// watchRefusals starts the timer that takes the "✗ refused" mark off
+// cards the server has just refused.
+func (m *Model) watchRefusals() tea.Cmd {
+	n := m.e.Refusals()
+	if n <= m.refusals {
+		return nil
+	}
+	m.refusals = n
+	e := m.e
+	return tea.Tick(m.cfg.RefusedFor, func(time.Time) tea.Msg { return refusalSeenMsg{e, n} })
 }
 
 // columns are the columns shown; a board with none shows a hint instead.
@@ -419,8 +478,9 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Bottom):
 		m.selectIndex(1 << 30)
 	case key.Matches(msg, k.Refresh):
-		m.message = "Refreshing…"
-		return m, wrap([]board.Cmd{m.e.Refresh()})
+		m.message = refreshing
+		m.refreshWait, m.refreshMark = true, m.e.Status().Fetched
+		return m, wrap([]board.Cmd{m.e.Refresh(), m.e.LoadMembers()})
 	case key.Matches(msg, k.Undo):
 		cmds, err := m.e.Undo()
 		if err != nil {

@@ -90,6 +90,7 @@ func (m Model) switcherMsg(msg tea.Msg) (Model, tea.Cmd, bool) {
 		m.cfg.SpaceName, m.cfg.ProjectID, m.cfg.Project = msg.choice.Space, msg.choice.ProjectID, msg.choice.Project
 		m.cfg.ReadOnly = msg.choice.ReadOnly
 		m.selected, m.focus, m.filter, m.filterTx = "", 0, board.Filter{}, ""
+		m.refreshWait, m.refusals = false, m.e.Refusals()
 		m.remember, m.top = map[string]string{}, map[string]int{}
 		m.message = "Opened " + msg.choice.label()
 		m.follow()
