@@ -111,9 +111,7 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.input.Blur()
 			return m.detailInput(c, m.input.Value())
 		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
+		return m, m.typeInto(msg)
 	}
 	if m.det.picking {
 		members := m.e.Members()
@@ -168,6 +166,10 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.det.input = map[string]string{"d": "due", "s": "subtask", "c": "comment"}[msg.String()]
+		m.cut, m.input.CharLimit = 0, titleLimit
+		if m.det.input == "comment" {
+			m.input.CharLimit = commentLimit
+		}
 		m.input.SetValue("")
 		m.input.Placeholder = map[string]string{"due": "today, fri, +3d, dec 1, none", "subtask": "title", "comment": "say something"}[m.det.input]
 		if m.det.input == "due" && c.Due != nil {
@@ -194,13 +196,13 @@ func (m Model) detailInput(c *board.Card, value string) (tea.Model, tea.Cmd) {
 		if strings.TrimSpace(value) == "" {
 			return m, nil
 		}
-		return m.do(s.NewSubtask(c.ID, value, now))
+		return m.toldOfCut(m.do(s.NewSubtask(c.ID, value, now)))
 	case "comment":
 		if strings.TrimSpace(value) == "" {
 			return m, nil
 		}
 		m.det.comments = append(m.det.comments, board.Comment{Author: m.me(), Content: value, CreatedAt: now})
-		return m.do(s.AddComment(c.ID, value, now))
+		return m.toldOfCut(m.do(s.AddComment(c.ID, value, now)))
 	}
 	return m, nil
 }

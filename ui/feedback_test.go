@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/lanesboard/lanes/api"
 )
 
@@ -47,4 +49,39 @@ func TestRefusedMarkGoes(t *testing.T) {
 	if _, ok := m.e.RefusedReason(m.selected); ok {
 		t.Fatal("the engine still holds the refusal")
 	}
+}
+
+// A title longer than the server takes is cut with a word, never
+// silently: while typing, and once saved. A long comment is not cut at
+// all (the server takes 20,000 characters).
+func TestLongTitleIsCutWithAWord(t *testing.T) {
+	e := newEnv(t)
+	tm := e.board(e.token, 100, 30)
+	waitScreen(t, tm, "synced", "Write the launch")
+	long := strings.Repeat("x", 590) + "0123456789"
+	keys(tm, "n")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(long), Paste: true})
+	waitScreen(t, tm, "Titles can be at most 500 characters: 100 more were cut off")
+	keys(tm, "enter")
+	waitScreen(t, tm, "Saved the first 500 characters: 100 more were cut off")
+	e.eventually("the cut title on the server", func() bool {
+		_, ok := e.serverTask(long[:500])
+		return ok
+	})
+
+	keys(tm, "e")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("yyy"), Paste: true})
+	waitScreen(t, tm, "Title (cut to 500 characters):")
+	keys(tm, "esc")
+
+	comment := strings.Repeat("c", 700)
+	keys(tm, "enter", "c")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(comment), Paste: true})
+	keys(tm, "enter")
+	k := mustTask(e, long[:500])
+	e.eventually("the whole comment on the server", func() bool {
+		cs, err := e.direct.Comments(context.Background(), k.ID)
+		return err == nil && len(cs) == 1 && cs[0].Content == comment
+	})
+	finish(t, tm)
 }

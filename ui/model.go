@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -17,6 +18,12 @@ import (
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/keymap"
+)
+
+// The server's limits on what one line of input may hold, in characters.
+const (
+	titleLimit   = 500
+	commentLimit = board.MaxComment
 )
 
 // refreshing is the status line while a refresh the person asked for is on
@@ -89,6 +96,7 @@ type Model struct {
 	refreshWait bool
 	refreshMark int64
 	refusals    int64 // the engine's refusals already given a timer
+	cut         int   // characters the input's limit cut off since it opened
 }
 
 // renderCache keeps drawn cards between frames.
@@ -115,7 +123,7 @@ func New(e *board.Engine, cfg Config) Model {
 		cfg.RefusedFor = 5 * time.Second
 	}
 	in := textinput.New()
-	in.CharLimit = 500
+	in.CharLimit = titleLimit
 	m := Model{e: e, cfg: cfg, keys: cfg.Keys, st: NewStyles(cfg.Renderer), width: 80, height: 24,
 		remember: map[string]string{}, top: map[string]int{}, input: in, cache: &renderCache{cards: map[cardKey]drawnCard{}, headers: map[headerKey]string{}, borders: map[borderKey][4]string{}, help: map[int]string{}}}
 	m.follow()
@@ -411,6 +419,8 @@ func (m *Model) focusColumn(i int) {
 // already there and the cursor after it.
 func (m *Model) openInput(md mode, placeholder, value string) tea.Cmd {
 	m.mode = md
+	m.cut = 0
+	m.input.CharLimit = titleLimit
 	m.input.Placeholder = placeholder
 	m.input.SetValue(value)
 	m.input.CursorEnd()
@@ -591,14 +601,14 @@ func (m Model) typing(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			if strings.TrimSpace(value) == "" {
 				return m, nil
 			}
-			return m.do(mut, err)
+			return m.toldOfCut(m.do(mut, err))
 		case modeEdit:
 			c, ok := s.Card(m.selected)
 			// The input showed the title cleaned; unchanged, it is not sent.
 			if !ok || c.Title == strings.TrimSpace(value) || api.CleanLine(c.Title) == strings.TrimSpace(value) {
 				return m, nil
 			}
-			return m.do(s.Edit(m.selected, &value, nil, now))
+			return m.toldOfCut(m.do(s.Edit(m.selected, &value, nil, now)))
 		case modeFilter:
 			m.filter, m.filterTx = m.parseFilter(value), value
 			m.follow()
@@ -608,13 +618,48 @@ func (m Model) typing(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	cmd := m.typeInto(msg)
 	if m.mode == modeFilter {
 		m.filter, m.filterTx = m.parseFilter(m.input.Value()), m.input.Value()
 		m.follow()
 	}
 	return m, cmd
+}
+
+// typeInto hands a key to the one-line input and counts what its limit
+// cut off (a long paste), and says so at once: text is never dropped
+// without a word.
+func (m *Model) typeInto(msg tea.KeyMsg) tea.Cmd {
+	before := utf8.RuneCountInString(m.input.Value())
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	if msg.Type != tea.KeyRunes || m.input.CharLimit <= 0 || m.mode == modeFilter {
+		return cmd
+	}
+	after := utf8.RuneCountInString(m.input.Value())
+	if lost := len(msg.Runes) - (after - before); after >= m.input.CharLimit && lost > 0 {
+		m.cut += lost
+		m.message = m.cutNote()
+	}
+	return cmd
+}
+
+func (m *Model) cutNote() string {
+	what := "Titles"
+	if m.mode == modeDetailsInput && m.det.input == "comment" {
+		what = "Comments"
+	}
+	return fmt.Sprintf("%s can be at most %d characters: %d more were cut off", what, m.input.CharLimit, m.cut)
+}
+
+// toldOfCut keeps the word about a cut input in the status line once the
+// change is made (making it clears the line).
+func (m Model) toldOfCut(next tea.Model, cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	mm := next.(Model)
+	if m.cut > 0 && mm.message == "" {
+		mm.message = fmt.Sprintf("Saved the first %d characters: %d more were cut off", m.input.CharLimit, m.cut)
+	}
+	return mm, cmd
 }
 
 func (m Model) confirmDelete(msg tea.KeyMsg) (tea.Model, tea.Cmd) {

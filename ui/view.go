@@ -433,6 +433,9 @@ func (m *Model) statusLine() string {
 	switch m.mode {
 	case modeEdit:
 		msg = "Title: " + m.input.View()
+		if m.cut > 0 {
+			msg = m.st.StatusWarn.Render(fmt.Sprintf("Title (cut to %d characters):", m.input.CharLimit)) + " " + m.input.View()
+		}
 	case modeFilter:
 		msg = "Filter: " + m.input.View()
 	case modeConfirmDelete:
