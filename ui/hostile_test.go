@@ -139,7 +139,11 @@ func FuzzHostileText(f *testing.F) {
 // the board would (the live feed, which never ends, is not among them).
 func settle(t *testing.T, e *board.Engine, cmds []board.Cmd) {
 	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for len(cmds) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the engine is still busy (retrying?): %+v", e.Status())
+		}
 		c := cmds[0]
 		cmds = cmds[1:]
 		more, ok := e.Update(c())
@@ -190,9 +194,13 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 	// but one at a time: only for commands that end at once (no timers).
 	run := func(cmd tea.Cmd) {
 		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
 		for queue := []tea.Cmd{cmd}; len(queue) > 0; queue = queue[1:] {
 			if queue[0] == nil {
 				continue
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the board is still busy (retrying?): %+v", m.e.Status())
 			}
 			switch msg := queue[0]().(type) {
 			case nil:
