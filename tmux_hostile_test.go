@@ -43,8 +43,12 @@ func buildLanes(t *testing.T, dir string) string {
 func startInShell(t *testing.T, command string) *tmuxSession {
 	t.Helper()
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("lanes-hostile-%d-%s", os.Getpid(), t.Name())}
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	s.tmux("new-session", "-d", "-s", "lanes", "-x", "120", "-y", "40", "env -i PATH=/usr/bin:/bin TERM=xterm-256color sh")
+	socket := strings.TrimSpace(s.tmux("display", "-p", "#{socket_path}"))
+	t.Cleanup(func() {
+		exec.Command("tmux", "-L", s.socket, "kill-server").Run()
+		os.Remove(socket) // tmux leaves it behind
+	})
 	s.tmux("select-pane", "-t", "lanes", "-T", "before lanes")
 	s.tmux("send-keys", "-t", "lanes", "-l", command+"; sleep 60")
 	s.tmux("send-keys", "-t", "lanes", "Enter")
