@@ -3,7 +3,9 @@ package board
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The constructors below turn what a person asked for ("move this card one
@@ -281,13 +283,20 @@ func (s *State) AddComment(id, text string, at time.Time) (Mutation, error) {
 	if err != nil {
 		return m, err
 	}
-	if t, err := cleanTitle(text); err != nil {
+	t := strings.Trim(text, " \t")
+	switch n := utf8.RuneCountInString(t); {
+	case n == 0:
 		return m, errors.New("a comment needs some text")
-	} else {
-		m.Comment = t
+	case n > MaxComment:
+		return m, fmt.Errorf("a comment can be at most %d characters (this one has %d)", MaxComment, n)
 	}
+	m.Comment = t
 	return m, nil
 }
+
+// MaxComment is the most characters a comment may have, as the server
+// says (a title may have 500).
+const MaxComment = 20000
 
 // Delete deletes a card (and its subtasks) for good.
 func (s *State) Delete(id string, at time.Time) (Mutation, error) {

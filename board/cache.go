@@ -14,6 +14,9 @@ type cacheFile struct {
 	Version int      `json:"version"`
 	Columns []Column `json:"columns"`
 	Cards   []*Card  `json:"cards"`
+	// Members are the space's members, for names on the first frame. A
+	// cache written before they were kept decodes with none.
+	Members []Member `json:"members"`
 }
 
 // cacheVersion 2 is gob: a start with 10,000 cards decoded JSON for 70 ms of
@@ -23,25 +26,25 @@ const cacheVersion = 2
 // cacheSuffix names the cache file after the board's base path.
 const cacheSuffix = ".cache"
 
-func readCache(path string) ([]Column, []*Card, error) {
+func readCache(path string) ([]Column, []*Card, []Member, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the board cache: %w", err)
+		return nil, nil, nil, fmt.Errorf("read the board cache: %w", err)
 	}
 	var c cacheFile
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil || c.Version != cacheVersion {
 		// A cache is only a head start; a bad one is ignored.
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
-	return c.Columns, c.Cards, nil
+	return c.Columns, c.Cards, c.Members, nil
 }
 
 // writeCache writes the board atomically: a reader sees the old or the new.
-func writeCache(path string, s *State) error {
-	c := cacheFile{Version: cacheVersion, Columns: s.Columns()}
+func writeCache(path string, s *State, members []Member) error {
+	c := cacheFile{Version: cacheVersion, Columns: s.Columns(), Members: members}
 	s.each(func(card *Card) { c.Cards = append(c.Cards, card) })
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(c); err != nil {
@@ -58,15 +61,15 @@ func writeCache(path string, s *State) error {
 	return nil
 }
 
-// SaveCache writes s as the cached board the engine for o would paint
-// first: for seeding a data directory (an import, a benchmark) before the
-// engine opens.
-func SaveCache(o Options, s *State) error {
+// SaveCache writes s (and the space's members, if given) as the cached
+// board the engine for o would paint first: for seeding a data directory
+// (an import, a benchmark, a test) before the engine opens.
+func SaveCache(o Options, s *State, members ...Member) error {
 	base := filepath.Join(o.Dir, "boards", fileKey(o.Server, o.ProjectID))
 	if err := os.MkdirAll(filepath.Dir(base), 0o700); err != nil {
 		return fmt.Errorf("create the board directory: %w", err)
 	}
-	return writeCache(base+cacheSuffix, s)
+	return writeCache(base+cacheSuffix, s, members)
 }
 
 // Cached reports whether the board the engine for o would open has a

@@ -74,6 +74,10 @@ type Status struct {
 	Waiting  int    // changes not yet confirmed
 	LastErr  string // why it is offline
 	Fetching bool
+	// Fetched counts the fetches answered so far (a refresh is done once
+	// it grows); FetchErr is why the last one failed, if it did.
+	Fetched  int64
+	FetchErr string
 }
 
 // Options configure an engine.
@@ -104,6 +108,8 @@ type Engine struct {
 	perTask   map[string]int  // pending mutations per card
 	inflight  map[string]bool // cards with a request on the wire
 	refused   map[string]string
+	refusedAt map[string]int64 // the refusal's number (see refusals), per card
+	refusals  int64
 	renamed   map[string]string // temporary id → server id
 	history   []undo
 	notices   []string
@@ -113,6 +119,8 @@ type Engine struct {
 	lastErr   string
 	waiting   bool
 	fetching  bool
+	fetched   int64
+	fetchErr  string
 	cacheBusy bool
 	cacheAt   time.Time // no cache write before this
 	fresh     bool      // the confirmed state came from the server, not the cache
@@ -134,6 +142,11 @@ type Engine struct {
 	// the pending one), so fetches wait: deferred says one is owed.
 	unsure   map[string]bool
 	deferred bool
+
+	members []Member          // the space's members (see Members)
+	names   map[string]string // user id → name, from members
+	// cacheAgain: the members changed while a cache write was busy.
+	cacheAgain bool
 }
 
 // touch is when an answer last changed a card in the confirmed state, and
@@ -213,7 +226,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	e := &Engine{
 		opts: o, ctx: ctx, journal: newJournal(ob, base+cacheSuffix),
 		persisted: map[string]bool{}, perTask: map[string]int{}, inflight: map[string]bool{},
-		refused: map[string]string{}, renamed: map[string]string{}, touched: map[string]touch{}, unsure: map[string]bool{},
+		refused: map[string]string{}, refusedAt: map[string]int64{}, renamed: map[string]string{}, touched: map[string]touch{}, unsure: map[string]bool{},
 	}
 	for _, r := range raw {
 		var m Mutation
@@ -237,7 +250,10 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		e.perTask[m.TaskID]++
 		e.nextSeq = max(e.nextSeq, m.Seq+1)
 	}
-	cols, cards, _ := readCache(e.journal.cache)
+	cols, cards, members, _ := readCache(e.journal.cache)
+	if members != nil {
+		e.setMembers(members)
+	}
 	confirmed := NewState(cols, cards)
 	// What the server confirmed after the cache was written. The lines come
 	// from concurrent writes, so their order means nothing: a deletion is
@@ -276,12 +292,16 @@ func fileKey(server, project string) string {
 	return hex.EncodeToString(h[:8])
 }
 
-// Start is the I/O to run after Open: fetch the board and send what the
-// outbox still holds, with the same idempotency keys as before.
+// Start is the I/O to run after Open: fetch the board and its space's
+// members, and send what the outbox still holds, with the same idempotency
+// keys as before.
 func (e *Engine) Start() []Cmd {
 	var cmds []Cmd
 	if c := e.Refresh(); c != nil {
 		cmds = append(cmds, c)
+	}
+	if _, ok := e.opts.Remote.(Reader); ok && e.opts.SpaceID != "" {
+		cmds = append(cmds, e.LoadMembers())
 	}
 	return e.withForget(append(cmds, e.pump()...))
 }
@@ -290,7 +310,7 @@ func (e *Engine) Start() []Cmd {
 // in the outbox for next time.
 func (e *Engine) Close() error {
 	e.stopLive()
-	err := e.journal.writeCache(e.confirmed, e.confirms)
+	err := e.journal.writeCache(e.confirmed, e.members, e.confirms)
 	return errors.Join(err, e.journal.close())
 }
 
@@ -309,7 +329,7 @@ func (e *Engine) Confirmed() *State { return e.confirmed }
 
 // Status is the sync state for the status line.
 func (e *Engine) Status() Status {
-	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching}
+	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching, Fetched: e.fetched, FetchErr: e.fetchErr}
 	switch {
 	case e.paused && e.waiting:
 		st.State = Waiting
@@ -331,6 +351,21 @@ func (e *Engine) Pending(id string) bool { return e.perTask[id] > 0 }
 func (e *Engine) RefusedReason(id string) (string, bool) {
 	r, ok := e.refused[id]
 	return r, ok
+}
+
+// Refusals counts the changes the server refused so far.
+func (e *Engine) Refusals() int64 { return e.refusals }
+
+// ForgetRefusals takes the refused mark off the cards refused up to the
+// n-th refusal: the card is back as the server has it and the person was
+// told why, so the mark has done its job.
+func (e *Engine) ForgetRefusals(n int64) {
+	for id, at := range e.refusedAt {
+		if at <= n {
+			delete(e.refused, id)
+			delete(e.refusedAt, id)
+		}
+	}
 }
 
 // Resolve follows a temporary card id to the server's id, once known.
@@ -391,6 +426,7 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 	e.pending = append(e.pending, m)
 	e.perTask[m.TaskID]++
 	delete(e.refused, m.TaskID)
+	delete(e.refusedAt, m.TaskID)
 	e.view = next
 	if remember {
 		var b *Card
@@ -490,7 +526,18 @@ func (e *Engine) update(msg any) ([]Cmd, bool) {
 			return nil, false
 		}
 		e.cacheBusy = false
+		if e.cacheAgain {
+			e.cacheAgain, e.cacheAt = false, time.Time{}
+			if c := e.maybeCache(); c != nil {
+				return []Cmd{c}, true
+			}
+		}
 		return nil, true
+	case MembersMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onMembers(msg), true
 	case journaledMsg:
 		if msg.e != e {
 			return nil, false
@@ -606,7 +653,8 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 		e.touched[msg.req.TaskID] = touch{at: e.confirms, deleted: true}
 		e.notify("Couldn't %s: it was deleted elsewhere", msg.group[0].Describe(title))
 	default:
-		e.refused[msg.req.TaskID] = f.Message
+		e.refusals++
+		e.refused[msg.req.TaskID], e.refusedAt[msg.req.TaskID] = f.Message, e.refusals
 		e.notify("Couldn't %s: %s", msg.group[0].Describe(title), f.Message)
 	}
 	e.attempt, e.lastErr = 0, ""
@@ -831,13 +879,17 @@ func (e *Engine) reapply() {
 
 func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 	e.fetching = false
+	e.fetched++
+	e.fetchErr = ""
 	if msg.err != nil {
 		var f *Failure
 		if errors.As(msg.err, &f) && f.Class != Transient && f.Class != RateLimited {
+			e.fetchErr = f.Message
 			e.notify("Couldn't load the board: %s", f.Message)
 			return nil
 		}
 		e.lastErr = msg.err.Error()
+		e.fetchErr = e.lastErr
 		e.needFetch = true
 		if !e.paused {
 			e.paused = true
@@ -894,8 +946,8 @@ func (e *Engine) maybeCache() Cmd {
 	// The next write is 3 to 6 seconds away, at random: boards that see
 	// the same changes (a team on one server) then don't all write at once.
 	e.cacheBusy, e.cacheAt = true, now.Add(3*time.Second+rand.N(3*time.Second))
-	j, st, n := e.journal, e.confirmed, e.confirms
-	return func() any { return cachedMsg{e: e, err: j.writeCache(st, n)} }
+	j, st, ms, n := e.journal, e.confirmed, e.members, e.confirms
+	return func() any { return cachedMsg{e: e, err: j.writeCache(st, ms, n)} }
 }
 
 // journal serialises the outbox and cache writes that Cmds make from other
@@ -979,9 +1031,9 @@ func (j *journal) write(t uint64, e entry) error {
 	return nil
 }
 
-// writeCache writes s, which holds every change confirmed up to n, and then
-// lets the outbox forget those changes.
-func (j *journal) writeCache(s *State, n int64) error {
+// writeCache writes s, which holds every change confirmed up to n, and the
+// space's members, and then lets the outbox forget those changes.
+func (j *journal) writeCache(s *State, members []Member, n int64) error {
 	// cacheMu, held to the end, keeps close from finishing mid-write: an
 	// abandoned engine must not write a cache after its successor opened.
 	j.cacheMu.Lock()
@@ -992,7 +1044,7 @@ func (j *journal) writeCache(s *State, n int64) error {
 	if closed {
 		return nil
 	}
-	if err := writeCache(j.cache, s); err != nil {
+	if err := writeCache(j.cache, s, members); err != nil {
 		return err
 	}
 	j.mu.Lock()

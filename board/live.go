@@ -130,8 +130,13 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 		return []Cmd{e.Live()}
 	}
 	c := e.confirmed.clone()
+	var cmds []Cmd
 	for _, ev := range msg.events {
 		switch ev.Kind {
+		case "member.added", "member.updated", "member.removed":
+			if len(cmds) == 0 { // once for the batch
+				cmds = append(cmds, e.LoadMembers())
+			}
 		case "task.created", "task.updated", "task.restored":
 			var t api.Task
 			if json.Unmarshal(ev.Data, &t) != nil || t.ProjectID != e.opts.ProjectID {
@@ -153,7 +158,7 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 	}
 	e.confirmed = c.flatten()
 	e.reapply()
-	cmds := []Cmd{e.Live()}
+	cmds = append(cmds, e.Live())
 	if cache := e.maybeCache(); cache != nil {
 		cmds = append(cmds, cache)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 )
 
@@ -39,10 +40,9 @@ type detail struct {
 	input    string // which field the text input edits: "due", "subtask", "comment"
 	editor   textarea.Model
 	comments []board.Comment
-	note     string // why the comments or members could not be listed
-	members  []board.Member
-	picking  bool // choosing assignees
-	pick     int  // the member under the cursor
+	note     string // why the comments could not be listed
+	picking  bool   // choosing assignees (from the engine's members)
+	pick     int    // the member under the cursor
 }
 
 // openDetails shows the selected card's details.
@@ -55,31 +55,16 @@ func (m Model) openDetails() (tea.Model, tea.Cmd) {
 	return m, wrap([]board.Cmd{m.e.LoadComments(m.det.id)})
 }
 
-// detailsMsg takes the comments and members the details screen asked for.
+// detailsMsg takes the comments the details screen asked for. (The
+// members it asks for are the engine's: see membersArrived.)
 func (m Model) detailsMsg(msg tea.Msg) (Model, bool) {
-	switch msg := msg.(type) {
-	case board.CommentsMsg:
+	if msg, ok := msg.(board.CommentsMsg); ok {
 		if msg.TaskID == m.e.Resolve(m.det.id) {
 			m.det.comments, m.det.note = msg.Comments, ""
 			if msg.Err != nil {
 				m.det.note = "Couldn't load the comments: " + msg.Err.Error()
 			}
 		}
-		return m, true
-	case board.MembersMsg:
-		if msg.Err != nil {
-			m.det.picking, m.message = false, "Couldn't list the people in this space: "+msg.Err.Error()
-			return m, true
-		}
-		m.det.members = msg.Members
-		names := make(map[string]string, len(msg.Members))
-		for k, v := range m.cfg.Names {
-			names[k] = v
-		}
-		for _, mb := range msg.Members {
-			names[mb.UserID] = mb.Name
-		}
-		m.cfg.Names = names
 		return m, true
 	}
 	return m, false
@@ -107,7 +92,7 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case "ctrl+s":
 			m.mode = modeDetails
 			desc := m.det.editor.Value()
-			if desc == c.Description {
+			if desc == c.Description || desc == api.CleanText(c.Description) {
 				return m, nil
 			}
 			return m.do(s.Edit(c.ID, nil, &desc, now))
@@ -126,21 +111,20 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.input.Blur()
 			return m.detailInput(c, m.input.Value())
 		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return m, cmd
+		return m, m.typeInto(msg)
 	}
 	if m.det.picking {
+		members := m.e.Members()
 		switch {
 		case msg.String() == "esc" || msg.String() == "q":
 			m.det.picking = false
 		case key.Matches(msg, detailKeys.Up):
 			m.det.pick = max(0, m.det.pick-1)
 		case key.Matches(msg, detailKeys.Down):
-			m.det.pick = max(0, min(len(m.det.members)-1, m.det.pick+1))
+			m.det.pick = max(0, min(len(members)-1, m.det.pick+1))
 		case key.Matches(msg, detailKeys.Toggle), msg.String() == "enter":
-			if m.det.pick < len(m.det.members) {
-				uid := m.det.members[m.det.pick].UserID
+			if m.det.pick < len(members) {
+				uid := members[m.det.pick].UserID
 				return m.do(s.SetAssigned(c.ID, uid, !slices.Contains(c.Assignees, uid), now))
 			}
 		}
@@ -152,11 +136,10 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.follow()
 		return m, nil
 	case key.Matches(msg, detailKeys.Assign):
+		// The list known (cached with the board) shows at once; the
+		// server's may have someone new.
 		m.det.picking, m.det.pick = true, 0
-		if m.det.members == nil {
-			return m, wrap([]board.Cmd{m.e.LoadMembers()})
-		}
-		return m, nil
+		return m, wrap([]board.Cmd{m.e.LoadMembers()})
 	case key.Matches(msg, detailKeys.Up):
 		m.det.sub = max(0, m.det.sub-1)
 	case key.Matches(msg, detailKeys.Down):
@@ -173,7 +156,7 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		ta.SetWidth(max(20, min(m.width-6, 100)))
 		ta.SetHeight(max(3, min(m.height-12, 12)))
 		ta.CharLimit = 20000
-		ta.SetValue(c.Description)
+		ta.SetValue(api.CleanText(c.Description))
 		ta.Focus()
 		m.det.editor = ta
 		m.mode = modeDetailsDesc
@@ -183,6 +166,10 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.det.input = map[string]string{"d": "due", "s": "subtask", "c": "comment"}[msg.String()]
+		m.cut, m.input.CharLimit = 0, titleLimit
+		if m.det.input == "comment" {
+			m.input.CharLimit = commentLimit
+		}
 		m.input.SetValue("")
 		m.input.Placeholder = map[string]string{"due": "today, fri, +3d, dec 1, none", "subtask": "title", "comment": "say something"}[m.det.input]
 		if m.det.input == "due" && c.Due != nil {
@@ -209,18 +196,33 @@ func (m Model) detailInput(c *board.Card, value string) (tea.Model, tea.Cmd) {
 		if strings.TrimSpace(value) == "" {
 			return m, nil
 		}
-		return m.do(s.NewSubtask(c.ID, value, now))
+		return m.toldOfCut(m.do(s.NewSubtask(c.ID, value, now)))
 	case "comment":
 		if strings.TrimSpace(value) == "" {
 			return m, nil
 		}
-		m.det.comments = append(m.det.comments, board.Comment{Author: "you", Content: value, CreatedAt: now})
-		return m.do(s.AddComment(c.ID, value, now))
+		m.det.comments = append(m.det.comments, board.Comment{Author: m.me(), Content: value, CreatedAt: now})
+		return m.toldOfCut(m.do(s.AddComment(c.ID, value, now)))
 	}
 	return m, nil
 }
 
-// detailsView draws the details screen.
+// me is the name of the person using the board, as the server will give
+// it as the author of their comments; "you" if the engine doesn't know it.
+func (m *Model) me() string {
+	if id := m.e.Actor(); id != "" {
+		if n, ok := m.e.Name(id); ok {
+			return n
+		}
+		if n, ok := m.cfg.Names[id]; ok {
+			return n
+		}
+	}
+	return "you"
+}
+
+// detailsView draws the details screen. Every text in it is someone
+// else's: cleaned before it is styled.
 func (m Model) detailsView() string {
 	c, ok := m.detailCard()
 	if !ok {
@@ -229,9 +231,9 @@ func (m Model) detailsView() string {
 	s := m.e.State()
 	w := max(20, min(m.width-4, 100))
 	var b strings.Builder
-	b.WriteString(m.st.Heading.Render(ansi.Truncate(c.Title, w, "…")) + "\n")
+	b.WriteString(m.st.Heading.Render(ansi.Truncate(api.CleanLine(c.Title), w, "…")) + "\n")
 	col, _ := s.ColumnByID(s.ColumnOf(c))
-	facts := []string{col.Name}
+	facts := []string{api.CleanLine(col.Name)}
 	if l, ok := priorityLabel[c.Priority]; ok {
 		facts = append(facts, l)
 	}
@@ -245,7 +247,7 @@ func (m Model) detailsView() string {
 		facts = append(facts, "@"+m.name(a))
 	}
 	if r, refused := m.e.RefusedReason(c.ID); refused {
-		facts = append(facts, m.st.Refused.Render("refused: "+r))
+		facts = append(facts, m.st.Refused.Render("refused: "+api.CleanLine(r)))
 	} else if m.e.Pending(c.ID) {
 		facts = append(facts, m.st.Pending.Render("⟳ saving"))
 	}
@@ -254,7 +256,7 @@ func (m Model) detailsView() string {
 	if m.mode == modeDetailsDesc {
 		b.WriteString(m.det.editor.View() + "\n" + m.st.Muted.Render("ctrl+s save · esc cancel") + "\n\n")
 	} else if c.Description != "" {
-		b.WriteString(lipgloss.NewStyle().Width(w).Render(c.Description) + "\n\n")
+		b.WriteString(m.cfg.Renderer.NewStyle().Width(w).Render(api.CleanText(c.Description)) + "\n\n")
 	} else {
 		b.WriteString(m.st.Muted.Render("No description.") + "\n\n")
 	}
@@ -271,7 +273,7 @@ func (m Model) detailsView() string {
 		if sc.Done() {
 			mark = "✓"
 		}
-		line := fmt.Sprintf("%s %s", mark, ansi.Truncate(sc.Title, w-4, "…"))
+		line := fmt.Sprintf("%s %s", mark, ansi.Truncate(api.CleanLine(sc.Title), w-4, "…"))
 		if i == m.det.sub && m.mode == modeDetails {
 			line = m.st.CardSelected.Render(line)
 		} else {
@@ -281,24 +283,25 @@ func (m Model) detailsView() string {
 	}
 	b.WriteString("\n" + m.st.ColumnTitle.Render(fmt.Sprintf("Comments %d", c.Comments)) + "\n")
 	if m.det.note != "" {
-		b.WriteString(m.st.Muted.Render(m.det.note) + "\n")
+		b.WriteString(m.st.Muted.Render(api.CleanLine(m.det.note)) + "\n")
 	}
 	shown := m.det.comments[max(0, len(m.det.comments)-5):]
 	for _, cm := range shown {
-		b.WriteString(m.st.Meta.Render(cm.Author+" · "+cm.CreatedAt.In(m.cfg.Now().Location()).Format("2 Jan 15:04")) + "\n")
-		b.WriteString("  " + ansi.Truncate(strings.ReplaceAll(cm.Content, "\n", " "), w-2, "…") + "\n")
+		b.WriteString(m.st.Meta.Render(api.CleanLine(cm.Author)+" · "+cm.CreatedAt.In(m.cfg.Now().Location()).Format("2 Jan 15:04")) + "\n")
+		b.WriteString("  " + ansi.Truncate(api.CleanLine(cm.Content), w-2, "…") + "\n")
 	}
 	if m.det.picking {
 		b.WriteString("\n" + m.st.ColumnTitle.Render("Assign (space toggles, esc done)") + "\n")
-		if m.det.members == nil {
+		members := m.e.Members()
+		if members == nil {
 			b.WriteString(m.st.Muted.Render("Loading…") + "\n")
 		}
-		for i, mb := range m.det.members {
+		for i, mb := range members {
 			mark := "[ ]"
 			if slices.Contains(c.Assignees, mb.UserID) {
 				mark = "[x]"
 			}
-			line := mark + " " + mb.Name + m.st.Muted.Render(" "+mb.Role)
+			line := mark + " " + api.CleanLine(mb.Name) + m.st.Muted.Render(" "+api.CleanLine(mb.Role))
 			if i == m.det.pick {
 				b.WriteString(m.st.CardSelected.Render(line) + "\n")
 			} else {

@@ -8,15 +8,27 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/keymap"
 )
+
+// The server's limits on what one line of input may hold, in characters.
+const (
+	titleLimit   = 500
+	commentLimit = board.MaxComment
+)
+
+// refreshing is the status line while a refresh the person asked for is on
+// its way.
+const refreshing = "Refreshing…"
 
 type mode int
 
@@ -41,7 +53,7 @@ type Config struct {
 	SpaceName string
 	ProjectID string
 	Project   string            // the project's name
-	Names     map[string]string // user id → name, for assignees and @filters
+	Names     map[string]string // user id → name, for people the engine's members lack
 	ReadOnly  string            // why this person can't change anything, if so
 	Now       func() time.Time
 	Switcher  Switcher // the project switcher's source (nil: no switching)
@@ -50,6 +62,10 @@ type Config struct {
 	StandupOrder []string
 	Timebox      time.Duration
 	OpenStandup  bool // start in standup rather than on the board
+	// RefusedFor is how long a card the server refused keeps its
+	// "✗ refused" mark once it is back as the server has it (5 seconds if
+	// zero); the status line says why for longer.
+	RefusedFor time.Duration
 }
 
 // Model is the board screen.
@@ -74,6 +90,13 @@ type Model struct {
 	det      detail
 	sw       switcher
 	su       standup
+
+	// refreshWait: a refresh the person asked for is on its way; it is
+	// done once the engine has answered more fetches than refreshMark.
+	refreshWait bool
+	refreshMark int64
+	refusals    int64 // the engine's refusals already given a timer
+	cut         int   // characters the input's limit cut off since it opened
 }
 
 // renderCache keeps drawn cards between frames.
@@ -96,8 +119,11 @@ func New(e *board.Engine, cfg Config) Model {
 	if cfg.Timebox <= 0 {
 		cfg.Timebox = 2 * time.Minute
 	}
+	if cfg.RefusedFor <= 0 {
+		cfg.RefusedFor = 5 * time.Second
+	}
 	in := textinput.New()
-	in.CharLimit = 500
+	in.CharLimit = titleLimit
 	m := Model{e: e, cfg: cfg, keys: cfg.Keys, st: NewStyles(cfg.Renderer), width: 80, height: 24,
 		remember: map[string]string{}, top: map[string]int{}, input: in, cache: &renderCache{cards: map[cardKey]drawnCard{}, headers: map[headerKey]string{}, borders: map[borderKey][4]string{}, help: map[int]string{}}}
 	m.follow()
@@ -135,9 +161,19 @@ func (m Model) Init() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmds, ok := m.e.Update(msg); ok {
 		m.takeNotices()
+		if mm, ok := msg.(board.MembersMsg); ok {
+			m.membersArrived(mm)
+		}
 		m.follow()
 		m.refreshPeople()
-		return m, wrap(cmds)
+		m.refreshDone()
+		return m, tea.Batch(wrap(cmds), m.watchRefusals())
+	}
+	if msg, ok := msg.(refusalSeenMsg); ok {
+		if msg.e == m.e {
+			m.e.ForgetRefusals(msg.n)
+		}
+		return m, nil
 	}
 	if next, cmd, ok := m.switcherMsg(msg); ok {
 		return next, cmd
@@ -210,6 +246,57 @@ func (m *Model) takeNotices() {
 	if n := m.e.Notices(); len(n) > 0 {
 		m.message = n[len(n)-1]
 	}
+}
+
+// membersArrived takes note of a new member list: cards and standup show
+// names, so what was drawn with the old list is drawn again.
+func (m *Model) membersArrived(msg board.MembersMsg) {
+	clear(m.cache.cards)
+	m.cache.standup.teamOK = false
+	if msg.Err == nil || !m.det.picking {
+		return // a board opening on a server that can't list them says nothing
+	}
+	if len(m.e.Members()) == 0 {
+		m.det.picking = false
+		m.message = "Couldn't list the people in this space: " + msg.Err.Error()
+		return
+	}
+	m.message = "These are the people as last listed; the server didn't answer: " + msg.Err.Error()
+}
+
+// refreshDone says how the refresh the person asked for went, once the
+// engine has its answer.
+func (m *Model) refreshDone() {
+	st := m.e.Status()
+	if !m.refreshWait || st.Fetched <= m.refreshMark {
+		return
+	}
+	m.refreshWait = false
+	switch {
+	case st.FetchErr != "":
+		m.message = "Couldn't refresh: " + st.FetchErr
+	case m.message == refreshing:
+		m.message = "Refreshed"
+	}
+}
+
+// refusalSeenMsg says the cards refused up to the n-th refusal have shown
+// their mark long enough.
+type refusalSeenMsg struct {
+	e *board.Engine
+	n int64
+}
+
+// watchRefusals starts the timer that takes the "✗ refused" mark off
+// cards the server has just refused.
+func (m *Model) watchRefusals() tea.Cmd {
+	n := m.e.Refusals()
+	if n <= m.refusals {
+		return nil
+	}
+	m.refusals = n
+	e := m.e
+	return tea.Tick(m.cfg.RefusedFor, func(time.Time) tea.Msg { return refusalSeenMsg{e, n} })
 }
 
 // columns are the columns shown; a board with none shows a hint instead.
@@ -332,6 +419,8 @@ func (m *Model) focusColumn(i int) {
 // already there and the cursor after it.
 func (m *Model) openInput(md mode, placeholder, value string) tea.Cmd {
 	m.mode = md
+	m.cut = 0
+	m.input.CharLimit = titleLimit
 	m.input.Placeholder = placeholder
 	m.input.SetValue(value)
 	m.input.CursorEnd()
@@ -399,8 +488,9 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Bottom):
 		m.selectIndex(1 << 30)
 	case key.Matches(msg, k.Refresh):
-		m.message = "Refreshing…"
-		return m, wrap([]board.Cmd{m.e.Refresh()})
+		m.message = refreshing
+		m.refreshWait, m.refreshMark = true, m.e.Status().Fetched
+		return m, wrap([]board.Cmd{m.e.Refresh(), m.e.LoadMembers()})
 	case key.Matches(msg, k.Undo):
 		cmds, undid, err := m.e.Undo()
 		if err != nil {
@@ -454,7 +544,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		c, _ := s.Card(m.selected)
-		return m, m.openInput(modeEdit, "title", c.Title)
+		return m, m.openInput(modeEdit, "title", api.CleanLine(c.Title))
 	case key.Matches(msg, k.Delete):
 		if m.refuseReadOnly() {
 			return m, nil
@@ -511,13 +601,14 @@ func (m Model) typing(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			if strings.TrimSpace(value) == "" {
 				return m, nil
 			}
-			return m.do(mut, err)
+			return m.toldOfCut(m.do(mut, err))
 		case modeEdit:
 			c, ok := s.Card(m.selected)
-			if !ok || c.Title == strings.TrimSpace(value) {
+			// The input showed the title cleaned; unchanged, it is not sent.
+			if !ok || c.Title == strings.TrimSpace(value) || api.CleanLine(c.Title) == strings.TrimSpace(value) {
 				return m, nil
 			}
-			return m.do(s.Edit(m.selected, &value, nil, now))
+			return m.toldOfCut(m.do(s.Edit(m.selected, &value, nil, now)))
 		case modeFilter:
 			m.filter, m.filterTx = m.parseFilter(value), value
 			m.follow()
@@ -527,13 +618,48 @@ func (m Model) typing(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	cmd := m.typeInto(msg)
 	if m.mode == modeFilter {
 		m.filter, m.filterTx = m.parseFilter(m.input.Value()), m.input.Value()
 		m.follow()
 	}
 	return m, cmd
+}
+
+// typeInto hands a key to the one-line input and counts what its limit
+// cut off (a long paste), and says so at once: text is never dropped
+// without a word.
+func (m *Model) typeInto(msg tea.KeyMsg) tea.Cmd {
+	before := utf8.RuneCountInString(m.input.Value())
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	if msg.Type != tea.KeyRunes || m.input.CharLimit <= 0 || m.mode == modeFilter {
+		return cmd
+	}
+	after := utf8.RuneCountInString(m.input.Value())
+	if lost := len(msg.Runes) - (after - before); after >= m.input.CharLimit && lost > 0 {
+		m.cut += lost
+		m.message = m.cutNote()
+	}
+	return cmd
+}
+
+func (m *Model) cutNote() string {
+	what := "Titles"
+	if m.mode == modeDetailsInput && m.det.input == "comment" {
+		what = "Comments"
+	}
+	return fmt.Sprintf("%s can be at most %d characters: %d more were cut off", what, m.input.CharLimit, m.cut)
+}
+
+// toldOfCut keeps the word about a cut input in the status line once the
+// change is made (making it clears the line).
+func (m Model) toldOfCut(next tea.Model, cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	mm := next.(Model)
+	if m.cut > 0 && mm.message == "" {
+		mm.message = fmt.Sprintf("Saved the first %d characters: %d more were cut off", m.input.CharLimit, m.cut)
+	}
+	return mm, cmd
 }
 
 func (m Model) confirmDelete(msg tea.KeyMsg) (tea.Model, tea.Cmd) {

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 )
 
@@ -37,7 +38,6 @@ type standup struct {
 	moved    bool              // someone pressed next or previous
 	sel      int               // the selected card among the current person's
 	selID    string            // …and its id, so the selection follows the card
-	members  []board.Member    // the space's members, once listed
 	changed  map[string]string // cards changed during standup: id → title
 	order    []string          // ids of changed cards, in the order first changed
 	summary  bool              // standup is over: showing the summary
@@ -49,7 +49,9 @@ type standupTick struct{ gen int }
 
 // standupCache keeps the last report and team worked out, for as long as
 // the board and the day are the same: the timer redraws every second, and
-// a big board should not be walked each time.
+// a big board should not be walked each time. The team's names are kept
+// cleaned, ready to draw; the cards' titles and columns are cleaned as they
+// are drawn (a screenful, not a person's every card).
 type standupCache struct {
 	state   *board.State
 	day     string
@@ -66,7 +68,7 @@ func (m Model) tick() tea.Cmd {
 }
 
 // openStandup starts standup: the team in the configured order (everyone
-// with cards, and the space's members once they are listed).
+// with cards, and the space's members as the engine knows them).
 func (m Model) openStandup() (tea.Model, tea.Cmd) {
 	m.startStandup()
 	return m, m.standupCmds()
@@ -76,17 +78,18 @@ func (m *Model) startStandup() {
 	now := m.cfg.Now()
 	m.mode = modeStandup
 	m.su = standup{began: now, started: now, spent: map[string]time.Duration{}, changed: map[string]string{}, gen: m.su.gen + 1}
-	m.su.people = m.standupPeople(nil)
+	m.su.people = m.standupPeople()
 }
 
-// standupCmds run the timer and ask for the space's members.
+// standupCmds run the timer and ask for the space's members afresh.
 func (m Model) standupCmds() tea.Cmd {
 	return tea.Batch(m.tick(), wrap([]board.Cmd{m.e.LoadMembers()}))
 }
 
 // standupPeople is who speaks, in order: members (if known) and anyone
 // with cards, ordered as the config says.
-func (m *Model) standupPeople(members []board.Member) []board.Person {
+func (m *Model) standupPeople() []board.Person {
+	members := m.e.Members()
 	s, day, c := m.e.State(), m.cfg.Now().Format(time.DateOnly), &m.cache.standup
 	if !c.teamOK || c.state != s || c.day != day || c.members != len(members) {
 		var people []board.Person
@@ -94,16 +97,16 @@ func (m *Model) standupPeople(members []board.Member) []board.Person {
 			people = append(people, board.Person{ID: mb.UserID, Name: mb.Name})
 		}
 		c.team = s.StandupPeople(board.StandupOptions{Now: m.cfg.Now(), People: people})
+		for i, p := range c.team {
+			if p.Name == p.ID {
+				c.team[i].Name = m.name(p.ID)
+			} else {
+				c.team[i].Name = api.CleanLine(p.Name)
+			}
+		}
 		c.state, c.day, c.members, c.teamOK, c.person = s, day, len(members), true, ""
 	}
-	out := make([]board.Person, len(c.team))
-	for i, p := range c.team {
-		if p.Name == p.ID {
-			p.Name = m.name(p.ID)
-		}
-		out[i] = p
-	}
-	return board.OrderPeople(out, m.cfg.StandupOrder)
+	return board.OrderPeople(append([]board.Person(nil), c.team...), m.cfg.StandupOrder)
 }
 
 // refreshPeople lists the team again (the board or the members changed),
@@ -113,7 +116,7 @@ func (m *Model) refreshPeople() {
 		return
 	}
 	cur, had := m.current()
-	m.su.people = m.standupPeople(m.su.members)
+	m.su.people = m.standupPeople()
 	m.su.cur = max(0, min(m.su.cur, len(m.su.people)-1))
 	if !m.su.moved {
 		// No one has moved on yet: the first in the order speaks first.
@@ -161,23 +164,14 @@ func (m *Model) goTo(i int) {
 	m.su.cur, m.su.sel, m.su.selID, m.su.started, m.su.moved = i, 0, "", m.cfg.Now(), true
 }
 
-// standupMsg handles the timer and the members list while in standup.
+// standupMsg handles the timer while in standup. (The members it asks for
+// are the engine's: the team is listed again when they arrive.)
 func (m Model) standupMsg(msg tea.Msg) (Model, tea.Cmd, bool) {
-	switch msg := msg.(type) {
-	case standupTick:
+	if msg, ok := msg.(standupTick); ok {
 		if msg.gen != m.su.gen || m.mode != modeStandup || m.su.summary {
 			return m, nil, true
 		}
 		return m, m.tick(), true
-	case board.MembersMsg:
-		if m.mode != modeStandup {
-			return m, nil, false
-		}
-		if msg.Err == nil {
-			m.su.members = msg.Members
-			m.refreshPeople()
-		}
-		return m, nil, true
 	}
 	return m, nil, false
 }
@@ -226,6 +220,7 @@ func (m *Model) report() (board.PersonReport, bool) {
 	c.state, c.day, c.person, c.rep = s, day, p.ID, board.PersonReport{Person: p}
 	if len(rep.People) == 1 {
 		c.rep = rep.People[0]
+		c.rep.Person = p // named as the team has them, cleaned
 	}
 	return c.rep, true
 }
@@ -361,7 +356,7 @@ func (m Model) standupView() string {
 		}
 		windows[i] = window{start, first, min(len(l), first+per)}
 		for _, c := range l[first:windows[i].last] {
-			titleW = max(titleW, ansi.StringWidth(c.Title))
+			titleW = max(titleW, ansi.StringWidth(api.CleanLine(c.Title)))
 		}
 		start += len(l)
 	}
@@ -381,7 +376,7 @@ func (m Model) standupView() string {
 			b.WriteString(m.st.Muted.Render(fmt.Sprintf("  ↑ %d more", win.first)) + "\n")
 		}
 		for j, c := range cards[win.first:win.last] {
-			title := ansi.Truncate(c.Title, titleW, "…")
+			title := ansi.Truncate(api.CleanLine(c.Title), titleW, "…")
 			title += strings.Repeat(" ", titleW-ansi.StringWidth(title))
 			mark := "  "
 			if m.e.Pending(c.ID) {
@@ -401,7 +396,7 @@ func (m Model) standupView() string {
 	meta := func(c board.StandupCard, col bool) string {
 		var parts []string
 		if col {
-			parts = append(parts, c.Column)
+			parts = append(parts, api.CleanLine(c.Column))
 		}
 		if l, ok := priorityLabel[c.Priority]; ok {
 			parts = append(parts, m.st.Priority[c.Priority].Render(l))
@@ -443,10 +438,12 @@ func (m Model) standupSummary(w int) string {
 	spoke := 0
 	for _, p := range m.su.people {
 		d := m.su.spent[p.ID]
-		line := fmt.Sprintf("%-16s %s", ansi.Truncate(p.Name, 16, "…"), clock(d))
+		name := ansi.Truncate(p.Name, 16, "…")
+		name += strings.Repeat(" ", max(0, 16-ansi.StringWidth(name)))
+		line := name + " " + clock(d)
 		switch {
 		case d == 0:
-			line = m.st.Muted.Render(fmt.Sprintf("%-16s did not speak", ansi.Truncate(p.Name, 16, "…")))
+			line = m.st.Muted.Render(name + " did not speak")
 		case d > m.cfg.Timebox:
 			spoke++
 			line += "  " + m.st.StatusBad.Render("over by "+clock(d-m.cfg.Timebox))
@@ -461,11 +458,11 @@ func (m Model) standupSummary(w int) string {
 	}
 	b.WriteString("\n" + m.st.ColumnTitle.Render(fmt.Sprintf("%d of %d spoke · %s", spoke, len(m.su.people), changed)) + "\n")
 	for _, id := range m.su.order {
-		title := m.su.changed[id]
+		title := api.CleanLine(m.su.changed[id])
 		if c, ok := m.e.State().Card(m.e.Resolve(id)); ok {
-			title = c.Title
+			title = api.CleanLine(c.Title)
 			col, _ := m.e.State().ColumnByID(m.e.State().ColumnOf(c))
-			title += m.st.Meta.Render(" · " + col.Name)
+			title += m.st.Meta.Render(" · " + api.CleanLine(col.Name))
 		}
 		b.WriteString("  " + ansi.Truncate(title, w-2, "…") + "\n")
 	}

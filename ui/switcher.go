@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 )
 
@@ -20,7 +21,9 @@ type Choice struct {
 	ReadOnly           string // why this person can't change it, if so (a Viewer)
 }
 
-func (c Choice) label() string { return c.Space + " / " + c.Project }
+// label is the choice as shown: space and project names are someone
+// else's text.
+func (c Choice) label() string { return api.CleanLine(c.Space + " / " + c.Project) }
 
 // Switcher lists the projects a person can open and opens one. The board
 // calls it only from commands, never from Update.
@@ -87,6 +90,7 @@ func (m Model) switcherMsg(msg tea.Msg) (Model, tea.Cmd, bool) {
 		m.cfg.SpaceName, m.cfg.ProjectID, m.cfg.Project = msg.choice.Space, msg.choice.ProjectID, msg.choice.Project
 		m.cfg.ReadOnly = msg.choice.ReadOnly
 		m.selected, m.focus, m.filter, m.filterTx = "", 0, board.Filter{}, ""
+		m.refreshWait, m.refusals = false, m.e.Refusals()
 		m.remember, m.top = map[string]string{}, map[string]int{}
 		m.message = "Opened " + msg.choice.label()
 		m.follow()

@@ -48,13 +48,14 @@ type env struct {
 	// switcher, when set, is handed to boards this env opens.
 	switcher Switcher
 	ts       *testenv.Server
+	ids      map[string]string // token → user id, of the users made here
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	ts := testenv.Start(t)
-	e := &env{t: t, st: ts.Store, srv: ts.HTTP, ts: ts}
+	e := &env{t: t, st: ts.Store, srv: ts.HTTP, ts: ts, ids: map[string]string{}}
 	e.userID, e.token = e.user("ann")
 	e.direct = api.New(e.srv.URL, e.token)
 	spaces, err := e.direct.Spaces(ctx)
@@ -117,16 +118,39 @@ func (e *env) joinTeam(name string, role api.Role) (string, string) {
 
 func (e *env) user(name string) (string, string) {
 	e.t.Helper()
-	return e.ts.User(e.t, name)
+	id, token := e.ts.User(e.t, name)
+	e.ids[token] = id
+	return id, token
 }
 
 // board opens the project's board as token, in a fresh data dir, and runs
 // it in teatest at w×h.
 func (e *env) board(token string, w, h int, opts ...func(*Config)) *teatest.TestModel {
 	e.t.Helper()
+	return e.boardIn(e.t.TempDir(), token, w, h, opts...)
+}
+
+// boardIn is board on the data dir dir.
+func (e *env) boardIn(dir, token string, w, h int, opts ...func(*Config)) *teatest.TestModel {
+	e.t.Helper()
+	m := e.model(dir, token, opts...)
+	eng := m.e
+	tm := teatest.NewTestModel(e.t, m, teatest.WithInitialTermSize(w, h))
+	e.t.Cleanup(func() {
+		tm.Quit()
+		eng.Abandon() // ends its live feed, so the server can close
+	})
+	return tm
+}
+
+// model is the board of the project as token on the data dir dir, its
+// engine opened (it reads the cache there) but not started. The caller
+// abandons the engine.
+func (e *env) model(dir, token string, opts ...func(*Config)) Model {
+	e.t.Helper()
 	c := api.New(e.srv.URL, token, api.WithTimeout(2*time.Second), api.WithRetry(1, time.Millisecond, 5*time.Millisecond))
-	eng, err := board.Open(context.Background(), board.Options{Dir: e.t.TempDir(), Server: e.srv.URL, ProjectID: e.project.ID, SpaceID: e.project.SpaceID,
-		Remote: board.NewRemote(c), BackoffBase: 5 * time.Millisecond, BackoffCap: 50 * time.Millisecond})
+	eng, err := board.Open(context.Background(), board.Options{Dir: dir, Server: e.srv.URL, ProjectID: e.project.ID, SpaceID: e.project.SpaceID,
+		Actor: e.ids[token], Remote: board.NewRemote(c), BackoffBase: 5 * time.Millisecond, BackoffCap: 50 * time.Millisecond})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -136,13 +160,7 @@ func (e *env) board(token string, w, h int, opts ...func(*Config)) *teatest.Test
 	for _, o := range opts {
 		o(&cfg)
 	}
-	m := New(eng, cfg)
-	tm := teatest.NewTestModel(e.t, m, teatest.WithInitialTermSize(w, h))
-	e.t.Cleanup(func() {
-		tm.Quit()
-		eng.Abandon() // ends its live feed, so the server can close
-	})
-	return tm
+	return New(eng, cfg)
 }
 
 // waitScreen waits until the program has drawn every want.

@@ -76,7 +76,7 @@ func TestUndoAfterDelete(t *testing.T) {
 // B stays deleted and A keeps its priority.
 func TestUndoAfterDeleteOnASeedServer(t *testing.T) {
 	ts := testenv.Start(t, server.WithAPI(server.APISeed))
-	e := &env{t: t, st: ts.Store, srv: ts.HTTP, ts: ts}
+	e := &env{t: t, st: ts.Store, srv: ts.HTTP, ts: ts, ids: map[string]string{}}
 	e.userID, e.token = e.user("ann")
 	e.direct = api.New(e.srv.URL, e.token)
 	ctx := context.Background()

@@ -8,8 +8,17 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 )
+
+// Everything the board draws from data (titles, names, column names,
+// messages that quote them) is someone else's text and goes through
+// api.CleanLine or api.CleanText before it is styled, so no control
+// character from it reaches the terminal. The places that do it: cardView
+// and columnHeader (both cached), name, statusLine, the edge hints, the
+// details and standup screens (standup keeps its team's names cleaned) and
+// Choice.label for the switcher.
 
 // Layout: the board, then a status line and a help line. Each column is a
 // box: a title line, then cards of two lines each, then a line that says how
@@ -68,7 +77,14 @@ func (m Model) View() string {
 	bodyWidth := 0
 	for i := first; i < first+shown; i++ {
 		inner := max(4, width-m.st.Column.GetHorizontalFrameSize())
-		box := m.columnView(cols[i], i == m.focus, width)
+		var left, right []board.Column
+		if i == first {
+			left = cols[:first]
+		}
+		if i == first+shown-1 {
+			right = cols[first+shown:]
+		}
+		box := m.columnView(cols[i], i == m.focus, width, left, right)
 		if rows == nil {
 			rows = make([]string, len(box))
 		}
@@ -93,7 +109,9 @@ func (m Model) View() string {
 	return b.String()
 }
 
-func (m *Model) columnView(col board.Column, focused bool, width int) []string {
+// columnView draws a column; left and right are the columns hidden beyond
+// it, which its top border names.
+func (m *Model) columnView(col board.Column, focused bool, width int, left, right []board.Column) []string {
 	inner := max(4, width-m.st.Column.GetHorizontalFrameSize())
 	s := m.e.State()
 	ids := m.visible(col.ID)
@@ -130,7 +148,7 @@ func (m *Model) columnView(col board.Column, focused bool, width int) []string {
 	}
 	lines = append(lines[:min(len(lines), rows-1)], more)
 	widths = append(widths[:min(len(widths), rows-1)], lipgloss.Width(more))
-	return m.frame(lines, widths, inner, focused)
+	return m.frame(lines, widths, inner, focused, left, right)
 }
 
 // columnHeader is a column's name and count, drawn once per name, count
@@ -143,7 +161,7 @@ func (m *Model) columnHeader(name, count string, inner int) string {
 	if len(m.cache.headers) > 256 {
 		clear(m.cache.headers)
 	}
-	title := m.st.ColumnTitle.Render(ansi.Truncate(name, inner-len(count)-1, "…"))
+	title := m.st.ColumnTitle.Render(ansi.Truncate(api.CleanLine(name), inner-len(count)-1, "…"))
 	h := title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + m.st.Count.Render(count)
 	m.cache.headers[k] = h
 	return h
@@ -154,24 +172,31 @@ type headerKey struct {
 	inner       int
 }
 
+// borderKey is what a column's border depends on: its width, focus, and
+// the columns hidden beyond it (their names, joined, as edgeKey makes them).
 type borderKey struct {
-	inner   int
-	focused bool
+	inner       int
+	focused     bool
+	left, right string
 }
 
 // frame draws a column's rounded border around lines, each padded to inner
-// cells. It is the hot path of every frame, so it measures each line once
-// and renders the border's colour once, instead of lipgloss's general
-// border (which measures every line again).
-func (m *Model) frame(lines []string, widths []int, inner int, focused bool) []string {
-	bk := borderKey{inner, focused}
+// cells, with the columns hidden beyond it named in its top border. It is
+// the hot path of every frame, so it measures each line once and renders
+// the border once per width, focus and hidden columns, instead of
+// lipgloss's general border (which measures every line again).
+func (m *Model) frame(lines []string, widths []int, inner int, focused bool, left, right []board.Column) []string {
+	bk := borderKey{inner, focused, edgeKey(left), edgeKey(right)}
 	b, ok := m.cache.borders[bk]
 	if !ok {
+		if len(m.cache.borders) > 64 {
+			clear(m.cache.borders)
+		}
 		st := m.st.Frame
 		if focused {
 			st = m.st.FrameFocused
 		}
-		b = [4]string{st.Render("╭" + strings.Repeat("─", inner+2) + "╮"), st.Render("│"), st.Render("╰" + strings.Repeat("─", inner+2) + "╯"),
+		b = [4]string{m.topBorder(st, inner+2, left, right), st.Render("│"), st.Render("╰" + strings.Repeat("─", inner+2) + "╯"),
 			strings.Repeat(" ", inner)}
 		m.cache.borders[bk] = b
 	}
@@ -186,6 +211,85 @@ func (m *Model) frame(lines []string, widths []int, inner int, focused bool) []s
 		out = append(out, b[1]+" "+l+pad+" "+b[1])
 	}
 	return append(out, b[2])
+}
+
+func edgeKey(cols []board.Column) string {
+	if len(cols) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, c := range cols {
+		b.WriteString(c.Name)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// topBorder is a column's top border, span cells between its corners,
+// saying how many columns are hidden to the left and to the right and
+// naming them as room allows: ╭─ ◀ 1 more: To Do ───╮, ╭─── 2 more: In
+// Review, Done ▶ ─╮.
+func (m *Model) topBorder(st lipgloss.Style, span int, left, right []board.Column) string {
+	if len(left) == 0 && len(right) == 0 {
+		return st.Render("╭" + strings.Repeat("─", span) + "╮")
+	}
+	// Each hint has a dash and a space before and after it.
+	room := span - 4
+	if len(left) > 0 && len(right) > 0 {
+		room = (span - 7) / 2 // two hints and at least one dash between
+	}
+	l, r := edgeHint(left, room, true), edgeHint(right, room, false)
+	var out strings.Builder
+	out.WriteString(st.Render("╭"))
+	used := 0
+	if l != "" {
+		out.WriteString(st.Render("─ ") + m.st.Muted.Render(l) + " ")
+		used += 3 + ansi.StringWidth(l)
+	}
+	rw := 0
+	if r != "" {
+		rw = 3 + ansi.StringWidth(r)
+	}
+	out.WriteString(st.Render(strings.Repeat("─", max(0, span-used-rw))))
+	if r != "" {
+		out.WriteString(" " + m.st.Muted.Render(r) + st.Render(" ─"))
+	}
+	out.WriteString(st.Render("╮"))
+	return out.String()
+}
+
+// edgeHint says how many columns are hidden on one side and names them, in
+// at most room cells: "◀ 2 more: To Do, In Progress", cut to "◀ 2 more: To
+// Do, In P…", "◀ 2 more" or "◀" as room shrinks.
+func edgeHint(hidden []board.Column, room int, left bool) string {
+	if len(hidden) == 0 || room < 1 {
+		return ""
+	}
+	names := make([]string, len(hidden))
+	for i, c := range hidden {
+		names[i] = api.CleanLine(c.Name)
+	}
+	count := fmt.Sprintf("%d more", len(hidden))
+	arrow := "▶"
+	if left {
+		arrow = "◀"
+	}
+	whole := func(s string) string {
+		if left {
+			return arrow + " " + s
+		}
+		return s + " " + arrow
+	}
+	short := whole(count) // "◀ 2 more"
+	list := strings.Join(names, ", ")
+	// A few letters of a name say little; below that, only the count.
+	if nameRoom := room - ansi.StringWidth(short) - 2; nameRoom >= min(ansi.StringWidth(list), 5) {
+		return whole(count + ": " + ansi.Truncate(list, nameRoom, "…"))
+	}
+	if ansi.StringWidth(short) <= room {
+		return short
+	}
+	return arrow
 }
 
 // cardKey is everything a card's drawing depends on. Cards are immutable
@@ -232,7 +336,7 @@ func (m *Model) cardView(c *board.Card, selected bool, width int) string {
 		style = m.st.CardSelected
 	}
 	w := max(4, width-style.GetHorizontalFrameSize())
-	title := m.st.Title.Render(ansi.Truncate(strings.ReplaceAll(c.Title, "\n", " "), w, "…"))
+	title := m.st.Title.Render(ansi.Truncate(api.CleanLine(c.Title), w, "…"))
 	return style.Width(width - style.GetHorizontalBorderSize()).Render(title + "\n" + ansi.Truncate(m.metaLine(c), w, "…"))
 }
 
@@ -273,14 +377,20 @@ func (m *Model) metaLine(c *board.Card) string {
 	return strings.Join(parts, " ")
 }
 
+// name is how a user is shown: their name once the space's members are
+// known (the engine has them from the cache or the server), else the start
+// of their id.
 func (m *Model) name(userID string) string {
+	if n, ok := m.e.Name(userID); ok {
+		return api.CleanLine(n)
+	}
 	if n, ok := m.cfg.Names[userID]; ok {
-		return n
+		return api.CleanLine(n)
 	}
 	if len(userID) > 6 {
-		return userID[:6]
+		userID = userID[:6]
 	}
-	return userID
+	return api.CleanLine(userID)
 }
 
 // dueText says when, briefly: today, tomorrow, a weekday this week, or a date.
@@ -304,7 +414,7 @@ func dueText(due, now time.Time) string {
 }
 
 func (m *Model) statusLine() string {
-	where := m.cfg.SpaceName + " / " + m.cfg.Project
+	where := api.CleanLine(m.cfg.SpaceName + " / " + m.cfg.Project)
 	st := m.e.Status()
 	var sync string
 	switch {
@@ -323,6 +433,9 @@ func (m *Model) statusLine() string {
 	switch m.mode {
 	case modeEdit:
 		msg = "Title: " + m.input.View()
+		if m.cut > 0 {
+			msg = m.st.StatusWarn.Render(fmt.Sprintf("Title (cut to %d characters):", m.input.CharLimit)) + " " + m.input.View()
+		}
 	case modeFilter:
 		msg = "Filter: " + m.input.View()
 	case modeConfirmDelete:
@@ -330,9 +443,10 @@ func (m *Model) statusLine() string {
 		if c, ok := m.e.State().Card(m.selected); ok {
 			title = c.Title
 		}
-		msg = m.st.StatusBad.Render(fmt.Sprintf("Delete %q for good? y/N", ansi.Truncate(title, 30, "…")))
+		msg = m.st.StatusBad.Render(fmt.Sprintf("Delete %q for good? y/N", ansi.Truncate(api.CleanLine(title), 30, "…")))
 	default:
-		msg = m.st.Message.Render(m.message)
+		// Messages quote titles and the server's sentences.
+		msg = m.st.Message.Render(api.CleanLine(m.message))
 	}
 	left := m.st.Heading.Render(where) + "  " + sync + "  "
 	if m.cfg.ReadOnly != "" {
@@ -433,16 +547,25 @@ func (m *Model) parseFilter(text string) board.Filter {
 	return f
 }
 
-// userID finds a user by name (or a prefix of it); unknown names match no one.
+// userID finds a user by name as shown (or a prefix of it), among the
+// space's members and then Config.Names; unknown names match no one.
 func (m *Model) userID(name string) string {
-	for id, n := range m.cfg.Names {
-		if strings.EqualFold(n, name) {
-			return id
-		}
+	type person struct{ id, name string }
+	var people []person
+	for _, mb := range m.e.Members() {
+		people = append(people, person{mb.UserID, api.CleanLine(mb.Name)})
 	}
 	for id, n := range m.cfg.Names {
-		if strings.HasPrefix(strings.ToLower(n), strings.ToLower(name)) {
-			return id
+		people = append(people, person{id, api.CleanLine(n)})
+	}
+	for _, p := range people {
+		if strings.EqualFold(p.name, name) {
+			return p.id
+		}
+	}
+	for _, p := range people {
+		if strings.HasPrefix(strings.ToLower(p.name), strings.ToLower(name)) {
+			return p.id
 		}
 	}
 	return "unknown:" + name
