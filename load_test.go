@@ -117,10 +117,7 @@ func TestSSHLoad(t *testing.T) {
 	}
 	ctx := context.Background()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lanes")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := builtLanes(t)
 	serveData, sshData := filepath.Join(dir, "serve"), filepath.Join(dir, "ssh")
 	_, url := startProc(t, bin, `url=(http://\S+)/api`, "--data", serveData, "serve", "--addr", "127.0.0.1:0", "--rate-limit", "0")
 	tok, err := exec.Command(bin, "--data", serveData, "token", "create", "--label", "load").Output()

@@ -8,7 +8,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -24,31 +23,13 @@ import (
 // red, if it reaches a terminal as it is.
 const hostileTitle = "inj \x1b]0;pwned\x07\x1b[2J\x1b[H\x1b[31mRED\x1b[0m end"
 
-// buildLanes builds the binary into dir.
-func buildLanes(t *testing.T, dir string) string {
-	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("this test drives lanes in tmux, which is not installed (.ci/run installs it)")
-	}
-	bin := filepath.Join(dir, "lanes")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startInShell starts a tmux session with a plain shell whose pane is
 // titled "before lanes", then runs command in it: the title is set before
 // lanes draws anything, so any change to it is lanes'.
 func startInShell(t *testing.T, command string) *tmuxSession {
 	t.Helper()
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("lanes-hostile-%d-%s", os.Getpid(), t.Name())}
+	s := tmuxServer(t, "hostile-"+t.Name())
 	s.tmux("new-session", "-d", "-s", "lanes", "-x", "120", "-y", "40", "env -i PATH=/usr/bin:/bin TERM=xterm-256color sh")
-	socket := strings.TrimSpace(s.tmux("display", "-p", "#{socket_path}"))
-	t.Cleanup(func() {
-		exec.Command("tmux", "-L", s.socket, "kill-server").Run()
-		os.Remove(socket) // tmux leaves it behind
-	})
 	s.tmux("select-pane", "-t", "lanes", "-T", "before lanes")
 	s.tmux("send-keys", "-t", "lanes", "-l", command+"; sleep 60")
 	s.tmux("send-keys", "-t", "lanes", "Enter")
@@ -85,7 +66,7 @@ func (s *tmuxSession) harmless(screen string) {
 // and the other cards are all there.
 func TestHostileTitleInTmux(t *testing.T) {
 	dir := t.TempDir()
-	bin := buildLanes(t, dir)
+	bin := builtLanes(t)
 	data := filepath.Join(dir, "data")
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		t.Fatal(err)
@@ -143,7 +124,7 @@ func TestHostileTitleInTmux(t *testing.T) {
 // cache at once, before the server (slow here) has answered.
 func TestHostileCacheInTmux(t *testing.T) {
 	dir := t.TempDir()
-	bin := buildLanes(t, dir)
+	bin := builtLanes(t)
 	data := filepath.Join(dir, "data")
 	ts := testenv.Start(t)
 	_, token := ts.User(t, "ann")

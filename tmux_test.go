@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -60,7 +61,15 @@ func tmuxServer(t *testing.T, tag string) *tmuxSession {
 		t.Fatal("this test drives lanes in tmux, which is not installed (.ci/run installs it)")
 	}
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("lanes-%s-%d", tag, os.Getpid())}
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	// A session that outlives the test's own: tmux exits when its last
+	// session ends, and a new-session racing that exit fails with "server
+	// exited unexpectedly", so the server must never be left empty.
+	s.tmux("new-session", "-d", "-s", "keep", "sleep 3600")
+	socket := strings.TrimSpace(s.tmux("display", "-p", "-t", "keep", "#{socket_path}"))
+	t.Cleanup(func() {
+		exec.Command("tmux", "-L", s.socket, "kill-server").Run()
+		os.Remove(socket) // tmux leaves it behind
+	})
 	return s
 }
 
@@ -73,14 +82,38 @@ func (s *tmuxSession) run(cmd string) {
 	s.tmux("new-session", "-d", "-s", "lanes", "-x", "120", "-y", "40", cmd+"; echo \"lanes exited $?\"; sleep 60")
 }
 
-// builtLanes builds the lanes binary into a directory of the test's.
-func builtLanes(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "lanes")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
+// binary is the lanes binary the tests run, built once per test run (into
+// a directory TestMain removes) by the first test that needs it.
+var binary struct {
+	once     sync.Once
+	dir, bin string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		os.RemoveAll(binary.dir)
 	}
-	return bin
+	os.Exit(code)
+}
+
+// builtLanes is the built lanes binary.
+func builtLanes(t testing.TB) string {
+	t.Helper()
+	binary.once.Do(func() {
+		if binary.dir, binary.err = os.MkdirTemp("", "lanes-test-bin-"); binary.err != nil {
+			return
+		}
+		binary.bin = filepath.Join(binary.dir, "lanes")
+		if out, err := exec.Command("go", "build", "-o", binary.bin, ".").CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("%v\n%s", err, out)
+		}
+	})
+	if binary.err != nil {
+		t.Fatalf("build lanes: %v", binary.err)
+	}
+	return binary.bin
 }
 
 // column is the text of the board column that has the header name, read
@@ -111,20 +144,12 @@ func column(screen, name string) string {
 // The binary, in a real terminal: a first start shows the example cards;
 // a card made, moved right and completed is where it was after a restart.
 func TestBoardInTmux(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Fatal("this test drives lanes in tmux, which is not installed (.ci/run installs it)")
-	}
+	s := tmuxServer(t, "board")
+	bin := builtLanes(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lanes")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
 	data := filepath.Join(dir, "data")
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("lanes-test-%d", os.Getpid())}
-	t.Cleanup(func() { exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
 	start := func() {
-		cmd := fmt.Sprintf("HOME=%s XDG_CONFIG_HOME=%s/config LANES_DATA=%s %s; sleep 60", dir, dir, data, bin)
-		s.tmux("new-session", "-d", "-s", "lanes", "-x", "120", "-y", "40", cmd)
+		s.run(fmt.Sprintf("HOME=%s XDG_CONFIG_HOME=%s/config LANES_DATA=%s %s", dir, dir, data, bin))
 	}
 
 	start()
@@ -148,7 +173,6 @@ func TestBoardInTmux(t *testing.T) {
 	for deadline := time.Now().Add(10 * time.Second); strings.Contains(s.screen(), "To Do") && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Millisecond)
 	}
-	s.tmux("kill-session", "-t", "lanes")
 
 	start()
 	screen = s.waitFor("second start", "Done                     1", "Ship the tmux test")
