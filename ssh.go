@@ -101,7 +101,7 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 	if err != nil {
 		return err
 	}
-	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, progs: map[*tea.Program]bool{}}
+	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, open: map[*openSession]bool{}}
 	if f.server != "" {
 		if err := s.useRemote(ctx, f.server); err != nil {
 			return err
@@ -146,8 +146,13 @@ type sshServer struct {
 	mu       sync.Mutex
 	sessions int
 	slots    map[string]bool // data directories of open sessions
-	progs    map[*tea.Program]bool
+	open     map[*openSession]bool
 	closing  bool
+}
+
+// openSession is a running board, ended at shutdown.
+type openSession struct {
+	prog *tea.Program
 }
 
 // useRemote checks the task server answers before serving its boards.
@@ -321,28 +326,20 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	pty, windows, _ := sess.Pty()
 	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: sp.Name,
 		ProjectID: p.ID, Project: p.Name, ReadOnly: readOnly(sp), Switcher: &projects{c: c, opts: opts}, OpenStandup: standup})
-	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+	// The program never writes to the session itself: a client that reads
+	// slowly, or not at all, must not stop the board nor grow the host.
+	out := newSessionOutput(sess)
+	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithoutSignalHandler())
-	if !s.track(prog, true) {
+	open := &openSession{prog: prog}
+	if !s.track(open, true) {
+		out.Close("", 0)
 		eng.Close()
 		return errors.New("the server is shutting down")
 	}
-	defer s.track(prog, false)
+	defer s.track(open, false)
 	finished := make(chan struct{})
-	go func() {
-		prog.Send(tea.WindowSizeMsg{Width: pty.Window.Width, Height: pty.Window.Height})
-		for {
-			select {
-			case <-finished:
-				return
-			case <-sess.Context().Done():
-				prog.Kill() // the connection is gone
-				return
-			case w := <-windows:
-				prog.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
-			}
-		}
-	}()
+	forward(sess.Context(), prog, pty.Window, windows, out.Resync(), finished)
 	final, runErr := prog.Run()
 	close(finished)
 	if errors.Is(runErr, tea.ErrProgramKilled) {
@@ -351,27 +348,103 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	if fm, ok := final.(ui.Model); ok {
 		eng = fm.Engine() // the project switcher may have opened another
 	}
+	ended := errors.Join(runErr, eng.Close())
 	s.mu.Lock()
 	closing := s.closing
 	s.mu.Unlock()
 	if closing {
-		fmt.Fprint(sess, "The lanes server is stopping; everything you changed is saved.\r\n")
+		out.Close("The lanes server is stopping; everything you changed is saved.\r\n", outputDrain)
+	} else {
+		out.Close("", outputDrain)
 	}
-	return errors.Join(runErr, eng.Close())
+	return ended
 }
 
-// track keeps the running programs, to end them at shutdown; it refuses
+// forward tells the program the terminal's size (clamped by termSize), at
+// once and at each window change, and to draw the screen again in full
+// when the output asks (resync), until finished; the connection's end
+// kills the program. Window changes are taken as they come, never waiting
+// for the program: the SSH library hands a session's requests over one
+// at a time, and a connection whose requests wait stops reading, window
+// adjustments included, so a busy program would stall its own output.
+// Only the latest size waits to be sent, however many changes arrive.
+func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <-chan ssh.Window, resync <-chan struct{}, finished <-chan struct{}) {
+	var (
+		mu      sync.Mutex
+		size    *tea.WindowSizeMsg // to send
+		last    tea.WindowSizeMsg  // sent or to send: the same again is not news
+		repaint bool
+		ready   = make(chan struct{}, 1)
+	)
+	post := func(w *ssh.Window, clear bool) {
+		mu.Lock()
+		if w != nil {
+			width, height := termSize(w.Width, w.Height)
+			if msg := (tea.WindowSizeMsg{Width: width, Height: height}); msg != last {
+				size, last = &msg, msg
+			}
+		}
+		repaint = repaint || clear
+		mu.Unlock()
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	}
+	post(&first, false)
+	go func() {
+		for {
+			select {
+			case <-finished:
+				return
+			case <-ctx.Done():
+				prog.Kill() // the connection is gone
+				return
+			case w, ok := <-windows:
+				if !ok {
+					windows = nil // no more requests; the connection is ending
+					continue
+				}
+				post(&w, false)
+			case <-resync:
+				post(nil, true)
+			}
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case <-finished:
+				return
+			case <-ready:
+			}
+			mu.Lock()
+			msg, clear := size, repaint
+			size, repaint = nil, false
+			mu.Unlock()
+			// Send returns once the program has it, or has ended.
+			if msg != nil {
+				prog.Send(*msg)
+			}
+			if clear {
+				prog.Send(tea.ClearScreen())
+			}
+		}
+	}()
+}
+
+// track keeps the running boards, to end them at shutdown; it refuses
 // new ones once the server is closing.
-func (s *sshServer) track(p *tea.Program, add bool) bool {
+func (s *sshServer) track(o *openSession, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
 		if s.closing {
 			return false
 		}
-		s.progs[p] = true
+		s.open[o] = true
 	} else {
-		delete(s.progs, p)
+		delete(s.open, o)
 	}
 	return true
 }
@@ -459,8 +532,8 @@ func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener)
 	s.log.Info("lanes ssh stopping: closing every board")
 	s.mu.Lock()
 	s.closing = true
-	for p := range s.progs {
-		p.Quit()
+	for o := range s.open {
+		go o.prog.Quit() // not under the lock: Quit waits for the program
 	}
 	s.mu.Unlock()
 	// Every board is told to quit; give them a while to save and say
