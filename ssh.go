@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -52,7 +53,9 @@ whose comment is the lanes user name:
   ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
 
 A name with no lanes user yet gets one, with a Personal space, at its first
-login. The file is read again whenever it changes.
+login. The file is read again whenever it changes: a key taken out of it
+(or given to another name) no longer gets in, and its open sessions are
+told so and closed within seconds.
 
 Without --server, lanes serves the data directory's own task server, in
 this process. With --server, each key line must also carry the token its
@@ -150,10 +153,30 @@ type sshServer struct {
 	closing  bool
 }
 
-// openSession is a running board, ended at shutdown.
+// openSession is a running board: ended at shutdown, or when its key
+// leaves the authorized keys file.
 type openSession struct {
-	prog *tea.Program
+	key   string   // the key's wire form
+	entry keyEntry // who the key was at login
+	prog  *tea.Program
+	conn  io.Closer // the connection, to cut if the board does not end
+
+	// Guarded by sshServer.mu:
+	missing time.Time // since when sweeps have found the key gone
+	gone    string    // why the key may no longer be here
 }
+
+// errKeyGone ends a session whose key was taken out of the authorized
+// keys file (or given to someone else) while it was open.
+var errKeyGone = errors.New("the session's key is no longer authorized")
+
+// keysEvery is how often the authorized keys file is read again while the
+// server runs, to end the sessions of keys taken out of it; revokeGrace
+// is how long such a session has to end before its connection is cut.
+const (
+	keysEvery   = time.Second
+	revokeGrace = 3 * time.Second
+)
 
 // useRemote checks the task server answers before serving its boards.
 func (s *sshServer) useRemote(ctx context.Context, url string) error {
@@ -266,7 +289,12 @@ func (s *sshServer) needTerminal(next ssh.Handler) ssh.Handler {
 // connection drops or the server stops.
 func (s *sshServer) boardHandler(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		if err := s.runSession(sess); err != nil {
+		err := s.runSession(sess)
+		if errors.Is(err, errKeyGone) {
+			sess.Exit(1) // already told, on their terminal, and logged
+			return
+		}
+		if err != nil {
 			s.log.Error("ssh session failed", "remote", sess.RemoteAddr().String(), "err", err)
 			fmt.Fprintf(sess.Stderr(), "lanes: %v\r\n", err)
 			sess.Exit(1)
@@ -331,7 +359,8 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	out := newSessionOutput(sess)
 	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithoutSignalHandler())
-	open := &openSession{prog: prog}
+	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(io.Closer)
+	open := &openSession{key: string(sess.PublicKey().Marshal()), entry: e, prog: prog, conn: conn}
 	if !s.track(open, true) {
 		out.Close("", 0)
 		eng.Close()
@@ -350,11 +379,15 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	}
 	ended := errors.Join(runErr, eng.Close())
 	s.mu.Lock()
-	closing := s.closing
+	gone, closing := open.gone, s.closing
 	s.mu.Unlock()
-	if closing {
+	switch {
+	case gone != "":
+		out.Close("lanes: "+gone+"; goodbye\r\n", outputDrain)
+		return errors.Join(errKeyGone, ended)
+	case closing:
 		out.Close("The lanes server is stopping; everything you changed is saved.\r\n", outputDrain)
-	} else {
+	default:
 		out.Close("", outputDrain)
 	}
 	return ended
@@ -433,8 +466,8 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 	}()
 }
 
-// track keeps the running boards, to end them at shutdown; it refuses
-// new ones once the server is closing.
+// track keeps the running boards, to end them at shutdown or when their
+// key is taken out; it refuses new ones once the server is closing.
 func (s *sshServer) track(o *openSession, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -447,6 +480,46 @@ func (s *sshServer) track(o *openSession, add bool) bool {
 		delete(s.open, o)
 	}
 	return true
+}
+
+// sweep ends the open sessions whose key is no longer in the authorized
+// keys file, or is now someone else's (or carries another token): each
+// board quits, says why, and the connection is cut if it has not ended
+// within revokeGrace. A key must be found gone by sweeps at least half
+// of keysEvery apart: a file read while an editor was still writing it
+// must not end everyone's session.
+func (s *sshServer) sweep() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for o := range s.open {
+		if o.gone != "" {
+			continue
+		}
+		e, ok := s.keys.entry(o.key)
+		why := ""
+		switch {
+		case !ok:
+			why = "your key was removed from this server's authorized keys"
+		case e.name != o.entry.name || e.token != o.entry.token:
+			why = "your key's line in this server's authorized keys changed"
+		}
+		if why == "" {
+			o.missing = time.Time{}
+			continue
+		}
+		if o.missing.IsZero() {
+			o.missing = time.Now()
+		}
+		if time.Since(o.missing) < keysEvery/2 {
+			continue
+		}
+		o.gone = why
+		s.log.Info("ssh: a key left the authorized keys; closing its session", "user", o.entry.name, "why", o.gone)
+		go o.prog.Quit()
+		if o.conn != nil {
+			time.AfterFunc(revokeGrace, func() { o.conn.Close() })
+		}
+	}
 }
 
 // slot is a data directory of the user's own for the session's outbox and
@@ -522,6 +595,18 @@ func (s *sshServer) localToken(ctx context.Context, name string) (string, error)
 // serve runs the SSH server until ctx ends, then closes every board (each
 // saving its outbox) and waits for the connections to finish.
 func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener) error {
+	// The keys file is watched for as long as the server runs: a key taken
+	// out of it ends its open sessions, not only its next login.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.keys.watch(watchCtx, keysEvery, s.sweep)
+	}()
+	defer func() {
+		stopWatch()
+		<-watched
+	}()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
