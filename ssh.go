@@ -356,8 +356,12 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 		ProjectID: p.ID, Project: p.Name, ReadOnly: readOnly(sp), Switcher: &projects{c: c, opts: opts}, OpenStandup: standup})
 	// The program never writes to the session itself: a client that reads
 	// slowly, or not at all, must not stop the board nor grow the host.
+	// With its output never waiting, what the program is sent waits only in
+	// bounded places: window sizes in forward (the latest one), the live
+	// feed in the engine's channel of 256 changes (board/live.go), behind
+	// which the feed stops reading the server's stream.
 	out := newSessionOutput(sess)
-	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+	prog := tea.NewProgram(endable{Model: m}, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithoutSignalHandler())
 	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(io.Closer)
 	open := &openSession{key: string(sess.PublicKey().Marshal()), entry: e, prog: prog, conn: conn}
@@ -374,7 +378,7 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	if errors.Is(runErr, tea.ErrProgramKilled) {
 		runErr = nil
 	}
-	if fm, ok := final.(ui.Model); ok {
+	if fm, ok := final.(endable).Model.(ui.Model); ok {
 		eng = fm.Engine() // the project switcher may have opened another
 	}
 	ended := errors.Join(runErr, eng.Close())
@@ -391,6 +395,35 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 		out.Close("", outputDrain)
 	}
 	return ended
+}
+
+// endMsg ends a board from outside (the server stopping, its key
+// removed) as q does: the screen is left blank before the terminal leaves
+// the alternate screen, where some terminals (tmux, once resized) would
+// otherwise show part of the board again.
+type endMsg struct{}
+
+// endable is a session's board, which endMsg ends.
+type endable struct {
+	tea.Model
+	ending bool
+}
+
+func (m endable) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(endMsg); ok {
+		m.ending = true
+		return m, tea.Quit
+	}
+	var cmd tea.Cmd
+	m.Model, cmd = m.Model.Update(msg)
+	return m, cmd
+}
+
+func (m endable) View() string {
+	if m.ending {
+		return ""
+	}
+	return m.Model.View()
 }
 
 // forward tells the program the terminal's size (clamped by termSize), at
@@ -515,7 +548,7 @@ func (s *sshServer) sweep() {
 		}
 		o.gone = why
 		s.log.Info("ssh: a key left the authorized keys; closing its session", "user", o.entry.name, "why", o.gone)
-		go o.prog.Quit()
+		go o.prog.Send(endMsg{})
 		if o.conn != nil {
 			time.AfterFunc(revokeGrace, func() { o.conn.Close() })
 		}
@@ -618,7 +651,7 @@ func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener)
 	s.mu.Lock()
 	s.closing = true
 	for o := range s.open {
-		go o.prog.Quit() // not under the lock: Quit waits for the program
+		go o.prog.Send(endMsg{}) // not under the lock: Send waits for the program
 	}
 	s.mu.Unlock()
 	// Every board is told to quit; give them a while to save and say
