@@ -385,16 +385,37 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	s.mu.Lock()
 	gone, closing := open.gone, s.closing
 	s.mu.Unlock()
+	bye := ""
 	switch {
 	case gone != "":
-		out.Close("lanes: "+gone+"; goodbye\r\n", outputDrain)
-		return errors.Join(errKeyGone, ended)
+		bye = "lanes: " + gone + "; goodbye\r\n"
 	case closing:
-		out.Close("The lanes server is stopping; everything you changed is saved.\r\n", outputDrain)
-	default:
-		out.Close("", outputDrain)
+		bye = "The lanes server is stopping; everything you changed is saved.\r\n"
+	}
+	if !out.Close(bye, outputDrain) && open.conn != nil && s.onlyBoardOn(open) {
+		// The client took nothing for outputDrain: it is not reading, and
+		// what waits for it would stay as long as its connection does (up
+		// to the idle timeout). The connection goes, unless another board
+		// of the person's is on it.
+		s.log.Info("ssh: the client did not take the end of its session; closing its connection", "user", e.name)
+		open.conn.Close()
+	}
+	if gone != "" {
+		return errors.Join(errKeyGone, ended)
 	}
 	return ended
+}
+
+// onlyBoardOn is whether o is the only open board on its connection.
+func (s *sshServer) onlyBoardOn(o *openSession) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for other := range s.open {
+		if other != o && other.conn == o.conn {
+			return false
+		}
+	}
+	return true
 }
 
 // endMsg ends a board from outside (the server stopping, its key

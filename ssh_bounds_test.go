@@ -346,3 +346,38 @@ func TestSSHStalledReader(t *testing.T) {
 		t.Fatalf("bob was not told the server stopped:\n%s", bob.vt.screen())
 	}
 }
+
+// A board that ends while its client is not reading does not leave the
+// connection waiting on that client: once the end could not be sent for
+// a while, the connection is closed.
+func TestSSHStalledClientQuits(t *testing.T) {
+	e := newSSHEnv(t, "alice", "bob")
+	e.start()
+	alice := e.connectProbe("alice", 500, 200, 500, 200)
+	alice.waitFor("board", "To Do", "synced")
+	bob := e.connect("bob", 100, 30)
+	bob.waitFor("board", "To Do", "synced")
+	closed := make(chan struct{})
+	go func() {
+		alice.client.Wait()
+		close(closed)
+	}()
+
+	alice.out.stall()
+	defer alice.out.resume()
+	for i := range 60 { // full repaints, far more than the channel's window
+		if err := alice.sess.WindowChange(200, 500-i%2); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	alice.keys("q")
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection of a board that ended while its client was not reading is still open 10 s later")
+	}
+	e.waitLog("the log", `msg="ssh: the client did not take the end of its session; closing its connection" user=alice`)
+	bob.keys("n")
+	bob.waitFor("bob's board still answers", "title of the new card")
+}

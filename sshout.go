@@ -224,9 +224,10 @@ func (o *sessionOutput) send() {
 func (o *sessionOutput) Resync() <-chan struct{} { return o.resync }
 
 // Close sends what waits, then bye, and stops taking output. It waits at
-// most wait for the client to take it all: a client that does not read
-// keeps only the sender's goroutine, until its connection closes.
-func (o *sessionOutput) Close(bye string, wait time.Duration) {
+// most wait for the client to take it all, and says whether it did: a
+// client that does not read keeps the sender's goroutine, and the batch
+// it is sending, until its connection closes.
+func (o *sessionOutput) Close(bye string, wait time.Duration) bool {
 	o.mu.Lock()
 	if !o.closing {
 		o.closing, o.bye = true, []byte(bye)
@@ -237,6 +238,8 @@ func (o *sessionOutput) Close(bye string, wait time.Duration) {
 	defer t.Stop()
 	select {
 	case <-o.done:
+		return true
 	case <-t.C:
+		return false
 	}
 }
