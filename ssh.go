@@ -378,8 +378,10 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	if errors.Is(runErr, tea.ErrProgramKilled) {
 		runErr = nil
 	}
-	if fm, ok := final.(endable).Model.(ui.Model); ok {
-		eng = fm.Engine() // the project switcher may have opened another
+	if em, ok := final.(endable); ok {
+		if fm, ok := em.Model.(ui.Model); ok {
+			eng = fm.Engine() // the project switcher may have opened another
+		}
 	}
 	ended := errors.Join(runErr, eng.Close())
 	s.mu.Lock()
@@ -463,7 +465,7 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 		repaint bool
 		ready   = make(chan struct{}, 1)
 	)
-	post := func(w *ssh.Window, clear bool) {
+	post := func(w *ssh.Window, full bool) {
 		mu.Lock()
 		if w != nil {
 			width, height := termSize(w.Width, w.Height)
@@ -471,7 +473,7 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 				size, last = &msg, msg
 			}
 		}
-		repaint = repaint || clear
+		repaint = repaint || full
 		mu.Unlock()
 		select {
 		case ready <- struct{}{}:
@@ -506,14 +508,14 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 			case <-ready:
 			}
 			mu.Lock()
-			msg, clear := size, repaint
+			msg, full := size, repaint
 			size, repaint = nil, false
 			mu.Unlock()
 			// Send returns once the program has it, or has ended.
 			if msg != nil {
 				prog.Send(*msg)
 			}
-			if clear {
+			if full {
 				prog.Send(tea.ClearScreen())
 			}
 		}
