@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	neturl "net/url"
@@ -53,7 +54,9 @@ whose comment is the lanes user name:
   ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
 
 A name with no lanes user yet gets one, with a Personal space, at its first
-login. The file is read again whenever it changes.
+login. The file is read again whenever it changes: a key taken out of it
+(or given to another name) no longer gets in, and its open sessions are
+told so and closed within seconds.
 
 Without --server, lanes serves the data directory's own task server, in
 this process. With --server, each key line must also carry the token its
@@ -102,7 +105,7 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 	if err != nil {
 		return err
 	}
-	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, progs: map[*tea.Program]bool{}}
+	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, open: map[*openSession]bool{}}
 	if f.server != "" {
 		if err := s.useRemote(ctx, f.server); err != nil {
 			return err
@@ -147,9 +150,34 @@ type sshServer struct {
 	mu       sync.Mutex
 	sessions int
 	slots    map[string]bool // data directories of open sessions
-	progs    map[*tea.Program]bool
+	open     map[*openSession]bool
 	closing  bool
 }
+
+// openSession is a running board: ended at shutdown, or when its key
+// leaves the authorized keys file.
+type openSession struct {
+	key   string   // the key's wire form
+	entry keyEntry // who the key was at login
+	prog  *tea.Program
+	conn  io.Closer // the connection, to cut if the board does not end
+
+	// Guarded by sshServer.mu:
+	missing time.Time // since when sweeps have found the key gone
+	gone    string    // why the key may no longer be here
+}
+
+// errKeyGone ends a session whose key was taken out of the authorized
+// keys file (or given to someone else) while it was open.
+var errKeyGone = errors.New("the session's key is no longer authorized")
+
+// keysEvery is how often the authorized keys file is read again while the
+// server runs, to end the sessions of keys taken out of it; revokeGrace
+// is how long such a session has to end before its connection is cut.
+const (
+	keysEvery   = time.Second
+	revokeGrace = 3 * time.Second
+)
 
 // useRemote serves the boards of the task server at url. One that does
 // not answer now is only warned of: each person's board opens from what
@@ -270,7 +298,12 @@ func (s *sshServer) needTerminal(next ssh.Handler) ssh.Handler {
 // connection drops or the server stops.
 func (s *sshServer) boardHandler(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
-		if err := s.runSession(sess); err != nil {
+		err := s.runSession(sess)
+		if errors.Is(err, errKeyGone) {
+			sess.Exit(1) // already told, on their terminal, and logged
+			return
+		}
+		if err != nil {
 			s.log.Error("ssh session failed", "remote", sess.RemoteAddr().String(), "err", err)
 			fmt.Fprintf(sess.Stderr(), "lanes: %v\r\n", err)
 			sess.Exit(1)
@@ -333,59 +366,228 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	pty, windows, _ := sess.Pty()
 	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: ch.space.Name,
 		ProjectID: ch.project.ID, Project: ch.project.Name, ReadOnly: readOnly(ch.space), Switcher: &projects{c: c, opts: opts, last: last}, OpenStandup: standup})
-	prog := tea.NewProgram(m, tea.WithInput(sess), tea.WithOutput(sess), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+	// The program never writes to the session itself: a client that reads
+	// slowly, or not at all, must not stop the board nor grow the host.
+	// With its output never waiting, what the program is sent waits only in
+	// bounded places: window sizes in forward (the latest one), the live
+	// feed in the engine's channel of 256 changes (board/live.go), behind
+	// which the feed stops reading the server's stream.
+	out := newSessionOutput(sess)
+	prog := tea.NewProgram(endable{Model: m}, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithoutSignalHandler())
-	if !s.track(prog, true) {
+	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(io.Closer)
+	open := &openSession{key: string(sess.PublicKey().Marshal()), entry: e, prog: prog, conn: conn}
+	if !s.track(open, true) {
+		out.Close("", 0)
 		eng.Close()
 		return errors.New("the server is shutting down")
 	}
-	defer s.track(prog, false)
+	defer s.track(open, false)
 	finished := make(chan struct{})
-	go func() {
-		prog.Send(tea.WindowSizeMsg{Width: pty.Window.Width, Height: pty.Window.Height})
-		for {
-			select {
-			case <-finished:
-				return
-			case <-sess.Context().Done():
-				prog.Kill() // the connection is gone
-				return
-			case w := <-windows:
-				prog.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
-			}
-		}
-	}()
+	forward(sess.Context(), prog, pty.Window, windows, out.Resync(), finished)
 	final, runErr := prog.Run()
 	close(finished)
 	if errors.Is(runErr, tea.ErrProgramKilled) {
 		runErr = nil
 	}
-	if fm, ok := final.(ui.Model); ok {
-		eng = fm.Engine() // the project switcher may have opened another
+	if em, ok := final.(endable); ok {
+		if fm, ok := em.Model.(ui.Model); ok {
+			eng = fm.Engine() // the project switcher may have opened another
+		}
 	}
+	ended := errors.Join(runErr, eng.Close())
 	s.mu.Lock()
-	closing := s.closing
+	gone, closing := open.gone, s.closing
 	s.mu.Unlock()
-	if closing {
-		fmt.Fprint(sess, "The lanes server is stopping; everything you changed is saved.\r\n")
+	bye := ""
+	switch {
+	case gone != "":
+		bye = "lanes: " + gone + "; goodbye\r\n"
+	case closing:
+		bye = "The lanes server is stopping; everything you changed is saved.\r\n"
 	}
-	return errors.Join(runErr, eng.Close())
+	if !out.Close(bye, outputDrain) && open.conn != nil && s.onlyBoardOn(open) {
+		// The client took nothing for outputDrain: it is not reading, and
+		// what waits for it would stay as long as its connection does (up
+		// to the idle timeout). The connection goes, unless another board
+		// of the person's is on it.
+		s.log.Info("ssh: the client did not take the end of its session; closing its connection", "user", e.name)
+		open.conn.Close()
+	}
+	if gone != "" {
+		return errors.Join(errKeyGone, ended)
+	}
+	return ended
 }
 
-// track keeps the running programs, to end them at shutdown; it refuses
-// new ones once the server is closing.
-func (s *sshServer) track(p *tea.Program, add bool) bool {
+// onlyBoardOn is whether o is the only open board on its connection.
+func (s *sshServer) onlyBoardOn(o *openSession) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for other := range s.open {
+		if other != o && other.conn == o.conn {
+			return false
+		}
+	}
+	return true
+}
+
+// endMsg ends a board from outside (the server stopping, its key
+// removed) as q does: the screen is left blank before the terminal leaves
+// the alternate screen, where some terminals (tmux, once resized) would
+// otherwise show part of the board again.
+type endMsg struct{}
+
+// endable is a session's board, which endMsg ends.
+type endable struct {
+	tea.Model
+	ending bool
+}
+
+func (m endable) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if _, ok := msg.(endMsg); ok {
+		m.ending = true
+		return m, tea.Quit
+	}
+	var cmd tea.Cmd
+	m.Model, cmd = m.Model.Update(msg)
+	return m, cmd
+}
+
+func (m endable) View() string {
+	if m.ending {
+		return ""
+	}
+	return m.Model.View()
+}
+
+// forward tells the program the terminal's size (clamped by termSize), at
+// once and at each window change, and to draw the screen again in full
+// when the output asks (resync), until finished; the connection's end
+// kills the program. Window changes are taken as they come, never waiting
+// for the program: the SSH library hands a session's requests over one
+// at a time, and a connection whose requests wait stops reading, window
+// adjustments included, so a busy program would stall its own output.
+// Only the latest size waits to be sent, however many changes arrive.
+func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <-chan ssh.Window, resync <-chan struct{}, finished <-chan struct{}) {
+	var (
+		mu      sync.Mutex
+		size    *tea.WindowSizeMsg // to send
+		last    tea.WindowSizeMsg  // sent or to send: the same again is not news
+		repaint bool
+		ready   = make(chan struct{}, 1)
+	)
+	post := func(w *ssh.Window, full bool) {
+		mu.Lock()
+		if w != nil {
+			width, height := termSize(w.Width, w.Height)
+			if msg := (tea.WindowSizeMsg{Width: width, Height: height}); msg != last {
+				size, last = &msg, msg
+			}
+		}
+		repaint = repaint || full
+		mu.Unlock()
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	}
+	post(&first, false)
+	go func() {
+		for {
+			select {
+			case <-finished:
+				return
+			case <-ctx.Done():
+				prog.Kill() // the connection is gone
+				return
+			case w, ok := <-windows:
+				if !ok {
+					windows = nil // no more requests; the connection is ending
+					continue
+				}
+				post(&w, false)
+			case <-resync:
+				post(nil, true)
+			}
+		}
+	}()
+	go func() {
+		for {
+			select {
+			case <-finished:
+				return
+			case <-ready:
+			}
+			mu.Lock()
+			msg, full := size, repaint
+			size, repaint = nil, false
+			mu.Unlock()
+			// Send returns once the program has it, or has ended.
+			if msg != nil {
+				prog.Send(*msg)
+			}
+			if full {
+				prog.Send(tea.ClearScreen())
+			}
+		}
+	}()
+}
+
+// track keeps the running boards, to end them at shutdown or when their
+// key is taken out; it refuses new ones once the server is closing.
+func (s *sshServer) track(o *openSession, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
 		if s.closing {
 			return false
 		}
-		s.progs[p] = true
+		s.open[o] = true
 	} else {
-		delete(s.progs, p)
+		delete(s.open, o)
 	}
 	return true
+}
+
+// sweep ends the open sessions whose key is no longer in the authorized
+// keys file, or is now someone else's (or carries another token): each
+// board quits, says why, and the connection is cut if it has not ended
+// within revokeGrace. A key must be found gone by sweeps at least half
+// of keysEvery apart: a file read while an editor was still writing it
+// must not end everyone's session.
+func (s *sshServer) sweep() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for o := range s.open {
+		if o.gone != "" {
+			continue
+		}
+		e, ok := s.keys.entry(o.key)
+		why := ""
+		switch {
+		case !ok:
+			why = "your key was removed from this server's authorized keys"
+		case e.name != o.entry.name || e.token != o.entry.token:
+			why = "your key's line in this server's authorized keys changed"
+		}
+		if why == "" {
+			o.missing = time.Time{}
+			continue
+		}
+		if o.missing.IsZero() {
+			o.missing = time.Now()
+		}
+		if time.Since(o.missing) < keysEvery/2 {
+			continue
+		}
+		o.gone = why
+		s.log.Info("ssh: a key left the authorized keys; closing its session", "user", o.entry.name, "why", o.gone)
+		go o.prog.Send(endMsg{})
+		if o.conn != nil {
+			time.AfterFunc(revokeGrace, func() { o.conn.Close() })
+		}
+	}
 }
 
 // slot is a data directory of the user's own for the session's outbox and
@@ -461,6 +663,18 @@ func (s *sshServer) localToken(ctx context.Context, name string) (string, error)
 // serve runs the SSH server until ctx ends, then closes every board (each
 // saving its outbox) and waits for the connections to finish.
 func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener) error {
+	// The keys file is watched for as long as the server runs: a key taken
+	// out of it ends its open sessions, not only its next login.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		s.keys.watch(watchCtx, keysEvery, s.sweep)
+	}()
+	defer func() {
+		stopWatch()
+		<-watched
+	}()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
@@ -471,8 +685,8 @@ func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener)
 	s.log.Info("lanes ssh stopping: closing every board")
 	s.mu.Lock()
 	s.closing = true
-	for p := range s.progs {
-		p.Quit()
+	for o := range s.open {
+		go o.prog.Send(endMsg{}) // not under the lock: Send waits for the program
 	}
 	s.mu.Unlock()
 	// Every board is told to quit; give them a while to save and say

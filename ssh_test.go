@@ -526,6 +526,107 @@ func TestSSHIdleHostKeyAndRemovedKey(t *testing.T) {
 	e.connect("bob", 80, 24).waitFor("after a restart", "synced")
 }
 
+// keepKeys rewrites the authorized keys file with only the lines keep
+// says to, changed as it says.
+func (e *sshEnv) keepKeys(keep func(line string) (string, bool)) {
+	e.t.Helper()
+	path := filepath.Join(e.dir, "authorized_keys")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		if l, ok := keep(l); ok {
+			kept = append(kept, l)
+		}
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(kept, "\n")+"\n"), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// endsWithin waits for the session to end, failing if it is still open
+// after d.
+func (s *sshTerm) endsWithin(d time.Duration) error {
+	s.t.Helper()
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(d):
+		s.t.Fatalf("%s's session is still open %s later:\n%s", s.name, d, s.vt.screen())
+		return nil
+	}
+}
+
+// Taking a key out of the file ends its open sessions, not only its next
+// login: the person is told and the session closes within seconds. Giving
+// a key to someone else ends its sessions too. Everyone else stays.
+func TestSSHRemovedKeyEndsSession(t *testing.T) {
+	e := newSSHEnv(t, "alice", "bob", "carol")
+	e.start()
+	alice := e.connect("alice", 100, 30)
+	bob := e.connect("bob", 100, 30)
+	carol := e.connect("carol", 100, 30)
+	for _, s := range []*sshTerm{alice, bob, carol} {
+		s.waitFor("board", "synced")
+	}
+
+	// A file caught half written (here: empty for a moment, as a shell's
+	// > leaves it) ends no one's session.
+	path := filepath.Join(e.dir, "authorized_keys")
+	all, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, nil, 0o600)
+	time.Sleep(100 * time.Millisecond)
+	os.WriteFile(path, all, 0o600)
+	time.Sleep(3 * time.Second)
+	for _, s := range []*sshTerm{alice, bob, carol} {
+		select {
+		case err := <-s.done:
+			t.Fatalf("%s's session ended (%v) when the file was empty for a moment", s.name, err)
+		default:
+		}
+	}
+
+	e.keepKeys(func(l string) (string, bool) { return l, !strings.HasSuffix(l, " alice") })
+	var exit *gossh.ExitError
+	if err := alice.endsWithin(5 * time.Second); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("the session of a removed key ended with %v, want exit status 1", err)
+	}
+	if !strings.Contains(alice.vt.screen(), "lanes: your key was removed from this server's authorized keys; goodbye") {
+		t.Fatalf("alice was not told her key was removed:\n%s", alice.vt.screen())
+	}
+	e.waitLog("the log", `msg="ssh: a key left the authorized keys; closing its session" user=alice`)
+
+	// carol's key is now dave's: carol's session ends.
+	e.keepKeys(func(l string) (string, bool) {
+		if k, ok := strings.CutSuffix(l, " carol"); ok {
+			return k + " dave", true
+		}
+		return l, true
+	})
+	if err := carol.endsWithin(5 * time.Second); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("the session of a key given to another user ended with %v, want exit status 1", err)
+	}
+	if !strings.Contains(carol.vt.screen(), "lanes: your key's line in this server's authorized keys changed; goodbye") {
+		t.Fatalf("carol was not told her key changed:\n%s", carol.vt.screen())
+	}
+
+	// bob is still on his board, and it still answers.
+	select {
+	case err := <-bob.done:
+		t.Fatalf("bob's session ended with %v when others' keys were removed", err)
+	default:
+	}
+	bob.keys("n")
+	bob.waitFor("new card prompt", "title of the new card")
+	bob.keys("Still here\r")
+	bob.waitFor("card made", "Still here", "synced")
+}
+
 // Without an authorized keys file lanes ssh does not start, and says how
 // to write one; bad flags are refused by name.
 func TestSSHNeedsAuthorizedKeys(t *testing.T) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -22,7 +23,8 @@ type keyEntry struct {
 }
 
 // authorizedKeys is the authorized keys file of `lanes ssh`, read again
-// whenever it changes on disk (checked at each login).
+// whenever it changes on disk (checked at each login, and by watch while
+// the server runs).
 type authorizedKeys struct {
 	path string
 	log  *slog.Logger // told of each line a read skips
@@ -50,6 +52,42 @@ func (k *authorizedKeys) lookup(key gossh.PublicKey) (keyEntry, bool, error) {
 	defer k.mu.Unlock()
 	e, ok := k.keys[string(key.Marshal())]
 	return e, ok, err
+}
+
+// entry is who the key with this wire form is, as the file was last read.
+func (k *authorizedKeys) entry(id string) (keyEntry, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	e, ok := k.keys[id]
+	return e, ok
+}
+
+// watch reads the file again every interval, if it changed, and then
+// calls check, until ctx ends. check runs at every tick, not only after a
+// change this watch saw: a login may have read the change first. A file
+// that can't be read is logged once, not at every tick, and the keys read
+// last still answer.
+func (k *authorizedKeys) watch(ctx context.Context, every time.Duration, check func()) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	var last string
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := k.refresh()
+		switch {
+		case err != nil && err.Error() != last:
+			k.log.Error("read the authorized keys", "err", err)
+			last = err.Error()
+		case err == nil && last != "":
+			k.log.Info("authorized keys: read again", "keys", k.count())
+			last = ""
+		}
+		check()
+	}
 }
 
 // count is how many keys are allowed.
