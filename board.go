@@ -24,6 +24,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/keymap"
 	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
@@ -390,7 +391,7 @@ func readLast(dir, server string) (lastBoard, bool) {
 		return lastBoard{}, false
 	}
 	for _, s := range []*string{&l.SpaceName, &l.SpaceSlug, &l.ProjectName, &l.ProjectSlug} {
-		*s = api.CleanLine(*s)
+		*s = safe.Line(*s)
 	}
 	switch l.Role {
 	case api.RoleOwner, api.RoleAdmin, api.RoleMember, api.RoleViewer:

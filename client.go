@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // debugHTTP says whether HTTP debugging is on: --debug http or
@@ -101,7 +102,7 @@ func check(ctx context.Context, out io.Writer, c *api.Client) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "token of: %s\n", api.CleanLine(me.Name))
+		fmt.Fprintf(out, "token of: %s\n", safe.Line(me.Name))
 	}
 	spaces, err := c.Spaces(ctx)
 	if err != nil {
@@ -111,11 +112,11 @@ func check(ctx context.Context, out io.Writer, c *api.Client) error {
 	for _, sp := range spaces {
 		projects, err := c.Projects(ctx, sp.ID)
 		if err != nil {
-			return fmt.Errorf("list the projects of %q: %w", api.CleanLine(sp.Name), err)
+			return fmt.Errorf("list the projects of %q: %w", safe.Line(sp.Name), err)
 		}
-		fmt.Fprintf(out, "  %s (%s)\n", api.CleanLine(sp.Name), api.CleanLine(sp.Slug))
+		fmt.Fprintf(out, "  %s (%s)\n", safe.Line(sp.Name), safe.Line(sp.Slug))
 		for _, p := range projects {
-			fmt.Fprintf(out, "    %s  %s\n", api.CleanLine(p.ID), api.CleanLine(p.Name))
+			fmt.Fprintf(out, "    %s  %s\n", safe.Line(p.ID), safe.Line(p.Name))
 		}
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -30,7 +30,7 @@ func (a *app) spaceCmd() *cobra.Command {
 			if name == "" || len(name) > 100 {
 				return fmt.Errorf("the space name must be 1-100 characters, got %q", args[0])
 			}
-			if api.CleanLine(name) != name {
+			if safe.Line(name) != name {
 				return fmt.Errorf("the space name can't hold control characters (tabs, newlines, escapes), got %q", name)
 			}
 			if slug == "" {
@@ -140,12 +140,12 @@ the new role. The space is named by name, slug or id.`,
 					case m == nil:
 						_, err = tx.AddMember(sp.ID, u.ID, r)
 					case m.Role == store.RoleOwner:
-						return fmt.Errorf("%s owns %s; the owner's role does not change", api.CleanLine(u.Name), api.CleanLine(sp.Name))
+						return fmt.Errorf("%s owns %s; the owner's role does not change", safe.Line(u.Name), safe.Line(sp.Name))
 					default:
 						_, err = tx.SetMemberRole(sp.ID, u.ID, r)
 					}
 					if err == nil {
-						fmt.Fprintf(a.out, "%s is %s of %s\n", api.CleanLine(u.Name), article(r), api.CleanLine(sp.Name))
+						fmt.Fprintf(a.out, "%s is %s of %s\n", safe.Line(u.Name), article(r), safe.Line(sp.Name))
 					}
 					return err
 				})
@@ -167,9 +167,9 @@ the new role. The space is named by name, slug or id.`,
 					}
 					switch {
 					case m == nil:
-						return fmt.Errorf("%s is not in %s", api.CleanLine(u.Name), api.CleanLine(sp.Name))
+						return fmt.Errorf("%s is not in %s", safe.Line(u.Name), safe.Line(sp.Name))
 					case m.Role == store.RoleOwner:
-						return fmt.Errorf("%s owns %s and can't be removed", api.CleanLine(u.Name), api.CleanLine(sp.Name))
+						return fmt.Errorf("%s owns %s and can't be removed", safe.Line(u.Name), safe.Line(sp.Name))
 					}
 					if err := tx.UnassignInSpace(sp.ID, u.ID); err != nil {
 						return err
@@ -177,7 +177,7 @@ the new role. The space is named by name, slug or id.`,
 					if err := tx.RemoveMember(sp.ID, u.ID); err != nil {
 						return err
 					}
-					fmt.Fprintf(a.out, "%s is no longer in %s\n", api.CleanLine(u.Name), api.CleanLine(sp.Name))
+					fmt.Fprintf(a.out, "%s is no longer in %s\n", safe.Line(u.Name), safe.Line(sp.Name))
 					return nil
 				})
 			})

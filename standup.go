@@ -14,6 +14,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/server"
 )
 
@@ -126,7 +127,7 @@ func buildStandup(ctx context.Context, c *api.Client, sp api.Space, p api.Projec
 		people = append(people, board.Person{ID: m.UserID, Name: m.Name})
 	}
 	rep := board.NewState(cols, cards).Standup(board.StandupOptions{Now: now, Since: since, People: board.OrderPeople(people, order)})
-	return cleanStandup(rep), api.CleanLine(sp.Name + " / " + p.Name), nil
+	return cleanStandup(rep), safe.Line(sp.Name + " / " + p.Name), nil
 }
 
 // cleanStandup is the report with every text in it from the server made
@@ -141,15 +142,15 @@ func cleanStandup(rep board.Standup) board.Standup {
 		}
 		out := make([]board.StandupCard, len(cs))
 		for i, c := range cs {
-			c.ID, c.Title, c.Column = api.CleanLine(c.ID), api.CleanLine(c.Title), api.CleanLine(c.Column)
-			c.Priority = board.Priority(api.CleanLine(string(c.Priority)))
+			c.ID, c.Title, c.Column = safe.Line(c.ID), safe.Line(c.Title), safe.Line(c.Column)
+			c.Priority = board.Priority(safe.Line(string(c.Priority)))
 			out[i] = c
 		}
 		return out
 	}
 	people := make([]board.PersonReport, len(rep.People))
 	for i, p := range rep.People {
-		p.ID, p.Name = api.CleanLine(p.ID), api.CleanLine(p.Name)
+		p.ID, p.Name = safe.Line(p.ID), safe.Line(p.Name)
 		p.Done, p.InProgress, p.Next = cards(p.Done), cards(p.InProgress), cards(p.Next)
 		p.Blocked, p.Overdue = cards(p.Blocked), cards(p.Overdue)
 		people[i] = p

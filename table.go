@@ -6,7 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // table is rows of cells printed in columns, for the listing commands.
@@ -31,7 +31,7 @@ func (t *table) print(w io.Writer) error {
 	var widths []int
 	for _, r := range t.rows {
 		for i := range r {
-			r[i] = api.CleanLine(r[i])
+			r[i] = safe.Line(r[i])
 			if i == len(widths) {
 				widths = append(widths, 0)
 			}

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 
-	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -156,7 +156,7 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, api.CleanLine(orDash(tok.Label)), api.CleanLine(tok.UserName))
+			fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, safe.Line(orDash(tok.Label)), safe.Line(tok.UserName))
 			return nil
 		},
 	}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/go-resty/resty/v2"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // Client talks to one server as one token. It is safe for concurrent use.
@@ -134,7 +136,7 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 			if out == nil || len(bytes.TrimSpace(raw)) == 0 {
 				return nil
 			}
-			if err := json.Unmarshal(cleanJSON(raw), out); err != nil {
+			if err := json.Unmarshal(safe.JSON(raw), out); err != nil {
 				return fmt.Errorf("%s %s: the server's answer is not what lanes expects: %w", k.method, k.path, err)
 			}
 			return nil
@@ -216,7 +218,7 @@ func (c *Client) answerError(k call, res *resty.Response) error {
 		Code  string `json:"code"`
 		Field string `json:"field"`
 	}
-	if json.Unmarshal(cleanJSON(res.Body()), &body) == nil {
+	if json.Unmarshal(safe.JSON(res.Body()), &body) == nil {
 		e.Message, e.Code, e.Field = body.Error, body.Code, body.Field
 	}
 	if e.Status == http.StatusTooManyRequests {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // Event is one change from a space's live feed (GET /api/events): its
@@ -113,7 +115,7 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 			Error string `json:"error"`
 			Code  string `json:"code"`
 		}
-		if json.Unmarshal(cleanJSON(raw[:n]), &eb) == nil {
+		if json.Unmarshal(safe.JSON(raw[:n]), &eb) == nil {
 			e.Message, e.Code = eb.Error, eb.Code
 		}
 		if e.Status == http.StatusTooManyRequests {
@@ -134,7 +136,7 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 					*after = ev.Seq
 				}
 				if ev.Kind != "ready" {
-					ev.Data = json.RawMessage(cleanJSON([]byte(data.String())))
+					ev.Data = json.RawMessage(safe.JSON([]byte(data.String())))
 					fn(ev)
 				}
 			}

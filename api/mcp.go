@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // The seed's API has no columns endpoint, but its MCP server (/api/mcp,
@@ -101,7 +103,7 @@ func (c *Client) statusesOverMCP(ctx context.Context, projectID string) ([]Statu
 		raws = append(raws, []byte(t))
 	}
 	for _, raw := range raws {
-		raw = cleanJSON(raw)
+		raw = safe.JSON(raw)
 		var wrapped struct {
 			Statuses []Status `json:"statuses"`
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -205,7 +205,7 @@ type obj = map[string]any
 // (or by an older lanes on the same database) may still hold them.
 func str(o obj, k string) string {
 	v, _ := o[k].(string)
-	return api.CleanLine(v)
+	return safe.Line(v)
 }
 
 // result is a tool's answer: a readable summary and the data itself.
@@ -307,7 +307,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 			}
 			text := taskLine(task)
 			if d, _ := task["description"].(string); d != "" {
-				text += "\n\n" + api.CleanText(d)
+				text += "\n\n" + safe.Text(d)
 			}
 			cs, _ := task["comments"].([]any)
 			if more, _ := detail["comments"].([]any); len(more) > 0 {
@@ -446,7 +446,7 @@ func (s *Server) mcpPrompts(m *mcp.Server) {
 			return nil, err
 		}
 		// The caller's own words, but shown back as one line all the same.
-		goal := api.CleanLine(req.Params.Arguments["goal"])
+		goal := safe.Line(req.Params.Arguments["goal"])
 		if goal == "" {
 			goal = "the most valuable work that fits in a two-week sprint"
 		}
@@ -475,7 +475,7 @@ func (s *Server) mcpPrompts(m *mcp.Server) {
 		user := req.Params.Arguments["userName"]
 		who := "each person"
 		if user != "" {
-			who = api.CleanLine(user)
+			who = safe.Line(user)
 		}
 		text := fmt.Sprintf(`Write the daily standup for the project %s, for %s: what was done since the last working day, what is in progress, what is next, and what is blocked or overdue.`, pid, who)
 		if s.standup != nil {

@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // The details screen's own keys. They are fixed (the board's keys are the
@@ -92,7 +92,7 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case "ctrl+s":
 			m.mode = modeDetails
 			desc := m.det.editor.Value()
-			if desc == c.Description || desc == api.CleanText(c.Description) {
+			if desc == c.Description || desc == safe.Text(c.Description) {
 				return m, nil
 			}
 			return m.do(s.Edit(c.ID, nil, &desc, now))
@@ -156,7 +156,7 @@ func (m Model) detailsKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		ta.SetWidth(max(20, min(m.width-6, 100)))
 		ta.SetHeight(max(3, min(m.height-12, 12)))
 		ta.CharLimit = 20000
-		ta.SetValue(api.CleanText(c.Description))
+		ta.SetValue(safe.Text(c.Description))
 		ta.Focus()
 		m.det.editor = ta
 		m.mode = modeDetailsDesc
@@ -231,9 +231,9 @@ func (m Model) detailsView() string {
 	s := m.e.State()
 	w := max(20, min(m.width-4, 100))
 	var b strings.Builder
-	b.WriteString(m.st.Heading.Render(ansi.Truncate(api.CleanLine(c.Title), w, "…")) + "\n")
+	b.WriteString(m.st.Heading.Render(ansi.Truncate(safe.Line(c.Title), w, "…")) + "\n")
 	col, _ := s.ColumnByID(s.ColumnOf(c))
-	facts := []string{api.CleanLine(col.Name)}
+	facts := []string{safe.Line(col.Name)}
 	if l, ok := priorityLabel[c.Priority]; ok {
 		facts = append(facts, l)
 	}
@@ -247,7 +247,7 @@ func (m Model) detailsView() string {
 		facts = append(facts, "@"+m.name(a))
 	}
 	if r, refused := m.e.RefusedReason(c.ID); refused {
-		facts = append(facts, m.st.Refused.Render("refused: "+api.CleanLine(r)))
+		facts = append(facts, m.st.Refused.Render("refused: "+safe.Line(r)))
 	} else if m.e.Pending(c.ID) {
 		facts = append(facts, m.st.Pending.Render("⟳ saving"))
 	}
@@ -256,7 +256,7 @@ func (m Model) detailsView() string {
 	if m.mode == modeDetailsDesc {
 		b.WriteString(m.det.editor.View() + "\n" + m.st.Muted.Render("ctrl+s save · esc cancel") + "\n\n")
 	} else if c.Description != "" {
-		b.WriteString(m.cfg.Renderer.NewStyle().Width(w).Render(api.CleanText(c.Description)) + "\n\n")
+		b.WriteString(m.cfg.Renderer.NewStyle().Width(w).Render(safe.Text(c.Description)) + "\n\n")
 	} else {
 		b.WriteString(m.st.Muted.Render("No description.") + "\n\n")
 	}
@@ -273,7 +273,7 @@ func (m Model) detailsView() string {
 		if sc.Done() {
 			mark = "✓"
 		}
-		line := fmt.Sprintf("%s %s", mark, ansi.Truncate(api.CleanLine(sc.Title), w-4, "…"))
+		line := fmt.Sprintf("%s %s", mark, ansi.Truncate(safe.Line(sc.Title), w-4, "…"))
 		if i == m.det.sub && m.mode == modeDetails {
 			line = m.st.CardSelected.Render(line)
 		} else {
@@ -283,12 +283,12 @@ func (m Model) detailsView() string {
 	}
 	b.WriteString("\n" + m.st.ColumnTitle.Render(fmt.Sprintf("Comments %d", c.Comments)) + "\n")
 	if m.det.note != "" {
-		b.WriteString(m.st.Muted.Render(api.CleanLine(m.det.note)) + "\n")
+		b.WriteString(m.st.Muted.Render(safe.Line(m.det.note)) + "\n")
 	}
 	shown := m.det.comments[max(0, len(m.det.comments)-5):]
 	for _, cm := range shown {
-		b.WriteString(m.st.Meta.Render(api.CleanLine(cm.Author)+" · "+cm.CreatedAt.In(m.cfg.Now().Location()).Format("2 Jan 15:04")) + "\n")
-		b.WriteString("  " + ansi.Truncate(api.CleanLine(cm.Content), w-2, "…") + "\n")
+		b.WriteString(m.st.Meta.Render(safe.Line(cm.Author)+" · "+cm.CreatedAt.In(m.cfg.Now().Location()).Format("2 Jan 15:04")) + "\n")
+		b.WriteString("  " + ansi.Truncate(safe.Line(cm.Content), w-2, "…") + "\n")
 	}
 	if m.det.picking {
 		b.WriteString("\n" + m.st.ColumnTitle.Render("Assign (space toggles, esc done)") + "\n")
@@ -301,7 +301,7 @@ func (m Model) detailsView() string {
 			if slices.Contains(c.Assignees, mb.UserID) {
 				mark = "[x]"
 			}
-			line := mark + " " + api.CleanLine(mb.Name) + m.st.Muted.Render(" "+api.CleanLine(mb.Role))
+			line := mark + " " + safe.Line(mb.Name) + m.st.Muted.Render(" "+safe.Line(mb.Role))
 			if i == m.det.pick {
 				b.WriteString(m.st.CardSelected.Render(line) + "\n")
 			} else {

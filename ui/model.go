@@ -15,8 +15,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/keymap"
 )
 
@@ -544,7 +544,7 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		c, _ := s.Card(m.selected)
-		return m, m.openInput(modeEdit, "title", api.CleanLine(c.Title))
+		return m, m.openInput(modeEdit, "title", safe.Line(c.Title))
 	case key.Matches(msg, k.Delete):
 		if m.refuseReadOnly() {
 			return m, nil
@@ -605,7 +605,7 @@ func (m Model) typing(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		case modeEdit:
 			c, ok := s.Card(m.selected)
 			// The input showed the title cleaned; unchanged, it is not sent.
-			if !ok || c.Title == strings.TrimSpace(value) || api.CleanLine(c.Title) == strings.TrimSpace(value) {
+			if !ok || c.Title == strings.TrimSpace(value) || safe.Line(c.Title) == strings.TrimSpace(value) {
 				return m, nil
 			}
 			return m.toldOfCut(m.do(s.Edit(m.selected, &value, nil, now)))

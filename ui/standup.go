@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // Standup mode's own keys; acting on a card uses the board's keys.
@@ -101,7 +101,7 @@ func (m *Model) standupPeople() []board.Person {
 			if p.Name == p.ID {
 				c.team[i].Name = m.name(p.ID)
 			} else {
-				c.team[i].Name = api.CleanLine(p.Name)
+				c.team[i].Name = safe.Line(p.Name)
 			}
 		}
 		c.state, c.day, c.members, c.teamOK, c.person = s, day, len(members), true, ""
@@ -356,7 +356,7 @@ func (m Model) standupView() string {
 		}
 		windows[i] = window{start, first, min(len(l), first+per)}
 		for _, c := range l[first:windows[i].last] {
-			titleW = max(titleW, ansi.StringWidth(api.CleanLine(c.Title)))
+			titleW = max(titleW, ansi.StringWidth(safe.Line(c.Title)))
 		}
 		start += len(l)
 	}
@@ -376,7 +376,7 @@ func (m Model) standupView() string {
 			b.WriteString(m.st.Muted.Render(fmt.Sprintf("  ↑ %d more", win.first)) + "\n")
 		}
 		for j, c := range cards[win.first:win.last] {
-			title := ansi.Truncate(api.CleanLine(c.Title), titleW, "…")
+			title := ansi.Truncate(safe.Line(c.Title), titleW, "…")
 			title += strings.Repeat(" ", titleW-ansi.StringWidth(title))
 			mark := "  "
 			if m.e.Pending(c.ID) {
@@ -396,7 +396,7 @@ func (m Model) standupView() string {
 	meta := func(c board.StandupCard, col bool) string {
 		var parts []string
 		if col {
-			parts = append(parts, api.CleanLine(c.Column))
+			parts = append(parts, safe.Line(c.Column))
 		}
 		if l, ok := priorityLabel[c.Priority]; ok {
 			parts = append(parts, m.st.Priority[c.Priority].Render(l))
@@ -458,11 +458,11 @@ func (m Model) standupSummary(w int) string {
 	}
 	b.WriteString("\n" + m.st.ColumnTitle.Render(fmt.Sprintf("%d of %d spoke · %s", spoke, len(m.su.people), changed)) + "\n")
 	for _, id := range m.su.order {
-		title := api.CleanLine(m.su.changed[id])
+		title := safe.Line(m.su.changed[id])
 		if c, ok := m.e.State().Card(m.e.Resolve(id)); ok {
-			title = api.CleanLine(c.Title)
+			title = safe.Line(c.Title)
 			col, _ := m.e.State().ColumnByID(m.e.State().ColumnOf(c))
-			title += m.st.Meta.Render(" · " + api.CleanLine(col.Name))
+			title += m.st.Meta.Render(" · " + safe.Line(col.Name))
 		}
 		b.WriteString("  " + ansi.Truncate(title, w-2, "…") + "\n")
 	}

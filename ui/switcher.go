@@ -10,8 +10,8 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // Choice is a project the switcher offers.
@@ -23,7 +23,7 @@ type Choice struct {
 
 // label is the choice as shown: space and project names are someone
 // else's text.
-func (c Choice) label() string { return api.CleanLine(c.Space + " / " + c.Project) }
+func (c Choice) label() string { return safe.Line(c.Space + " / " + c.Project) }
 
 // Switcher lists the projects a person can open and opens one. The board
 // calls it only from commands, never from Update.

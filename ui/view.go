@@ -8,13 +8,13 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
 )
 
 // Everything the board draws from data (titles, names, column names,
 // messages that quote them) is someone else's text and goes through
-// api.CleanLine or api.CleanText before it is styled, so no control
+// safe.Line or safe.Text before it is styled, so no control
 // character from it reaches the terminal. The places that do it: cardView
 // and columnHeader (both cached), name, statusLine, the edge hints, the
 // details and standup screens (standup keeps its team's names cleaned) and
@@ -161,7 +161,7 @@ func (m *Model) columnHeader(name, count string, inner int) string {
 	if len(m.cache.headers) > 256 {
 		clear(m.cache.headers)
 	}
-	title := m.st.ColumnTitle.Render(ansi.Truncate(api.CleanLine(name), inner-len(count)-1, "…"))
+	title := m.st.ColumnTitle.Render(ansi.Truncate(safe.Line(name), inner-len(count)-1, "…"))
 	h := title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + m.st.Count.Render(count)
 	m.cache.headers[k] = h
 	return h
@@ -267,7 +267,7 @@ func edgeHint(hidden []board.Column, room int, left bool) string {
 	}
 	names := make([]string, len(hidden))
 	for i, c := range hidden {
-		names[i] = api.CleanLine(c.Name)
+		names[i] = safe.Line(c.Name)
 	}
 	count := fmt.Sprintf("%d more", len(hidden))
 	arrow := "▶"
@@ -336,7 +336,7 @@ func (m *Model) cardView(c *board.Card, selected bool, width int) string {
 		style = m.st.CardSelected
 	}
 	w := max(4, width-style.GetHorizontalFrameSize())
-	title := m.st.Title.Render(ansi.Truncate(api.CleanLine(c.Title), w, "…"))
+	title := m.st.Title.Render(ansi.Truncate(safe.Line(c.Title), w, "…"))
 	return style.Width(width - style.GetHorizontalBorderSize()).Render(title + "\n" + ansi.Truncate(m.metaLine(c), w, "…"))
 }
 
@@ -382,15 +382,15 @@ func (m *Model) metaLine(c *board.Card) string {
 // of their id.
 func (m *Model) name(userID string) string {
 	if n, ok := m.e.Name(userID); ok {
-		return api.CleanLine(n)
+		return safe.Line(n)
 	}
 	if n, ok := m.cfg.Names[userID]; ok {
-		return api.CleanLine(n)
+		return safe.Line(n)
 	}
 	if len(userID) > 6 {
 		userID = userID[:6]
 	}
-	return api.CleanLine(userID)
+	return safe.Line(userID)
 }
 
 // dueText says when, briefly: today, tomorrow, a weekday this week, or a date.
@@ -414,7 +414,7 @@ func dueText(due, now time.Time) string {
 }
 
 func (m *Model) statusLine() string {
-	where := api.CleanLine(m.cfg.SpaceName + " / " + m.cfg.Project)
+	where := safe.Line(m.cfg.SpaceName + " / " + m.cfg.Project)
 	st := m.e.Status()
 	var sync string
 	switch {
@@ -443,10 +443,10 @@ func (m *Model) statusLine() string {
 		if c, ok := m.e.State().Card(m.selected); ok {
 			title = c.Title
 		}
-		msg = m.st.StatusBad.Render(fmt.Sprintf("Delete %q for good? y/N", ansi.Truncate(api.CleanLine(title), 30, "…")))
+		msg = m.st.StatusBad.Render(fmt.Sprintf("Delete %q for good? y/N", ansi.Truncate(safe.Line(title), 30, "…")))
 	default:
 		// Messages quote titles and the server's sentences.
-		msg = m.st.Message.Render(api.CleanLine(m.message))
+		msg = m.st.Message.Render(safe.Line(m.message))
 	}
 	left := m.st.Heading.Render(where) + "  " + sync + "  "
 	if m.cfg.ReadOnly != "" {
@@ -553,10 +553,10 @@ func (m *Model) userID(name string) string {
 	type person struct{ id, name string }
 	var people []person
 	for _, mb := range m.e.Members() {
-		people = append(people, person{mb.UserID, api.CleanLine(mb.Name)})
+		people = append(people, person{mb.UserID, safe.Line(mb.Name)})
 	}
 	for id, n := range m.cfg.Names {
-		people = append(people, person{id, api.CleanLine(n)})
+		people = append(people, person{id, safe.Line(n)})
 	}
 	for _, p := range people {
 		if strings.EqualFold(p.name, name) {

@@ -1,4 +1,4 @@
-package api
+package safe
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ func hasControl(s string, allow string) bool {
 	return false
 }
 
-func TestCleanLine(t *testing.T) {
+func TestLine(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"plain title", "plain title"},
 		{"Café 日本 ✓", "Café 日本 ✓"},
@@ -32,34 +32,34 @@ func TestCleanLine(t *testing.T) {
 		{"bad \xff utf8", "bad \ufffd utf8"},
 		{"nul\x00", "nul␀"},
 	} {
-		if got := CleanLine(tc.in); got != tc.want {
-			t.Errorf("CleanLine(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Line(tc.in); got != tc.want {
+			t.Errorf("Line(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if got := CleanLine(hostile); hasControl(got, "") {
-		t.Errorf("CleanLine left a control character: %q", got)
+	if got := Line(hostile); hasControl(got, "") {
+		t.Errorf("Line left a control character: %q", got)
 	}
 }
 
-func TestCleanText(t *testing.T) {
+func TestText(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"a\nb\tc", "a\nb\tc"},
 		{"windows\r\nlines\r\n", "windows\nlines\n"},
 		{"old mac\rline", "old mac\nline"},
 		{"\x1b]0;pwned\x07", "␛]0;pwned␇"},
 	} {
-		if got := CleanText(tc.in); got != tc.want {
-			t.Errorf("CleanText(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
-	if got := CleanText(hostile); hasControl(got, "\n\t") {
-		t.Errorf("CleanText left a control character: %q", got)
+	if got := Text(hostile); hasControl(got, "\n\t") {
+		t.Errorf("Text left a control character: %q", got)
 	}
 }
 
 // What a server sends is cleaned before it is decoded: no string in any
 // answer holds a control character but newline and tab.
-func TestCleanJSON(t *testing.T) {
+func TestJSON(t *testing.T) {
 	raw, err := json.Marshal(map[string]any{"title": hostile, "description": "line one\r\nline two\n\ttabbed\rcr",
 		"quoted": `a \u001b that is text, a backslash \ and "quotes"`})
 	if err != nil {
@@ -68,8 +68,8 @@ func TestCleanJSON(t *testing.T) {
 	// encoding/json writes DEL and C1 raw; a server may also escape them.
 	raw = []byte(strings.ReplaceAll(string(raw), "\x7f", `\u007f`) + "")
 	var got map[string]string
-	if err := json.Unmarshal(cleanJSON(raw), &got); err != nil {
-		t.Fatalf("cleaned JSON does not decode: %v\n%s", err, cleanJSON(raw))
+	if err := json.Unmarshal(JSON(raw), &got); err != nil {
+		t.Fatalf("cleaned JSON does not decode: %v\n%s", err, JSON(raw))
 	}
 	if hasControl(got["title"], "\n\t") {
 		t.Errorf("title kept a control character: %q", got["title"])
@@ -85,41 +85,41 @@ func TestCleanJSON(t *testing.T) {
 	}
 	// Raw DEL and C1 bytes inside strings (valid JSON) are cleaned too.
 	var raw2 map[string]string
-	if err := json.Unmarshal(cleanJSON([]byte("{\"a\":\"x\x7fy\u0085z\"}")), &raw2); err != nil {
+	if err := json.Unmarshal(JSON([]byte("{\"a\":\"x\x7fy\u0085z\"}")), &raw2); err != nil {
 		t.Fatal(err)
 	}
 	if raw2["a"] != "x␡y\ufffdz" {
 		t.Errorf("raw DEL and C1: %q", raw2["a"])
 	}
 	clean := []byte(`[{"title":"nothing to do here","n":1}]`)
-	if got := cleanJSON(clean); &got[0] != &clean[0] {
+	if got := JSON(clean); &got[0] != &clean[0] {
 		t.Error("a clean document was copied")
 	}
 }
 
-func FuzzCleanJSON(f *testing.F) {
+func FuzzJSON(f *testing.F) {
 	f.Add(hostile)
 	f.Add(`\u001b\\u001b\r\n`)
 	f.Fuzz(func(t *testing.T, s string) {
 		raw, _ := json.Marshal([]string{s})
 		var out []string
-		if err := json.Unmarshal(cleanJSON(raw), &out); err != nil {
+		if err := json.Unmarshal(JSON(raw), &out); err != nil {
 			t.Fatalf("cleaned JSON does not decode: %v", err)
 		}
 		if hasControl(out[0], "\n\t") {
 			t.Fatalf("%q became %q", s, out[0])
 		}
-		if hasControl(CleanLine(s), "") || hasControl(CleanText(s), "\n\t") {
+		if hasControl(Line(s), "") || hasControl(Text(s), "\n\t") {
 			t.Fatalf("Clean left a control in %q", s)
 		}
 	})
 }
 
-func BenchmarkCleanJSON(b *testing.B) {
+func BenchmarkJSON(b *testing.B) {
 	task := `{"id":"0192d7a2-1111-7000-8000-000000000000","title":"A card with an ordinary title","description":"two\nlines","priority":"none"},`
 	raw := []byte("[" + strings.Repeat(task, 100000) + "{}]")
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
-		cleanJSON(raw)
+		JSON(raw)
 	}
 }

@@ -1,4 +1,18 @@
-package api
+// Package safe makes text from elsewhere harmless to draw on a terminal.
+// Everything a server sends is someone else's bytes, bound for this
+// person's terminal: a title holding ESC ] 0 ; … BEL retitles the window, one
+// holding ESC [ 2 J wipes the screen, an OSC 52 sequence writes the
+// clipboard. Nothing from a server, a file or another person reaches a
+// terminal as a control character: the api client cleans every answer as
+// it arrives (JSON), and what is drawn or printed goes through Line or
+// Text once more, for text that came some other way (an old cache, a file,
+// a database written before the server refused control characters).
+//
+// A control character is not dropped but shown: C0 controls and DEL as
+// their Unicode symbols (ESC as ␛, BEL as ␇), C1 controls (U+0080 to
+// U+009F, which some terminals obey as ESC sequences) and invalid UTF-8 as
+// U+FFFD. So the person sees that something odd was there.
+package safe
 
 import (
 	"bytes"
@@ -6,41 +20,28 @@ import (
 	"unicode/utf8"
 )
 
-// Everything a server sends is someone else's bytes, bound for this
-// person's terminal: a title holding ESC ] 0 ; … BEL retitles the window, one
-// holding ESC [ 2 J wipes the screen, an OSC 52 sequence writes the
-// clipboard. Nothing from a server reaches a terminal as a control
-// character. Every answer is cleaned as it arrives (cleanJSON), and what is
-// drawn or printed goes through CleanLine or CleanText once more, for text
-// that came some other way (an old cache, a file).
-//
-// A control character is not dropped but shown: C0 controls and DEL as
-// their Unicode symbols (ESC as ␛, BEL as ␇), C1 controls (U+0080 to
-// U+009F, which some terminals obey as ESC sequences) and invalid UTF-8 as
-// U+FFFD. So the person sees that something odd was there.
-
-// CleanLine is s made safe to draw on one line: tabs, newlines and carriage
+// Line is s made safe to draw on one line: tabs, newlines and carriage
 // returns become spaces, and every other control character its symbol.
-func CleanLine(s string) string {
-	if safe(s, false) {
+func Line(s string) string {
+	if harmless(s, false) {
 		return s
 	}
 	return clean(s, false)
 }
 
-// CleanText is s made safe to draw as text of several lines: newlines and
+// Text is s made safe to draw as text of several lines: newlines and
 // tabs are kept, a carriage return before a newline is dropped (and any
 // other becomes a newline), and every other control character becomes its
 // symbol.
-func CleanText(s string) string {
-	if safe(s, true) {
+func Text(s string) string {
+	if harmless(s, true) {
 		return s
 	}
 	return clean(s, true)
 }
 
-// safe reports whether s holds nothing clean would change.
-func safe(s string, multiline bool) bool {
+// harmless reports whether s holds nothing clean would change.
+func harmless(s string, multiline bool) bool {
 	for i := 0; i < len(s); {
 		b := s[i]
 		switch {
@@ -106,14 +107,14 @@ func symbol(r rune) rune {
 	return r
 }
 
-// cleanJSON rewrites a JSON document so that no string in it decodes to a
+// JSON rewrites a JSON document so that no string in it decodes to a
 // control character other than newline and tab: each escape of one
 // (\u001b, \b, …) becomes an escape of its symbol, a \r before a \n is
 // dropped (any other \r becomes \n), and DEL and C1 controls written raw
 // become escapes too. One-line fields are flattened later, where they are
 // drawn. A document with nothing to change comes back as it is, without a
 // copy, which is the case for nearly every answer.
-func cleanJSON(raw []byte) []byte {
+func JSON(raw []byte) []byte {
 	var f finder
 	f.init(raw)
 	start := f.next(0)
@@ -182,7 +183,7 @@ func cleanJSON(raw []byte) []byte {
 	return out
 }
 
-// finder finds the bytes that may start something cleanJSON changes: a
+// finder finds the bytes that may start something JSON changes: a
 // backslash, DEL, or the lead byte of a C1 control. It remembers where the
 // next of each is, so a document is searched once for each, not once per
 // escape.
