@@ -303,7 +303,9 @@ func TestLastBoardGoneIsSaid(t *testing.T) {
 	mustRun(t, srvData, "space", "remove", "Team", "alice")
 
 	s.run(boardCmd(bin, home, data, "--server", base, "--token", tok))
-	s.waitFor("the last board, gone", "Team / General", "Couldn't load the board")
+	if screen := s.waitFor("the last board, gone", "Team / General", "Couldn't load the board", "not loaded"); strings.Contains(screen, "synced") {
+		t.Fatalf("a board the server refused says it is synced:\n%s", screen)
+	}
 	s.tmux("send-keys", "-t", "lanes", "q")
 	s.waitFor("quit", "lanes exited 0")
 	s.run(boardCmd(bin, home, data, "--server", base, "--token", tok))

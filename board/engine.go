@@ -61,11 +61,12 @@ const (
 	Synced SyncState = iota
 	Syncing
 	Offline
-	Waiting // rate limited
+	Waiting     // rate limited
+	Unavailable // the server refused the board itself (gone, or no longer yours)
 )
 
 func (s SyncState) String() string {
-	return [...]string{"synced", "syncing", "offline", "rate limited"}[s]
+	return [...]string{"synced", "syncing", "offline", "rate limited", "unavailable"}[s]
 }
 
 // Status is the engine's sync state for the status line.
@@ -78,6 +79,9 @@ type Status struct {
 	// it grows); FetchErr is why the last one failed, if it did.
 	Fetched  int64
 	FetchErr string
+	// Fresh says the board shown came from the server since it opened,
+	// not only from the cache.
+	Fresh bool
 }
 
 // Options configure an engine.
@@ -121,6 +125,7 @@ type Engine struct {
 	fetching  bool
 	fetched   int64
 	fetchErr  string
+	loadErr   string // why the server refused the board, until a fetch succeeds
 	cacheBusy bool
 	cacheAt   time.Time // no cache write before this
 	fresh     bool      // the confirmed state came from the server, not the cache
@@ -329,8 +334,10 @@ func (e *Engine) Confirmed() *State { return e.confirmed }
 
 // Status is the sync state for the status line.
 func (e *Engine) Status() Status {
-	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching, Fetched: e.fetched, FetchErr: e.fetchErr}
+	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching, Fetched: e.fetched, FetchErr: e.fetchErr, Fresh: e.fresh}
 	switch {
+	case e.loadErr != "":
+		st.State, st.LastErr = Unavailable, e.loadErr
 	case e.paused && e.waiting:
 		st.State = Waiting
 	case e.paused, e.attempt > 0 && len(e.pending) > 0:
@@ -884,7 +891,7 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 	if msg.err != nil {
 		var f *Failure
 		if errors.As(msg.err, &f) && f.Class != Transient && f.Class != RateLimited {
-			e.fetchErr = f.Message
+			e.fetchErr, e.loadErr = f.Message, f.Message
 			e.notify("Couldn't load the board: %s", f.Message)
 			return nil
 		}
@@ -926,7 +933,7 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		}
 	}
 	fresh = fresh.flatten()
-	e.confirmed, e.fresh = fresh, true
+	e.confirmed, e.fresh, e.loadErr = fresh, true, ""
 	e.reapply()
 	var cmds []Cmd
 	if cache := e.maybeCache(); cache != nil {

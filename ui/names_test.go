@@ -61,6 +61,11 @@ func TestAssigneesByNameFromTheFirstFrame(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "@bob") || strings.Contains(v, "@"+bobID[:6]) {
 		t.Fatalf("the first frame from the cache does not name bob:\n%s", v)
 	}
+	// Nothing has come from the server yet: the board must not say it is
+	// in step with it.
+	if v := m.View(); !strings.Contains(v, "loading") || strings.Contains(v, "synced") {
+		t.Fatalf("the first frame from the cache claims to be synced:\n%s", v)
+	}
 	m = update(m, runes("/"), runes("@bob"), tea.KeyMsg{Type: tea.KeyEnter})
 	if v := m.View(); !strings.Contains(v, "Bob's card") || strings.Contains(v, "Nobody's card") || !strings.Contains(v, "1 of 2") {
 		t.Fatalf("@bob on the first frame from the cache shows:\n%s", v)

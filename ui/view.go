@@ -418,7 +418,10 @@ func (m *Model) statusLine() string {
 	st := m.e.Status()
 	var sync string
 	switch {
-	case st.Fetching && len(m.columns()) == 0:
+	case st.State == board.Unavailable:
+		sync = m.st.StatusBad.Render("✗ not loaded")
+	case st.State == board.Synced && !st.Fresh:
+		// Only the cache so far: nothing says it is what the server holds.
 		sync = m.st.StatusWarn.Render("⟳ loading")
 	case st.State == board.Synced:
 		sync = m.st.StatusOK.Render("● synced")
