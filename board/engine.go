@@ -182,6 +182,9 @@ type (
 		card  *Card
 		err   error
 		group []Mutation
+		// base is the card's confirmed version when the request set out:
+		// a newer one by the answer already holds what it did.
+		base int64
 	}
 	fetchedMsg struct {
 		e     *Engine
@@ -619,10 +622,14 @@ func (e *Engine) send(group []Mutation) Cmd {
 	for i, m := range group {
 		ids[i] = m.ID
 	}
+	var base int64
+	if c, ok := e.confirmed.Card(req.TaskID); ok {
+		base = c.Version
+	}
 	r, ctx := e.opts.Remote, e.ctx
 	return func() any {
 		card, err := r.Send(ctx, req)
-		return sentMsg{e: e, req: req, ids: ids, card: card, err: err, group: group}
+		return sentMsg{e: e, req: req, ids: ids, card: card, err: err, group: group, base: base}
 	}
 }
 
@@ -761,7 +768,9 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 			}
 		}
 	case msg.req.Op == OpComment:
-		if old, ok := c.Card(msg.req.TaskID); ok {
+		// The answer is the comment, not the card: count it, unless the
+		// live feed already brought the card as the comment left it.
+		if old, ok := c.Card(msg.req.TaskID); ok && old.Version <= msg.base {
 			n := old.clone()
 			n.Comments++
 			c.put(n)
