@@ -313,6 +313,11 @@ func TestTaskCreate(t *testing.T) {
 	if got.ID != k.ID || got.Title != "Write tests" || got.Comments == nil || len(got.Subtasks) != 1 || got.Subtasks[0].ID != full.ID {
 		t.Fatalf("GET task = %+v, want it with one subtask", got)
 	}
+	// Its subtasks come with their assignees, as any task does.
+	e.do(u.Token, "POST", "/api/tasks/"+full.ID+"/assignees", map[string]any{"userId": u.ID}).want(t, 200, nil)
+	if got := e.getTask(u, k.ID); len(got.Subtasks[0].AssigneeIDs) != 1 || got.Subtasks[0].AssigneeIDs[0] != u.ID {
+		t.Fatalf("the subtask's assignees in GET task: %+v", got.Subtasks[0].AssigneeIDs)
+	}
 
 	// A column or parent from another project is refused.
 	other := e.do(u.Token, "POST", "/api/projects", map[string]any{"spaceId": b.SpaceID, "name": "Other", "slug": "other"})

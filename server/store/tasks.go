@@ -47,19 +47,24 @@ func (t *Tx) TaskByID(id string) (*Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT user_id FROM task_assignees WHERE task_id = ? ORDER BY assigned_at, user_id`, id)
+	return k, t.readAssignees(k)
+}
+
+// readAssignees fills in the task's assignees.
+func (t *Tx) readAssignees(k *Task) error {
+	rows, err := t.query(`SELECT user_id FROM task_assignees WHERE task_id = ? ORDER BY assigned_at, user_id`, k.ID)
 	if err != nil {
-		return nil, fmt.Errorf("read assignees: %w", err)
+		return fmt.Errorf("read assignees: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var u string
 		if err := rows.Scan(&u); err != nil {
-			return nil, fmt.Errorf("read assignees: %w", err)
+			return fmt.Errorf("read assignees: %w", err)
 		}
 		k.AssigneeIDs = append(k.AssigneeIDs, u)
 	}
-	return k, rows.Err()
+	return rows.Err()
 }
 
 // ColumnRanks is each of a project's columns' place in board order, from
@@ -485,7 +490,16 @@ func (t *Tx) Subtasks(parentID string) ([]Task, error) {
 		}
 		out = append(out, *k)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list subtasks: %w", err)
+	}
+	rows.Close()
+	for i := range out {
+		if err := t.readAssignees(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // Assign adds userID to the task's assignees; assigning twice changes nothing.
