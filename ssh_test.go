@@ -625,6 +625,14 @@ func TestSSHRemovedKeyEndsSession(t *testing.T) {
 	bob.waitFor("new card prompt", "title of the new card")
 	bob.keys("Still here\r")
 	bob.waitFor("card made", "Still here", "synced")
+
+	// The file taken away lets no one in: bob's session ends too.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.endsWithin(5 * time.Second); !errors.As(err, &exit) || exit.ExitStatus() != 1 {
+		t.Fatalf("with the authorized keys file gone bob's session ended with %v, want exit status 1", err)
+	}
 }
 
 // Without an authorized keys file lanes ssh does not start, and says how

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -101,6 +103,15 @@ func (k *authorizedKeys) count() int {
 // can't be read keeps the keys read last (an editor may be saving it).
 func (k *authorizedKeys) refresh() error {
 	fi, err := os.Stat(k.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		// A file taken away lets no one in, and ends the sessions it let
+		// in, as emptying it does; one being replaced is away too briefly
+		// for two sweeps to see it gone.
+		k.mu.Lock()
+		k.keys, k.modTime, k.size = map[string]keyEntry{}, time.Time{}, -1
+		k.mu.Unlock()
+		return fmt.Errorf("authorized keys: %w: no one can log in until it is back", err)
+	}
 	if err != nil {
 		return fmt.Errorf("authorized keys: %w", err)
 	}
