@@ -175,7 +175,7 @@ func needTerminal(in io.Reader, out io.Writer) error {
 	if isTerminal(in) && isTerminal(out) {
 		return nil
 	}
-	return errors.New("lanes needs a terminal to show the board (its input and output are not one); " +
+	return errors.New("the board needs a terminal (its input and output are not one); " +
 		"without a terminal, \"lanes standup\" prints the report and \"lanes --help\" lists the other commands")
 }
 

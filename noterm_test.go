@@ -41,7 +41,7 @@ func lanesNoTerminal(t *testing.T, bin string, args ...string) (stdout, stderr s
 func TestBoardNeedsATerminal(t *testing.T) {
 	bin := builtLanes(t)
 	out, errOut, exit := lanesNoTerminal(t, bin)
-	if exit != 1 || !strings.Contains(errOut, "lanes needs a terminal") || !strings.Contains(errOut, "lanes standup") {
+	if exit != 1 || !strings.Contains(errOut, "lanes: the board needs a terminal") || !strings.Contains(errOut, "lanes standup") {
 		t.Fatalf("lanes < /dev/null: exit %d, stderr %q; want exit 1 and a word that it needs a terminal, naming lanes standup", exit, errOut)
 	}
 	if out != "" || strings.ContainsRune(errOut, '\x1b') {
@@ -57,7 +57,7 @@ func TestBoardNeedsATerminal(t *testing.T) {
 	home := t.TempDir()
 	s.run(boardCmd(bin, home, filepath.Join(home, "data")) + " | od -c | head -3")
 	screen := s.waitFor("the board's output piped", "lanes exited 0")
-	if !strings.Contains(screen, "lanes needs a terminal") || strings.Contains(screen, "033") {
+	if !strings.Contains(screen, "lanes: the board needs a terminal") || strings.Contains(screen, "033") {
 		t.Fatalf("lanes | od: the board did not say it needs a terminal, or wrote escape codes into the pipe:\n%s", screen)
 	}
 }

@@ -77,7 +77,7 @@ config file. Only the report goes to stdout.`,
 	cmd.Flags().StringVar(&bf.server, "server", "", "the task server (env LANES_SERVER); default: the local one")
 	cmd.Flags().StringVar(&bf.token, "token", "", "API token for --server (env LANES_TOKEN)")
 	cmd.Flags().StringVar(&bf.space, "space", "", "the project's space, by name, slug or id")
-	cmd.Flags().StringVar(&bf.project, "project", "", "the project, by name or id (default: the board opened last)")
+	cmd.Flags().StringVar(&bf.project, "project", "", "the project, by name, slug or id (default: the board opened last)")
 	cmd.Flags().StringVar(&since, "since", "", "count what was done from this date (YYYY-MM-DD, or yesterday); default: the last working day")
 	cmd.Flags().StringVar(&user, "user", "", "only this person's part, by user name")
 	cmd.Flags().StringVar(&format, "format", "markdown", "markdown or json")
