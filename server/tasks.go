@@ -436,17 +436,26 @@ func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
-		if role == store.RoleViewer {
-			return 0, nil, forbidden("Viewers can't delete tasks")
-		}
-		if !role.AtLeast(store.RoleAdmin) && k.CreatorID != actor(r).user.ID {
-			return 0, nil, forbidden("Only the task's creator, an owner or an admin can delete it")
+		if err := mayRemove(role, k.CreatorID, actor(r).user.ID, "delete"); err != nil {
+			return 0, nil, err
 		}
 		if err := tx.DeleteTask(k); err != nil {
 			return 0, nil, err
 		}
 		return http.StatusOK, map[string]any{"success": true}, nil
 	})
+}
+
+// mayRemove is who may delete a task, and so restore it: its creator, an
+// Owner or an Admin, never a Viewer. verb is "delete" or "restore".
+func mayRemove(role store.Role, creatorID, userID, verb string) error {
+	if role == store.RoleViewer {
+		return forbidden("Viewers can't %s tasks", verb)
+	}
+	if !role.AtLeast(store.RoleAdmin) && creatorID != userID {
+		return forbidden("Only the task's creator, an owner or an admin can %s it", verb)
+	}
+	return nil
 }
 
 // restoreTask brings a deleted task back from the trash, with its subtasks,
@@ -479,11 +488,8 @@ func (s *Server) restoreTask(w http.ResponseWriter, r *http.Request) {
 			return 0, nil, err
 		}
 		root := &tr.Tasks[0]
-		if role == store.RoleViewer {
-			return 0, nil, forbidden("Viewers can't restore tasks")
-		}
-		if !role.AtLeast(store.RoleAdmin) && root.CreatorID != me {
-			return 0, nil, forbidden("Only the task's creator, an owner or an admin can restore it")
+		if err := mayRemove(role, root.CreatorID, me, "restore"); err != nil {
+			return 0, nil, err
 		}
 		sts, err := tx.Statuses(p.ID)
 		if err != nil {
