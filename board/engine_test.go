@@ -12,6 +12,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -31,10 +32,10 @@ type testEnv struct {
 	cols    []api.Status
 }
 
-func newTestEnv(t testing.TB, seed uint64) *testEnv {
+func newTestEnv(t testing.TB, seed uint64, opts ...server.Option) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	ts := testenv.Start(t)
+	ts := testenv.Start(t, opts...)
 	srv := ts.HTTP
 	env := &testEnv{t: t, st: ts.Store, srv: srv, ts: ts}
 	env.userID, env.token = ts.User(t, "owner")

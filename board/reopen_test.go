@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/lanesboard/lanes/api"
-	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/server"
 )
 
@@ -85,24 +84,5 @@ func TestSeedServerReopensIntoTheFirstColumn(t *testing.T) {
 // newSeedTestEnv is newTestEnv on a server with only the seed's API.
 func newSeedTestEnv(t *testing.T, seed uint64) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	ts := testenv.Start(t, server.WithAPI(server.APISeed))
-	env := &testEnv{t: t, st: ts.Store, srv: ts.HTTP, ts: ts}
-	env.userID, env.token = ts.User(t, "owner")
-	env.proxy = newFaultProxy(t, strings.TrimPrefix(ts.HTTP.URL, "http://"), seed)
-	env.direct = env.client(ts.HTTP.URL, env.token)
-	spaces, err := env.direct.Spaces(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.space = spaces[0].ID
-	projects, err := env.direct.Projects(ctx, env.space)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env.project = projects[0].ID
-	if env.cols, err = env.direct.Statuses(ctx, env.project); err != nil {
-		t.Fatal(err)
-	}
-	return env
+	return newTestEnv(t, seed, server.WithAPI(server.APISeed))
 }
