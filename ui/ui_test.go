@@ -21,6 +21,7 @@ import (
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/keymap"
+	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -51,10 +52,10 @@ type env struct {
 	ids      map[string]string // token → user id, of the users made here
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, opts ...server.Option) *env {
 	t.Helper()
 	ctx := context.Background()
-	ts := testenv.Start(t)
+	ts := testenv.Start(t, opts...)
 	e := &env{t: t, st: ts.Store, srv: ts.HTTP, ts: ts, ids: map[string]string{}}
 	e.userID, e.token = e.user("ann")
 	e.direct = api.New(e.srv.URL, e.token)

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/lanesboard/lanes/api"
-	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/server"
 )
 
@@ -75,26 +74,7 @@ func TestUndoAfterDelete(t *testing.T) {
 // alone), u after D says it can't undo the delete and changes nothing:
 // B stays deleted and A keeps its priority.
 func TestUndoAfterDeleteOnASeedServer(t *testing.T) {
-	ts := testenv.Start(t, server.WithAPI(server.APISeed))
-	e := &env{t: t, st: ts.Store, srv: ts.HTTP, ts: ts, ids: map[string]string{}}
-	e.userID, e.token = e.user("ann")
-	e.direct = api.New(e.srv.URL, e.token)
-	ctx := context.Background()
-	spaces, err := e.direct.Spaces(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	projects, err := e.direct.Projects(ctx, spaces[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.project = projects[0]
-	for _, title := range []string{"Write the launch post", "Fix the login redirect"} {
-		if _, err := e.direct.CreateTask(ctx, api.TaskCreate{ProjectID: e.project.ID, Title: title, Priority: api.PriorityHigh}); err != nil {
-			t.Fatal(err)
-		}
-	}
-
+	e := newEnv(t, server.WithAPI(server.APISeed))
 	tm := e.board(e.token, 160, 30)
 	waitScreen(t, tm, "synced", "Write the launch", "Fix the login")
 	keys(tm, "+", "j", "D", "y")
