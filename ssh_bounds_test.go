@@ -48,18 +48,8 @@ type probeTerm struct {
 
 func (e *sshEnv) connectProbe(name string, w, h, vtw, vth int) *probeTerm {
 	e.t.Helper()
-	client, err := e.dial(e.keys[name])
-	if err != nil {
-		e.t.Fatalf("%s can't connect: %v", name, err)
-	}
-	e.t.Cleanup(func() { client.Close() })
-	sess, err := client.NewSession()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := sess.RequestPty("xterm-256color", h, w, gossh.TerminalModes{}); err != nil {
-		e.t.Fatal(err)
-	}
+	client, sess := e.ptySession(name, "xterm-256color", w, h)
+	var err error
 	out := &probeOut{vt: newVT(vtw, vth)}
 	term := &sshTerm{t: e.t, name: name, client: client, vt: out.vt, raw: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	sess.Stdout, sess.Stderr = out, term.stderr

@@ -166,18 +166,8 @@ func (e *sshEnv) connect(name string, w, h int) *sshTerm {
 // (none: the shell, which is the board).
 func (e *sshEnv) connectTerm(name, termType string, w, h int, command string) *sshTerm {
 	e.t.Helper()
-	client, err := e.dial(e.keys[name])
-	if err != nil {
-		e.t.Fatalf("%s can't connect: %v", name, err)
-	}
-	e.t.Cleanup(func() { client.Close() })
-	sess, err := client.NewSession()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := sess.RequestPty(termType, h, w, gossh.TerminalModes{}); err != nil {
-		e.t.Fatal(err)
-	}
+	client, sess := e.ptySession(name, termType, w, h)
+	var err error
 	term := &sshTerm{t: e.t, name: name, client: client, vt: newVT(w, h), raw: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	sess.Stdout, sess.Stderr = io.MultiWriter(term.vt, term.raw), term.stderr
 	if term.stdin, err = sess.StdinPipe(); err != nil {
@@ -192,6 +182,25 @@ func (e *sshEnv) connectTerm(name, termType string, w, h int, command string) *s
 	}
 	go func() { term.done <- sess.Wait() }()
 	return term
+}
+
+// ptySession connects as name and opens a session with a terminal of the
+// given type and size; the connection closes when the test ends.
+func (e *sshEnv) ptySession(name, termType string, w, h int) (*gossh.Client, *gossh.Session) {
+	e.t.Helper()
+	client, err := e.dial(e.keys[name])
+	if err != nil {
+		e.t.Fatalf("%s can't connect: %v", name, err)
+	}
+	e.t.Cleanup(func() { client.Close() })
+	sess, err := client.NewSession()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := sess.RequestPty(termType, h, w, gossh.TerminalModes{}); err != nil {
+		e.t.Fatal(err)
+	}
+	return client, sess
 }
 
 func (s *sshTerm) keys(k string) {

@@ -38,17 +38,7 @@ func TestNewCardsAfterTheLargestKey(t *testing.T) {
 			t.Fatalf("the server refused a change: %s", n)
 		}
 	}
-	list, err := env.direct.Tasks(ctx, env.project, api.ListTasksOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, k := range list {
-		if len(k.Position) > PositionBound {
-			t.Fatalf("%s has a key of %d characters on the server", k.Title, len(k.Position))
-		}
-		got = append(got, k.Title)
-	}
+	got := serverOrder(t, env)
 	if strings.Join(got, ",") != "card 000,"+strings.Join(want, ",") {
 		t.Fatalf("the server's order:\n%v", got)
 	}
@@ -75,17 +65,7 @@ func TestReorderPastTheBound(t *testing.T) {
 	}
 	d.do(m, nil)
 	d.settle(5 * time.Second)
-	list, err := env.direct.Tasks(ctx, env.project, api.ListTasksOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, k := range list {
-		if len(k.Position) > PositionBound {
-			t.Fatalf("%s has a key of %d characters on the server", k.Title, len(k.Position))
-		}
-		got = append(got, k.Title)
-	}
+	got := serverOrder(t, env)
 	if strings.Join(got, ",") != "first,third,second" || len(d.notices) > 0 {
 		t.Fatalf("the server's order %v (notices %q), want first,third,second", got, d.notices)
 	}
@@ -119,4 +99,22 @@ func TestNoKeyTheServerRefuses(t *testing.T) {
 	if err != nil || m.Position != nil {
 		t.Fatalf("a move to after a key nothing fits after: %+v, %v; want no key (the server appends)", m.Position, err)
 	}
+}
+
+// serverOrder is the titles of the project's cards in the server's order,
+// each checked to have a key within the bound.
+func serverOrder(t *testing.T, env *testEnv) []string {
+	t.Helper()
+	list, err := env.direct.Tasks(context.Background(), env.project, api.ListTasksOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range list {
+		if len(k.Position) > PositionBound {
+			t.Fatalf("%s has a key of %d characters on the server", k.Title, len(k.Position))
+		}
+		got = append(got, k.Title)
+	}
+	return got
 }
