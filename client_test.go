@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lanesboard/lanes/internal/local"
 )
 
 // startServe runs lanes serve on a free port over data until the test ends
@@ -36,17 +38,18 @@ func TestCheckALanesServerWithHTTPLog(t *testing.T) {
 	tok := strings.TrimSpace(mustRun(t, data, "token", "create"))
 	base := startServe(t, data)
 
-	client := t.TempDir()
+	client, state := t.TempDir(), t.TempDir()
+	t.Setenv("LANES_STATE", state)
 	out, errOut, err := run(t, context.Background(), client, "--debug", "http", "check", "--server", base, "--token", tok)
 	if err != nil {
 		t.Fatalf("check: %v\n%s", err, errOut)
 	}
-	for _, want := range []string{"speaks:   lanes", "token of: " + localUserName(), "Personal (personal-", "General"} {
+	for _, want := range []string{"speaks:   lanes", "token of: " + local.UserName(), "Personal (personal-", "General"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("check printed:\n%s\nwant %q in it", out, want)
 		}
 	}
-	logPath := filepath.Join(client, "http.log")
+	logPath := filepath.Join(state, "http.log")
 	if !strings.Contains(errOut, logPath) {
 		t.Errorf("check did not say where the HTTP log is: %q", errOut)
 	}
@@ -68,11 +71,13 @@ func TestCheckASeedServer(t *testing.T) {
 	tok := strings.TrimSpace(mustRun(t, data, "token", "create"))
 	base := startServe(t, data, "--api", "seed")
 	t.Setenv("LANES_TOKEN", tok)
+	state := t.TempDir()
+	t.Setenv("LANES_STATE", state)
 	out := mustRun(t, t.TempDir(), "check", "--server", base)
 	if !strings.Contains(out, "speaks:   seed only") || strings.Contains(out, "token of:") || !strings.Contains(out, "General") {
 		t.Fatalf("check of a seed server printed:\n%s", out)
 	}
-	if _, err := os.Stat(filepath.Join(data, "http.log")); err == nil {
+	if _, err := os.Stat(filepath.Join(state, "http.log")); err == nil {
 		t.Error("an HTTP log was written without --debug http")
 	}
 

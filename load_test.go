@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/launch"
 )
 
 var (
@@ -126,7 +127,7 @@ func TestSSHLoad(t *testing.T) {
 	}
 	token := strings.TrimSpace(string(tok))
 	c := api.New(url, token)
-	_, project, err := pickBoard(ctx, c, "", "")
+	_, project, err := launch.Pick(ctx, c, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,9 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/local"
 	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/launch"
 )
 
 // lanes serve's /api/mcp, as an assistant would use it: the daily_standup
@@ -21,7 +23,7 @@ func TestServeMCPDailyStandup(t *testing.T) {
 	token := strings.TrimSpace(mustRun(t, data, "token", "create", "--label", "mcp"))
 	ctx, base := serveLanes(t, data)
 	c := api.New(base, token)
-	_, project, err := pickBoard(ctx, c, "", "")
+	_, project, err := launch.Pick(ctx, c, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +43,7 @@ func TestServeMCPDailyStandup(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := res.Messages[0].Content.(*mcp.TextContent).Text
-	me := localUserName()
+	me := local.UserName()
 	for _, want := range []string{"# Standup: Personal / General", "## " + me, "**Next up**\n- Wire up the MCP server · high"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("daily_standup has no %q:\n%s", want, text)
@@ -84,7 +86,7 @@ func TestDailyStandupPromptIsSafe(t *testing.T) {
 	token := strings.TrimSpace(mustRun(t, data, "token", "create", "--label", "mcp"))
 	writeHostile(t, data)
 	ctx, base := serveLanes(t, data)
-	_, project, err := pickBoard(ctx, api.New(base, token), "", "")
+	_, project, err := launch.Pick(ctx, api.New(base, token), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestDailyStandupPromptIsSafe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cs.Close()
-	for _, args := range []map[string]string{{"projectId": project.ID}, {"projectId": project.ID, "userName": localUserName()}} {
+	for _, args := range []map[string]string{{"projectId": project.ID}, {"projectId": project.ID, "userName": local.UserName()}} {
 		res, err := cs.GetPrompt(ctx, &mcp.GetPromptParams{Name: "daily_standup", Arguments: args})
 		if err != nil {
 			t.Fatal(err)

@@ -162,9 +162,10 @@ func TestDataFilesArePrivate(t *testing.T) {
 	t.Run("board", func(t *testing.T) {
 		s := tmuxServer(t, "perms")
 		home := t.TempDir()
-		data := filepath.Join(home, "data")
-		// The local board, logging its HTTP requests.
-		s.run("umask 022; " + boardCmd(bin, home, data, "--debug", "http"))
+		data, state := filepath.Join(home, "data"), filepath.Join(home, "state")
+		// The local board, logging its HTTP requests and its engine's
+		// decisions, in a state directory of its own.
+		s.run("umask 022; LANES_STATE=" + shq(state) + " " + boardCmd(bin, home, data, "--debug", "http,engine"))
 		s.waitFor("the local board", "Welcome to lanes", "synced")
 		s.tmux("send-keys", "-t", "lanes", "q")
 		s.waitFor("quit", "lanes exited 0")
@@ -177,7 +178,9 @@ func TestDataFilesArePrivate(t *testing.T) {
 		s.waitFor("the board on a server", "Personal / General", "synced")
 		s.tmux("send-keys", "-t", "lanes", "q")
 		s.waitFor("quit", "lanes exited 0")
-		waitFiles(t, "the boards", filepath.Join(data, "http.log"), filepath.Join(data, "server.log"), filepath.Join(data, "local-token"),
+		waitFiles(t, "the logs", filepath.Join(state, "http.log"), filepath.Join(state, "server.log"), filepath.Join(state, "engine.log"))
+		privateOnly(t, state)
+		waitFiles(t, "the boards", filepath.Join(data, "local-token"),
 			filepath.Join(data, "last-board.json"), filepath.Join(data, "boards", "*.outbox"), filepath.Join(data, "boards", "*.cache"),
 			filepath.Join(remote, "last-board.json"), filepath.Join(remote, "boards", "*.cache"))
 		privateOnly(t, data)

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/launch"
 )
 
 // listsArchived stands in front of a lanes server as a server whose
@@ -72,7 +73,7 @@ func projectsEnv(t *testing.T) (base, token string) {
 	real := startServe(t, srvData, "--rate-limit", "0")
 	c := api.New(real, token)
 	ctx := context.Background()
-	sp, _, err := pickBoard(ctx, c, "", "")
+	sp, _, err := launch.Pick(ctx, c, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

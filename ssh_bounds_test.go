@@ -16,6 +16,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/launch"
 )
 
 // probeOut is a client's terminal: it counts the bytes the server sends
@@ -204,7 +205,7 @@ func TestSSHStalledReader(t *testing.T) {
 	e.start("--server", srv.HTTP.URL)
 
 	c := api.New(srv.HTTP.URL, aliceTok)
-	_, project, err := pickBoard(ctx, c, "", "")
+	_, project, err := launch.Pick(ctx, c, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lanesboard/lanes/internal/local"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -65,7 +66,7 @@ func TestStandupCommand(t *testing.T) {
 	t.Setenv("LANES_SERVER", "")
 	t.Setenv("LANES_TOKEN", "")
 	data := t.TempDir()
-	me := localUserName()
+	me := local.UserName()
 
 	out := mustRun(t, data, "standup")
 	for _, want := range []string{

@@ -51,3 +51,17 @@ func (t *table) print(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/local"
 	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -79,7 +80,7 @@ func TestHostileTitleInTmux(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	me, err := st.EnsureLocalUser(ctx, localUserName())
+	me, err := st.EnsureLocalUser(ctx, local.UserName())
 	if err != nil {
 		t.Fatal(err)
 	}

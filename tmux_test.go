@@ -91,7 +91,17 @@ var binary struct {
 }
 
 func TestMain(m *testing.M) {
+	// No test reads or writes the real home's config or logs: each test
+	// that wants a config file or a log sets its own.
+	state, err := os.MkdirTemp("", "lanes-test-state-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("LANES_STATE", state)
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(state, "config"))
 	code := m.Run()
+	os.RemoveAll(state)
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
 	"sort"
@@ -96,6 +97,9 @@ type Options struct {
 	MaxInFlight int           // concurrent requests (default 4)
 	BackoffBase time.Duration // first retry wait (default 250ms)
 	BackoffCap  time.Duration // longest retry wait (default 30s)
+	// Log, if set, records the sync engine's decisions (sent, confirmed,
+	// refused, rebased) for bug reports: lanes --debug engine.
+	Log *slog.Logger
 }
 
 // Engine is one project's board and its optimistic sync. It is a value the

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,44 +12,6 @@ import (
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/internal/safe"
 )
-
-// debugHTTP says whether HTTP debugging is on: --debug http or
-// LANES_DEBUG=http.
-func (a *app) debugHTTP() bool {
-	for _, v := range []string{a.debug, os.Getenv("LANES_DEBUG")} {
-		for _, part := range strings.Split(v, ",") {
-			if strings.TrimSpace(part) == "http" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// newClient is an API client of server as token, logging requests to
-// http.log in the data directory when HTTP debugging is on. close releases
-// the log.
-func (a *app) newClient(server, token string) (c *api.Client, logPath string, close func(), err error) {
-	opts := []api.Option{api.WithUserAgent("lanes/" + strings.Fields(version() + " ")[0])}
-	close = func() {}
-	if a.debugHTTP() {
-		dir, err := a.data()
-		if err != nil {
-			return nil, "", nil, err
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, "", nil, fmt.Errorf("create data directory: %w", err)
-		}
-		logPath = filepath.Join(dir, "http.log")
-		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("open the HTTP debug log: %w", err)
-		}
-		opts = append(opts, api.WithDebugLog(f))
-		close = func() { f.Close() }
-	}
-	return api.New(server, token, opts...), logPath, close, nil
-}
 
 func (a *app) checkCmd() *cobra.Command {
 	var server, token string

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
@@ -12,79 +11,6 @@ import (
 	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
-
-func (a *app) userCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "user", Short: "Manage the server's users"}
-	var email string
-	create := &cobra.Command{
-		Use:   "create NAME",
-		Short: "Create a user (with a Personal space) and print their id",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := checkUserName(name); err != nil {
-				return err
-			}
-			if err := checkEmail(email); err != nil {
-				return err
-			}
-			st, _, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var u *store.User
-			err = st.Write(cmd.Context(), func(tx *store.Tx) error {
-				var e *string
-				if email != "" {
-					e = &email
-				}
-				u, err = tx.CreateUser(name, e, false)
-				return err
-			})
-			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("a user named %q already exists", name)
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.out, u.ID)
-			return nil
-		},
-	}
-	create.Flags().StringVar(&email, "email", "", "the user's email address")
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var users []store.User
-			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { users, err = tx.Users(); return err }); err != nil {
-				return err
-			}
-			t := newTable("ID", "NAME", "EMAIL", "CREATED")
-			for _, u := range users {
-				email := "-"
-				if u.Email != nil {
-					email = *u.Email
-				}
-				name := u.Name
-				if u.IsLocal {
-					name += " (local)"
-				}
-				t.row(u.ID, name, email, u.CreatedAt)
-			}
-			return t.print(a.out)
-		},
-	}
-	cmd.AddCommand(create, list)
-	return cmd
-}
 
 func (a *app) tokenCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "token", Short: "Manage API tokens (kt_…)"}
@@ -164,36 +90,9 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 	return cmd
 }
 
-// checkEmail refuses what is not a bare email address: no display name,
-// no angle brackets, nothing before or after it ("" is no address).
-func checkEmail(email string) error {
-	if email == "" {
-		return nil
-	}
-	a, err := mail.ParseAddress(email)
-	if err != nil || a.Name != "" || a.Address != email || len(email) > 254 {
-		return fmt.Errorf("--email %q is not an email address: give just the address, like ann@example.com", email)
-	}
-	return nil
-}
-
 func tokenState(t store.Token) string {
 	if t.RevokedAt != nil {
 		return "revoked " + *t.RevokedAt
 	}
 	return "active"
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -1,14 +1,17 @@
-package main
+// Package sshd is the SSH host of lanes ssh: a wish server that lets in the
+// keys of an authorized keys file, runs one board program per session for
+// the key's person, reads the file again as it changes (ending the
+// sessions of keys taken out of it), and closes every board, saving what
+// each person changed, when it stops.
+package sshd
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,132 +23,48 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
-	"github.com/muesli/termenv"
-	"github.com/spf13/cobra"
-	gossh "golang.org/x/crypto/ssh"
-
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/keymap"
-	"github.com/lanesboard/lanes/server"
-	"github.com/lanesboard/lanes/server/store"
+	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/ui"
+	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
 )
 
-type sshFlags struct {
-	addr, keys, server string
-	space, project     string
-	idle               time.Duration
-	maxSessions        int
+// Config is how the SSH host runs.
+type Config struct {
+	// Dir is the data directory: the host key (ssh_host_ed25519_key) and
+	// each person's outbox and cache (ssh/NAME/N) live in it.
+	Dir string
+	// KeysFile is the authorized keys file: an OpenSSH public key per
+	// line, with the lanes user name as its comment.
+	KeysFile    string
+	Log         *slog.Logger
+	MaxSessions int
+	// Idle closes a connection after this long with no traffic (0: never).
+	Idle time.Duration
+	// Space and Project are the board every session opens first, if its
+	// person is in it (none: each person's last board, or Personal).
+	Space, Project string
+	// ServerKey names the task server in each person's cache: its URL, or
+	// "local" for the data directory's own, whose port changes with every
+	// start while its data does not.
+	ServerKey string
+	// NeedToken says each key line must carry the token its person acts
+	// with (environment="LANES_TOKEN=kt_..."): a remote task server knows
+	// nobody by their key.
+	NeedToken bool
+	// Client is an API client acting as the named person, with the key
+	// line's token (if any), and what releases it.
+	Client func(ctx context.Context, name, token string) (*api.Client, func(), error)
 }
 
-func (a *app) sshCmd() *cobra.Command {
-	var f sshFlags
-	cmd := &cobra.Command{
-		Use:   "ssh",
-		Short: "Serve the board to a team over SSH",
-		Long: `Serve the board over SSH: "ssh -p 2222 HOST" opens it, as the lanes user
-the key belongs to.
-
-Only public keys in the authorized keys file get in (default:
-authorized_keys in the data directory). Each line is an OpenSSH public key
-whose comment is the lanes user name:
-
-  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
-
-A name with no lanes user yet gets one, with a Personal space, at its first
-login. The file is read again whenever it changes: a key taken out of it
-(or given to another name) no longer gets in, and its open sessions are
-told so and closed within seconds.
-
-Without --server, lanes serves the data directory's own task server, in
-this process. With --server, each key line must also carry the token its
-user acts with:
-
-  environment="LANES_TOKEN=kt_..." ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
-
-The host key is made on first start and kept in the data directory
-(ssh_host_ed25519_key). SIGINT or SIGTERM closes every board, saving what
-each person changed, and stops.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runSSH(cmd.Context(), f) },
-	}
-	cmd.Flags().StringVar(&f.addr, "addr", ":2222", "address to listen on")
-	cmd.Flags().StringVar(&f.keys, "authorized-keys", "", "the authorized keys file (default: authorized_keys in the data directory)")
-	cmd.Flags().StringVar(&f.server, "server", "", "serve boards of this task server instead of the local one")
-	cmd.Flags().StringVar(&f.space, "space", "", "the space every session opens first, by name, slug or id (default: each person's last board, or Personal)")
-	cmd.Flags().StringVar(&f.project, "project", "", "the project every session opens first, by name or id")
-	cmd.Flags().DurationVar(&f.idle, "idle-timeout", 8*time.Hour, "close a connection after this long with no traffic (0: never)")
-	cmd.Flags().IntVar(&f.maxSessions, "max-sessions", 500, "most sessions at once; more are turned away")
-	return cmd
-}
-
-func (a *app) runSSH(ctx context.Context, f sshFlags) error {
-	if f.maxSessions < 1 {
-		return fmt.Errorf("--max-sessions must be 1 or more, got %d", f.maxSessions)
-	}
-	if f.idle < 0 {
-		return fmt.Errorf("--idle-timeout must be 0 (never) or more, got %s", f.idle)
-	}
-	dir, err := a.data()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("make the data directory: %w", err)
-	}
-	if f.keys == "" {
-		f.keys = filepath.Join(dir, "authorized_keys")
-	}
-	log := slog.New(slog.NewTextHandler(a.errOut, nil))
-	keys, err := newAuthorizedKeys(f.keys, log)
-	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("no authorized keys file at %s: make one with a line per person, an OpenSSH public key followed by their lanes user name, like\n  ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice", f.keys)
-	}
-	if err != nil {
-		return err
-	}
-	s := &sshServer{app: a, dir: dir, keys: keys, log: log, max: f.maxSessions, space: f.space, project: f.project, slots: map[string]bool{}, open: map[*openSession]bool{}}
-	if f.server != "" {
-		if err := s.useRemote(ctx, f.server); err != nil {
-			return err
-		}
-	} else {
-		ls, err := a.startLocalServer(ctx, dir)
-		if err != nil {
-			return err
-		}
-		s.local, s.base = ls, ls.base
-		defer func() {
-			if err := ls.stop(); err != nil {
-				log.Error("stop the task server", "err", err)
-			}
-		}()
-	}
-	srv, err := s.newServer(f.addr, f.idle)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", f.addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", f.addr, err)
-	}
-	log.Info("lanes ssh serving", "addr", ln.Addr().String(), "authorized_keys", f.keys, "keys", keys.count(),
-		"task_server", cmp.Or(f.server, "local ("+dir+")"), "max_sessions", f.maxSessions, "idle_timeout", f.idle.String())
-	return s.serve(ctx, srv, ln)
-}
-
-// sshServer serves one board program per SSH session.
-type sshServer struct {
-	app     *app
-	dir     string
-	keys    *authorizedKeys
-	log     *slog.Logger
-	max     int
-	space   string // the board sessions open first, if the user is in it
-	project string
-	local   *localServer // nil with --server
-	base    string       // the task server's URL
+// Server serves one board program per SSH session.
+type Server struct {
+	cfg  Config
+	keys *authorizedKeys
+	log  *slog.Logger
 
 	mu       sync.Mutex
 	sessions int
@@ -153,6 +72,28 @@ type sshServer struct {
 	open     map[*openSession]bool
 	closing  bool
 }
+
+// New is the SSH host of cfg, with its authorized keys file read (an
+// error wrapping os.ErrNotExist if there is none).
+func New(cfg Config) (*Server, error) {
+	if cfg.MaxSessions < 1 {
+		return nil, fmt.Errorf("the session limit must be 1 or more, got %d", cfg.MaxSessions)
+	}
+	if cfg.Idle < 0 {
+		return nil, fmt.Errorf("the idle timeout must be 0 (never) or more, got %s", cfg.Idle)
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	keys, err := newAuthorizedKeys(cfg.KeysFile, cfg.Log)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, keys: keys, log: cfg.Log, slots: map[string]bool{}, open: map[*openSession]bool{}}, nil
+}
+
+// Keys is how many keys the authorized keys file holds now.
+func (s *Server) Keys() int { return s.keys.count() }
 
 // openSession is a running board: ended at shutdown, or when its key
 // leaves the authorized keys file.
@@ -162,7 +103,7 @@ type openSession struct {
 	prog  *tea.Program
 	conn  io.Closer // the connection, to cut if the board does not end
 
-	// Guarded by sshServer.mu:
+	// Guarded by Server.mu:
 	missing time.Time // since when sweeps have found the key gone
 	gone    string    // why the key may no longer be here
 }
@@ -179,36 +120,17 @@ const (
 	revokeGrace = 3 * time.Second
 )
 
-// useRemote serves the boards of the task server at url. One that does
-// not answer now is only warned of: each person's board opens from what
-// their last session cached, and syncs when the server is back.
-func (s *sshServer) useRemote(ctx context.Context, url string) error {
-	if u, err := neturl.Parse(url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--server %q is not an http:// or https:// URL", url)
-	}
-	s.base = url
-	// Without a token a task server answers 401: that is enough to know
-	// it is there; each person's own token is checked at their login.
-	rctx, cancel := context.WithTimeout(ctx, reachWithin)
-	defer cancel()
-	if _, err := api.New(url, "").Probe(rctx); err != nil && !api.IsUnauthorized(err) && ctx.Err() == nil {
-		s.log.Warn("the task server does not answer; serving anyway: boards open from each person's cache and sync when it is back",
-			"task_server", url, "err", err)
-	}
-	return nil
-}
-
 type ctxKey int
 
 const ctxEntry ctxKey = iota
 
-func (s *sshServer) newServer(addr string, idle time.Duration) (*ssh.Server, error) {
-	hostKey := filepath.Join(s.dir, "ssh_host_ed25519_key")
+func (s *Server) newServer(addr string) (*ssh.Server, error) {
+	hostKey := filepath.Join(s.cfg.Dir, "ssh_host_ed25519_key")
 	srv, err := wish.NewServer(
 		wish.WithAddress(addr),
 		wish.WithHostKeyPath(hostKey),
 		wish.WithPublicKeyAuth(s.authorize),
-		wish.WithIdleTimeout(idle),
+		wish.WithIdleTimeout(s.cfg.Idle),
 		wish.WithVersion("lanes"),
 		// Composed last to first: logging sees every session, then the
 		// limit, then the terminal check, then the board.
@@ -222,7 +144,7 @@ func (s *sshServer) newServer(addr string, idle time.Duration) (*ssh.Server, err
 
 // authorize lets in the keys of the authorized keys file, refusing (and
 // logging) any other.
-func (s *sshServer) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
+func (s *Server) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 	e, ok, err := s.keys.lookup(key)
 	if err != nil {
 		s.log.Error("read the authorized keys", "err", err)
@@ -231,7 +153,7 @@ func (s *sshServer) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 		s.log.Info("ssh key refused", "remote", ctx.RemoteAddr().String(), "fingerprint", gossh.FingerprintSHA256(key))
 		return false
 	}
-	if s.local == nil && e.token == "" {
+	if s.cfg.NeedToken && e.token == "" {
 		s.log.Warn("ssh key refused: with --server each key needs environment=\"LANES_TOKEN=kt_...\"", "user", e.name, "line", e.line)
 		return false
 	}
@@ -241,7 +163,7 @@ func (s *sshServer) authorize(ctx ssh.Context, key ssh.PublicKey) bool {
 // entryOf is who the session's key is. The key is the one that
 // authenticated the connection (x/crypto/ssh ≥ 0.31 passes it to the auth
 // callback last), looked up again rather than trusted from an earlier query.
-func (s *sshServer) entryOf(sess ssh.Session) (keyEntry, bool) {
+func (s *Server) entryOf(sess ssh.Session) (keyEntry, bool) {
 	if sess.PublicKey() == nil {
 		return keyEntry{}, false
 	}
@@ -249,7 +171,7 @@ func (s *sshServer) entryOf(sess ssh.Session) (keyEntry, bool) {
 	return e, ok
 }
 
-func (s *sshServer) logging(next ssh.Handler) ssh.Handler {
+func (s *Server) logging(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		began := time.Now()
 		pty, _, _ := sess.Pty()
@@ -261,16 +183,16 @@ func (s *sshServer) logging(next ssh.Handler) ssh.Handler {
 	}
 }
 
-func (s *sshServer) limit(next ssh.Handler) ssh.Handler {
+func (s *Server) limit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		s.mu.Lock()
-		full := s.sessions >= s.max
+		full := s.sessions >= s.cfg.MaxSessions
 		if !full {
 			s.sessions++
 		}
 		s.mu.Unlock()
 		if full {
-			fmt.Fprintf(sess.Stderr(), "lanes: the board is full (%d people on it); try again soon\r\n", s.max)
+			fmt.Fprintf(sess.Stderr(), "lanes: the board is full (%d people on it); try again soon\r\n", s.cfg.MaxSessions)
 			sess.Exit(1)
 			return
 		}
@@ -283,7 +205,7 @@ func (s *sshServer) limit(next ssh.Handler) ssh.Handler {
 	}
 }
 
-func (s *sshServer) needTerminal(next ssh.Handler) ssh.Handler {
+func (s *Server) needTerminal(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if _, _, ok := sess.Pty(); !ok {
 			fmt.Fprintln(sess.Stderr(), "lanes: the board needs a terminal; connect with ssh -t")
@@ -296,7 +218,7 @@ func (s *sshServer) needTerminal(next ssh.Handler) ssh.Handler {
 
 // boardHandler runs the board for the session's user until they quit, the
 // connection drops or the server stops.
-func (s *sshServer) boardHandler(next ssh.Handler) ssh.Handler {
+func (s *Server) boardHandler(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		err := s.runSession(sess)
 		if errors.Is(err, errKeyGone) {
@@ -314,7 +236,7 @@ func (s *sshServer) boardHandler(next ssh.Handler) ssh.Handler {
 	}
 }
 
-func (s *sshServer) runSession(sess ssh.Session) error {
+func (s *Server) runSession(sess ssh.Session) error {
 	e, ok := s.entryOf(sess)
 	if !ok {
 		return errors.New("this key is no longer in the authorized keys file")
@@ -340,32 +262,29 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 	}
 	defer release()
 
-	serverKey := s.base
-	if s.local != nil {
-		serverKey = "local" // its port changes with every start; its data does not
-	}
-	last := &lastFile{dir: dir, server: serverKey}
-	ch, err := chooseBoard(ctx, c, last, boardQuery{space: s.space, project: s.project})
-	if err != nil && (s.space != "" || s.project != "") {
+	serverKey := s.cfg.ServerKey
+	last := launch.NewLastFile(dir, serverKey)
+	ch, err := launch.Choose(ctx, c, last, launch.Query{Space: s.cfg.Space, Project: s.cfg.Project})
+	if err != nil && (s.cfg.Space != "" || s.cfg.Project != "") {
 		// Not one of theirs, or the server is away: their own board, rather than none.
 		s.log.Info("ssh: can't open the team board for this user; opening their own", "user", e.name, "err", err)
-		ch, err = chooseBoard(ctx, c, last, boardQuery{})
+		ch, err = launch.Choose(ctx, c, last, launch.Query{})
 	}
 	if err != nil {
 		return err
 	}
-	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.actor}
+	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor}
 	bo := opts
-	bo.ProjectID, bo.SpaceID, bo.Remote = ch.project.ID, ch.space.ID, board.NewRemote(c)
+	bo.ProjectID, bo.SpaceID, bo.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
 	eng, err := board.Open(ctx, bo)
 	if err != nil {
 		return fmt.Errorf("open the board: %w", err)
 	}
-	checked := last.recheck(ctx, c, ch)
+	checked := last.Recheck(ctx, c, ch)
 	defer func() { cancel(); <-checked }()
 	pty, windows, _ := sess.Pty()
-	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: ch.space.Name,
-		ProjectID: ch.project.ID, Project: ch.project.Name, ReadOnly: readOnly(ch.space), Switcher: &projects{c: c, opts: opts, last: last}, OpenStandup: standup})
+	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: ch.Space.Name,
+		ProjectID: ch.Project.ID, Project: ch.Project.Name, ReadOnly: launch.ReadOnly(ch.Space), Switcher: launch.NewSwitcher(c, opts, false, last), OpenStandup: standup})
 	// The program never writes to the session itself: a client that reads
 	// slowly, or not at all, must not stop the board nor grow the host.
 	// With its output never waiting, what the program is sent waits only in
@@ -421,7 +340,7 @@ func (s *sshServer) runSession(sess ssh.Session) error {
 }
 
 // onlyBoardOn is whether o is the only open board on its connection.
-func (s *sshServer) onlyBoardOn(o *openSession) bool {
+func (s *Server) onlyBoardOn(o *openSession) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for other := range s.open {
@@ -536,7 +455,7 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 
 // track keeps the running boards, to end them at shutdown or when their
 // key is taken out; it refuses new ones once the server is closing.
-func (s *sshServer) track(o *openSession, add bool) bool {
+func (s *Server) track(o *openSession, add bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if add {
@@ -556,7 +475,7 @@ func (s *sshServer) track(o *openSession, add bool) bool {
 // within revokeGrace. A key must be found gone by sweeps at least half
 // of keysEvery apart: a file read while an editor was still writing it
 // must not end everyone's session.
-func (s *sshServer) sweep() {
+func (s *Server) sweep() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for o := range s.open {
@@ -593,11 +512,11 @@ func (s *sshServer) sweep() {
 // slot is a data directory of the user's own for the session's outbox and
 // cache, kept across sessions so nothing waiting is lost; a second session
 // of the same user at once gets a second directory.
-func (s *sshServer) slot(name string) (string, func(), error) {
+func (s *Server) slot(name string) (string, func(), error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for n := 1; ; n++ {
-		dir := filepath.Join(s.dir, "ssh", name, strconv.Itoa(n))
+		dir := filepath.Join(s.cfg.Dir, "ssh", name, strconv.Itoa(n))
 		if s.slots[dir] {
 			continue
 		}
@@ -613,56 +532,18 @@ func (s *sshServer) slot(name string) (string, func(), error) {
 	}
 }
 
-// client is an API client acting as the key's user: on the local server,
-// the user (made at first login) with a token kept in the data directory;
-// on a remote server, with the key line's token.
-func (s *sshServer) client(ctx context.Context, e keyEntry) (*api.Client, func(), error) {
-	token := e.token
-	if s.local != nil {
-		var err error
-		if token, err = s.localToken(ctx, e.name); err != nil {
-			return nil, nil, err
-		}
-	}
-	c, _, closeLog, err := s.app.newClient(s.base, token)
-	if err != nil {
-		return nil, nil, err
-	}
-	return c, closeLog, nil
+// client is an API client acting as the key's person.
+func (s *Server) client(ctx context.Context, e keyEntry) (*api.Client, func(), error) {
+	return s.cfg.Client(ctx, e.name, e.token)
 }
 
-// localToken is the named user's token on the local server, making the
-// user (with a Personal space) the first time.
-func (s *sshServer) localToken(ctx context.Context, name string) (string, error) {
-	st := s.local.st
-	var u *store.User
-	err := st.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		u, err = tx.UserByName(name)
-		if errors.Is(err, store.ErrNotFound) {
-			u, err = tx.CreateUser(name, nil, false)
-			if err == nil {
-				s.log.Info("ssh: made a lanes user at first login", "user", name)
-			}
-		}
+// Serve runs the SSH server on ln until ctx ends, then closes every board
+// (each saving its outbox) and waits for the connections to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv, err := s.newServer(ln.Addr().String())
+	if err != nil {
 		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("find the lanes user %q: %w", name, err)
 	}
-	dir := filepath.Join(s.dir, "ssh", name)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("make the user's directory: %w", err)
-	}
-	return localToken(ctx, filepath.Join(dir, "token"), func(ctx context.Context) (string, error) {
-		secret, _, err := server.IssueToken(ctx, st, u.ID, "lanes ssh")
-		return secret, err
-	}, s.base)
-}
-
-// serve runs the SSH server until ctx ends, then closes every board (each
-// saving its outbox) and waits for the connections to finish.
-func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener) error {
 	// The keys file is watched for as long as the server runs: a key taken
 	// out of it ends its open sessions, not only its next login.
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -699,7 +580,7 @@ func (s *sshServer) serve(ctx context.Context, srv *ssh.Server, ln net.Listener)
 			break
 		}
 	}
-	err := srv.Close()
+	err = srv.Close()
 	<-done
 	s.log.Info("lanes ssh stopped")
 	return err

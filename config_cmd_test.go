@@ -6,7 +6,47 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lanesboard/lanes/config"
 )
+
+func TestConfigPathAndInit(t *testing.T) {
+	cfgHome := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfgHome)
+	want := filepath.Join(cfgHome, "lanes", "config.toml")
+	if got := strings.TrimSpace(mustRun(t, t.TempDir(), "config", "path")); got != want {
+		t.Fatalf("config path = %q, want %q", got, want)
+	}
+	mustRun(t, t.TempDir(), "config", "init")
+	c, err := config.Load(want)
+	if err != nil {
+		t.Fatalf("the written default does not load: %v", err)
+	}
+	if c.Server != "" || len(c.Keys) != 0 {
+		t.Fatalf("the default sets something: %+v", c)
+	}
+	if _, _, err := run(t, context.Background(), t.TempDir(), "config", "init"); err == nil || !strings.Contains(err.Error(), "--force") {
+		t.Fatalf("init over an existing file: %v", err)
+	}
+	mustRun(t, t.TempDir(), "config", "init", "--force")
+	if out := mustRun(t, t.TempDir(), "config", "keys"); !strings.Contains(out, "move_right") || !strings.Contains(out, "shift+right") {
+		t.Fatalf("config keys printed:\n%s", out)
+	}
+}
+
+// The board refuses to start on a config whose key overrides clash, and
+// says where.
+func TestBoardReportsBadKeyOverrides(t *testing.T) {
+	cfgHome := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", cfgHome)
+	p := filepath.Join(cfgHome, "lanes", "config.toml")
+	os.MkdirAll(filepath.Dir(p), 0o700)
+	os.WriteFile(p, []byte("[keys]\nmove_right = [\"j\"]\n"), 0o600)
+	_, _, err := run(t, context.Background(), t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "[keys]") || !strings.Contains(err.Error(), p) {
+		t.Fatalf("a clashing override: %v", err)
+	}
+}
 
 // A mistake in the config file is reported as the README promises: the
 // file, the line, and what is wanted there, in words rather than Go types.
@@ -50,20 +90,6 @@ func TestConfigMistakesNameFileAndLine(t *testing.T) {
 				t.Errorf("printed %q before failing", stdout)
 			}
 		})
-	}
-}
-
-// Every key Bubble Tea reports is accepted in [keys], as is "space", and
-// the board takes the result.
-func TestConfigKeysAcceptsRealKeys(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "config.toml")
-	os.WriteFile(p, []byte("[keys]\ncomplete = [\"space\", \"c\"]\nmove_left = [\"alt+h\", \"ctrl+shift+left\", \"<\"]\nquit = [\"q\", \"ctrl+c\", \"f10\"]\n"), 0o600)
-	c, err := loadConfig(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Keys) != 3 || c.Keys["complete"][0] != "space" {
-		t.Fatalf("keys read: %v", c.Keys)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package sshd
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lanesboard/lanes/api"
 	gossh "golang.org/x/crypto/ssh"
 )
 
@@ -154,7 +155,7 @@ func parseAuthorizedKeys(path string, raw []byte) (map[string]keyEntry, []string
 			continue
 		}
 		name := strings.TrimSpace(comment)
-		if err := checkUserName(name); err != nil {
+		if err := api.CheckUserName(name); err != nil {
 			skipped = append(skipped, fmt.Sprintf("%s:%d: the comment after the key is the lanes user name: %v", path, n, err))
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lanesboard/lanes/internal/local"
 	"github.com/lanesboard/lanes/server"
 )
 
@@ -34,20 +35,20 @@ ones in flight finish, and closes the database.`,
 				return fmt.Errorf("--rate-limit must be 0 (off) or more, got %d", rateLimit)
 			}
 			ctx := cmd.Context()
-			st, local, err := a.openStore(ctx)
+			st, localUser, err := a.openStore(ctx)
 			if err != nil {
 				return err
 			}
 			defer st.Close()
 			log := slog.New(slog.NewTextHandler(a.errOut, nil))
 			srv := server.New(st, server.WithLogger(log), server.WithRateLimit(rateLimit), server.WithAPI(api),
-				server.WithStandup(standupPrompt(nil)))
+				server.WithStandup(local.StandupPrompt(nil)))
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
 			log.Info("lanes serving", "url", "http://"+ln.Addr().String()+"/api", "database", st.Path(),
-				"local_user", local.Name, "api", surface, "rate_limit_per_minute", rateLimit)
+				"local_user", localUser.Name, "api", surface, "rate_limit_per_minute", rateLimit)
 			serveErr := srv.Serve(ctx, ln, 30*time.Second)
 			if err := st.Close(); err != nil {
 				return fmt.Errorf("close database: %w", err)

@@ -1,26 +1,25 @@
-package main
+// Package config reads lanes' config file: where it is (XDG, --config,
+// LANES_CONFIG), what it holds, and what is wrong with it, at its line.
+package config
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
-	"github.com/spf13/cobra"
 
 	"github.com/lanesboard/lanes/keymap"
 )
 
-// config is the config file: what to open and how it looks.
-type config struct {
+// Config is the config file: what to open and how it looks.
+type Config struct {
 	Server       string              `toml:"server"`
 	Token        string              `toml:"token"`
 	TokenCommand string              `toml:"token_command"`
@@ -28,17 +27,17 @@ type config struct {
 	Project      string              `toml:"project"`
 	Theme        string              `toml:"theme"`
 	Keys         map[string][]string `toml:"keys"`
-	Standup      standupConfig       `toml:"standup"`
+	Standup      Standup             `toml:"standup"`
 }
 
-// standupConfig is how standup runs: who speaks in what order, for how long.
-type standupConfig struct {
+// Standup is how standup runs: who speaks in what order, for how long.
+type Standup struct {
 	Order   []string `toml:"order"`   // user names; the rest follow by name
 	Timebox string   `toml:"timebox"` // per person, like "2m" or "90s"
 }
 
-// timebox is the time each person gets (2 minutes unless set).
-func (s standupConfig) timebox() time.Duration {
+// TimeboxOrDefault is the time each person gets (2 minutes unless set).
+func (s Standup) TimeboxOrDefault() time.Duration {
 	d, err := time.ParseDuration(s.Timebox)
 	if err != nil || d <= 0 {
 		return 2 * time.Minute
@@ -46,8 +45,8 @@ func (s standupConfig) timebox() time.Duration {
 	return d
 }
 
-// defaultConfig is what lanes config init writes: every setting, commented.
-const defaultConfig = `# lanes configuration. Flags and environment variables win over this file.
+// Default is what lanes config init writes: every setting, commented.
+const Default = `# lanes configuration. Flags and environment variables win over this file.
 
 # The task server to open (a lanes server or a Krokanti one). Leave it out
 # to use the local server lanes starts on its data directory.
@@ -81,23 +80,10 @@ const defaultConfig = `# lanes configuration. Flags and environment variables wi
 # move_right = ["L", ">"]
 `
 
-// configPath is where the config file lives: $XDG_CONFIG_HOME/lanes or
-// ~/.config/lanes.
-func configPath() (string, error) {
-	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "lanes", "config.toml"), nil
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("find the config directory (set XDG_CONFIG_HOME): %w", err)
-	}
-	return filepath.Join(home, ".config", "lanes", "config.toml"), nil
-}
-
-// loadConfig reads the config file; a missing one is an empty config. A bad
+// Load reads the config file; a missing one is an empty config. A bad
 // one is an error naming the file and the line, and saying what is wanted.
-func loadConfig(path string) (config, error) {
-	var c config
+func Load(path string) (Config, error) {
+	var c Config
 	raw, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return c, nil
@@ -125,7 +111,7 @@ func loadConfig(path string) (config, error) {
 		switch name {
 		case "server":
 			if c.Server, err = f.str(v, name, `"https://tasks.krokanti.com"`); err == nil {
-				err = f.check(v, checkServerURL(c.Server))
+				err = f.check(v, CheckServerURL(c.Server))
 			}
 		case "token":
 			c.Token, err = f.str(v, name, `"kt_..."`)
@@ -251,8 +237,8 @@ func (f configFile) table(v toml.Primitive, name string) (map[string]toml.Primit
 	return t, nil
 }
 
-func (f configFile) standup(v toml.Primitive) (standupConfig, error) {
-	var s standupConfig
+func (f configFile) standup(v toml.Primitive) (Standup, error) {
+	var s Standup
 	t, err := f.table(v, "standup")
 	if err != nil {
 		return s, err
@@ -308,8 +294,8 @@ func (f configFile) keys(v toml.Primitive) (map[string][]string, error) {
 	return keys, nil
 }
 
-// checkServerURL says what is wrong with a server URL from the file.
-func checkServerURL(s string) error {
+// CheckServerURL says what is wrong with a server URL from the file.
+func CheckServerURL(s string) error {
 	if s == "" {
 		return nil // the local server, as with no setting
 	}
@@ -320,9 +306,9 @@ func checkServerURL(s string) error {
 	return nil
 }
 
-// token is the configured token, running token_command if that is how it
+// ResolveToken is the configured token, running token_command if that is how it
 // is given.
-func (c config) token(ctx context.Context) (string, error) {
+func (c Config) ResolveToken(ctx context.Context) (string, error) {
 	if c.TokenCommand == "" {
 		return c.Token, nil
 	}
@@ -331,71 +317,4 @@ func (c config) token(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("run token_command %q: %w", c.TokenCommand, err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-func (a *app) configCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "config", Short: "Show or create the config file"}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "path",
-		Short: "Print where the config file is (it need not exist)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := configPath()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), p)
-			return nil
-		},
-	})
-	var force bool
-	initCmd := &cobra.Command{
-		Use:   "init",
-		Short: "Write a config file with every setting, commented out",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := configPath()
-			if err != nil {
-				return err
-			}
-			if _, err := os.Stat(p); err == nil && !force {
-				return fmt.Errorf("%s exists already (use --force to replace it)", p)
-			}
-			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-				return fmt.Errorf("create the config directory: %w", err)
-			}
-			if err := os.WriteFile(p, []byte(defaultConfig), 0o600); err != nil {
-				return fmt.Errorf("write the config file: %w", err)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), p)
-			return nil
-		},
-	}
-	initCmd.Flags().BoolVar(&force, "force", false, "replace an existing config file")
-	cmd.AddCommand(initCmd)
-	cmd.AddCommand(&cobra.Command{
-		Use:   "keys",
-		Short: "List the actions the [keys] table can rebind, with their default keys",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return printActions(cmd.OutOrStdout())
-		},
-	})
-	return cmd
-}
-
-// printActions lists the rebindable actions: name, default keys, what it does.
-func printActions(w io.Writer) error {
-	km := keymap.Default()
-	actions := km.Actions()
-	t := newTable("ACTION", "KEYS", "DOES")
-	for _, name := range keymap.ActionNames() {
-		b := actions[name]
-		keys := make([]string, len(b.Keys()))
-		for i, k := range b.Keys() {
-			keys[i] = keymap.Name(k)
-		}
-		t.row(name, strings.Join(keys, " "), b.Help().Desc)
-	}
-	return t.print(w)
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
+	"github.com/muesli/termenv"
+	"github.com/spf13/cobra"
+
+	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/keymap"
+	"github.com/lanesboard/lanes/launch"
+	"github.com/lanesboard/lanes/ui"
+)
+
+// boardFlags are the root command's own flags: which board to open.
+type boardFlags struct {
+	server, token, space, project string
+	archived                      bool
+}
+
+func (a *app) addBoardFlags(root *cobra.Command, f *boardFlags) {
+	root.Flags().StringVar(&f.server, "server", "", "open a board on this task server (env LANES_SERVER); default: the local one")
+	root.Flags().StringVar(&f.token, "token", "", "API token for --server (env LANES_TOKEN)")
+	root.Flags().StringVar(&f.space, "space", "", "space to open, by name, slug or id (default: the board opened last, else your personal space)")
+	root.Flags().StringVar(&f.project, "project", "", "project to open, by name, slug or id (default: the board opened last, else the space's first)")
+	root.Flags().BoolVar(&f.archived, "archived", false, "list archived projects too (in the project switcher and when --project names none)")
+}
+
+// runBoard opens the board: on --server, or on a local server this process
+// starts on the data directory (first run: with example cards).
+func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
+	ctx, cancel := context.WithCancel(cmd.Context())
+	defer cancel()
+	cfg, cfgPath, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	keys := keymap.Default()
+	if err := keys.Override(cfg.Keys); err != nil {
+		return fmt.Errorf("%s: [keys]: %w", cfgPath, err)
+	}
+	if err := needTerminal(cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
+		return err
+	}
+	elog, _, closeElog, err := a.engineLog()
+	if err != nil {
+		return err
+	}
+	defer closeElog()
+	cn, err := a.connectWith(ctx, f, cfgPath, cfg)
+	if err != nil {
+		return err
+	}
+	defer cn.close()
+	c, dir, serverKey := cn.c, cn.dir, cn.serverKey
+	last := launch.NewLastFile(dir, serverKey)
+	ch, err := launch.Choose(ctx, c, last, launch.Query{Space: cn.space, Project: cn.project, Archived: f.archived})
+	if err != nil {
+		return err
+	}
+	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: elog}
+	bo := opts
+	bo.ProjectID, bo.SpaceID, bo.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
+	e, err := board.Open(ctx, bo)
+	if err != nil {
+		return fmt.Errorf("open the board: %w", err)
+	}
+	checked := last.Recheck(ctx, c, ch)
+	defer func() { cancel(); <-checked }()
+	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), cfg.Theme), SpaceName: ch.Space.Name,
+		ProjectID: ch.Project.ID, Project: ch.Project.Name, Switcher: launch.NewSwitcher(c, opts, f.archived, last),
+		ReadOnly: launch.ReadOnly(ch.Space), StandupOrder: cfg.Standup.Order, Timebox: cfg.Standup.TimeboxOrDefault()})
+	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
+		tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
+	final, runErr := prog.Run()
+	if errors.Is(runErr, tea.ErrProgramKilled) && ctx.Err() != nil {
+		runErr = nil // stopped by a signal: a normal way out
+	}
+	if fm, ok := final.(ui.Model); ok {
+		e = fm.Engine() // the project switcher may have opened another
+	}
+	return errors.Join(runErr, e.Close())
+}
+
+// needTerminal refuses to start the board where nobody can see it or type
+// into it (a pipe, a file, /dev/null), before anything is written there:
+// the board is a full-screen program that needs a terminal both ways.
+func needTerminal(in io.Reader, out io.Writer) error {
+	if isTerminal(in) && isTerminal(out) {
+		return nil
+	}
+	return errors.New("the board needs a terminal (its input and output are not one); " +
+		"without a terminal, \"lanes standup\" prints the report and \"lanes --help\" lists the other commands")
+}
+
+func isTerminal(v any) bool {
+	f, ok := v.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(f.Fd())
+}
+
+// renderer is the lipgloss renderer for the board's output, with the
+// theme's colours: none (or NO_COLOR) draws plain text; dark and light fix
+// the background instead of asking the terminal.
+func renderer(out io.Writer, theme string) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(out)
+	switch {
+	case theme == "none" || os.Getenv("NO_COLOR") != "":
+		r.SetColorProfile(termenv.Ascii)
+	case theme == "dark":
+		r.SetHasDarkBackground(true)
+	case theme == "light":
+		r.SetHasDarkBackground(false)
+	}
+	return r
+}

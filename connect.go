@@ -1,0 +1,197 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/config"
+	"github.com/lanesboard/lanes/internal/local"
+)
+
+// This file makes what every command that talks to a task server needs: the
+// API client (with its debug log), the connection the flags, environment
+// and config file point at, and the local server when they point nowhere.
+
+// debugging says whether what ("http", "engine") is being debugged:
+// --debug or LANES_DEBUG, a comma-separated list.
+func (a *app) debugging(what string) bool {
+	for _, v := range []string{a.debug, os.Getenv("LANES_DEBUG")} {
+		for _, part := range strings.Split(v, ",") {
+			if strings.TrimSpace(part) == what {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// openLog opens (appending) the log called name in the state directory.
+func (a *app) openLog(name string) (*os.File, error) {
+	dir, err := config.StateDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("make the state directory for logs: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open the log: %w", err)
+	}
+	return f, nil
+}
+
+// engineLog is the sync engine's decision log (engine.log) when --debug
+// engine is on, else nil; close releases it.
+func (a *app) engineLog() (log *slog.Logger, path string, close func(), err error) {
+	if !a.debugging("engine") {
+		return nil, "", func() {}, nil
+	}
+	f, err := a.openLog("engine.log")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), f.Name(), func() { f.Close() }, nil
+}
+
+// newClient is an API client of server as token, logging requests to
+// http.log in the state directory when HTTP debugging is on. close
+// releases the log.
+func (a *app) newClient(server, token string) (c *api.Client, logPath string, close func(), err error) {
+	opts := []api.Option{api.WithUserAgent("lanes/" + strings.Fields(shortVersion() + " ")[0])}
+	close = func() {}
+	if a.debugging("http") {
+		f, err := a.openLog("http.log")
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("the HTTP debug log: %w", err)
+		}
+		logPath = f.Name()
+		opts = append(opts, api.WithDebugLog(f))
+		close = func() { f.Close() }
+	}
+	return api.New(server, token, opts...), logPath, close, nil
+}
+
+// startLocalServer starts the task server on the data directory, in this
+// process, logging to server.log in the state directory. stop stops it.
+func (a *app) startLocalServer(ctx context.Context, dir string) (ls *local.Server, stop func() error, err error) {
+	logFile, err := a.openLog("server.log")
+	if err != nil {
+		return nil, nil, fmt.Errorf("the server log: %w", err)
+	}
+	ls, err = local.Start(ctx, dir, logFile, local.StandupPrompt(nil))
+	if err != nil {
+		logFile.Close()
+		return nil, nil, err
+	}
+	return ls, func() error { return errors.Join(ls.Stop(), logFile.Close()) }, nil
+}
+
+// startLocal starts the task server on the data directory and returns a
+// client of it as the local user; a first run puts the example cards on
+// the personal board.
+func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() error, error) {
+	ls, stopServer, err := a.startLocalServer(ctx, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	token, err := ls.Token(ctx, filepath.Join(dir, "local-token"), ls.Local, "lanes board")
+	if err != nil {
+		stopServer()
+		return nil, nil, err
+	}
+	c, _, closeLog, err := a.newClient(ls.URL, token)
+	if err != nil {
+		stopServer()
+		return nil, nil, err
+	}
+	if err := local.SeedExamples(ctx, dir, c); err != nil {
+		closeLog()
+		stopServer()
+		return nil, nil, err
+	}
+	return c, func() error { closeLog(); return stopServer() }, nil
+}
+
+// conn is the task server lanes was pointed at (flags, then environment,
+// then the config file), or the local one it started.
+type conn struct {
+	c         *api.Client
+	cfg       config.Config
+	cfgPath   string
+	dir       string
+	serverKey string // the server's URL, or "local"
+	space     string // asked for, if any
+	project   string
+	close     func()
+}
+
+// loadConfig reads the config file the flags and environment name.
+func (a *app) loadConfig() (config.Config, string, error) {
+	path, err := a.configPath()
+	if err != nil {
+		return config.Config{}, "", err
+	}
+	cfg, err := config.Load(path)
+	return cfg, path, err
+}
+
+func (a *app) connect(ctx context.Context, f boardFlags) (*conn, error) {
+	cfg, cfgPath, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return a.connectWith(ctx, f, cfgPath, cfg)
+}
+
+// connectWith is connect with the config file already read.
+func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg config.Config) (*conn, error) {
+	// Flags, then the environment, then the config file.
+	f.server = cmp.Or(f.server, os.Getenv("LANES_SERVER"), cfg.Server)
+	f.token = cmp.Or(f.token, os.Getenv("LANES_TOKEN"))
+	// The file's token is for the file's server only.
+	if f.token == "" && f.server != "" && f.server == cfg.Server {
+		var err error
+		if f.token, err = cfg.ResolveToken(ctx); err != nil {
+			return nil, err
+		}
+	}
+	dir, err := a.data()
+	if err != nil {
+		return nil, err
+	}
+	cn := &conn{cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: f.server,
+		space: cmp.Or(f.space, cfg.Space), project: cmp.Or(f.project, cfg.Project)}
+	if f.server == "" {
+		c, stop, err := a.startLocal(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		cn.c, cn.serverKey = c, "local"
+		cn.close = func() {
+			if err := stop(); err != nil {
+				fmt.Fprintln(a.errOut, "lanes:", err)
+			}
+		}
+		return cn, nil
+	}
+	if f.token == "" {
+		if f.server == cfg.Server {
+			return nil, fmt.Errorf("%s: server = %q needs a token: add token_command = \"…\" (or token = \"kt_…\") to the file, or pass --token / LANES_TOKEN", cfgPath, cfg.Server)
+		}
+		return nil, errors.New("--server needs --token kt_... (or LANES_TOKEN)")
+	}
+	c, _, closeLog, err := a.newClient(f.server, f.token)
+	if err != nil {
+		return nil, err
+	}
+	cn.c, cn.close = c, closeLog
+	return cn, nil
+}

@@ -1,0 +1,138 @@
+// Package local is the task server lanes runs for itself on a data
+// directory: the SQLite database with its local user, a server on a free
+// loopback port, the tokens the board and each SSH user act with, and the
+// example cards of a first run. The board, lanes ssh and the admin
+// commands all reach the local data through it, over the same HTTP API a
+// remote server speaks.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/server"
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// OpenStore opens the data directory's database and makes sure the local
+// user exists, as the first use of a data directory should.
+func OpenStore(ctx context.Context, dir string) (*store.Store, *store.User, error) {
+	st, err := store.Open(ctx, filepath.Join(dir, "lanes.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := st.EnsureLocalUser(ctx, UserName())
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, u, nil
+}
+
+// UserName is the OS user's name, made fit for a lanes user name.
+func UserName() string {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	name = strings.Map(func(r rune) rune {
+		if api.UserNameRune(r) {
+			return r
+		}
+		return -1
+	}, name)
+	if name == "" {
+		return "me"
+	}
+	return name
+}
+
+// Server is the task server on the data directory, run by this process on
+// a free loopback port.
+type Server struct {
+	Store *store.Store
+	Local *store.User // the data directory's own user
+	URL   string      // http://127.0.0.1:port
+	stop  func() error
+}
+
+// Start opens the data directory's database and serves it on a free
+// loopback port, logging to log, until Stop. The server answers the
+// standup prompt over MCP with standup (nil: none).
+func Start(ctx context.Context, dir string, log io.Writer, standup server.StandupFunc) (*Server, error) {
+	st, u, err := OpenStore(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("start the local server: %w", err)
+	}
+	opts := []server.Option{server.WithLogger(slog.New(slog.NewTextHandler(log, nil))), server.WithRateLimit(0)}
+	if standup != nil {
+		opts = append(opts, server.WithStandup(standup))
+	}
+	srv := server.New(st, opts...)
+	sctx, stopServer := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(sctx, ln, 5*time.Second) }()
+	stop := func() error {
+		stopServer()
+		return errors.Join(<-done, st.Close())
+	}
+	return &Server{Store: st, Local: u, URL: "http://" + ln.Addr().String(), stop: stop}, nil
+}
+
+// Stop stops the server, letting requests in flight finish, and closes
+// the database.
+func (s *Server) Stop() error { return s.stop() }
+
+// Token is the token u acts with on this server, kept at path (readable by
+// its owner only) and made anew, labelled label, if it no longer works.
+func (s *Server) Token(ctx context.Context, path string, u *store.User, label string) (string, error) {
+	if raw, err := os.ReadFile(path); err == nil {
+		tok := strings.TrimSpace(string(raw))
+		if _, err := api.New(s.URL, tok).Spaces(ctx); err == nil {
+			return tok, nil
+		} else if !api.IsUnauthorized(err) {
+			return "", fmt.Errorf("reach the local server: %w", err)
+		}
+	}
+	tok, _, err := server.IssueToken(ctx, s.Store, u.ID, label)
+	if err != nil {
+		return "", fmt.Errorf("make a token for the board: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save the board's token: %w", err)
+	}
+	return tok, nil
+}
+
+// User is the named lanes user, made (with a Personal space) if there is
+// none yet; made says it was.
+func (s *Server) User(ctx context.Context, name string) (u *store.User, made bool, err error) {
+	err = s.Store.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		u, err = tx.UserByName(name)
+		if errors.Is(err, store.ErrNotFound) {
+			u, err = tx.CreateUser(name, nil, false)
+			made = err == nil
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("find the lanes user %q: %w", name, err)
+	}
+	return u, made, nil
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"fmt"
+
+	mcobra "github.com/muesli/mango-cobra"
+	"github.com/muesli/roff"
+	"github.com/spf13/cobra"
+)
+
+// manCmd prints the man page, made from the command tree so it never
+// drifts from --help. Hidden: it is for packagers and for
+// "lanes man > ~/.local/share/man/man1/lanes.1".
+func manCmd(root *cobra.Command) *cobra.Command {
+	return &cobra.Command{
+		Use:    "man",
+		Short:  "Print the man page (roff) of lanes and every command",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			page, err := mcobra.NewManPage(1, root)
+			if err != nil {
+				return fmt.Errorf("make the man page: %w", err)
+			}
+			page = page.WithSection("Files",
+				"$XDG_CONFIG_HOME/lanes/config.toml (or --config, $LANES_CONFIG): the config file.\n"+
+					"$XDG_DATA_HOME/lanes (or --data, $LANES_DATA): the database, each board's outbox and cache.\n"+
+					"$XDG_STATE_HOME/lanes: logs (server.log, http.log, engine.log).")
+			_, err = fmt.Fprint(cmd.OutOrStdout(), page.Build(roff.NewDocument()))
+			return err
+		},
+	}
+}
