@@ -131,20 +131,12 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 // directory.
 func (a *app) localUsers(ls *local.Server, dir string, log *slog.Logger) func(context.Context, string, string) (*api.Client, func(), error) {
 	return func(ctx context.Context, name, _ string) (*api.Client, func(), error) {
-		u, made, err := ls.User(ctx, name)
+		token, made, err := ls.UserToken(ctx, dir, name)
 		if err != nil {
 			return nil, nil, err
 		}
 		if made {
 			log.Info("ssh: made a lanes user at first login", "user", name)
-		}
-		userDir := filepath.Join(dir, "ssh", name)
-		if err := os.MkdirAll(userDir, 0o700); err != nil {
-			return nil, nil, fmt.Errorf("make the user's directory: %w", err)
-		}
-		token, err := ls.Token(ctx, filepath.Join(userDir, "token"), u, "lanes ssh")
-		if err != nil {
-			return nil, nil, err
 		}
 		c, _, closeLog, err := a.newClient(ls.URL, token)
 		return c, closeLog, err

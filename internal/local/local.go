@@ -136,3 +136,19 @@ func (s *Server) User(ctx context.Context, name string) (u *store.User, made boo
 	}
 	return u, made, nil
 }
+
+// UserToken is the token of the named lanes user (made, with a Personal
+// space, if there is none yet: made says so), kept in ssh/NAME/token in
+// the data directory dir: how lanes ssh acts as each person.
+func (s *Server) UserToken(ctx context.Context, dir, name string) (token string, made bool, err error) {
+	u, made, err := s.User(ctx, name)
+	if err != nil {
+		return "", false, err
+	}
+	userDir := filepath.Join(dir, "ssh", name)
+	if err := os.MkdirAll(userDir, 0o700); err != nil {
+		return "", false, fmt.Errorf("make the user's directory: %w", err)
+	}
+	token, err = s.Token(ctx, filepath.Join(userDir, "token"), u, "lanes ssh")
+	return token, made, err
+}
