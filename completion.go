@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,12 +124,17 @@ func matches(ref, name, slug, id string) bool {
 // appendWord adds a completion: the slug (one word, always accepted), with
 // the name as its description, and the name itself when it is one word.
 func appendWord(words []string, slug, name string) []string {
+	add := func(w string) {
+		if !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
 	name = safe.Line(name)
 	if slug = safe.Line(slug); slug != "" {
-		words = append(words, slug+"\t"+name)
+		add(slug + "\t" + name)
 	}
 	if name != "" && name != slug && !strings.ContainsAny(name, " \t") {
-		words = append(words, name)
+		add(name)
 	}
 	return words
 }

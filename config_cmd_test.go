@@ -123,3 +123,36 @@ func TestConfigServerWithoutToken(t *testing.T) {
 		t.Fatalf("lanes standup with a server and no token in the file: %v", err)
 	}
 }
+
+// --config and LANES_CONFIG choose the config file: lanes config path
+// prints it, lanes config init writes it, and a mistake in it is reported
+// at its path, whichever way it was named.
+func TestConfigFileChosen(t *testing.T) {
+	dir := t.TempDir()
+	byFlag, byEnv := filepath.Join(dir, "flag.toml"), filepath.Join(dir, "env.toml")
+	t.Setenv("LANES_CONFIG", byEnv)
+	if got := strings.TrimSpace(mustRun(t, t.TempDir(), "config", "path")); got != byEnv {
+		t.Fatalf("with LANES_CONFIG, config path = %q, want %q", got, byEnv)
+	}
+	if got := strings.TrimSpace(mustRun(t, t.TempDir(), "--config", byFlag, "config", "path")); got != byFlag {
+		t.Fatalf("with --config and LANES_CONFIG, config path = %q, want the flag's %q", got, byFlag)
+	}
+	mustRun(t, t.TempDir(), "--config", byFlag, "config", "init")
+	if _, err := config.Load(byFlag); err != nil {
+		t.Fatalf("config init --config wrote a file that does not load: %v", err)
+	}
+	os.WriteFile(byEnv, []byte("server = 42\n"), 0o600)
+	os.WriteFile(byFlag, []byte("[standup]\ntimebox = \"forever\"\n"), 0o600)
+	for _, c := range []struct {
+		args       []string
+		path, want string
+	}{
+		{[]string{"standup"}, byEnv, "line 1: server must be text in quotes"},
+		{[]string{"--config", byFlag, "standup"}, byFlag, "line 2: standup timebox must be a duration"},
+	} {
+		_, _, err := run(t, context.Background(), t.TempDir(), c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.path+" "+c.want) {
+			t.Errorf("lanes %s: %v, want %q at %s", strings.Join(c.args, " "), err, c.want, c.path)
+		}
+	}
+}

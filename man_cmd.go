@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	mcobra "github.com/muesli/mango-cobra"
 	"github.com/muesli/roff"
@@ -22,7 +23,9 @@ func manCmd(root *cobra.Command) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("make the man page: %w", err)
 			}
-			page = page.WithSection("Files",
+			// mango starts a paragraph at every newline: the help text's
+			// own line breaks would break the page's sentences.
+			page = page.WithLongDescription(reflow(root.Long)).WithSection("Files",
 				"$XDG_CONFIG_HOME/lanes/config.toml (or --config, $LANES_CONFIG): the config file.\n"+
 					"$XDG_DATA_HOME/lanes (or --data, $LANES_DATA): the database, each board's outbox and cache.\n"+
 					"$XDG_STATE_HOME/lanes: logs (server.log, http.log, engine.log).")
@@ -30,4 +33,14 @@ func manCmd(root *cobra.Command) *cobra.Command {
 			return err
 		},
 	}
+}
+
+// reflow joins the lines of each paragraph of help text (paragraphs are
+// separated by blank lines) into one line.
+func reflow(text string) string {
+	var paras []string
+	for _, p := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		paras = append(paras, strings.Join(strings.Fields(p), " "))
+	}
+	return strings.Join(paras, "\n")
 }
