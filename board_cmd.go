@@ -49,7 +49,7 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	if err := needTerminal(cmd.InOrStdin(), cmd.OutOrStdout()); err != nil {
 		return err
 	}
-	elog, _, closeElog, err := a.engineLog()
+	elog, closeElog, err := a.engineLog()
 	if err != nil {
 		return err
 	}

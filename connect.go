@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,35 +29,6 @@ func (a *app) debugging(what string) bool {
 		}
 	}
 	return false
-}
-
-// openLog opens (appending) the log called name in the state directory.
-func (a *app) openLog(name string) (*os.File, error) {
-	dir, err := config.StateDir()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("make the state directory for logs: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("open the log: %w", err)
-	}
-	return f, nil
-}
-
-// engineLog is the sync engine's decision log (engine.log) when --debug
-// engine is on, else nil; close releases it.
-func (a *app) engineLog() (log *slog.Logger, path string, close func(), err error) {
-	if !a.debugging("engine") {
-		return nil, "", func() {}, nil
-	}
-	f, err := a.openLog("engine.log")
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelDebug})), f.Name(), func() { f.Close() }, nil
 }
 
 // newClient is an API client of server as token, logging requests to

@@ -86,7 +86,12 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 		f.keys = filepath.Join(dir, "authorized_keys")
 	}
 	log := slog.New(slog.NewTextHandler(a.errOut, nil))
-	cfg := sshd.Config{Dir: dir, KeysFile: f.keys, Log: log, MaxSessions: f.maxSessions, Idle: f.idle,
+	elog, closeElog, err := a.engineLog()
+	if err != nil {
+		return err
+	}
+	defer closeElog()
+	cfg := sshd.Config{EngineLog: elog, Dir: dir, KeysFile: f.keys, Log: log, MaxSessions: f.maxSessions, Idle: f.idle,
 		Space: f.space, Project: f.project}
 	if f.server != "" {
 		if err := checkRemote(ctx, log, f.server); err != nil {

@@ -295,6 +295,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	e.confirmed = confirmed.flatten()
 	e.reapply()
+	e.trace("opened", "cached_cards", len(cards), "pending", len(e.pending), "renames", len(ob.renames), "confirmed_lines", len(ob.deltas))
 	return e, nil
 }
 
@@ -442,6 +443,7 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 	delete(e.refused, m.TaskID)
 	delete(e.refusedAt, m.TaskID)
 	e.view = next
+	e.trace("queued", "change", m.ID, "kind", string(m.Kind), "task", m.TaskID, "seq", m.Seq)
 	if remember {
 		var b *Card
 		if before != nil {
@@ -630,6 +632,7 @@ func (e *Engine) send(group []Mutation) Cmd {
 	if c, ok := e.confirmed.Card(req.TaskID); ok {
 		base = c.Version
 	}
+	e.trace("sent", "task", req.TaskID, "op", string(req.Op), "changes", ids, "kinds", kinds(group), "base_version", base)
 	r, ctx := e.opts.Remote, e.ctx
 	return func() any {
 		card, err := r.Send(ctx, req)
@@ -647,6 +650,7 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 		f = &Failure{Class: Transient, Message: msg.err.Error(), Err: msg.err}
 	}
 	title := e.titleOf(msg.req.TaskID, msg.group[0])
+	e.trace("failed", "task", msg.req.TaskID, "op", string(msg.req.Op), "changes", msg.ids, "class", f.Class.String(), "error", f.Message)
 	switch f.Class {
 	case Transient:
 		e.paused, e.waiting = true, false
@@ -732,6 +736,11 @@ func (e *Engine) retryAfter(d time.Duration) Cmd {
 // confirm takes a group the server accepted out of the log and into the
 // confirmed state.
 func (e *Engine) confirm(msg sentMsg) []Cmd {
+	var version int64
+	if msg.card != nil {
+		version = msg.card.Version
+	}
+	e.trace("confirmed", "task", msg.req.TaskID, "op", string(msg.req.Op), "changes", msg.ids, "version", version)
 	e.attempt, e.lastErr = 0, ""
 	var renamed *rename
 	if msg.req.Op == OpCreate && msg.card != nil && msg.req.TaskID != msg.card.ID {
@@ -948,6 +957,7 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 	fresh = fresh.flatten()
 	e.confirmed, e.fresh, e.loadErr = fresh, true, ""
 	e.reapply()
+	e.trace("rebased", "fetched_cards", len(msg.cards), "pending_reapplied", len(e.pending))
 	var cmds []Cmd
 	if cache := e.maybeCache(); cache != nil {
 		cmds = append(cmds, cache)

@@ -3,6 +3,7 @@ package board
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -91,6 +92,8 @@ type driver struct {
 	notices     []string
 	// debug (LANES_DEBUG_ENGINE=1) logs every change, answer and fetch.
 	debug bool
+	// log, if set, is the engine's Options.Log.
+	log *slog.Logger
 }
 
 func (env *testEnv) driver(dir, token string) *driver {
@@ -104,7 +107,7 @@ func (d *driver) open() {
 	e, err := Open(context.Background(), Options{
 		Dir: d.dir, Server: d.env.srv.URL, ProjectID: d.env.project,
 		Remote:      NewRemote(d.env.client(d.env.proxy.URL(), d.token)),
-		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond,
+		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log,
 	})
 	if err != nil {
 		d.t.Fatal(err)

@@ -55,6 +55,9 @@ type Config struct {
 	// with (environment="LANES_TOKEN=kt_..."): a remote task server knows
 	// nobody by their key.
 	NeedToken bool
+	// EngineLog, if set, records every session's sync engine decisions
+	// (lanes ssh --debug engine); its handler must not block.
+	EngineLog *slog.Logger
 	// Client is an API client acting as the named person, with the key
 	// line's token (if any), and what releases it.
 	Client func(ctx context.Context, name, token string) (*api.Client, func(), error)
@@ -273,7 +276,7 @@ func (s *Server) runSession(sess ssh.Session) error {
 	if err != nil {
 		return err
 	}
-	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor}
+	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: s.cfg.EngineLog}
 	bo := opts
 	bo.ProjectID, bo.SpaceID, bo.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
 	eng, err := board.Open(ctx, bo)
