@@ -66,11 +66,9 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 		return err
 	}
 	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: elog}
-	bo := opts
-	bo.ProjectID, bo.SpaceID, bo.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
-	e, err := board.Open(ctx, bo)
+	e, err := launch.Open(ctx, c, ch, opts)
 	if err != nil {
-		return fmt.Errorf("open the board: %w", err)
+		return err
 	}
 	checked := last.Recheck(ctx, c, ch)
 	defer func() { cancel(); <-checked }()

@@ -94,3 +94,14 @@ func Lookup(ctx context.Context, c *api.Client, last *LastFile, q Query) (api.Sp
 	last.write(sp, p, q)
 	return sp, p, nil
 }
+
+// Open opens the chosen board's engine with opts: what every board of the
+// person shares (data directory, server key, actor, log).
+func Open(ctx context.Context, c *api.Client, ch Choice, opts board.Options) (*board.Engine, error) {
+	opts.ProjectID, opts.SpaceID, opts.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
+	e, err := board.Open(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("open the board: %w", err)
+	}
+	return e, nil
+}

@@ -277,11 +277,9 @@ func (s *Server) runSession(sess ssh.Session) error {
 		return err
 	}
 	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: s.cfg.EngineLog}
-	bo := opts
-	bo.ProjectID, bo.SpaceID, bo.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
-	eng, err := board.Open(ctx, bo)
+	eng, err := launch.Open(ctx, c, ch, opts)
 	if err != nil {
-		return fmt.Errorf("open the board: %w", err)
+		return err
 	}
 	checked := last.Recheck(ctx, c, ch)
 	defer func() { cancel(); <-checked }()
