@@ -54,8 +54,8 @@ func TestHiddenColumnHintsFit(t *testing.T) {
 	for w := 20; w <= 170; w += 3 {
 		for focus := range cols {
 			m = update(m, tea.WindowSizeMsg{Width: w, Height: 20})
-			m.focusColumn(focus)
-			first, shown, _ := m.layout()
+			m.board.FocusColumn(focus)
+			first, shown, _ := m.board.Layout()
 			v := m.View()
 			// Columns share the width evenly, so a few cells may be over.
 			lines := strings.Split(v, "\n")

@@ -135,7 +135,7 @@ func (e *env) board(token string, w, h int, opts ...func(*Config)) *teatest.Test
 func (e *env) boardIn(dir, token string, w, h int, opts ...func(*Config)) *teatest.TestModel {
 	e.t.Helper()
 	m := e.model(dir, token, opts...)
-	eng := m.e
+	eng := m.Engine()
 	tm := teatest.NewTestModel(e.t, m, teatest.WithInitialTermSize(w, h))
 	e.t.Cleanup(func() {
 		tm.Quit()
