@@ -76,6 +76,12 @@ type Config struct {
 	// "✗ refused" mark once it is back as the server has it (5 seconds if
 	// zero); the status line says why for longer.
 	RefusedFor time.Duration
+	// Theme is the colours to start in: "auto" (what Renderer makes of
+	// the terminal's background), "dark" or "light"; "" is auto. The
+	// theme key cycles through them and hands the choice to SaveTheme
+	// (if set), which runs as a command, never in Update.
+	Theme     string
+	SaveTheme func(theme string) error
 }
 
 // Model is the board: the screen in front, and the lines under it.
@@ -96,6 +102,10 @@ type Model struct {
 	refreshWait bool
 	refreshMark int64
 	refusals    int64 // the engine's refusals already given a timer
+
+	theme       string // auto, dark or light
+	autoDark    bool   // what the renderer found the background to be at New
+	savingTheme bool   // a SaveTheme is on its way
 }
 
 // New builds the board over an opened engine.
@@ -112,10 +122,17 @@ func New(e *board.Engine, cfg Config) Model {
 	if cfg.RefusedFor <= 0 {
 		cfg.RefusedFor = 5 * time.Second
 	}
+	// Asked before the theme may set it: auto is what this finds.
+	autoDark := cfg.Renderer.HasDarkBackground()
+	theme := themeOf(cfg.Theme)
+	if theme != themeAuto {
+		cfg.Renderer.SetHasDarkBackground(theme == themeDark)
+	}
 	ctx := &common.Context{Engine: e, Keys: cfg.Keys, Renderer: cfg.Renderer, Styles: NewStyles(cfg.Renderer), Width: 80, Height: 24,
 		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now}
 	m := Model{ctx: ctx, cfg: cfg, board: columns.New(ctx), details: details.New(ctx), switcher: switcher.New(ctx, cfg.Switcher),
-		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), helpLine: map[int]string{}}
+		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), helpLine: map[int]string{},
+		theme: theme, autoDark: autoDark}
 	m.board.Follow()
 	if cfg.OpenStandup {
 		m.mode = modeStandup
@@ -168,6 +185,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case switcher.OpenedMsg:
 		return m.opened(msg)
+	case themeSavedMsg:
+		return m.themeSaved(msg)
 	case closedMsg:
 		if msg.err != nil {
 			m.ctx.Message = "The previous board did not close cleanly: " + msg.err.Error()
@@ -246,6 +265,8 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
 		return m, nil
+	case key.Matches(msg, k.Theme):
+		return m.cycleTheme()
 	case key.Matches(msg, k.Refresh):
 		m.ctx.Message = refreshing
 		m.refreshWait, m.refreshMark = true, e.Status().Fetched

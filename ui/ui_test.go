@@ -164,6 +164,29 @@ func (e *env) model(dir, token string, opts ...func(*Config)) Model {
 	return New(eng, cfg)
 }
 
+// cachedModel is the board of a project of cols painted from its cache,
+// with no server behind it: New's keys and clock are filled in if cfg has
+// none. The engine is abandoned when the test ends.
+func cachedModel(t *testing.T, cols []board.Column, cfg Config) Model {
+	t.Helper()
+	o := board.Options{Dir: t.TempDir(), Server: "cache", ProjectID: "p"}
+	if err := board.SaveCache(o, board.NewState(cols, nil)); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := board.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Abandon)
+	if cfg.Keys.Quit.Keys() == nil {
+		cfg.Keys = keymap.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return now }
+	}
+	return New(eng, cfg)
+}
+
 // waitScreen waits until the program has drawn every want.
 func waitScreen(t *testing.T, tm *teatest.TestModel, want ...string) {
 	t.Helper()
