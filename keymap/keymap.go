@@ -23,7 +23,7 @@ type KeyMap struct {
 	PriorityUp, PriorityDown              key.Binding
 	New, Edit, Details, Delete            key.Binding
 	Filter, Projects, Standup, Refresh    key.Binding
-	Help, Quit                            key.Binding
+	Theme, Help, Quit                     key.Binding
 }
 
 // Default is the bindings lanes ships with: vim keys and arrows both.
@@ -55,6 +55,7 @@ func Default() KeyMap {
 		Projects:     b("switch project", "p"),
 		Standup:      b("standup", "s"),
 		Refresh:      b("refresh", "r"),
+		Theme:        b("theme", "T"),
 		Help:         b("help", "?"),
 		Quit:         b("quit", "q", "ctrl+c"),
 	}
@@ -69,7 +70,7 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"priority_up": &k.PriorityUp, "priority_down": &k.PriorityDown,
 		"new": &k.New, "edit": &k.Edit, "details": &k.Details, "delete": &k.Delete,
 		"filter": &k.Filter, "projects": &k.Projects, "standup": &k.Standup, "refresh": &k.Refresh,
-		"help": &k.Help, "quit": &k.Quit,
+		"theme": &k.Theme, "help": &k.Help, "quit": &k.Quit,
 	}
 }
 
@@ -197,6 +198,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Left, k.Right, k.Up, k.Down, k.Top, k.Bottom},
 		{k.MoveLeft, k.MoveRight, k.MoveUp, k.MoveDown, k.Complete, k.Archive, k.Undo},
 		{k.PriorityUp, k.PriorityDown, k.New, k.Edit, k.Details, k.Delete},
-		{k.Filter, k.Projects, k.Standup, k.Refresh, k.Help, k.Quit},
+		{k.Filter, k.Projects, k.Standup, k.Refresh, k.Theme, k.Help, k.Quit},
 	}
 }

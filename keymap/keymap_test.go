@@ -147,3 +147,26 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+// T cycles the theme; it is an action like the others: named "theme" in
+// the config file, rebindable, and listed in the help screen.
+func TestThemeAction(t *testing.T) {
+	k := Default()
+	if !key.Matches(press("T"), k.Theme) || k.Theme.Help().Desc != "theme" {
+		t.Fatalf("theme by default: keys %v, help %+v", k.Theme.Keys(), k.Theme.Help())
+	}
+	if err := k.Override(map[string][]string{"theme": {"ctrl+t"}}); err != nil {
+		t.Fatal(err)
+	}
+	if key.Matches(press("T"), k.Theme) || k.Theme.Help() != (key.Help{Key: "ctrl+t", Desc: "theme"}) {
+		t.Fatalf("theme rebound to ctrl+t: keys %v, help %+v", k.Theme.Keys(), k.Theme.Help())
+	}
+	for _, g := range k.FullHelp() {
+		for _, b := range g {
+			if b.Help().Desc == "theme" {
+				return
+			}
+		}
+	}
+	t.Fatal("the help screen does not list the theme key")
+}

@@ -46,7 +46,7 @@ func TestRefusedMarkGoes(t *testing.T) {
 		t.Fatalf("after the mark's time:\n%s", v)
 	}
 	// A second refusal marks the card again.
-	if _, ok := m.e.RefusedReason(m.selected); ok {
+	if _, ok := m.Engine().RefusedReason(m.board.Selected()); ok {
 		t.Fatal("the engine still holds the refusal")
 	}
 }

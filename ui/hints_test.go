@@ -1,19 +1,16 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
 	"github.com/lanesboard/lanes/board"
-	"github.com/lanesboard/lanes/keymap"
 )
 
 // At 80×24 three of the four columns fit: the board says at each edge how
@@ -39,23 +36,14 @@ func TestHiddenColumnHintsFit(t *testing.T) {
 	for i, n := range names {
 		cols = append(cols, board.Column{ID: fmt.Sprint("c", i), Name: n})
 	}
-	o := board.Options{Dir: t.TempDir(), Server: "cache", ProjectID: "p"}
-	if err := board.SaveCache(o, board.NewState(cols, nil)); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := board.Open(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Abandon()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
-	m := New(eng, Config{Keys: keymap.Default(), Renderer: r, Now: func() time.Time { return now }})
+	m := cachedModel(t, cols, Config{Renderer: r})
 	for w := 20; w <= 170; w += 3 {
 		for focus := range cols {
 			m = update(m, tea.WindowSizeMsg{Width: w, Height: 20})
-			m.focusColumn(focus)
-			first, shown, _ := m.layout()
+			m.board.FocusColumn(focus)
+			first, shown, _ := m.board.Layout()
 			v := m.View()
 			// Columns share the width evenly, so a few cells may be over.
 			lines := strings.Split(v, "\n")

@@ -19,6 +19,7 @@ import (
 	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/keymap"
 	"github.com/lanesboard/lanes/server/store"
+	"github.com/lanesboard/lanes/ui/switcher"
 )
 
 // hostileTitle is the title of the issue: it retitles the terminal, wipes
@@ -200,7 +201,7 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 				continue
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("the board is still busy (retrying?): %+v", m.e.Status())
+				t.Fatalf("the board is still busy (retrying?): %+v", m.Engine().Status())
 			}
 			switch msg := queue[0]().(type) {
 			case nil:
@@ -229,17 +230,10 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 		noControls(t, fmt.Sprintf("the board at %dx%d", size[0], size[1]), m.View())
 	}
 	for _, id := range ids {
-		c, ok := e.State().Card(id)
-		if !ok {
+		if _, ok := e.State().Card(id); !ok {
 			t.Fatalf("no card %s on the board", id)
 		}
-		for i, col := range e.State().Columns() {
-			if col.ID == e.State().ColumnOf(c) {
-				m.focus = i
-			}
-		}
-		m.selected = id
-		m.follow()
+		m.board.Select(id) // and its column focused
 		look("the board with the card selected")
 		run(press("L"))
 		look("the board after moving the card")
@@ -266,7 +260,7 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 		press("esc")
 	}
 	press("s")
-	for range len(m.su.people) + 1 {
+	for range len(m.standup.People()) + 1 {
 		look("standup")
 		press("+") // a card changed in standup is listed in the summary
 		look("standup after a change")
@@ -276,7 +270,7 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 	press("esc")
 	press("p")
 	cs, _ := sw.Projects(context.Background())
-	next, _ := m.Update(choicesMsg{choices: cs})
+	next, _ := m.Update(switcher.ChoicesMsg{Choices: cs})
 	m = next.(Model)
 	look("the project switcher")
 	press("down")

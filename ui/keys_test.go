@@ -67,7 +67,7 @@ func TestMoveKeys(t *testing.T) {
 		return *k.StatusID == e.col("In Progress")
 	})
 	m := finish(t, tm)
-	if c, _ := m.e.State().Card(m.selected); c == nil || c.Title != "Write the launch post" {
+	if c, _ := m.Engine().State().Card(m.board.Selected()); c == nil || c.Title != "Write the launch post" {
 		t.Fatalf("the selection did not follow the card: %+v", c)
 	}
 }
@@ -161,7 +161,7 @@ func TestNewCard(t *testing.T) {
 	if _, ok := e.serverTask("Never made"); ok {
 		t.Fatal("Esc still made the card")
 	}
-	if c, _ := m.e.State().Card(m.selected); c == nil || c.Title != "Plan the retro" {
+	if c, _ := m.Engine().State().Card(m.board.Selected()); c == nil || c.Title != "Plan the retro" {
 		t.Fatalf("the new card is not selected: %+v", c)
 	}
 }
@@ -179,7 +179,7 @@ func TestKeysThatArriveTogether(t *testing.T) {
 		return ok && *k.StatusID == e.col("In Progress")
 	})
 	m := finish(t, tm)
-	if c, _ := m.e.State().Card(m.selected); c == nil || c.Title != "Ship it" {
+	if c, _ := m.Engine().State().Card(m.board.Selected()); c == nil || c.Title != "Ship it" {
 		t.Fatalf("the new card is not selected: %+v", c)
 	}
 }
@@ -235,10 +235,10 @@ func TestNavigation(t *testing.T) {
 		keys(tm, c.keys...)
 		m := finish(t, tm)
 		var title string
-		if card, ok := m.e.State().Card(m.selected); ok {
+		if card, ok := m.Engine().State().Card(m.board.Selected()); ok {
 			title = card.Title
 		}
-		if got := m.columns()[m.focus].Name; got != c.col || title != c.title {
+		if got := m.board.Columns()[m.board.Focus()].Name; got != c.col || title != c.title {
 			t.Errorf("after %v: focus %s, selected %q; want %s, %q", c.keys, got, title, c.col, c.title)
 		}
 	}
@@ -297,7 +297,7 @@ func TestOthersChangesShowLive(t *testing.T) {
 	}
 	waitScreen(t, tm, "Made by someone", "In Review            1")
 	m := finish(t, tm)
-	if c, _ := m.e.State().Card(m.selected); c == nil || c.Title != "Fix the login redirect" {
+	if c, _ := m.Engine().State().Card(m.board.Selected()); c == nil || c.Title != "Fix the login redirect" {
 		t.Fatalf("a change elsewhere moved the selection to %+v", c)
 	}
 }

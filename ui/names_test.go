@@ -49,14 +49,14 @@ func TestAssigneesByNameFromTheFirstFrame(t *testing.T) {
 	if v := m.View(); !strings.Contains(v, "Bob's card") || strings.Contains(v, "Nobody's card") {
 		t.Fatalf("@bob shows:\n%s", v)
 	}
-	if err := m.e.Close(); err != nil { // as lanes does on its way out
+	if err := m.Engine().Close(); err != nil { // as lanes does on its way out
 		t.Fatal(err)
 	}
 
 	e.srv.Listener.Close()
 	e.srv.CloseClientConnections()
 	m = e.model(dir, e.token)
-	defer m.e.Abandon()
+	defer m.Engine().Abandon()
 	m = update(m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	if v := m.View(); !strings.Contains(v, "@bob") || strings.Contains(v, "@"+bobID[:6]) {
 		t.Fatalf("the first frame from the cache does not name bob:\n%s", v)
@@ -89,8 +89,8 @@ func TestAssigneesWithoutMembers(t *testing.T) {
 	tm := e.board(e.token, 80, 24)
 	waitScreen(t, tm, "synced", "Bob's card", "@"+bobID[:6])
 	m := finish(t, tm)
-	if m.message != "" {
-		t.Fatalf("the missing names were announced: %q", m.message)
+	if m.ctx.Message != "" {
+		t.Fatalf("the missing names were announced: %q", m.ctx.Message)
 	}
 }
 

@@ -28,7 +28,7 @@ func TestSelectionFollowsTheCard(t *testing.T) {
 	keys(tm, "r")
 	waitScreen(t, tm, "To Do                2")
 	m := finish(t, tm)
-	if c, _ := m.e.State().Card(m.selected); c == nil || c.Title != "Fix the login redirect" {
+	if c, _ := m.Engine().State().Card(m.board.Selected()); c == nil || c.Title != "Fix the login redirect" {
 		t.Fatalf("after the card above left, the selection is on %+v", c)
 	}
 }
@@ -41,8 +41,8 @@ func TestClickSelects(t *testing.T) {
 	// Columns are 26 cells wide at 80; the first card is on rows 2 and 3.
 	tm.Send(tea.MouseMsg{X: 30, Y: 3, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
 	m := finish(t, tm)
-	if c, _ := m.e.State().Card(m.selected); c == nil || c.Title != "Review the pricing page" || m.columns()[m.focus].Name != "In Progress" {
-		t.Fatalf("the click selected %+v in column %d", c, m.focus)
+	if c, _ := m.Engine().State().Card(m.board.Selected()); c == nil || c.Title != "Review the pricing page" || m.board.Columns()[m.board.Focus()].Name != "In Progress" {
+		t.Fatalf("the click selected %+v in column %d", c, m.board.Focus())
 	}
 }
 
@@ -86,10 +86,10 @@ func TestRandomKeysNeverCorruptTheBoard(t *testing.T) {
 	keys(tm, "esc", "esc", "esc", "r")
 	time.Sleep(time.Second) // retries back off 5 to 50 ms here
 	m := finish(t, tm)
-	if err := m.e.State().Check(); err != nil {
+	if err := m.Engine().State().Check(); err != nil {
 		t.Fatalf("the board is inconsistent: %v", err)
 	}
-	if st := m.e.Status(); st.Waiting > 0 {
+	if st := m.Engine().Status(); st.Waiting > 0 {
 		t.Fatalf("changes still waiting a second after the storm: %+v", st)
 	}
 	tasks, err := e.direct.Tasks(context.Background(), e.project.ID, api.ListTasksOptions{})
@@ -97,7 +97,7 @@ func TestRandomKeysNeverCorruptTheBoard(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range tasks {
-		c, ok := m.e.Confirmed().Card(k.ID)
+		c, ok := m.Engine().Confirmed().Card(k.ID)
 		if !ok {
 			continue // made or restored after the last fetch
 		}

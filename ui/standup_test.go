@@ -159,7 +159,7 @@ func TestStandupEndsWithEsc(t *testing.T) {
 // red once over.
 func TestStandupCountdownColours(t *testing.T) {
 	e := teamEnv(t)
-	tm := e.board(e.token, 100, 32)
+	tm := e.board(e.token, 100, 32, func(c *Config) { c.Timebox = 2 * time.Minute })
 	waitScreen(t, tm, "synced", "Plan the launch")
 	keys(tm, "s")
 	waitScreen(t, tm, "Standup · ann")
@@ -167,10 +167,10 @@ func TestStandupCountdownColours(t *testing.T) {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.TrueColor)
 	r.SetHasDarkBackground(true)
-	m.st = NewStyles(r)
-	p, _ := m.current()
+	m.ctx.Styles = NewStyles(r)
+	// ann's clock started at now, the board's time when standup began.
 	clk := &testClock{now: now}
-	m.cfg.Now, m.su.started, m.cfg.Timebox = clk.Now, now, 2*time.Minute
+	m.ctx.Now = clk.Now
 	for _, c := range []struct {
 		after     time.Duration
 		text, sgr string
@@ -180,9 +180,19 @@ func TestStandupCountdownColours(t *testing.T) {
 		{130 * time.Second, "over by 0:10", "38;2;248;113;113"}, // red
 	} {
 		clk.now = now.Add(c.after)
-		got := m.countdown(p.ID)
-		if !strings.Contains(got, c.text) || !strings.Contains(got, c.sgr) {
-			t.Errorf("after %s the countdown is %q, want %q in colour %s", c.after, got, c.text, c.sgr)
+		got := lineWith(m.View(), "Standup · ann")
+		if !strings.Contains(got, c.sgr+"m"+c.text) {
+			t.Errorf("after %s the countdown line is %q, want %q in colour %s", c.after, got, c.text, c.sgr)
 		}
 	}
+}
+
+// lineWith is the first line of view that holds s.
+func lineWith(view, s string) string {
+	for _, l := range strings.Split(view, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
 }

@@ -66,19 +66,8 @@ func TestProjectSwitcher(t *testing.T) {
 		return len(tasks) == 1 && *tasks[0].StatusID == cols[1].ID
 	})
 	m := finish(t, tm)
-	if m.cfg.ProjectID != launch.ID {
-		t.Fatalf("the board still shows project %s", m.cfg.ProjectID)
+	if m.ctx.ProjectID != launch.ID {
+		t.Fatalf("the board still shows project %s", m.ctx.ProjectID)
 	}
 	m.Engine().Close()
-}
-
-func TestFuzzyRanksCloseMatchesFirst(t *testing.T) {
-	cs := []Choice{{Space: "Team", Project: "Planning"}, {Space: "Personal", Project: "General"}, {Space: "Team", Project: "Launch"}}
-	got := fuzzy(cs, "tl")
-	if len(got) != 2 || got[0].Project != "Launch" {
-		t.Fatalf("fuzzy(tl) = %+v, want Team / Launch first", got)
-	}
-	if len(fuzzy(cs, "zzz")) != 0 || len(fuzzy(cs, "")) != 3 {
-		t.Fatal("fuzzy keeps what does not match, or drops on an empty query")
-	}
 }

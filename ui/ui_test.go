@@ -135,7 +135,7 @@ func (e *env) board(token string, w, h int, opts ...func(*Config)) *teatest.Test
 func (e *env) boardIn(dir, token string, w, h int, opts ...func(*Config)) *teatest.TestModel {
 	e.t.Helper()
 	m := e.model(dir, token, opts...)
-	eng := m.e
+	eng := m.Engine()
 	tm := teatest.NewTestModel(e.t, m, teatest.WithInitialTermSize(w, h))
 	e.t.Cleanup(func() {
 		tm.Quit()
@@ -160,6 +160,29 @@ func (e *env) model(dir, token string, opts ...func(*Config)) Model {
 	cfg := Config{Keys: keymap.Default(), Renderer: r, SpaceName: "Personal", ProjectID: e.project.ID, Project: "General", Now: func() time.Time { return now }, Switcher: e.switcher}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	return New(eng, cfg)
+}
+
+// cachedModel is the board of a project of cols painted from its cache,
+// with no server behind it: New's keys and clock are filled in if cfg has
+// none. The engine is abandoned when the test ends.
+func cachedModel(t *testing.T, cols []board.Column, cfg Config) Model {
+	t.Helper()
+	o := board.Options{Dir: t.TempDir(), Server: "cache", ProjectID: "p"}
+	if err := board.SaveCache(o, board.NewState(cols, nil)); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := board.Open(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Abandon)
+	if cfg.Keys.Quit.Keys() == nil {
+		cfg.Keys = keymap.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = func() time.Time { return now }
 	}
 	return New(eng, cfg)
 }

@@ -85,7 +85,7 @@ func TestUndoAfterDeleteOnASeedServer(t *testing.T) {
 	keys(tm, "u")
 	waitScreen(t, tm, `Can't undo the delete of "Fix the login redirect": this server can't restore deleted cards`)
 	m := finish(t, tm)
-	if st := m.e.Status(); st.Waiting != 0 {
+	if st := m.Engine().Status(); st.Waiting != 0 {
 		t.Fatalf("after the refused undo %d changes wait to be sent", st.Waiting)
 	}
 	if _, ok := e.serverTask("Fix the login redirect"); ok {

@@ -1,4 +1,4 @@
-package ui
+package common
 
 import (
 	"fmt"
@@ -7,11 +7,14 @@ import (
 	"time"
 )
 
-// parseDue reads a due date the way people type one: today, tomorrow, a
+// Due dates: how people type them (ParseDue, in the details) and how the
+// board says them (DueText, on cards and in standup).
+
+// ParseDue reads a due date the way people type one: today, tomorrow, a
 // weekday (the next one, today included), +3d / 2w, next week (Monday),
 // 2026-12-01, 12-01, dec 1 or 1 dec. "none" (or nothing) clears the date.
 // The result is midnight of that day in now's location.
-func parseDue(s string, now time.Time) (due *time.Time, err error) {
+func ParseDue(s string, now time.Time) (due *time.Time, err error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	day := func(t time.Time) (*time.Time, error) { return &t, nil }
@@ -72,4 +75,24 @@ func relative(s string) (int, byte, bool) {
 		return 0, 0, false
 	}
 	return n, unit, true
+}
+
+// DueText says when, briefly: today, tomorrow, a weekday this week, or a date.
+func DueText(due, now time.Time) string {
+	d0 := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	due = due.In(now.Location())
+	days := int(time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, now.Location()).Sub(d0).Hours() / 24)
+	switch {
+	case days == 0:
+		return "today"
+	case days == 1:
+		return "tomorrow"
+	case days == -1:
+		return "yesterday"
+	case days > 1 && days < 7:
+		return due.Format("Mon")
+	case due.Year() == now.Year():
+		return due.Format("Jan 2")
+	}
+	return due.Format("Jan 2 2006")
 }

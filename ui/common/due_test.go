@@ -1,4 +1,4 @@
-package ui
+package common
 
 import (
 	"strings"
@@ -27,19 +27,19 @@ func TestParseDue(t *testing.T) {
 		{"jan 5", "2027-01-05"},
 		{"11-20", "2027-11-20"},
 	} {
-		got, err := parseDue(c.in, now)
+		got, err := ParseDue(c.in, now)
 		if err != nil || got == nil || got.Format("2006-01-02") != c.want {
-			t.Errorf("parseDue(%q) = %v, %v; want %s", c.in, got, err, c.want)
+			t.Errorf("ParseDue(%q) = %v, %v; want %s", c.in, got, err, c.want)
 		}
 	}
 	for _, clear := range []string{"", "none", " clear "} {
-		if got, err := parseDue(clear, now); err != nil || got != nil {
-			t.Errorf("parseDue(%q) = %v, %v; want a cleared date", clear, got, err)
+		if got, err := ParseDue(clear, now); err != nil || got != nil {
+			t.Errorf("ParseDue(%q) = %v, %v; want a cleared date", clear, got, err)
 		}
 	}
 	for _, bad := range []string{"someday", "2026-13-01", "+d", "99999d"} {
-		if _, err := parseDue(bad, now); err == nil || !strings.Contains(err.Error(), "try today") {
-			t.Errorf("parseDue(%q) = %v; want an error that shows what works", bad, err)
+		if _, err := ParseDue(bad, now); err == nil || !strings.Contains(err.Error(), "try today") {
+			t.Errorf("ParseDue(%q) = %v; want an error that shows what works", bad, err)
 		}
 	}
 }

@@ -1,0 +1,132 @@
+// Package common is what every screen of the board shares: the Context
+// (the engine, the terminal's size, the styles and keys, the project open
+// and the status line's message), the styles, the one-line input, and the
+// small helpers more than one screen draws with.
+package common
+
+import (
+	"errors"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/safe"
+	"github.com/lanesboard/lanes/keymap"
+)
+
+// The server's limits on what one line of input may hold, in characters.
+const (
+	TitleLimit   = 500
+	CommentLimit = board.MaxComment
+)
+
+// Context is the state the screens share. The board (package ui) makes
+// one and hands the same pointer to every screen; only Update changes it,
+// whichever screen that Update is handed to, so the screen in front and
+// the status line under it always agree.
+type Context struct {
+	Engine   *board.Engine // the board's engine; the project switcher may swap it
+	Keys     keymap.KeyMap
+	Renderer *lipgloss.Renderer
+	Styles   Styles // built from Renderer; built again when the theme changes
+
+	Width, Height int
+
+	SpaceName string
+	ProjectID string
+	Project   string            // the project's name
+	Names     map[string]string // user id → name, for people the engine's members lack
+	ReadOnly  string            // why this person can't change anything, if so
+	Now       func() time.Time
+
+	// Message is the status line's last word to the person. Every screen
+	// may set it; an empty one says nothing.
+	Message string
+}
+
+// Name is how a user is shown: their name once the space's members are
+// known (the engine has them from the cache or the server), else the start
+// of their id.
+func (c *Context) Name(userID string) string {
+	if n, ok := c.Engine.Name(userID); ok {
+		return safe.Line(n)
+	}
+	if n, ok := c.Names[userID]; ok {
+		return safe.Line(n)
+	}
+	if len(userID) > 6 {
+		userID = userID[:6]
+	}
+	return safe.Line(userID)
+}
+
+// RefuseReadOnly says why nothing can be changed here, when so, rather
+// than opening an input whose text would be refused.
+func (c *Context) RefuseReadOnly() bool {
+	if c.ReadOnly != "" {
+		c.Message = c.ReadOnly
+		return true
+	}
+	return false
+}
+
+// Do hands a mutation (or the error that stopped one being made) to the
+// engine: the board changes in this Update, and the command sends it. ok
+// is whether the engine took it; if not, the message says why (a move
+// past the last column says nothing).
+func (c *Context) Do(mut board.Mutation, err error) (cmd tea.Cmd, ok bool) {
+	if err != nil {
+		if !errors.Is(err, board.ErrNoRoom) {
+			c.Message = "Can't do that: " + err.Error()
+		}
+		return nil, false
+	}
+	if c.ReadOnly != "" {
+		c.Message = c.ReadOnly
+		return nil, false
+	}
+	cmds, err := c.Engine.Do(mut)
+	if err != nil {
+		c.Message = "Can't do that: " + err.Error()
+		return nil, false
+	}
+	c.Message = ""
+	return Wrap(cmds), true
+}
+
+// Wrap turns the engine's commands into Bubble Tea's.
+func Wrap(cmds []board.Cmd) tea.Cmd {
+	out := make([]tea.Cmd, 0, len(cmds))
+	for _, c := range cmds {
+		if c != nil {
+			out = append(out, func() tea.Msg { return c() })
+		}
+	}
+	return tea.Batch(out...)
+}
+
+// KeyName is the first key of a binding, to name it in a message.
+func KeyName(b key.Binding) string {
+	if keys := b.Keys(); len(keys) > 0 {
+		return keys[0]
+	}
+	return "?"
+}
+
+// PriorityLabel is how a card's priority is written; none has no label.
+func PriorityLabel(p board.Priority) (string, bool) {
+	switch p {
+	case board.PriorityUrgent:
+		return "‼ urgent", true
+	case board.PriorityHigh:
+		return "! high", true
+	case board.PriorityMedium:
+		return "medium", true
+	case board.PriorityLow:
+		return "low", true
+	}
+	return "", false
+}
