@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/config"
 	"github.com/lanesboard/lanes/keymap"
 	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/ui"
@@ -72,7 +75,12 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	}
 	checked := last.Recheck(ctx, c, ch)
 	defer func() { cancel(); <-checked }()
-	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), cfg.Theme), SpaceName: ch.Space.Name,
+	theme := startTheme(cfg.Theme)
+	var save func(string) error
+	if theme != "none" {
+		save = saveTheme // with colours off, T has nothing to remember
+	}
+	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), theme), Theme: theme, SaveTheme: save, SpaceName: ch.Space.Name,
 		ProjectID: ch.Project.ID, Project: ch.Project.Name, Switcher: launch.NewSwitcher(c, opts, f.archived, last),
 		ReadOnly: launch.ReadOnly(ch.Space), StandupOrder: cfg.Standup.Order, Timebox: cfg.Standup.TimeboxOrDefault()})
 	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
@@ -103,18 +111,55 @@ func isTerminal(v any) bool {
 	return ok && term.IsTerminal(f.Fd())
 }
 
-// renderer is the lipgloss renderer for the board's output, with the
-// theme's colours: none (or NO_COLOR) draws plain text; dark and light fix
-// the background instead of asking the terminal.
+// renderer is the lipgloss renderer for the board's output: theme "none"
+// (or NO_COLOR) draws plain text; any other theme is ui's to apply.
 func renderer(out io.Writer, theme string) *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(out)
-	switch {
-	case theme == "none" || os.Getenv("NO_COLOR") != "":
+	if theme == "none" || os.Getenv("NO_COLOR") != "" {
 		r.SetColorProfile(termenv.Ascii)
-	case theme == "dark":
-		r.SetHasDarkBackground(true)
-	case theme == "light":
-		r.SetHasDarkBackground(false)
 	}
 	return r
+}
+
+// startTheme is the theme the board starts in: none if the config file
+// turns colours off, else LANES_THEME, then the one T chose last (kept in
+// the state directory), then the config file's, then auto.
+func startTheme(configured string) string {
+	if configured == "none" {
+		return "none"
+	}
+	for _, t := range []string{os.Getenv("LANES_THEME"), savedTheme(), configured} {
+		if t = strings.ToLower(strings.TrimSpace(t)); t == "auto" || t == "dark" || t == "light" || t == "none" {
+			return t
+		}
+	}
+	return "auto"
+}
+
+// savedTheme is the theme T chose last on this machine, or "".
+func savedTheme() string {
+	dir, err := config.StateDir()
+	if err != nil {
+		return ""
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "theme"))
+	if err != nil || len(raw) > 64 {
+		return ""
+	}
+	return strings.TrimSpace(string(raw))
+}
+
+// saveTheme remembers the theme T chose, for the next start.
+func saveTheme(t string) error {
+	dir, err := config.StateDir()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("make the state directory: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "theme"), []byte(t+"\n"), 0o600); err != nil {
+		return fmt.Errorf("remember the theme: %w", err)
+	}
+	return nil
 }

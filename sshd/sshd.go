@@ -284,7 +284,9 @@ func (s *Server) runSession(sess ssh.Session) error {
 	checked := last.Recheck(ctx, c, ch)
 	defer func() { cancel(); <-checked }()
 	pty, windows, _ := sess.Pty()
-	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: sessionRenderer(sess, pty), SpaceName: ch.Space.Name,
+	r, env := sessionRenderer(sess, pty)
+	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: r, SpaceName: ch.Space.Name,
+		Theme: s.sessionTheme(e.name, env), SaveTheme: func(t string) error { return s.saveTheme(e.name, t) },
 		ProjectID: ch.Project.ID, Project: ch.Project.Name, ReadOnly: launch.ReadOnly(ch.Space), Switcher: launch.NewSwitcher(c, opts, false, last), OpenStandup: standup})
 	// The program never writes to the session itself: a client that reads
 	// slowly, or not at all, must not stop the board nor grow the host.
@@ -589,7 +591,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 
 // sessionRenderer draws for the session's terminal: its colours come from
 // the TERM the client sent, never from the host's terminal.
-func sessionRenderer(sess ssh.Session, pty ssh.Pty) *lipgloss.Renderer {
+func sessionRenderer(sess ssh.Session, pty ssh.Pty) (*lipgloss.Renderer, map[string]string) {
 	env := sessionEnv{vars: map[string]string{}}
 	for _, kv := range sess.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -604,7 +606,7 @@ func sessionRenderer(sess ssh.Session, pty ssh.Pty) *lipgloss.Renderer {
 	// The host can't ask the client's terminal for its background; dark is
 	// what most terminals have.
 	r.SetHasDarkBackground(true)
-	return r
+	return r, env.vars
 }
 
 // sessionEnv is the environment the client sent, for termenv.
