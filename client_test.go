@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lanesboard/lanes/internal/local"
+	"github.com/lanesboard/lanes/internal/testenv"
 )
 
 // startServe runs lanes serve on a free port over data until the test ends
@@ -17,7 +18,7 @@ import (
 func startServe(t *testing.T, data string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testenv.SyncBuffer
 	root := newRoot(&out, &errOut)
 	root.SetArgs(append([]string{"--data", data, "serve", "--addr", "127.0.0.1:0"}, args...))
 	done := make(chan error, 1)

@@ -18,6 +18,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/launch"
 )
 
@@ -70,7 +71,7 @@ func (w *watcher) at(s string) time.Time {
 // names (re, first group) once it says it.
 func startProc(t *testing.T, bin string, re string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	cmd := exec.Command(bin, args...)
 	cmd.Stderr, cmd.Stdout = &log, &log
 	if err := cmd.Start(); err != nil {
@@ -136,7 +137,7 @@ func TestSSHLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	key := newKey(t)
+	key := testenv.NewKey(t)
 	os.MkdirAll(sshData, 0o700)
 	line := fmt.Sprintf("environment=\"LANES_TOKEN=%s\" %s load\n", token, strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key.PublicKey()))))
 	if err := os.WriteFile(filepath.Join(sshData, "authorized_keys"), []byte(line), 0o600); err != nil {

@@ -1,41 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lanesboard/lanes/internal/testenv"
 )
-
-// syncBuffer is a buffer the server's logger and the test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // run runs lanes with args on a data dir and returns stdout, stderr and error.
 func run(t *testing.T, ctx context.Context, data string, args ...string) (string, string, error) {
 	t.Helper()
-	var out, errOut syncBuffer
+	var out, errOut testenv.SyncBuffer
 	root := newRoot(&out, &errOut)
 	root.SetArgs(append([]string{"--data", data}, args...))
 	err := root.ExecuteContext(ctx)
@@ -120,7 +102,7 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut testenv.SyncBuffer
 	root := newRoot(&out, &errOut)
 	root.SetArgs([]string{"--data", data, "serve", "--addr", "127.0.0.1:0"})
 	done := make(chan error, 1)

@@ -59,7 +59,7 @@ func TestServeMCPDailyStandup(t *testing.T) {
 func serveLanes(t *testing.T, data string) (context.Context, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var log syncBuffer
+	var log testenv.SyncBuffer
 	root := newRoot(&log, &log)
 	root.SetArgs([]string{"--data", data, "serve", "--addr", "127.0.0.1:0"})
 	done := make(chan error, 1)

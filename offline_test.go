@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
-
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/launch"
 )
 
@@ -25,7 +23,7 @@ import (
 func serveAt(t *testing.T, data, addr string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testenv.SyncBuffer
 	root := newRoot(&out, &errOut)
 	root.SetArgs([]string{"--data", data, "serve", "--addr", addr, "--rate-limit", "0"})
 	done := make(chan error, 1)
@@ -238,39 +236,36 @@ func TestSSHBoardWithServerAway(t *testing.T) {
 	base := "http://" + addr
 	stop := serveAt(t, srvData, addr)
 
-	e := newSSHEnv(t)
-	key := newKey(t)
-	e.keys["alice"] = key
-	line := `environment="LANES_TOKEN=` + tok + `" ` + strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key.PublicKey()))) + " alice\n"
-	if err := os.WriteFile(filepath.Join(e.dir, "authorized_keys"), []byte(line), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.start("--server", base)
-	alice := e.connect("alice", 100, 30)
-	alice.waitFor("online", "Personal / General", "synced")
-	alice.keys("n")
-	alice.waitFor("new card prompt", "title of the new card")
-	alice.keys("Made online\r")
-	alice.waitFor("card made", "Made online", "synced")
-	alice.keys("q")
-	if err := alice.exit(); err != nil {
+	data := t.TempDir()
+	key := testenv.NewKey(t)
+	testenv.AddAuthorizedKey(t, filepath.Join(data, "authorized_keys"), key.PublicKey(), "alice", `environment="LANES_TOKEN=`+tok+`"`)
+	ssh := startSSH(t, data, "--server", base)
+	alice := testenv.OpenTerm(t, ssh.addr, ssh.hostKey, "alice", key, testenv.TermSpec{W: 100, H: 30})
+	alice.WaitFor("online", "Personal / General", "synced")
+	alice.Keys("n")
+	alice.WaitFor("new card prompt", "title of the new card")
+	alice.Keys("Made online\r")
+	alice.WaitFor("card made", "Made online", "synced")
+	alice.Keys("q")
+	if err := alice.Exit(); err != nil {
 		t.Fatalf("q: %v", err)
 	}
-	e.shutdown()
+	if err := ssh.stop(); err != nil {
+		t.Fatalf("lanes ssh stopped with %v", err)
+	}
 	stop()
 
-	e.addr = ""
-	e.start("--server", base)
-	e.waitLog("a warning that the server is away", "the task server does not answer")
-	alice = e.connect("alice", 100, 30)
-	alice.waitFor("the board from its cache", "Personal / General", "Made online", "offline · 0 waiting")
-	alice.keys("n")
-	alice.waitFor("new card prompt", "title of the new card")
-	alice.keys("Made away\r")
-	alice.waitFor("a change, offline", "Made away", "offline · 1 waiting")
+	ssh = startSSH(t, data, "--server", base)
+	ssh.waitLog(t, "a warning that the server is away", "the task server does not answer")
+	alice = testenv.OpenTerm(t, ssh.addr, ssh.hostKey, "alice", key, testenv.TermSpec{W: 100, H: 30})
+	alice.WaitFor("the board from its cache", "Personal / General", "Made online", "offline · 0 waiting")
+	alice.Keys("n")
+	alice.WaitFor("new card prompt", "title of the new card")
+	alice.Keys("Made away\r")
+	alice.WaitFor("a change, offline", "Made away", "offline · 1 waiting")
 
 	serveAt(t, srvData, addr)
-	alice.waitFor("the server is back", "synced")
+	alice.WaitFor("the server is back", "synced")
 	c := api.New(base, tok)
 	_, project, err := launch.Pick(context.Background(), c, "", "")
 	if err != nil {
@@ -279,8 +274,8 @@ func TestSSHBoardWithServerAway(t *testing.T) {
 	if got := titles(t, c, project.ID); !slices.Contains(got, "Made online") || !slices.Contains(got, "Made away") || len(got) != 2 {
 		t.Fatalf("the server has %q, want both cards once", got)
 	}
-	alice.keys("q")
-	alice.exit()
+	alice.Keys("q")
+	alice.Exit()
 }
 
 // A last board that is no longer the person's (taken out of its space)

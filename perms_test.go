@@ -14,6 +14,8 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/lanesboard/lanes/internal/testenv"
 )
 
 // umask022 is how the perms test starts lanes: with the umask most
@@ -192,7 +194,7 @@ func TestDataFilesArePrivate(t *testing.T) {
 		if err := os.Mkdir(data, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		key := newKey(t)
+		key := testenv.NewKey(t)
 		line := strings.TrimSpace(string(gossh.MarshalAuthorizedKey(key.PublicKey()))) + " alice\n"
 		if err := os.WriteFile(filepath.Join(data, "authorized_keys"), []byte(line), 0o600); err != nil {
 			t.Fatal(err)

@@ -53,7 +53,7 @@ func (s *tmuxSession) harmless(screen string) {
 			s.t.Fatalf("%q is not on the screen:\n%s", want, screen)
 		}
 	}
-	if !strings.Contains(column(screen, "To Do"), "Neighbour card") || !strings.Contains(column(screen, "In Progress"), "Card in progress") {
+	if !strings.Contains(testenv.Column(screen, "To Do"), "Neighbour card") || !strings.Contains(testenv.Column(screen, "In Progress"), "Card in progress") {
 		s.t.Fatalf("the other cards are not in their columns:\n%s", screen)
 	}
 	if lines := strings.Split(screen, "\n"); !strings.HasPrefix(lines[0], "╭") {

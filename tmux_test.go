@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lanesboard/lanes/internal/testenv"
 )
 
 // tmuxSession is the built lanes binary running in a detached tmux session
@@ -126,31 +128,6 @@ func builtLanes(t testing.TB) string {
 	return binary.bin
 }
 
-// column is the text of the board column that has the header name, read
-// off the screen: the columns are boxes side by side.
-func column(screen, name string) string {
-	lines := strings.Split(screen, "\n")
-	for i, l := range lines {
-		start := strings.Index(l, name)
-		if start < 0 || i == 0 {
-			continue
-		}
-		// The box around the header starts at the last '│' before it.
-		left := strings.LastIndex(l[:start], "│")
-		var b strings.Builder
-		for _, row := range lines[i:] {
-			r := []rune(row)
-			col := len([]rune(l[:left]))
-			if col+30 <= len(r) {
-				b.WriteString(string(r[col : col+30]))
-			}
-			b.WriteString("\n")
-		}
-		return b.String()
-	}
-	return ""
-}
-
 // The binary, in a real terminal: a first start shows the example cards;
 // a card made, moved right and completed is where it was after a restart.
 func TestBoardInTmux(t *testing.T) {
@@ -169,14 +146,14 @@ func TestBoardInTmux(t *testing.T) {
 	s.tmux("send-keys", "-t", "lanes", "-l", "Ship the tmux test")
 	s.tmux("send-keys", "-t", "lanes", "Enter")
 	screen := s.waitFor("new card", "Ship the tmux test", "synced")
-	if !strings.Contains(column(screen, "To Do"), "Ship the tmux test") {
+	if !strings.Contains(testenv.Column(screen, "To Do"), "Ship the tmux test") {
 		t.Fatalf("the new card is not in To Do:\n%s", screen)
 	}
 	s.tmux("send-keys", "-t", "lanes", "L")
 	s.waitFor("moved right", "In Progress              2")
 	s.tmux("send-keys", "-t", "lanes", "Space")
 	screen = s.waitFor("completed", "Done                     1", "synced")
-	if !strings.Contains(column(screen, "Done"), "Ship the tmux test") {
+	if !strings.Contains(testenv.Column(screen, "Done"), "Ship the tmux test") {
 		t.Fatalf("the completed card is not in Done:\n%s", screen)
 	}
 	s.tmux("send-keys", "-t", "lanes", "q")
@@ -186,7 +163,7 @@ func TestBoardInTmux(t *testing.T) {
 
 	start()
 	screen = s.waitFor("second start", "Done                     1", "Ship the tmux test")
-	if !strings.Contains(column(screen, "Done"), "Ship the tmux test") {
+	if !strings.Contains(testenv.Column(screen, "Done"), "Ship the tmux test") {
 		t.Fatalf("after a restart the card is not in Done:\n%s", screen)
 	}
 	if strings.Count(screen, "Welcome to lanes") != 1 {

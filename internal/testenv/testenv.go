@@ -1,6 +1,7 @@
-// Package testenv starts a real lanes server for other packages' tests: a
-// SQLite file in the test's temp dir behind an httptest listener, spoken to
-// over real HTTP.
+// Package testenv is what the tests of several packages share: a real
+// lanes server (a SQLite file in the test's temp dir behind an httptest
+// listener, spoken to over real HTTP), a terminal to read what a board
+// draws (VT, Column), and the client side of an SSH session (ssh.go).
 package testenv
 
 import (

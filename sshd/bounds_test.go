@@ -1,10 +1,8 @@
-package main
+package sshd
 
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -12,21 +10,19 @@ import (
 	"testing"
 	"time"
 
-	gossh "golang.org/x/crypto/ssh"
-
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/launch"
 )
 
 // probeOut is a client's terminal: it counts the bytes the server sends
-// and draws them on a vt, keeping nothing else (so the test process's
+// and draws them on a VT, keeping nothing else (so the test process's
 // heap is the server's), and it can stop reading, as a stalled client
 // does: while stalled, its Write blocks, so the SSH client stops taking
 // data from the channel and the server's window to it runs out.
 type probeOut struct {
 	n    atomic.Int64
-	vt   *vt
+	vt   *testenv.VT
 	hold sync.Mutex // held while stalled
 }
 
@@ -40,45 +36,17 @@ func (o *probeOut) Write(p []byte) (int, error) {
 func (o *probeOut) stall()  { o.hold.Lock() }
 func (o *probeOut) resume() { o.hold.Unlock() }
 
-// probeTerm is a session whose pty is w×h, drawn on a vt of its own size.
+// probeTerm is a session whose pty is w×h, drawn on a VT of its own size.
 type probeTerm struct {
-	*sshTerm
-	sess *gossh.Session
-	out  *probeOut
+	*testenv.Term
+	out *probeOut
 }
 
 func (e *sshEnv) connectProbe(name string, w, h, vtw, vth int) *probeTerm {
 	e.t.Helper()
-	client, sess := e.ptySession(name, "xterm-256color", w, h)
-	var err error
-	out := &probeOut{vt: newVT(vtw, vth)}
-	term := &sshTerm{t: e.t, name: name, client: client, vt: out.vt, raw: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	sess.Stdout, sess.Stderr = out, term.stderr
-	if term.stdin, err = sess.StdinPipe(); err != nil {
-		e.t.Fatal(err)
-	}
-	if err := sess.Shell(); err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { term.done <- sess.Wait() }()
-	return &probeTerm{sshTerm: term, sess: sess, out: out}
-}
-
-// addTokenKey gives name a key whose line carries the token their
-// sessions act with (lanes ssh --server).
-func (e *sshEnv) addTokenKey(name, token string) {
-	e.t.Helper()
-	s := newKey(e.t)
-	e.keys[name] = s
-	line := fmt.Sprintf("environment=\"LANES_TOKEN=%s\" %s %s\n", token, strings.TrimSpace(string(gossh.MarshalAuthorizedKey(s.PublicKey()))), name)
-	f, err := os.OpenFile(filepath.Join(e.dir, "authorized_keys"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(line); err != nil {
-		e.t.Fatal(err)
-	}
+	out := &probeOut{vt: testenv.NewVT(vtw, vth)}
+	term := testenv.OpenTerm(e.t, e.addr, e.hostKey, name, e.keys[name], testenv.TermSpec{W: w, H: h, VT: out.vt, Out: out})
+	return &probeTerm{Term: term, out: out}
 }
 
 // heapAfterGC is the heap in use once the garbage is collected: what the
@@ -135,20 +103,20 @@ func lastLine(screen string) int {
 // absurd size, or at 0×0, is drawn at a sane size from the first frame.
 func TestSSHWindowSizeBounded(t *testing.T) {
 	e := newSSHEnv(t, "alice", "bob", "carol")
-	e.start()
+	e.start(Config{})
 	alice := e.connectProbe("alice", 100, 30, 500, 200)
-	alice.waitFor("board", "To Do", "synced")
+	alice.WaitFor("board", "To Do", "synced")
 	before := heapAfterGC()
 
 	for _, size := range [][2]int{{10000, 10000}, {65535, 65535}, {1<<32 - 1, 1<<32 - 1}} {
 		// From a small terminal each time, so each size is drawn anew.
-		if err := alice.sess.WindowChange(30, 100); err != nil {
+		if err := alice.Session.WindowChange(30, 100); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(300 * time.Millisecond)
 		sent := alice.out.n.Load()
 		peak := heapPeak()
-		if err := alice.sess.WindowChange(size[1], size[0]); err != nil {
+		if err := alice.Session.WindowChange(size[1], size[0]); err != nil {
 			t.Fatalf("window-change to %dx%d: %v", size[0], size[1], err)
 		}
 		time.Sleep(2 * time.Second)
@@ -164,7 +132,7 @@ func TestSSHWindowSizeBounded(t *testing.T) {
 			t.Fatalf("after a window-change to %dx%d the host's heap reached %d MB (from %d MB)", size[0], size[1], high/mb, before/mb)
 		}
 	}
-	screen := alice.waitFor("the board at the largest size", "To Do", "synced")
+	screen := alice.WaitFor("the board at the largest size", "To Do", "synced")
 	if got := lastLine(screen); got != 199 {
 		t.Fatalf("the board's last line is row %d, want 199 (a 200-row board):\n%s", got+1, screen)
 	}
@@ -174,7 +142,7 @@ func TestSSHWindowSizeBounded(t *testing.T) {
 
 	// Asked for at the start: the first frame is already bounded.
 	bob := e.connectProbe("bob", 65535, 65535, 500, 200)
-	screen = bob.waitFor("a board opened at 65535x65535", "To Do", "synced")
+	screen = bob.WaitFor("a board opened at 65535x65535", "To Do", "synced")
 	if got := lastLine(screen); got != 199 {
 		t.Fatalf("a pty of 65535x65535 drew %d rows, want 200:\n%s", got+1, screen)
 	}
@@ -183,7 +151,7 @@ func TestSSHWindowSizeBounded(t *testing.T) {
 	}
 	// A pty of 0×0 (the size unknown) is drawn at 80×24.
 	carol := e.connectProbe("carol", 0, 0, 100, 40)
-	screen = carol.waitFor("a board opened at 0x0", "To Do", "synced")
+	screen = carol.WaitFor("a board opened at 0x0", "To Do", "synced")
 	if got := lastLine(screen); got != 23 {
 		t.Fatalf("a pty of 0x0 drew %d rows, want 24:\n%s", got+1, screen)
 	}
@@ -202,7 +170,7 @@ func TestSSHStalledReader(t *testing.T) {
 	e := newSSHEnv(t)
 	e.addTokenKey("alice", aliceTok)
 	e.addTokenKey("bob", bobTok)
-	e.start("--server", srv.HTTP.URL)
+	e.start(remote(srv.HTTP.URL))
 
 	c := api.New(srv.HTTP.URL, aliceTok)
 	_, project, err := launch.Pick(ctx, c, "", "")
@@ -224,9 +192,9 @@ func TestSSHStalledReader(t *testing.T) {
 	}
 
 	alice := e.connectProbe("alice", 500, 200, 500, 200)
-	alice.waitFor("board", "card00 start", "card31 start", "synced")
+	alice.WaitFor("board", "card00 start", "card31 start", "synced")
 	bob := e.connect("bob", 100, 30)
-	bob.waitFor("board", "To Do", "synced")
+	bob.WaitFor("board", "To Do", "synced")
 
 	// rename renames every card in rounds until stop is closed, then once
 	// more to "cardNN final".
@@ -264,11 +232,11 @@ func TestSSHStalledReader(t *testing.T) {
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
-					errc <- p.sess.WindowChange(200, 500)
+					errc <- p.Session.WindowChange(200, 500)
 					return
 				case <-time.After(20 * time.Millisecond):
 				}
-				if err := p.sess.WindowChange(200, 500-i%2); err != nil {
+				if err := p.Session.WindowChange(200, 500-i%2); err != nil {
 					errc <- err
 					return
 				}
@@ -285,11 +253,11 @@ func TestSSHStalledReader(t *testing.T) {
 	resized := resize(alice, stop)
 	// Everyone else is served as usual: bob's board takes a new card, and
 	// a new session opens.
-	bob.keys("n")
-	bob.waitFor("new card prompt", "title of the new card")
-	bob.keys("While alice stalls\r")
-	bob.waitFor("card made", "While alice stalls", "synced")
-	e.connect("bob", 80, 24).waitFor("a new session", "synced")
+	bob.Keys("n")
+	bob.WaitFor("new card prompt", "title of the new card")
+	bob.Keys("While alice stalls\r")
+	bob.WaitFor("card made", "While alice stalls", "synced")
+	e.connect("bob", 80, 24).WaitFor("a new session", "synced")
 	time.Sleep(2 * time.Second)
 	close(stop)
 	if err := <-renamed; err != nil {
@@ -316,7 +284,7 @@ func TestSSHStalledReader(t *testing.T) {
 	for i := range cards {
 		want = append(want, fmt.Sprintf("card%02d final", i))
 	}
-	screen := alice.waitFor("the current board after the stall", want...)
+	screen := alice.WaitFor("the current board after the stall", want...)
 	if strings.Contains(screen, "round") || strings.Contains(screen, "start") {
 		t.Fatalf("after the stall alice's screen still shows an older board:\n%s", screen)
 	}
@@ -332,9 +300,9 @@ func TestSSHStalledReader(t *testing.T) {
 	<-renamed
 	<-resized
 	e.shutdown()
-	bob.exit()
-	if !strings.Contains(bob.vt.screen(), "The lanes server is stopping") {
-		t.Fatalf("bob was not told the server stopped:\n%s", bob.vt.screen())
+	bob.Exit()
+	if !strings.Contains(bob.VT.Screen(), "The lanes server is stopping") {
+		t.Fatalf("bob was not told the server stopped:\n%s", bob.VT.Screen())
 	}
 }
 
@@ -343,32 +311,32 @@ func TestSSHStalledReader(t *testing.T) {
 // a while, the connection is closed.
 func TestSSHStalledClientQuits(t *testing.T) {
 	e := newSSHEnv(t, "alice", "bob")
-	e.start()
+	e.start(Config{})
 	alice := e.connectProbe("alice", 500, 200, 500, 200)
-	alice.waitFor("board", "To Do", "synced")
+	alice.WaitFor("board", "To Do", "synced")
 	bob := e.connect("bob", 100, 30)
-	bob.waitFor("board", "To Do", "synced")
+	bob.WaitFor("board", "To Do", "synced")
 	closed := make(chan struct{})
 	go func() {
-		alice.client.Wait()
+		alice.Client.Wait()
 		close(closed)
 	}()
 
 	alice.out.stall()
 	defer alice.out.resume()
 	for i := range 60 { // full repaints, far more than the channel's window
-		if err := alice.sess.WindowChange(200, 500-i%2); err != nil {
+		if err := alice.Session.WindowChange(200, 500-i%2); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	alice.keys("q")
+	alice.Keys("q")
 	select {
 	case <-closed:
 	case <-time.After(10 * time.Second):
 		t.Fatal("the connection of a board that ended while its client was not reading is still open 10 s later")
 	}
 	e.waitLog("the log", `msg="ssh: the client did not take the end of its session; closing its connection" user=alice`)
-	bob.keys("n")
-	bob.waitFor("bob's board still answers", "title of the new card")
+	bob.Keys("n")
+	bob.WaitFor("bob's board still answers", "title of the new card")
 }

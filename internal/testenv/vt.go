@@ -1,4 +1,4 @@
-package main
+package testenv
 
 import (
 	"strconv"
@@ -9,10 +9,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// vt is just enough of a terminal to read what Bubble Tea draws: it keeps
+// VT is just enough of a terminal to read what Bubble Tea draws: it keeps
 // a grid of cells and follows the cursor moves and erases the renderer
 // sends; colours and modes are ignored.
-type vt struct {
+type VT struct {
 	mu       sync.Mutex
 	w, h     int
 	cells    [][]string
@@ -20,13 +20,14 @@ type vt struct {
 	pending  []byte // an incomplete escape sequence or rune
 }
 
-func newVT(w, h int) *vt {
-	t := &vt{w: w, h: h}
+// NewVT is a blank terminal of w×h cells.
+func NewVT(w, h int) *VT {
+	t := &VT{w: w, h: h}
 	t.clear()
 	return t
 }
 
-func (t *vt) clear() {
+func (t *VT) clear() {
 	t.cells = make([][]string, t.h)
 	for i := range t.cells {
 		t.cells[i] = blankRow(t.w)
@@ -42,7 +43,7 @@ func blankRow(w int) []string {
 }
 
 // Write feeds the terminal bytes, as the connection delivers them.
-func (t *vt) Write(p []byte) (int, error) {
+func (t *VT) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	b := append(t.pending, p...)
@@ -59,7 +60,7 @@ func (t *vt) Write(p []byte) (int, error) {
 }
 
 // step consumes one character or sequence from b; 0 if b ends inside one.
-func (t *vt) step(b []byte) int {
+func (t *VT) step(b []byte) int {
 	switch b[0] {
 	case '\r':
 		t.col = 0
@@ -91,7 +92,7 @@ func (t *vt) step(b []byte) int {
 	return n
 }
 
-func (t *vt) lineFeed() {
+func (t *VT) lineFeed() {
 	if t.row == t.h-1 {
 		t.cells = append(t.cells[1:], blankRow(t.w))
 		return
@@ -99,7 +100,7 @@ func (t *vt) lineFeed() {
 	t.row++
 }
 
-func (t *vt) escape(b []byte) int {
+func (t *VT) escape(b []byte) int {
 	if len(b) < 2 {
 		return 0
 	}
@@ -131,7 +132,7 @@ func (t *vt) escape(b []byte) int {
 	return 2
 }
 
-func (t *vt) csi(params string, final byte) {
+func (t *VT) csi(params string, final byte) {
 	private := strings.HasPrefix(params, "?")
 	var nums []int
 	for _, p := range strings.Split(strings.TrimLeft(params, "?<>="), ";") {
@@ -183,14 +184,14 @@ func (t *vt) csi(params string, final byte) {
 	}
 }
 
-func (t *vt) eraseLine(from, to int) {
+func (t *VT) eraseLine(from, to int) {
 	for c := max(0, from); c < min(to, t.w); c++ {
 		t.cells[t.row][c] = " "
 	}
 }
 
-// screen is the terminal's text, a line per row.
-func (t *vt) screen() string {
+// Screen is the terminal's text, a line per row.
+func (t *VT) Screen() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	lines := make([]string, t.h)
