@@ -231,7 +231,35 @@ func (s *Server) logRequests(next http.HandlerFunc) http.Handler {
 // Serve answers on ln until ctx is done, then stops taking requests and
 // waits up to drain for those in flight.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
-	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+	var (
+		mu    sync.Mutex
+		state = map[net.Conn]http.ConnState{}
+	)
+	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState: func(c net.Conn, st http.ConnState) {
+			mu.Lock()
+			defer mu.Unlock()
+			if st == http.StateClosed || st == http.StateHijacked {
+				delete(state, c)
+			} else {
+				state[c] = st
+			}
+		}}
+	// busy says a request is being answered. A connection a client opened
+	// but never sent a request on is not busy, though net/http's Shutdown
+	// waits up to 5 s for it in case one is on its way: a client's pool
+	// often holds such a spare (lanes' own board does), and stopping lanes
+	// must not take 5 s longer for it.
+	busy := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, st := range state {
+			if st == http.StateActive {
+				return true
+			}
+		}
+		return false
+	}
 	var once sync.Once
 	hs.RegisterOnShutdown(func() { once.Do(func() { close(s.closing) }) })
 	errc := make(chan error, 1)
@@ -243,8 +271,22 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("drain requests: %w", err)
+	shut := make(chan error, 1)
+	go func() { shut <- hs.Shutdown(sctx) }()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for waiting := true; waiting; {
+		select {
+		case err := <-shut:
+			if err != nil {
+				return fmt.Errorf("drain requests: %w", err)
+			}
+			waiting = false
+		case <-tick.C:
+			if !busy() {
+				hs.Close() // every request is answered: what is left has none coming
+			}
+		}
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
