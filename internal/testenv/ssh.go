@@ -78,9 +78,10 @@ func DialSSH(addr string, hostKey gossh.PublicKey, key gossh.Signer) (*gossh.Cli
 
 // TermSpec is the terminal a session asks for.
 type TermSpec struct {
-	Type    string // TERM (default xterm-256color)
-	W, H    int    // the pty's size
-	Command string // run instead of the shell (which is the board)
+	Type    string            // TERM (default xterm-256color)
+	W, H    int               // the pty's size
+	Command string            // run instead of the shell (which is the board)
+	Env     map[string]string // sent to the server before the session starts
 	// VT is the screen the output is drawn on (default: a VT of W×H). Out,
 	// if set, takes the output instead of VT and Raw, and is to draw it on
 	// VT itself.
@@ -120,6 +121,11 @@ func OpenTerm(t testing.TB, addr string, hostKey gossh.PublicKey, name string, k
 	}
 	if err := sess.RequestPty(spec.Type, spec.H, spec.W, gossh.TerminalModes{}); err != nil {
 		t.Fatal(err)
+	}
+	for k, v := range spec.Env {
+		if err := sess.Setenv(k, v); err != nil {
+			t.Fatalf("send %s: %v", k, err)
+		}
 	}
 	if spec.VT == nil {
 		spec.VT = NewVT(spec.W, spec.H)
