@@ -62,7 +62,9 @@ const Default = `# lanes configuration. Flags and environment variables win over
 # project = "Launch"
 
 # Colours: "auto" (follow the terminal), "dark", "light" or "none".
-# NO_COLOR in the environment also turns colours off.
+# NO_COLOR in the environment also turns colours off. T on the board
+# cycles auto, dark and light; its last choice wins over this setting,
+# and LANES_THEME over both.
 # theme = "auto"
 
 # Standup (s on the board, or lanes standup): the speaking order by user
