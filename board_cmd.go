@@ -121,45 +121,32 @@ func renderer(out io.Writer, theme string) *lipgloss.Renderer {
 	return r
 }
 
-// startTheme is the theme the board starts in: none if the config file
-// turns colours off, else LANES_THEME, then the one T chose last (kept in
-// the state directory), then the config file's, then auto.
+// startTheme is the theme the board starts in: none if the config file or
+// LANES_THEME turns colours off, else LANES_THEME, then the one T chose
+// last (kept in the state directory), then the config file's, then auto.
 func startTheme(configured string) string {
-	if configured == "none" {
+	env := strings.ToLower(strings.TrimSpace(os.Getenv("LANES_THEME")))
+	if configured == "none" || env == "none" {
 		return "none"
 	}
-	for _, t := range []string{os.Getenv("LANES_THEME"), savedTheme(), configured} {
-		if t = strings.ToLower(strings.TrimSpace(t)); t == "auto" || t == "dark" || t == "light" || t == "none" {
-			return t
-		}
-	}
-	return "auto"
+	return config.FirstTheme(env, config.ReadTheme(themeFile()), configured)
 }
 
-// savedTheme is the theme T chose last on this machine, or "".
-func savedTheme() string {
+// themeFile is where T's last choice is kept: theme in the state
+// directory ("" if there is none to be found).
+func themeFile() string {
 	dir, err := config.StateDir()
 	if err != nil {
 		return ""
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "theme"))
-	if err != nil || len(raw) > 64 {
-		return ""
-	}
-	return strings.TrimSpace(string(raw))
+	return filepath.Join(dir, "theme")
 }
 
 // saveTheme remembers the theme T chose, for the next start.
 func saveTheme(t string) error {
-	dir, err := config.StateDir()
-	if err != nil {
-		return err
+	path := themeFile()
+	if path == "" {
+		return errors.New("no state directory to remember the theme in (set LANES_STATE)")
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("make the state directory: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "theme"), []byte(t+"\n"), 0o600); err != nil {
-		return fmt.Errorf("remember the theme: %w", err)
-	}
-	return nil
+	return config.WriteTheme(path, t)
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lanesboard/lanes/config"
 	"github.com/lanesboard/lanes/internal/testenv"
 )
 
@@ -103,7 +104,7 @@ func (e *sshEnv) waitSaved(t *testing.T, name, want string) {
 	s := &Server{cfg: Config{Dir: e.dir}}
 	got := ""
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if got = s.savedTheme(name); got == want {
+		if got = config.ReadTheme(s.themeFile(name)); got == want {
 			return
 		}
 	}
