@@ -49,7 +49,7 @@ func Choose(ctx context.Context, c *api.Client, last *LastFile, q Query) (Choice
 	}
 	rctx, cancel := context.WithTimeout(ctx, ReachWithin)
 	defer cancel()
-	sp, p, err := Lookup(rctx, c, last, q)
+	sp, p, err := lookup(rctx, c, last, q)
 	if err != nil {
 		if ctx.Err() == nil && unreachable(err) {
 			return Choice{}, fmt.Errorf("can't reach the task server %s, and no board of it is cached here to open without it: %w", c.BaseURL(), err)
@@ -69,14 +69,10 @@ func unreachable(err error) bool {
 	return api.IsNetwork(err) || api.IsServerError(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// openLast picks the board to open: the one asked for, or else the one
-// opened last time on this server if it is still there, or else the personal
-// space's first project; and remembers it for next time.
-func openLast(ctx context.Context, c *api.Client, dir, serverKey, space, project string) (api.Space, api.Project, error) {
-	return Lookup(ctx, c, &LastFile{dir: dir, server: serverKey}, Query{Space: space, Project: project})
-}
-
-func Lookup(ctx context.Context, c *api.Client, last *LastFile, q Query) (api.Space, api.Project, error) {
+// lookup asks the server for the board to open: the one asked for, or
+// else the one opened last time on this server if it is still there, or
+// else the personal space's first project; and remembers it for next time.
+func lookup(ctx context.Context, c *api.Client, last *LastFile, q Query) (api.Space, api.Project, error) {
 	if q.Space == "" && q.Project == "" {
 		if l, ok := last.read(); ok {
 			if sp, p, err := Find(ctx, c, Query{Space: l.Space, Project: l.Project, Archived: true}); err == nil {

@@ -15,7 +15,7 @@ import (
 // StandupReport fetches the project's board and members and builds the
 // report; title is "Space / Project".
 func StandupReport(ctx context.Context, c *api.Client, dir, serverKey, space, project string, order []string, now, since time.Time) (board.Standup, string, error) {
-	sp, p, err := openLast(ctx, c, dir, serverKey, space, project)
+	sp, p, err := lookup(ctx, c, NewLastFile(dir, serverKey), Query{Space: space, Project: project})
 	if err != nil {
 		return board.Standup{}, "", err
 	}
