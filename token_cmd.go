@@ -22,20 +22,18 @@ func (a *app) tokenCmd() *cobra.Command {
 print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, u, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { u, err = userOrLocal(tx, userName, u); return err }); err != nil {
-				return err
-			}
-			secret, _, err := server.IssueToken(cmd.Context(), st, u.ID, label)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.out, secret)
-			return nil
+			return a.withStore(cmd.Context(), func(st *store.Store, u *store.User) error {
+				err := st.Read(cmd.Context(), func(tx *store.Tx) (err error) { u, err = userOrLocal(tx, userName, u); return err })
+				if err != nil {
+					return err
+				}
+				secret, _, err := server.IssueToken(cmd.Context(), st, u.ID, label)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out, secret)
+				return nil
+			})
 		},
 	}
 	create.Flags().StringVar(&userName, "user", "", "the user the token acts as (default: the local user)")
@@ -45,20 +43,17 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 		Short: "List tokens (never the tokens themselves)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var toks []store.Token
-			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { toks, err = tx.Tokens(""); return err }); err != nil {
-				return err
-			}
-			t := newTable("ID", "USER", "LABEL", "CREATED", "LAST USED", "STATE")
-			for _, tok := range toks {
-				t.row(tok.ID, tok.UserName, orDash(tok.Label), tok.CreatedAt, orDash(deref(tok.LastUsedAt)), tokenState(tok))
-			}
-			return t.print(a.out)
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				var toks []store.Token
+				if err := st.Read(cmd.Context(), func(tx *store.Tx) (err error) { toks, err = tx.Tokens(""); return err }); err != nil {
+					return err
+				}
+				t := newTable("ID", "USER", "LABEL", "CREATED", "LAST USED", "STATE")
+				for _, tok := range toks {
+					t.row(tok.ID, tok.UserName, orDash(tok.Label), tok.CreatedAt, orDash(deref(tok.LastUsedAt)), tokenState(tok))
+				}
+				return t.print(a.out)
+			})
 		},
 	}
 	revoke := &cobra.Command{
@@ -69,21 +64,18 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 			if _, err := uuid.Parse(args[0]); err != nil {
 				return fmt.Errorf("%q is not a token id; 'lanes token list' shows them", args[0])
 			}
-			st, _, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var tok *store.Token
-			err = st.Write(cmd.Context(), func(tx *store.Tx) error { tok, err = tx.RevokeToken(args[0]); return err })
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("no token with id %s", args[0])
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, safe.Line(orDash(tok.Label)), safe.Line(tok.UserName))
-			return nil
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				var tok *store.Token
+				err := st.Write(cmd.Context(), func(tx *store.Tx) (err error) { tok, err = tx.RevokeToken(args[0]); return err })
+				if errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("no token with id %s", args[0])
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "revoked token %s (%s, user %s)\n", tok.ID, safe.Line(orDash(tok.Label)), safe.Line(tok.UserName))
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(create, list, revoke)

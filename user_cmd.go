@@ -26,28 +26,25 @@ func (a *app) userCmd() *cobra.Command {
 			if err := checkEmail(email); err != nil {
 				return err
 			}
-			st, _, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var u *store.User
-			err = st.Write(cmd.Context(), func(tx *store.Tx) error {
-				var e *string
-				if email != "" {
-					e = &email
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				var u *store.User
+				err := st.Write(cmd.Context(), func(tx *store.Tx) (err error) {
+					var e *string
+					if email != "" {
+						e = &email
+					}
+					u, err = tx.CreateUser(name, e, false)
+					return err
+				})
+				if errors.Is(err, store.ErrConflict) {
+					return fmt.Errorf("a user named %q already exists", name)
 				}
-				u, err = tx.CreateUser(name, e, false)
-				return err
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out, u.ID)
+				return nil
 			})
-			if errors.Is(err, store.ErrConflict) {
-				return fmt.Errorf("a user named %q already exists", name)
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(a.out, u.ID)
-			return nil
 		},
 	}
 	create.Flags().StringVar(&email, "email", "", "the user's email address")
@@ -56,28 +53,21 @@ func (a *app) userCmd() *cobra.Command {
 		Short: "List users",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, _, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			var users []store.User
-			if err := st.Read(cmd.Context(), func(tx *store.Tx) error { users, err = tx.Users(); return err }); err != nil {
-				return err
-			}
-			t := newTable("ID", "NAME", "EMAIL", "CREATED")
-			for _, u := range users {
-				email := "-"
-				if u.Email != nil {
-					email = *u.Email
+			return a.withStore(cmd.Context(), func(st *store.Store, _ *store.User) error {
+				var users []store.User
+				if err := st.Read(cmd.Context(), func(tx *store.Tx) (err error) { users, err = tx.Users(); return err }); err != nil {
+					return err
 				}
-				name := u.Name
-				if u.IsLocal {
-					name += " (local)"
+				t := newTable("ID", "NAME", "EMAIL", "CREATED")
+				for _, u := range users {
+					name := u.Name
+					if u.IsLocal {
+						name += " (local)"
+					}
+					t.row(u.ID, name, orDash(deref(u.Email)), u.CreatedAt)
 				}
-				t.row(u.ID, name, email, u.CreatedAt)
-			}
-			return t.print(a.out)
+				return t.print(a.out)
+			})
 		},
 	}
 	cmd.AddCommand(create, list)
