@@ -19,11 +19,16 @@ import (
 type KeyMap struct {
 	Left, Right, Up, Down, Top, Bottom    key.Binding
 	MoveLeft, MoveRight, MoveUp, MoveDown key.Binding
-	Complete, Archive, Undo               key.Binding
+	Complete, Archive, Undo, Redo         key.Binding
 	PriorityUp, PriorityDown              key.Binding
 	New, Edit, Details, Delete            key.Binding
 	Filter, Projects, Standup, Refresh    key.Binding
 	Theme, Help, Quit                     key.Binding
+	// Columns opens the column menu, Labels the focused card's label
+	// picker, View cycles columns → swimlanes by assignee, priority and
+	// label, Palette the command palette, Editor the description in
+	// $EDITOR (on the details screen).
+	Columns, Labels, View, Palette, Editor key.Binding
 }
 
 // Default is the bindings lanes ships with: vim keys and arrows both.
@@ -45,6 +50,7 @@ func Default() KeyMap {
 		Complete:     key.NewBinding(key.WithKeys(" ", "x"), key.WithHelp("space/x", "complete / reopen")),
 		Archive:      b("archive", "a"),
 		Undo:         b("undo", "u"),
+		Redo:         b("redo", "U"),
 		PriorityUp:   b("raise priority", "+", "="),
 		PriorityDown: b("lower priority", "-"),
 		New:          b("new card", "n"),
@@ -58,6 +64,11 @@ func Default() KeyMap {
 		Theme:        b("theme", "T"),
 		Help:         b("help", "?"),
 		Quit:         b("quit", "q", "ctrl+c"),
+		Columns:      b("column menu", "C"),
+		Labels:       b("labels", "t"),
+		View:         b("cycle view", "v"),
+		Palette:      b("command palette", ":", "ctrl+k"),
+		Editor:       b("description in $EDITOR", "E"),
 	}
 }
 
@@ -66,11 +77,12 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"left": &k.Left, "right": &k.Right, "up": &k.Up, "down": &k.Down, "top": &k.Top, "bottom": &k.Bottom,
 		"move_left": &k.MoveLeft, "move_right": &k.MoveRight, "move_up": &k.MoveUp, "move_down": &k.MoveDown,
-		"complete": &k.Complete, "archive": &k.Archive, "undo": &k.Undo,
+		"complete": &k.Complete, "archive": &k.Archive, "undo": &k.Undo, "redo": &k.Redo,
 		"priority_up": &k.PriorityUp, "priority_down": &k.PriorityDown,
 		"new": &k.New, "edit": &k.Edit, "details": &k.Details, "delete": &k.Delete,
 		"filter": &k.Filter, "projects": &k.Projects, "standup": &k.Standup, "refresh": &k.Refresh,
 		"theme": &k.Theme, "help": &k.Help, "quit": &k.Quit,
+		"columns": &k.Columns, "labels": &k.Labels, "view": &k.View, "palette": &k.Palette, "editor": &k.Editor,
 	}
 }
 
@@ -196,8 +208,8 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Left, k.Right, k.Up, k.Down, k.Top, k.Bottom},
-		{k.MoveLeft, k.MoveRight, k.MoveUp, k.MoveDown, k.Complete, k.Archive, k.Undo},
-		{k.PriorityUp, k.PriorityDown, k.New, k.Edit, k.Details, k.Delete},
-		{k.Filter, k.Projects, k.Standup, k.Refresh, k.Theme, k.Help, k.Quit},
+		{k.MoveLeft, k.MoveRight, k.MoveUp, k.MoveDown, k.Complete, k.Archive, k.Undo, k.Redo},
+		{k.PriorityUp, k.PriorityDown, k.New, k.Edit, k.Details, k.Delete, k.Labels, k.Editor},
+		{k.Filter, k.View, k.Columns, k.Palette, k.Projects, k.Standup, k.Refresh, k.Theme, k.Help, k.Quit},
 	}
 }
