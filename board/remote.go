@@ -327,6 +327,12 @@ func shortNetErr(err error) string {
 	return s
 }
 
+// CanReshape says whether the server makes and changes columns and labels:
+// known once a fetch or a send has asked what the server speaks.
+func (r apiRemote) CanReshape() (can, known bool) {
+	return r.c.Supports(api.FeatureColumns), r.c.Kind() != api.ServerUnknown
+}
+
 // CanRestore says whether the server keeps deleted cards to bring back:
 // known once a fetch or a send has asked what the server speaks.
 func (r apiRemote) CanRestore() (can, known bool) {

@@ -362,3 +362,25 @@ func (s *State) ToggleLabel(id, label string, at time.Time) (Mutation, error) {
 	}
 	return s.SetLabels(id, ids, at)
 }
+
+// Reshaper is a Remote that may or may not make and change columns and
+// labels (a seed-only server can't).
+type Reshaper interface {
+	// CanReshape says whether it can; known is false until lanes has
+	// heard from the server what it speaks.
+	CanReshape() (can, known bool)
+}
+
+// CantReshape is why columns and labels can't be changed on this board, or
+// "" when they can (or lanes can't tell yet: the change then waits in the
+// outbox, like any other, until the server answers).
+func (e *Engine) CantReshape() string {
+	r, ok := e.opts.Remote.(Reshaper)
+	if !ok {
+		return "this server can't change columns or labels"
+	}
+	if can, known := r.CanReshape(); known && !can {
+		return "this server can't change columns or labels (it speaks only the Krokanti API)"
+	}
+	return ""
+}

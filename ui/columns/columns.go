@@ -27,6 +27,12 @@ const (
 	editing         // typing the selected card's title
 	filtering       // typing the filter
 	confirming      // asking whether to delete the selected card
+	colMenu         // the column menu is open
+	colAdding       // typing a new column's name
+	colRenaming     // typing the focused column's new name
+	colWip          // typing the focused column's WIP limit
+	colDeleting     // asking where a deleted column's cards go
+	labelPicking    // the label picker is open
 )
 
 // Model is the board's columns and the selection on them.
@@ -40,7 +46,10 @@ type Model struct {
 	input    common.Input
 	filter   board.Filter
 	filterTx string
-	cache    *cache // shared by the model's copies; only Update and View use it
+	moveTo   int      // colDeleting: the index of the column its cards go to
+	picker   picker   // labelPicking: the label picker
+	lanes    laneView // the swimlane view, or none
+	cache    *cache   // shared by the model's copies; only Update and View use it
 }
 
 // New is the board over ctx's engine, nothing selected yet (Follow
@@ -68,7 +77,11 @@ func (m *Model) Capturing() bool { return m.mode != browsing }
 
 // Typing is whether keys are text for the board's input.
 func (m *Model) Typing() bool {
-	return m.mode == adding || m.mode == editing || m.mode == filtering
+	switch m.mode {
+	case adding, editing, filtering, colAdding, colRenaming, colWip, labelPicking:
+		return true
+	}
+	return false
 }
 
 // Columns are the columns shown; a board with none shows a hint instead.
@@ -215,6 +228,7 @@ func (m Model) do(mut board.Mutation, err error) (Model, tea.Cmd) {
 		m.selected = mut.TaskID
 	}
 	m.Follow()
+	m.overLimit(mut)
 	return m, cmd
 }
 
@@ -227,10 +241,16 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 		return m.click(msg), nil
 	case tea.KeyMsg:
 		switch m.mode {
-		case adding, editing, filtering:
+		case adding, editing, filtering, colAdding, colRenaming, colWip:
 			return m.typing(msg)
 		case confirming:
 			return m.confirmDelete(msg)
+		case colMenu:
+			return m.columnMenuKey(msg)
+		case colDeleting:
+			return m.deleteKey(msg)
+		case labelPicking:
+			return m.pickerKey(msg)
 		}
 		return m.key(msg)
 	}
@@ -245,6 +265,8 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		idx = indexOf(m.visible(col.ID), m.selected)
 	}
 	switch {
+	case m.lanes.by != laneNone && (key.Matches(msg, k.Up) || key.Matches(msg, k.Down) || key.Matches(msg, k.Left) || key.Matches(msg, k.Right)):
+		m.laneStep(msg)
 	case key.Matches(msg, k.Left):
 		m.FocusColumn(m.focus - 1)
 	case key.Matches(msg, k.Right):
@@ -267,7 +289,12 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.Follow()
 		return m, common.Wrap(cmds)
 	case key.Matches(msg, k.Filter):
-		return m, m.openInput(filtering, "words  @user  !priority  due:overdue", m.filterTx)
+		return m, m.openInput(filtering, "words  @user  #label  !priority  due:overdue", m.filterTx)
+	case key.Matches(msg, k.Columns):
+		return m.OpenColumnMenu(), nil
+	case key.Matches(msg, k.View):
+		m.CycleView()
+		return m, nil
 	case key.Matches(msg, k.New):
 		if !hasCol || m.ctx.RefuseReadOnly() {
 			return m, nil
@@ -275,6 +302,10 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.openInput(adding, "title of the new card", "")
 	case m.selected == "":
 		// Everything below acts on the selected card.
+	case key.Matches(msg, k.Labels):
+		return m.OpenLabels()
+	case m.lanes.by != laneNone && (key.Matches(msg, k.MoveUp) || key.Matches(msg, k.MoveDown)):
+		return m.laneReorder(key.Matches(msg, k.MoveDown))
 	case key.Matches(msg, k.MoveLeft):
 		return m.do(s.Shift(m.selected, -1, now))
 	case key.Matches(msg, k.MoveRight):
@@ -337,6 +368,7 @@ func (m Model) typing(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.filter, m.filterTx = board.Filter{}, ""
 		}
 		m.mode = browsing
+		m.lanes.forget()
 		m.input.Blur()
 		m.Follow()
 		return m, nil
@@ -365,8 +397,11 @@ func (m Model) typing(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m, cmd := m.do(s.Edit(m.selected, &value, nil, now))
 			m.input.ToldOfCut(m.ctx)
 			return m, cmd
+		case colAdding, colRenaming, colWip:
+			return m.columnInputDone(md, value)
 		case filtering:
 			m.filter, m.filterTx = m.parseFilter(value), value
+			m.lanes.forget()
 			m.Follow()
 			if !m.filter.Empty() {
 				m.ctx.Message = fmt.Sprintf("Filter: %s (%s clears)", value, "esc on /")
@@ -377,6 +412,7 @@ func (m Model) typing(msg tea.KeyMsg) (Model, tea.Cmd) {
 	cmd := m.input.Type(msg, m.ctx)
 	if m.mode == filtering {
 		m.filter, m.filterTx = m.parseFilter(m.input.Value()), m.input.Value()
+		m.lanes.forget()
 		m.Follow()
 	}
 	return m, cmd
@@ -418,6 +454,10 @@ func (m Model) click(msg tea.MouseMsg) Model {
 func (m *Model) Prompt() (string, bool) {
 	st := m.ctx.Styles
 	switch m.mode {
+	case colMenu, colAdding, colRenaming, colWip, colDeleting:
+		return m.shapePrompt(), true
+	case labelPicking:
+		return "Labels: " + m.input.View(), true
 	case editing:
 		if m.input.Cut() > 0 {
 			return st.StatusWarn.Render(fmt.Sprintf("Title (cut to %d characters):", m.input.CharLimit)) + " " + m.input.View(), true
