@@ -1092,6 +1092,13 @@ func TestSeedMode(t *testing.T) {
 		{"POST", "/api/tasks/" + id + "/comments"},
 		{"POST", "/api/tasks/" + id + "/assignees"},
 		{"GET", fmt.Sprintf("/api/spaces/%s/members", spaces[0]["id"])},
+		{"POST", "/api/statuses"},
+		{"PATCH", "/api/statuses/" + id},
+		{"DELETE", "/api/statuses/" + id},
+		{"GET", "/api/labels?projectId=" + pid},
+		{"POST", "/api/labels"},
+		{"PATCH", "/api/labels/" + id},
+		{"DELETE", "/api/labels/" + id},
 	} {
 		e.do(u.Token, c.method, c.path, nil).wantErr(t, 404, "not_found")
 	}
