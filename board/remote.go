@@ -159,7 +159,7 @@ func CardFromTask(t *api.Task) *Card {
 		ID: t.ID, ProjectID: t.ProjectID, Title: t.Title, Priority: Priority(t.Priority),
 		Due: t.DueDate, CompletedAt: t.CompletedAt, Archived: t.IsArchived, Estimate: t.EstimatedHours,
 		Position: t.Position, Assignees: append([]string(nil), t.AssigneeIDs...), CreatorID: t.CreatorID,
-		Labels: sortedLabels(t.LabelIDs),
+		Labels:   sortedLabels(t.LabelIDs),
 		Comments: t.CommentCount, Version: t.Version, UpdatedAt: t.UpdatedAt,
 	}
 	if c.Priority == "" {

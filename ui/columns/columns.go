@@ -22,17 +22,17 @@ import (
 type mode int
 
 const (
-	browsing   mode = iota
-	adding          // typing a new card's title
-	editing         // typing the selected card's title
-	filtering       // typing the filter
-	confirming      // asking whether to delete the selected card
-	colMenu         // the column menu is open
-	colAdding       // typing a new column's name
-	colRenaming     // typing the focused column's new name
-	colWip          // typing the focused column's WIP limit
-	colDeleting     // asking where a deleted column's cards go
-	labelPicking    // the label picker is open
+	browsing     mode = iota
+	adding            // typing a new card's title
+	editing           // typing the selected card's title
+	filtering         // typing the filter
+	confirming        // asking whether to delete the selected card
+	colMenu           // the column menu is open
+	colAdding         // typing a new column's name
+	colRenaming       // typing the focused column's new name
+	colWip            // typing the focused column's WIP limit
+	colDeleting       // asking where a deleted column's cards go
+	labelPicking      // the label picker is open
 )
 
 // Model is the board's columns and the selection on them.

@@ -285,4 +285,3 @@ func wipCount(col board.Column, n int) string {
 	}
 	return strconv.Itoa(n)
 }
-
