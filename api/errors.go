@@ -42,6 +42,15 @@ func (e *Error) Error() string {
 // seed's API.
 var ErrNotSupported = errors.New("not supported by this server")
 
+// unsupported is ErrNotSupported for one operation, in a sentence a person
+// can be shown: "this server can't add columns".
+type unsupported struct{ what string }
+
+func (e *unsupported) Error() string { return "this server can't " + e.what }
+
+// Is makes errors.Is(err, ErrNotSupported) hold.
+func (e *unsupported) Is(target error) bool { return target == ErrNotSupported }
+
 // NetworkError is a request that got no answer: refused, reset, timed out,
 // or cut off mid-answer. Whether a write reached the server is unknown.
 type NetworkError struct {

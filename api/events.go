@@ -17,7 +17,10 @@ import (
 
 // Event is one change from a space's live feed (GET /api/events): its
 // sequence number, its kind (task.created, task.updated, task.deleted,
-// comment.created, project.*, member.*) and the changed object as JSON.
+// task.restored, comment.created, project.*, member.*, status.created,
+// status.updated, status.deleted, label.created, label.updated,
+// label.deleted) and the changed object as JSON. A *.deleted event's
+// object is {"id", "projectId"}.
 type Event struct {
 	Seq  int64
 	Kind string

@@ -44,6 +44,8 @@ const (
 	FeatureMembers                    // space members
 	FeatureIdempotency                // Idempotency-Key honoured
 	FeatureRestore                    // deleted tasks kept and restorable
+	FeatureColumns                    // columns made, changed, reordered, WIP-limited, deleted
+	FeatureLabels                     // project labels, and labelIds on tasks
 )
 
 // Probe finds out what the server speaks by asking for the current user
@@ -98,6 +100,19 @@ func (c *Client) addition(ctx context.Context, what string) error {
 	}
 	if kind != ServerLanes {
 		return fmt.Errorf("%s: %w", what, ErrNotSupported)
+	}
+	return nil
+}
+
+// lanesOnly is addition for the operations that say, on a seed-only
+// server, "this server can't …" (what finishes the sentence).
+func (c *Client) lanesOnly(ctx context.Context, what string) error {
+	kind, err := c.Probe(ctx)
+	if err != nil {
+		return err
+	}
+	if kind != ServerLanes {
+		return &unsupported{what: what}
 	}
 	return nil
 }
@@ -313,13 +328,14 @@ func (c *Client) Task(ctx context.Context, id string) (*TaskDetail, error) {
 
 // CreateTask makes a task at the end of its column (or at in.Position, on
 // a lanes server). A seed-only server is sent only the seed's fields: the
-// description and position are dropped, since the task is made either way.
+// description, position and labels are dropped, since the task is made
+// either way.
 func (c *Client) CreateTask(ctx context.Context, in TaskCreate, opts ...WriteOption) (*Task, error) {
-	if in.Description != nil || in.Position != "" {
+	if in.Description != nil || in.Position != "" || len(in.LabelIDs) > 0 {
 		if kind, err := c.Probe(ctx); err != nil {
 			return nil, err
 		} else if kind != ServerLanes {
-			in.Description, in.Position = nil, ""
+			in.Description, in.Position, in.LabelIDs = nil, "", nil
 		}
 	}
 	var out struct {
@@ -331,10 +347,15 @@ func (c *Client) CreateTask(ctx context.Context, in TaskCreate, opts ...WriteOpt
 	return wrapped("task", out.Task)
 }
 
-// UpdateTask changes the fields the patch sets or clears. Description and
-// Position need a lanes server: to any other the call fails with
-// ErrNotSupported rather than silently dropping them.
+// UpdateTask changes the fields the patch sets or clears. Description,
+// Position and LabelIDs need a lanes server: to any other the call fails
+// with ErrNotSupported rather than silently dropping them.
 func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ...WriteOption) (*Task, error) {
+	if p.LabelIDs.Present() && !c.Supports(FeatureLabels) {
+		if err := c.lanesOnly(ctx, "label cards"); err != nil {
+			return nil, err
+		}
+	}
 	if (p.Description.Present() || p.Position.Present()) && !c.Supports(FeaturePositions) {
 		if err := c.addition(ctx, "change a task's description or position"); err != nil {
 			return nil, err

@@ -84,6 +84,17 @@ type Status struct {
 	Color     *string `json:"color"`
 	Position  int     `json:"position"`
 	IsDone    bool    `json:"isDone"`
+	// WipLimit is how many cards the column should hold at most (lanes
+	// addition; nil when it has no limit).
+	WipLimit *int `json:"wipLimit"`
+}
+
+// Label is a tag a project's cards can carry (lanes addition).
+type Label struct {
+	ID        string  `json:"id"`
+	ProjectID string  `json:"projectId"`
+	Name      string  `json:"name"`
+	Color     *string `json:"color"`
 }
 
 // Task is a card. Nullable fields are pointers; fields only a lanes server
@@ -104,13 +115,15 @@ type Task struct {
 	Position       string     `json:"position"`
 	// ReopenStatusID is the open column the task was completed from, where
 	// the server reopens it (lanes addition; nil when unknown).
-	ReopenStatusID *string   `json:"reopenStatusId"`
-	AssigneeIDs    []string  `json:"assigneeIds"`
-	CreatorID      string    `json:"creatorId"`
-	CommentCount   int       `json:"commentCount"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
-	Version        int64     `json:"version"`
+	ReopenStatusID *string  `json:"reopenStatusId"`
+	AssigneeIDs    []string `json:"assigneeIds"`
+	// LabelIDs are the ids of the task's labels, sorted (lanes addition).
+	LabelIDs     []string  `json:"labelIds"`
+	CreatorID    string    `json:"creatorId"`
+	CommentCount int       `json:"commentCount"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Version      int64     `json:"version"`
 }
 
 // TaskDetail is one task with its comments and direct subtasks.
@@ -175,8 +188,8 @@ func (p ProjectPatch) MarshalJSON() ([]byte, error) {
 		fieldOf("defaultView", p.DefaultView), fieldOf("color", p.Color))
 }
 
-// TaskCreate is the body of POST /api/tasks. Description and Position are
-// lanes additions: a seed-only server ignores them.
+// TaskCreate is the body of POST /api/tasks. Description, Position and
+// LabelIDs are lanes additions: a seed-only server ignores them.
 type TaskCreate struct {
 	ProjectID    string
 	Title        string
@@ -186,6 +199,7 @@ type TaskCreate struct {
 	ParentTaskID *string
 	Description  *string
 	Position     string
+	LabelIDs     []string // sent as "labelIds" when not empty
 }
 
 // MarshalJSON leaves out what was not given, and sends dates as ISO 8601.
@@ -209,6 +223,9 @@ func (c TaskCreate) MarshalJSON() ([]byte, error) {
 	if c.Position != "" {
 		m["position"] = c.Position
 	}
+	if len(c.LabelIDs) > 0 {
+		m["labelIds"] = c.LabelIDs
+	}
 	return json.Marshal(m)
 }
 
@@ -222,9 +239,11 @@ type TaskPatch struct {
 	CompletedAt    Field[time.Time]
 	IsArchived     Field[bool]
 	EstimatedHours Field[float64]
-	// Description and Position are lanes additions.
+	// Description, Position and LabelIDs are lanes additions. LabelIDs
+	// replaces the task's whole set of labels.
 	Description Field[string]
 	Position    Field[string]
+	LabelIDs    Field[[]string]
 }
 
 // Empty says whether the patch changes nothing.
@@ -239,7 +258,15 @@ func (p TaskPatch) MarshalJSON() ([]byte, error) {
 		fieldOf("title", p.Title), fieldOf("statusId", p.StatusID), fieldOf("priority", p.Priority),
 		timeFieldOf("dueDate", p.DueDate), timeFieldOf("completedAt", p.CompletedAt),
 		fieldOf("isArchived", p.IsArchived), fieldOf("estimatedHours", p.EstimatedHours),
-		fieldOf("description", p.Description), fieldOf("position", p.Position))
+		fieldOf("description", p.Description), fieldOf("position", p.Position), idsFieldOf("labelIds", p.LabelIDs))
+}
+
+// idsFieldOf sends a set list of ids as an array, never as null.
+func idsFieldOf(name string, f Field[[]string]) namedField {
+	if f.state == fieldSet && f.v == nil {
+		return namedField{name, f.state, []string{}}
+	}
+	return fieldOf(name, f)
 }
 
 // Field is one field of a PATCH: left alone (the zero Field), set to a

@@ -72,7 +72,7 @@ func (t *Tx) UpdateProject(p *Project, kind string) error {
 
 // Statuses lists a project's columns in board order.
 func (t *Tx) Statuses(projectID string) ([]Status, error) {
-	rows, err := t.query(`SELECT id, project_id, name, color, position, is_done FROM statuses
+	rows, err := t.query(`SELECT `+statusCols+` FROM statuses
 		WHERE project_id = ? ORDER BY position, id`, projectID)
 	if err != nil {
 		return nil, fmt.Errorf("list columns: %w", err)
@@ -80,13 +80,11 @@ func (t *Tx) Statuses(projectID string) ([]Status, error) {
 	defer rows.Close()
 	out := []Status{}
 	for rows.Next() {
-		var s Status
-		var done int
-		if err := rows.Scan(&s.ID, &s.ProjectID, &s.Name, &s.Color, &s.Position, &done); err != nil {
+		s, err := scanStatus(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list columns: %w", err)
 		}
-		s.IsDone = done == 1
-		out = append(out, s)
+		out = append(out, *s)
 	}
 	return out, rows.Err()
 }

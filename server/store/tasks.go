@@ -29,6 +29,7 @@ func scanTaskInto(row interface{ Scan(...any) error }, k *Task, extra ...any) er
 	}
 	k.IsArchived = archived == 1
 	k.AssigneeIDs = []string{}
+	k.LabelIDs = []string{}
 	return nil
 }
 
@@ -41,13 +42,16 @@ func scanTask(row interface{ Scan(...any) error }) (*Task, error) {
 	return &k, nil
 }
 
-// TaskByID finds a task with its assignees.
+// TaskByID finds a task with its assignees and labels.
 func (t *Tx) TaskByID(id string) (*Task, error) {
 	k, err := scanTask(t.queryRow(`SELECT `+taskCols+` FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = ?`, id))
 	if err != nil {
 		return nil, err
 	}
-	return k, t.readAssignees(k)
+	if err := t.readAssignees(k); err != nil {
+		return nil, err
+	}
+	return k, t.readLabels(k)
 }
 
 // readAssignees fills in the task's assignees.
@@ -138,7 +142,26 @@ func (t *Tx) Tasks(projectID string, archived bool) ([]Task, error) {
 			out[i].AssigneeIDs = append(out[i].AssigneeIDs, userID)
 		}
 	}
-	return out, arows.Err()
+	if err := arows.Err(); err != nil {
+		return nil, fmt.Errorf("list assignees: %w", err)
+	}
+	arows.Close()
+	lrows, err := t.query(`SELECT l.task_id, l.label_id FROM task_labels l
+		JOIN tasks t ON t.id = l.task_id WHERE t.project_id = ? ORDER BY l.task_id, l.label_id`, projectID)
+	if err != nil {
+		return nil, fmt.Errorf("list labels: %w", err)
+	}
+	defer lrows.Close()
+	for lrows.Next() {
+		var taskID, labelID string
+		if err := lrows.Scan(&taskID, &labelID); err != nil {
+			return nil, fmt.Errorf("list labels: %w", err)
+		}
+		if i, ok := index[taskID]; ok {
+			out[i].LabelIDs = append(out[i].LabelIDs, labelID)
+		}
+	}
+	return out, lrows.Err()
 }
 
 // EndOfColumn is a position after every task (archived ones too) in the column.
@@ -161,6 +184,7 @@ func (t *Tx) CreateTask(k *Task) error {
 	if k.AssigneeIDs == nil {
 		k.AssigneeIDs = []string{}
 	}
+	k.LabelIDs = sortedIDs(k.LabelIDs)
 	if k.Position == "" {
 		pos, err := t.EndOfColumn(k.ProjectID, k.StatusID)
 		if err != nil {
@@ -173,6 +197,9 @@ func (t *Tx) CreateTask(k *Task) error {
 	}
 	if err := t.insertTask(k); err != nil {
 		return fmt.Errorf("create task: %w", err)
+	}
+	if err := t.insertLabels(k); err != nil {
+		return err
 	}
 	return t.logChange(k.SpaceID, "task.created", k.ID, k)
 }
@@ -389,7 +416,8 @@ func (t *Tx) Trashed(id string) (*Trashed, error) {
 // RestoreTask puts a deleted task and its subtasks back under their ids,
 // with the columns, positions and parent the caller has settled on the
 // Tasks (SpaceID set). An assignee who has left the space stays off, a
-// comment whose author is gone stays out; everything else comes back. Each
+// comment whose author is gone stays out, a label deleted since stays
+// off; everything else comes back. Each
 // task is reported as task.restored, with a new version.
 func (t *Tx) RestoreTask(tr *Trashed) error {
 	root := &tr.Tasks[0]
@@ -432,14 +460,22 @@ func (t *Tx) RestoreTask(tr *Trashed) error {
 			comments[c.TaskID] = append(comments[c.TaskID], c)
 		}
 	}
+	labels, err := t.labelIDs(tr.ProjectID)
+	if err != nil {
+		return err
+	}
 	for i := range tr.Tasks {
 		k := &tr.Tasks[i]
 		k.UpdatedAt = t.stamp()
 		k.Version++
 		k.CommentCount = len(comments[k.ID])
 		k.AssigneeIDs = []string{}
+		k.LabelIDs = sortedIDs(slices.DeleteFunc(k.LabelIDs, func(id string) bool { return !labels[id] }))
 		if err := t.insertTask(k); err != nil {
 			return fmt.Errorf("restore task: %w", err)
+		}
+		if err := t.insertLabels(k); err != nil {
+			return err
 		}
 		for _, a := range assignees[k.ID] {
 			if _, err := t.exec(`INSERT INTO task_assignees (task_id, user_id, assigned_at) VALUES (?, ?, ?)`, k.ID, a.UserID, a.AssignedAt); err != nil {
@@ -496,6 +532,9 @@ func (t *Tx) Subtasks(parentID string) ([]Task, error) {
 	rows.Close()
 	for i := range out {
 		if err := t.readAssignees(&out[i]); err != nil {
+			return nil, err
+		}
+		if err := t.readLabels(&out[i]); err != nil {
 			return nil, err
 		}
 	}

@@ -94,6 +94,18 @@ type Status struct {
 	Color     *string `json:"color"`
 	Position  int     `json:"position"`
 	IsDone    bool    `json:"isDone"`
+	// WipLimit is the most cards the column should hold (nil: no limit).
+	// The server does not enforce it: it is what the board warns about.
+	WipLimit *int `json:"wipLimit"`
+}
+
+// Label is a tag a project's tasks can carry.
+type Label struct {
+	ID        string  `json:"id"`
+	ProjectID string  `json:"projectId"`
+	Name      string  `json:"name"`
+	Color     *string `json:"color"`
+	CreatedAt string  `json:"-"`
 }
 
 // Task is a card. SpaceID rides along for role checks and is not sent.
@@ -114,12 +126,14 @@ type Task struct {
 	// reopening puts it back (lanes addition).
 	ReopenStatusID *string  `json:"reopenStatusId"`
 	AssigneeIDs    []string `json:"assigneeIds"`
-	CreatorID      string   `json:"creatorId"`
-	CommentCount   int      `json:"commentCount"`
-	CreatedAt      string   `json:"createdAt"`
-	UpdatedAt      string   `json:"updatedAt"`
-	Version        int64    `json:"version"`
-	SpaceID        string   `json:"-"`
+	// LabelIDs are the task's labels' ids, sorted; never nil.
+	LabelIDs     []string `json:"labelIds"`
+	CreatorID    string   `json:"creatorId"`
+	CommentCount int      `json:"commentCount"`
+	CreatedAt    string   `json:"createdAt"`
+	UpdatedAt    string   `json:"updatedAt"`
+	Version      int64    `json:"version"`
+	SpaceID      string   `json:"-"`
 }
 
 // Comment is a note on a task.
