@@ -13,8 +13,8 @@ import (
 const (
 	// MaxFileSize is the largest file import reads.
 	MaxFileSize = 64 << 20
-	// MaxColumns is the most columns a board may have.
-	MaxColumns = 100
+	// MaxColumns is the most columns a board may have (the server's limit).
+	MaxColumns = 50
 	// MaxLabels is the most labels (the server's own limit per project).
 	MaxLabels = 200
 	// MaxCards is the most cards and subtasks together.
@@ -79,6 +79,9 @@ func (b *Board) check() ([]Note, error) {
 		b.Columns = append(b.Columns, Column{Name: name, IsDone: true})
 		cols[strings.ToLower(name)] = &b.Columns[len(b.Columns)-1]
 		notes = append(notes, Note(fmt.Sprintf("added a done column %q at the end: a lanes board needs one, and this one had none", name)))
+	}
+	if len(b.Columns) > MaxColumns {
+		return nil, fmt.Errorf("columns: %d columns and none of them done: a lanes board needs a done column and has at most %d columns", MaxColumns, MaxColumns)
 	}
 	labels, err := b.checkLabels()
 	if err != nil {
