@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -101,6 +102,45 @@ func (b body) boolean(name string) (opt[bool], error) {
 
 func (b body) number(name string, nullable bool) (opt[float64], error) {
 	return field[float64](b, name, "a number", nullable)
+}
+
+// integer reads a whole-number field.
+func (b body) integer(name string, nullable bool) (opt[int], error) {
+	o, err := field[float64](b, name, "a whole number", nullable)
+	if err != nil || !o.Set || o.Null {
+		return opt[int]{Set: o.Set, Null: o.Null}, err
+	}
+	if o.V != math.Trunc(o.V) || math.Abs(o.V) > 1<<31 {
+		return opt[int]{}, invalid(name, "%s must be a whole number", name)
+	}
+	return opt[int]{Set: true, V: int(o.V)}, nil
+}
+
+// ids reads a field holding a list of at most max UUIDs; null is the
+// empty list. Repeats are dropped; the list comes back sorted.
+func (b body) ids(name string, max int) (opt[[]string], error) {
+	o, err := field[[]json.RawMessage](b, name, "a list of ids", true)
+	if err != nil || !o.Set {
+		return opt[[]string]{Set: o.Set}, err
+	}
+	if len(o.V) > max {
+		return opt[[]string]{}, invalid(name, "%s must hold at most %d ids (got %d)", name, max, len(o.V))
+	}
+	out := opt[[]string]{Set: true, V: make([]string, 0, len(o.V))}
+	for _, raw := range o.V {
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			return opt[[]string]{}, invalid(name, "%s must be a list of ids (strings)", name)
+		}
+		id, err := checkUUID(name, v)
+		if err != nil {
+			return opt[[]string]{}, invalid(name, "%s must be a list of UUIDs, and %q is not one", name, clip(v))
+		}
+		out.V = append(out.V, id)
+	}
+	slices.Sort(out.V)
+	out.V = slices.Compact(out.V)
+	return out, nil
 }
 
 // required reads a string field that must be there and not blank.
@@ -267,6 +307,20 @@ func checkColor(name, v string) (string, error) {
 	}
 	if !ok {
 		return "", invalid(name, "%s must be a hex colour such as #3b82f6, got %q", name, clip(v))
+	}
+	return v, nil
+}
+
+// checkHex is a colour in the one form lanes' own additions take:
+// "#rrggbb".
+func checkHex(name, v string) (string, error) {
+	ok := len(v) == 7 && v[0] == '#'
+	for i := 1; ok && i < len(v); i++ {
+		c := v[i]
+		ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+	}
+	if !ok {
+		return "", invalid(name, "%s must be a colour written #rrggbb, such as #3b82f6, got %q", name, clip(v))
 	}
 	return v, nil
 }

@@ -260,7 +260,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 				return fmt.Sprintf("%s [%s]", str(p, "name"), str(p, "id"))
 			}), obj{"projects": projects})
 		})
-	mcp.AddTool(m, &mcp.Tool{Name: "list_statuses", Description: "List the status columns of a project, in board order; isDone marks done columns.", Annotations: ro},
+	mcp.AddTool(m, &mcp.Tool{Name: "list_statuses", Description: "List the status columns of a project, in board order; isDone marks done columns, wipLimit the most cards a column should hold (null: no limit).", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, in projectIDInput) (*mcp.CallToolResult, any, error) {
 			var statuses []obj
 			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/statuses?projectId="+url.QueryEscape(in.ProjectID), nil, &statuses); err != nil {
@@ -271,10 +271,35 @@ func (s *Server) mcpTools(m *mcp.Server) {
 				if d, _ := st["isDone"].(bool); d {
 					done = " (done)"
 				}
+				if limit, ok := st["wipLimit"].(float64); ok {
+					done += fmt.Sprintf(" (WIP limit %d)", int(limit))
+				}
 				return fmt.Sprintf("%s%s [%s]", str(st, "name"), done, str(st, "id"))
 			}), obj{"statuses": statuses})
 		})
-	mcp.AddTool(m, &mcp.Tool{Name: "list_tasks", Description: "List the tasks of a project as a lean summary: id, title, statusId, priority, dueDate, completedAt, assigneeIds.", Annotations: ro},
+	if s.api != APISeed {
+		// A lanes addition: a seed-only server offers the seed's ten tools.
+		mcp.AddTool(m, &mcp.Tool{Name: "list_labels", Description: "List the labels of a project by name; a task's labelIds name them.", Annotations: ro},
+			func(ctx context.Context, req *mcp.CallToolRequest, in projectIDInput) (*mcp.CallToolResult, any, error) {
+				var out struct {
+					Labels []obj `json:"labels"`
+				}
+				if err := s.call(ctx, authorization(req.Extra), "GET", "/api/labels?projectId="+url.QueryEscape(in.ProjectID), nil, &out); err != nil {
+					return nil, nil, err
+				}
+				if out.Labels == nil {
+					out.Labels = []obj{}
+				}
+				return result(lines(out.Labels, "No labels.", func(l obj) string {
+					colour := ""
+					if c := str(l, "color"); c != "" {
+						colour = " " + c
+					}
+					return fmt.Sprintf("%s%s [%s]", str(l, "name"), colour, str(l, "id"))
+				}), obj{"labels": out.Labels})
+			})
+	}
+	mcp.AddTool(m, &mcp.Tool{Name: "list_tasks", Description: "List the tasks of a project as a lean summary: id, title, statusId, priority, dueDate, completedAt, assigneeIds, labelIds (see list_labels).", Annotations: ro},
 		func(ctx context.Context, req *mcp.CallToolRequest, in projectIDInput) (*mcp.CallToolResult, any, error) {
 			var tasks []obj
 			if err := s.call(ctx, authorization(req.Extra), "GET", "/api/tasks?projectId="+url.QueryEscape(in.ProjectID), nil, &tasks); err != nil {
@@ -286,7 +311,7 @@ func (s *Server) mcpTools(m *mcp.Server) {
 					continue // subtasks show in get_task
 				}
 				l := obj{}
-				for _, k := range []string{"id", "title", "statusId", "priority", "dueDate", "completedAt", "assigneeIds"} {
+				for _, k := range []string{"id", "title", "statusId", "priority", "dueDate", "completedAt", "assigneeIds", "labelIds"} {
 					if v, ok := t[k]; ok {
 						l[k] = v
 					}

@@ -84,7 +84,8 @@ func TestMCPNeedsAToken(t *testing.T) {
 	}
 }
 
-// The seed's ten tools and two prompts, with schemas and descriptions.
+// The seed's ten tools, lanes' list_labels, and the two prompts, with
+// schemas and descriptions.
 func TestMCPListsToolsAndPrompts(t *testing.T) {
 	e := newTestEnv(t)
 	cs := e.mcpClient(e.newUser("ann"))
@@ -113,7 +114,7 @@ func TestMCPListsToolsAndPrompts(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	want := []string{"add_comment", "assign_task", "complete_task", "create_task", "get_task", "list_projects", "list_spaces", "list_statuses", "list_tasks", "update_task"}
+	want := []string{"add_comment", "assign_task", "complete_task", "create_task", "get_task", "list_labels", "list_projects", "list_spaces", "list_statuses", "list_tasks", "update_task"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("tools = %v, want %v", names, want)
 	}
@@ -285,9 +286,21 @@ func TestMCPOnASeedServer(t *testing.T) {
 	e.do(ann.Token, "GET", "/api/spaces", nil).want(t, 200, &spaces)
 	var projects []tProject
 	e.do(ann.Token, "GET", "/api/projects?spaceId="+spaces[0].ID, nil).want(t, 200, &projects)
-	text, _ := mustTool(t, e.mcpClient(ann), "list_statuses", map[string]any{"projectId": projects[0].ID})
+	cs := e.mcpClient(ann)
+	text, data := mustTool(t, cs, "list_statuses", map[string]any{"projectId": projects[0].ID})
 	if !strings.Contains(text, "In Review [") {
 		t.Fatalf("list_statuses on a seed server: %s", text)
+	}
+	if st := data["statuses"].([]any)[0].(map[string]any); st["wipLimit"] != nil || len(st) != 6 {
+		t.Fatalf("a seed server's column has lanes' fields: %v", st)
+	}
+	// The seed's ten tools, and not lanes' list_labels.
+	tools, err := cs.ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tools.Tools) != 10 || slices.ContainsFunc(tools.Tools, func(tl *mcp.Tool) bool { return tl.Name == "list_labels" }) {
+		t.Fatalf("a seed server offers %d tools", len(tools.Tools))
 	}
 }
 

@@ -203,17 +203,3 @@ func (s *Server) archiveProject(w http.ResponseWriter, r *http.Request) {
 		return http.StatusOK, map[string]any{"success": true}, nil
 	})
 }
-
-func (s *Server) listStatuses(w http.ResponseWriter, r *http.Request) {
-	projectID, err := queryUUID(r, "projectId")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.read(w, r, func(tx *store.Tx) (any, error) {
-		if _, _, err := projectRole(tx, projectID, actor(r).user.ID); err != nil {
-			return nil, err
-		}
-		return tx.Statuses(projectID)
-	})
-}

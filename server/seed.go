@@ -48,6 +48,14 @@ type (
 		DefaultView string  `json:"defaultView"`
 		Color       *string `json:"color"`
 	}
+	seedStatus struct {
+		ID        string  `json:"id"`
+		ProjectID string  `json:"projectId"`
+		Name      string  `json:"name"`
+		Color     *string `json:"color"`
+		Position  int     `json:"position"`
+		IsDone    bool    `json:"isDone"`
+	}
 	seedTask struct {
 		ID             string   `json:"id"`
 		ProjectID      string   `json:"projectId"`
@@ -85,6 +93,13 @@ func seedShape(v any) any {
 		out := make([]seedProject, len(v))
 		for i := range v {
 			out[i] = seedShape(&v[i]).(seedProject)
+		}
+		return out
+	case []store.Status:
+		// Only list_statuses (MCP) shows them: without lanes' wipLimit.
+		out := make([]seedStatus, len(v))
+		for i, st := range v {
+			out[i] = seedStatus{st.ID, st.ProjectID, st.Name, st.Color, st.Position, st.IsDone}
 		}
 		return out
 	case *store.Task:

@@ -83,6 +83,14 @@ func (s *Server) routes() {
 	m.HandleFunc("PATCH /api/projects/{id}", s.updateProject)
 	m.HandleFunc("DELETE /api/projects/{id}", s.archiveProject)
 	m.HandleFunc("GET /api/statuses", s.listStatuses)
+	m.HandleFunc("POST /api/statuses", s.createStatus)
+	m.HandleFunc("PATCH /api/statuses/{id}", s.updateStatus)
+	m.HandleFunc("DELETE /api/statuses/{id}", s.deleteStatus)
+
+	m.HandleFunc("GET /api/labels", s.listLabels)
+	m.HandleFunc("POST /api/labels", s.createLabel)
+	m.HandleFunc("PATCH /api/labels/{id}", s.updateLabel)
+	m.HandleFunc("DELETE /api/labels/{id}", s.deleteLabel)
 
 	m.HandleFunc("GET /api/tasks", s.listTasks)
 	m.HandleFunc("POST /api/tasks", s.createTask)

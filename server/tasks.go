@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -17,12 +18,13 @@ type taskInput struct {
 	isArchived              opt[bool]
 	estimatedHours          opt[float64]
 	position                opt[string]
+	labelIDs                opt[[]string] // sorted, no repeats
 }
 
 // seedOnly forgets the fields the seed does not list for this request, as a
 // seed-only server (which has never heard of them) would.
 func (in *taskInput) seedOnly(create bool) {
-	in.description, in.position = opt[string]{}, opt[string]{}
+	in.description, in.position, in.labelIDs = opt[string]{}, opt[string]{}, opt[[]string]{}
 	if create {
 		in.completedAt, in.isArchived, in.estimatedHours = opt[string]{}, opt[bool]{}, opt[float64]{}
 	}
@@ -77,6 +79,9 @@ func decodeTask(b body, create bool) (in taskInput, err error) {
 		return
 	}
 	if in.estimatedHours, err = optional(in.estimatedHours, func(v float64) (float64, error) { return checkHours("estimatedHours", v) }); err != nil {
+		return
+	}
+	if in.labelIDs, err = b.ids("labelIds", maxLabelsPerTask); err != nil {
 		return
 	}
 	if create {
@@ -231,6 +236,12 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 		}
 		if in.position.Set {
 			k.Position = in.position.V
+		}
+		if in.labelIDs.Set {
+			if err := checkTaskLabels(tx, p.ID, in.labelIDs.V); err != nil {
+				return 0, nil, err
+			}
+			k.LabelIDs = in.labelIDs.V
 		}
 		if err := complete(tx, k, nil, cols, in); err != nil {
 			return 0, nil, err
@@ -400,10 +411,21 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 		if in.position.Set {
 			k.Position = in.position.V
 		}
+		if in.labelIDs.Set {
+			if err := checkTaskLabels(tx, k.ProjectID, in.labelIDs.V); err != nil {
+				return 0, nil, err
+			}
+			k.LabelIDs = in.labelIDs.V
+		}
 		if err := complete(tx, k, before.StatusID, cols, in); err != nil {
 			return 0, nil, err
 		}
 		if changed(&before, k) {
+			if !slices.Equal(before.LabelIDs, k.LabelIDs) {
+				if err := tx.SetTaskLabels(k, k.LabelIDs); err != nil {
+					return 0, nil, err
+				}
+			}
 			if err := tx.UpdateTask(k); err != nil {
 				return 0, nil, err
 			}
@@ -422,7 +444,7 @@ func changed(a, b *store.Task) bool {
 	return !same(a.StatusID, b.StatusID) || a.Title != b.Title || !same(a.Description, b.Description) ||
 		a.Priority != b.Priority || !same(a.DueDate, b.DueDate) || !same(a.CompletedAt, b.CompletedAt) ||
 		a.IsArchived != b.IsArchived || !same(a.EstimatedHours, b.EstimatedHours) || a.Position != b.Position ||
-		!same(a.ReopenStatusID, b.ReopenStatusID)
+		!same(a.ReopenStatusID, b.ReopenStatusID) || !slices.Equal(a.LabelIDs, b.LabelIDs)
 }
 
 func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
