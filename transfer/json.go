@@ -63,9 +63,71 @@ func readLanes(data []byte) (*Board, error) {
 	}
 	var b Board
 	if err := json.Unmarshal(data, &b); err != nil {
+		var perr *time.ParseError
+		if errors.As(err, &perr) {
+			if at := badTime(data); at != "" {
+				return nil, fmt.Errorf("%s: %q is not an RFC 3339 time (like 2026-12-01T09:00:00Z)", at, perr.Value)
+			}
+		}
 		return nil, jsonError(data, err)
 	}
 	return &b, nil
+}
+
+// badTime is the path of the first time in a lanes file that is not one
+// ("" if none is found): encoding/json does not say which field a time
+// that failed to parse was.
+func badTime(data []byte) string {
+	type comment struct {
+		Time json.RawMessage `json:"time"`
+	}
+	type card struct {
+		Due, Completed, CreatedAt json.RawMessage
+		Comments                  []comment
+		Subtasks                  []json.RawMessage
+	}
+	bad := func(raw json.RawMessage) bool {
+		var t *time.Time
+		return len(raw) > 0 && json.Unmarshal(raw, &t) != nil
+	}
+	var top struct {
+		ExportedAt json.RawMessage   `json:"exportedAt"`
+		Cards      []json.RawMessage `json:"cards"`
+	}
+	if json.Unmarshal(data, &top) != nil {
+		return ""
+	}
+	if bad(top.ExportedAt) {
+		return "exportedAt"
+	}
+	var find func(cards []json.RawMessage, path string) string
+	find = func(cards []json.RawMessage, path string) string {
+		for i, raw := range cards {
+			var c card
+			if json.Unmarshal(raw, &c) != nil {
+				continue
+			}
+			at := fmt.Sprintf("%s[%d]", path, i)
+			for _, f := range []struct {
+				name string
+				raw  json.RawMessage
+			}{{"due", c.Due}, {"completed", c.Completed}, {"createdAt", c.CreatedAt}} {
+				if bad(f.raw) {
+					return at + "." + f.name
+				}
+			}
+			for j, m := range c.Comments {
+				if bad(m.Time) {
+					return fmt.Sprintf("%s.comments[%d].time", at, j)
+				}
+			}
+			if p := find(c.Subtasks, at+".subtasks"); p != "" {
+				return p
+			}
+		}
+		return ""
+	}
+	return find(top.Cards, "cards")
 }
 
 // jsonError says where in data a decoding error is: the field (as
