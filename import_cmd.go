@@ -80,7 +80,11 @@ unless --again.`,
 			if abs, err := filepath.Abs(path); err == nil && path != "-" {
 				path = abs
 			}
-			im := &transfer.Importer{Client: cn.c, Server: cn.serverKey, StateDir: stateDir, Space: sp, Name: name,
+			server := cn.serverKey
+			if server == "local" {
+				server += " " + cn.dir // each data directory is a server of its own
+			}
+			im := &transfer.Importer{Client: cn.c, Server: server, StateDir: stateDir, Space: sp, Name: name,
 				Slug: slugOf, FileName: path, Again: again}
 			finish := func() {}
 			if isTerminal(a.errOut) {

@@ -120,7 +120,15 @@ func (im *Importer) Import(ctx context.Context, f *File) (*Summary, error) {
 		return nil, err
 	}
 	r.prefix = fmt.Sprintf("lanes-import/%s/%d/", f.Hash[:32], r.st.Run)
-	if r.j, err = openJournal(r.files.journal, r.st.Run); err != nil {
+	if err := r.makeProject(ctx); err != nil {
+		return nil, err
+	}
+	r.sum.Project = r.project
+	// Every write after the project's is keyed by the project too: an
+	// import into another project (the state lost, another name) never
+	// meets the keys of this one.
+	r.prefix = fmt.Sprintf("lanes-import/%s/%s/", f.Hash[:32], r.project.ID)
+	if r.j, err = openJournal(r.files.journal, r.project.ID); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -132,10 +140,6 @@ func (im *Importer) Import(ctx context.Context, f *File) (*Summary, error) {
 	r.sum.Resumed = r.sum.Resumed || r.sum.Already > 0
 	n := r.b.Count()
 	r.total = n.Columns + n.Labels + n.Cards + n.Subtasks + n.Comments + n.Assignments
-	if err := r.makeProject(ctx); err != nil {
-		return nil, err
-	}
-	r.sum.Project = r.project
 	steps := []func(context.Context) error{r.makeColumns, r.makeLabels, r.makeCards, r.makeComments, r.assign}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
@@ -293,7 +297,7 @@ func (r *run) makeProject(ctx context.Context) error {
 	in.Name, in.Slug = r.st.Project, r.st.Slug
 	var p *api.Project
 	err := r.send(ctx, "make the project", func() (err error) {
-		p, err = r.c.CreateProject(ctx, in, r.key("project"))
+		p, err = r.c.CreateProject(ctx, in, r.key("project/"+in.Slug))
 		return err
 	})
 	if api.IsConflict(err) {

@@ -25,7 +25,9 @@ import (
 //	                     index in the file) and, for cards and labels, the
 //	                     id the server gave it
 //
-// KEY is made of the file's hash and the server. Whatever the journal
+// KEY is made of the file's hash and the server; the Idempotency-Keys of
+// the writes, of the file's hash and the project (for the project itself:
+// the run and the slug) and what is written. Whatever the journal
 // missed (a write whose answer never came) is sent again with the same
 // Idempotency-Key, which the server answers with what it did the first
 // time rather than doing it again.
@@ -123,11 +125,11 @@ type journal struct {
 	done map[string]string
 }
 
-// openJournal reads the journal of run (a journal of another run is
-// started afresh) and opens it for appending.
-func openJournal(path string, run int) (*journal, error) {
+// openJournal reads the journal of the import into project (one of
+// another project is started afresh) and opens it for appending.
+func openJournal(path string, project string) (*journal, error) {
 	j := &journal{done: map[string]string{}}
-	head := "run " + strconv.Itoa(run)
+	head := "project " + project
 	if raw, err := os.ReadFile(path); err == nil {
 		lines := strings.Split(string(raw), "\n")
 		if lines[0] == head {
