@@ -22,7 +22,7 @@ type Bar struct {
 // NewBar draws on w (a terminal) in the colours profile allows (Ascii:
 // none, as NO_COLOR asks).
 func NewBar(w io.Writer, profile termenv.Profile) *Bar {
-	return &Bar{w: w, bar: progress.New(progress.WithDefaultGradient(), progress.WithColorProfile(profile), progress.WithWidth(40))}
+	return &Bar{w: w, bar: progress.New(progress.WithDefaultGradient(), progress.WithColorProfile(profile), progress.WithWidth(34), progress.WithoutPercentage())}
 }
 
 // Step redraws the bar (unless it was drawn a moment ago in the same
@@ -33,7 +33,10 @@ func (b *Bar) Step(phase string, done, total int) {
 		return
 	}
 	b.last, b.phase, b.drawn = now, phase, true
-	fmt.Fprintf(b.w, "\r%s %d/%d %s\x1b[K", b.bar.ViewAs(fraction(done, total)), done, total, phase)
+	// The percentage is written here, not by the bar: its style would ask
+	// the terminal for its colours, and the answer would reach the shell.
+	f := fraction(done, total)
+	fmt.Fprintf(b.w, "\r%s %3.0f%% %d/%d %s\x1b[K", b.bar.ViewAs(f), 100*f, done, total, phase)
 }
 
 // Finish clears the bar's line.
