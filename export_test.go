@@ -265,3 +265,35 @@ func TestExportMarkdownGolden(t *testing.T) {
 		t.Errorf("--format xml: %v", err)
 	}
 }
+
+// TestExportFromASeedServer: a server with only the Krokanti API has no
+// labels, comments or member names to give; export writes what it has.
+func TestExportFromASeedServer(t *testing.T) {
+	data := t.TempDir()
+	token := strings.TrimSpace(mustRun(t, data, "token", "create"))
+	base := startServe(t, data, "--api", "seed", "--rate-limit", "0")
+	ctx := context.Background()
+	c := api.New(base, token)
+	_, p, err := launch.Pick(ctx, c, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTask(ctx, api.TaskCreate{ProjectID: p.ID, Title: "seeded", Priority: api.PriorityHigh}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, ctx, t.TempDir(), "export", "--server", base, "--token", token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := readBoard(t, []byte(out))
+	if len(b.Columns) == 0 || len(b.Cards) != 1 || b.Cards[0].Title != "seeded" || b.Cards[0].Priority != "high" || len(b.Labels) != 0 {
+		t.Fatalf("export of a seed-only server: %+v", b)
+	}
+	// Import needs what only a lanes server has, and says so.
+	file := filepath.Join(t.TempDir(), "seed.json")
+	os.WriteFile(file, []byte(out), 0o600)
+	_, _, err = run(t, ctx, t.TempDir(), "import", file, "--server", base, "--token", token, "--project", "Copy")
+	if err == nil || !strings.Contains(err.Error(), "import needs a lanes server") {
+		t.Fatalf("import into a seed-only server: %v", err)
+	}
+}
