@@ -241,11 +241,19 @@ type (
 		IsArchived  bool    `json:"isArchived"`
 	}
 	tStatus struct {
-		ID        string `json:"id"`
-		ProjectID string `json:"projectId"`
-		Name      string `json:"name"`
-		Position  int    `json:"position"`
-		IsDone    bool   `json:"isDone"`
+		ID        string  `json:"id"`
+		ProjectID string  `json:"projectId"`
+		Name      string  `json:"name"`
+		Color     *string `json:"color"`
+		Position  int     `json:"position"`
+		IsDone    bool    `json:"isDone"`
+		WipLimit  *int    `json:"wipLimit"`
+	}
+	tLabel struct {
+		ID        string  `json:"id"`
+		ProjectID string  `json:"projectId"`
+		Name      string  `json:"name"`
+		Color     *string `json:"color"`
 	}
 	tTask struct {
 		ID             string     `json:"id"`
@@ -261,6 +269,8 @@ type (
 		EstimatedHours *float64   `json:"estimatedHours"`
 		Position       string     `json:"position"`
 		AssigneeIDs    []string   `json:"assigneeIds"`
+		LabelIDs       []string   `json:"labelIds"`
+		ReopenStatusID *string    `json:"reopenStatusId"`
 		CreatorID      string     `json:"creatorId"`
 		CommentCount   int        `json:"commentCount"`
 		CreatedAt      string     `json:"createdAt"`

@@ -154,6 +154,51 @@ func TestRoleMatrix(t *testing.T) {
 				return len(e.getTask(owner, k.ID).AssigneeIDs) == 0
 			}}
 		}},
+		{"POST /api/statuses", addAdmin, func(t *testing.T) roleReq {
+			name := unique("column")
+			return roleReq{"POST", "/api/statuses", map[string]any{"projectId": pid, "name": name}, func(t *testing.T) bool {
+				return slices.ContainsFunc(e.columns(owner, pid), func(c tStatus) bool { return c.Name == name })
+			}}
+		}},
+		{"PATCH /api/statuses/{id}", adminOnly, func(t *testing.T) roleReq {
+			col := e.newColumn(owner, pid, map[string]any{"name": unique("column")})
+			return roleReq{"PATCH", "/api/statuses/" + col.ID, map[string]any{"wipLimit": 4, "position": 0}, func(t *testing.T) bool {
+				cols := e.columns(owner, pid)
+				return cols[0].ID == col.ID && cols[0].WipLimit != nil && *cols[0].WipLimit == 4
+			}}
+		}},
+		{"DELETE /api/statuses/{id}", adminOnly, func(t *testing.T) roleReq {
+			col := e.newColumn(owner, pid, map[string]any{"name": unique("column")})
+			return roleReq{"DELETE", "/api/statuses/" + col.ID, nil, func(t *testing.T) bool {
+				return !slices.ContainsFunc(e.columns(owner, pid), func(c tStatus) bool { return c.ID == col.ID })
+			}}
+		}},
+		{"POST /api/labels", createM, func(t *testing.T) roleReq {
+			name := unique("label")
+			return roleReq{"POST", "/api/labels", map[string]any{"projectId": pid, "name": name}, func(t *testing.T) bool {
+				return slices.ContainsFunc(e.labels(owner, pid), func(l tLabel) bool { return l.Name == name })
+			}}
+		}},
+		{"PATCH /api/labels/{id}", changeM, func(t *testing.T) roleReq {
+			l := e.newLabel(owner, pid, unique("label"), nil)
+			name := unique("renamed")
+			return roleReq{"PATCH", "/api/labels/" + l.ID, map[string]any{"name": name}, func(t *testing.T) bool {
+				return slices.ContainsFunc(e.labels(owner, pid), func(o tLabel) bool { return o.ID == l.ID && o.Name == name })
+			}}
+		}},
+		{"DELETE /api/labels/{id}", changeM, func(t *testing.T) roleReq {
+			l := e.newLabel(owner, pid, unique("label"), nil)
+			return roleReq{"DELETE", "/api/labels/" + l.ID, nil, func(t *testing.T) bool {
+				return !slices.ContainsFunc(e.labels(owner, pid), func(o tLabel) bool { return o.ID == l.ID })
+			}}
+		}},
+		{"PATCH /api/tasks/{id} labelIds", changeM, func(t *testing.T) roleReq {
+			k := e.createTask(owner, pid, nil)
+			l := e.newLabel(owner, pid, unique("label"), nil)
+			return roleReq{"PATCH", "/api/tasks/" + k.ID, map[string]any{"labelIds": []string{l.ID}}, func(t *testing.T) bool {
+				return slices.Contains(e.getTask(owner, k.ID).LabelIDs, l.ID)
+			}}
+		}},
 		{"POST /api/spaces/{id}/members", addAdmin, func(t *testing.T) roleReq {
 			u := e.newUser(unique("newbie"))
 			return roleReq{"POST", "/api/spaces/" + tm.SpaceID + "/members", map[string]any{"userId": u.ID, "role": "member"}, func(t *testing.T) bool {
@@ -224,6 +269,7 @@ func TestReadsByRole(t *testing.T) {
 	reads := []string{
 		"/api/projects?spaceId=" + tm.SpaceID,
 		"/api/statuses?projectId=" + pid,
+		"/api/labels?projectId=" + pid,
 		"/api/tasks?projectId=" + pid,
 		"/api/tasks?projectId=" + pid + "&archived=true",
 		"/api/tasks/" + k.ID,
