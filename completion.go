@@ -23,7 +23,9 @@ import (
 // never asks a server over the network: a tab must answer at once.
 func (a *app) completeBoardFlags(root *cobra.Command) {
 	cmds := []*cobra.Command{root}
-	for _, name := range []string{"standup", "ssh"} {
+	// import's --project is a new project's name: only its --space is
+	// one there is.
+	for _, name := range []string{"standup", "ssh", "export", "import"} {
 		if c, _, err := root.Find([]string{name}); err == nil && c != root {
 			cmds = append(cmds, c)
 		}
@@ -33,6 +35,9 @@ func (a *app) completeBoardFlags(root *cobra.Command) {
 			spaces, _ := a.knownBoards(cmd)
 			return spaces, cobra.ShellCompDirectiveNoFileComp
 		})
+		if c.Name() == "import" {
+			continue
+		}
 		_ = c.RegisterFlagCompletionFunc("project", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 			_, projects := a.knownBoards(cmd)
 			return projects, cobra.ShellCompDirectiveNoFileComp

@@ -338,6 +338,13 @@ func (c *Client) CreateTask(ctx context.Context, in TaskCreate, opts ...WriteOpt
 			in.Description, in.Position, in.LabelIDs = nil, "", nil
 		}
 	}
+	if in.CompletedAt != nil || in.IsArchived || in.EstimatedHours != nil {
+		// Not the seed's on create: a seed-only server would drop them
+		// without a word, leaving an archived card active or a done one open.
+		if err := c.lanesOnly(ctx, "make a task already completed, archived or estimated"); err != nil {
+			return nil, err
+		}
+	}
 	var out struct {
 		Task *Task `json:"task"`
 	}

@@ -190,6 +190,9 @@ func (p ProjectPatch) MarshalJSON() ([]byte, error) {
 
 // TaskCreate is the body of POST /api/tasks. Description, Position and
 // LabelIDs are lanes additions: a seed-only server ignores them.
+// CompletedAt, IsArchived and EstimatedHours make a task as it already
+// was (an import): a lanes server takes them on create, where the seed
+// only takes them on update.
 type TaskCreate struct {
 	ProjectID    string
 	Title        string
@@ -200,6 +203,10 @@ type TaskCreate struct {
 	Description  *string
 	Position     string
 	LabelIDs     []string // sent as "labelIds" when not empty
+
+	CompletedAt    *time.Time
+	IsArchived     bool
+	EstimatedHours *float64
 }
 
 // MarshalJSON leaves out what was not given, and sends dates as ISO 8601.
@@ -225,6 +232,15 @@ func (c TaskCreate) MarshalJSON() ([]byte, error) {
 	}
 	if len(c.LabelIDs) > 0 {
 		m["labelIds"] = c.LabelIDs
+	}
+	if c.CompletedAt != nil {
+		m["completedAt"] = formatTime(*c.CompletedAt)
+	}
+	if c.IsArchived {
+		m["isArchived"] = true
+	}
+	if c.EstimatedHours != nil {
+		m["estimatedHours"] = *c.EstimatedHours
 	}
 	return json.Marshal(m)
 }

@@ -69,6 +69,14 @@ func unreachable(err error) bool {
 	return api.IsNetwork(err) || api.IsServerError(err) || errors.Is(err, context.DeadlineExceeded)
 }
 
+// Lookup finds the board a command that works on one project means, as
+// the board itself would: the one asked for, else the one opened last on
+// this server (serverKey, with the data directory dir), else the personal
+// space's first project.
+func Lookup(ctx context.Context, c *api.Client, dir, serverKey string, q Query) (api.Space, api.Project, error) {
+	return lookup(ctx, c, NewLastFile(dir, serverKey), q)
+}
+
 // lookup asks the server for the board to open: the one asked for, or
 // else the one opened last time on this server if it is still there, or
 // else the personal space's first project; and remembers it for next time.

@@ -41,24 +41,14 @@ func Find(ctx context.Context, c *api.Client, q Query) (api.Space, api.Project, 
 	var candidates []api.Space
 	switch {
 	case q.Space != "":
-		for _, s := range spaces {
-			if strings.EqualFold(s.Name, q.Space) || s.Slug == q.Space || s.ID == q.Space {
-				candidates = append(candidates, s)
-			}
-		}
+		candidates = spacesNamed(spaces, q.Space)
 		if len(candidates) == 0 {
 			return api.Space{}, api.Project{}, noBoard{fmt.Sprintf("no space %q (you have: %s)", q.Space, spaceNames(spaces))}
 		}
 	case q.Project != "":
 		candidates = spaces // look for the project everywhere
 	default:
-		candidates = []api.Space{spaces[0]}
-		for _, s := range spaces {
-			if s.IsPersonal {
-				candidates = []api.Space{s}
-				break
-			}
-		}
+		candidates = []api.Space{personal(spaces)}
 	}
 	var seen []string // "Space / Project", for the error
 	for _, s := range candidates {
@@ -90,6 +80,49 @@ func Find(ctx context.Context, c *api.Client, q Query) (api.Space, api.Project, 
 		return api.Space{}, api.Project{}, noBoard{fmt.Sprintf("space %q has no projects", candidates[0].Name)}
 	}
 	return api.Space{}, api.Project{}, noBoard{fmt.Sprintf("space %q has no active projects (--archived opens an archived one)", candidates[0].Name)}
+}
+
+// FindSpace finds a space by name, slug or id ("": the personal space).
+func FindSpace(ctx context.Context, c *api.Client, ref string) (api.Space, error) {
+	spaces, err := c.Spaces(ctx)
+	if err != nil {
+		return api.Space{}, fmt.Errorf("list spaces: %w", err)
+	}
+	if len(spaces) == 0 {
+		return api.Space{}, noBoard{"this account has no spaces"}
+	}
+	if ref == "" {
+		return personal(spaces), nil
+	}
+	found := spacesNamed(spaces, ref)
+	switch len(found) {
+	case 0:
+		return api.Space{}, noBoard{fmt.Sprintf("no space %q (you have: %s)", ref, spaceNames(spaces))}
+	case 1:
+		return found[0], nil
+	}
+	return api.Space{}, fmt.Errorf("%d spaces are called %q: name it by slug or id", len(found), ref)
+}
+
+// spacesNamed are the spaces ref names, by name (any case), slug or id.
+func spacesNamed(spaces []api.Space, ref string) []api.Space {
+	var out []api.Space
+	for _, s := range spaces {
+		if strings.EqualFold(s.Name, ref) || s.Slug == ref || s.ID == ref {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// personal is the personal space, or else the first (of at least one).
+func personal(spaces []api.Space) api.Space {
+	for _, s := range spaces {
+		if s.IsPersonal {
+			return s
+		}
+	}
+	return spaces[0]
 }
 
 func boolRank(b bool) int {
