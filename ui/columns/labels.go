@@ -163,7 +163,7 @@ func (m *Model) pickerView(width, height int) string {
 		if i == m.picker.cursor {
 			line = st.CardSelected.Render(line)
 		} else {
-			line = " " + line
+			line = "  " + line // where the selected row has its bar
 		}
 		lines = append(lines, line)
 	}
