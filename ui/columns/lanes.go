@@ -60,17 +60,28 @@ type builtLanes struct {
 	by      laneBy
 	filter  string
 	members int
+	labels  []board.Label
 	lanes   []lane
+	// Each column's cards by lane key, and the list they were sorted
+	// from: a column whose list is the same slice as before (the board
+	// shares what a change did not touch) is not sorted again.
+	cols map[string]columnLanes
+}
+
+type columnLanes struct {
+	ids    []string
+	groups map[string][]string
 }
 
 // forget drops the lanes built: the filter changed.
 func (v *laneView) forget() {
 	if v.built != nil {
 		v.built.state = nil
+		v.built.cols = nil
 	}
 }
 
-// View is the view in force, as words for the status line.
+// ViewName is the view in force, in words.
 func (m *Model) ViewName() string { return m.lanes.by.String() }
 
 // CycleView goes on to the next view: columns, then swimlanes by
@@ -102,95 +113,122 @@ func (m *Model) Lanes() []lane {
 	if b.state == s && b.by == m.lanes.by && b.filter == m.filterTx && b.members == members {
 		return b.lanes
 	}
-	*b = builtLanes{state: s, by: m.lanes.by, filter: m.filterTx, members: members, lanes: m.buildLanes(s)}
+	if b.by != m.lanes.by || b.filter != m.filterTx || b.members != members || !slices.Equal(b.labels, s.Labels()) {
+		b.cols = nil // every card's lane may have changed
+	}
+	b.state, b.by, b.filter, b.members, b.labels = s, m.lanes.by, m.filterTx, members, s.Labels()
+	b.lanes = m.buildLanes(s, b)
 	return b.lanes
 }
 
-// buildLanes sorts every shown card into its lane.
-func (m *Model) buildLanes(s *board.State) []lane {
-	var lanes []lane
-	index := map[string]int{}
-	add := func(key, name string) {
-		index[key] = len(lanes)
-		lanes = append(lanes, lane{key: key, name: name, cards: map[string][]string{}})
-	}
-	var laneOf func(c *board.Card) string
+// laneKey is the lane a card belongs in, by the view's kind: its first
+// assignee, its priority, or its first label in the labels' order ("" for
+// none).
+func (m *Model) laneKeyFunc(s *board.State) func(c *board.Card) string {
 	switch m.lanes.by {
 	case laneAssignee:
-		people := map[string]string{}
-		for _, mb := range m.ctx.Engine.Members() {
-			people[mb.UserID] = m.ctx.Name(mb.UserID)
-		}
-		for _, col := range s.Columns() {
-			for _, id := range s.Visible(col.ID, m.filterNow()) {
-				if c, ok := s.Card(id); ok && len(c.Assignees) > 0 {
-					if _, known := people[c.Assignees[0]]; !known {
-						people[c.Assignees[0]] = m.ctx.Name(c.Assignees[0])
-					}
-				}
-			}
-		}
-		ids := make([]string, 0, len(people))
-		for id := range people {
-			ids = append(ids, id)
-		}
-		sort.Slice(ids, func(i, j int) bool {
-			a, b := strings.ToLower(people[ids[i]]), strings.ToLower(people[ids[j]])
-			return a < b || (a == b && ids[i] < ids[j])
-		})
-		for _, id := range ids {
-			add(id, "@"+people[id])
-		}
-		add("", "Unassigned")
-		laneOf = func(c *board.Card) string {
+		return func(c *board.Card) string {
 			if len(c.Assignees) > 0 {
 				return c.Assignees[0]
 			}
 			return ""
 		}
 	case lanePriority:
-		for _, p := range []board.Priority{board.PriorityUrgent, board.PriorityHigh, board.PriorityMedium, board.PriorityLow} {
-			add(string(p), strings.ToUpper(string(p[:1]))+string(p[1:]))
-		}
-		add(string(board.PriorityNone), "No priority")
-		laneOf = func(c *board.Card) string {
-			if c.Priority == "" {
+		return func(c *board.Card) string {
+			if c.Priority.Rank() == 0 {
 				return string(board.PriorityNone)
 			}
 			return string(c.Priority)
 		}
-	case laneLabel:
-		order := map[string]int{}
-		for i, l := range s.Labels() {
-			order[l.ID] = i
-			add(l.ID, "#"+safe.Line(l.Name))
+	}
+	order := map[string]int{}
+	for i, l := range s.Labels() {
+		order[l.ID] = i
+	}
+	return func(c *board.Card) string {
+		best, at := "", len(order)
+		for _, l := range c.Labels {
+			if i, ok := order[l]; ok && i < at {
+				best, at = l, i
+			}
 		}
-		add("", "No label")
-		laneOf = func(c *board.Card) string {
-			best, at := "", len(order)
-			for _, l := range c.Labels {
-				if i, ok := order[l]; ok && i < at {
-					best, at = l, i
+		return best
+	}
+}
+
+// buildLanes sorts every shown card into its lane, column by column,
+// sorting again only the columns that changed since b was built.
+func (m *Model) buildLanes(s *board.State, b *builtLanes) []lane {
+	keyOf := m.laneKeyFunc(s)
+	f := m.filterNow()
+	old := b.cols
+	b.cols = make(map[string]columnLanes, len(s.Columns()))
+	for _, col := range s.Columns() {
+		ids := s.Visible(col.ID, f)
+		if prev, ok := old[col.ID]; ok && sameSlice(prev.ids, ids) {
+			b.cols[col.ID] = prev
+			continue
+		}
+		groups := map[string][]string{}
+		for _, id := range ids {
+			if c, ok := s.Card(id); ok {
+				k := keyOf(c)
+				groups[k] = append(groups[k], id)
+			}
+		}
+		b.cols[col.ID] = columnLanes{ids: ids, groups: groups}
+	}
+	// The lanes, in order: each lane's cards in each column.
+	type head struct{ key, name string }
+	var heads []head
+	switch m.lanes.by {
+	case laneAssignee:
+		people := map[string]string{}
+		for _, mb := range m.ctx.Engine.Members() {
+			people[mb.UserID] = m.ctx.Name(mb.UserID)
+		}
+		for _, cl := range b.cols {
+			for k := range cl.groups {
+				if _, known := people[k]; !known && k != "" {
+					people[k] = m.ctx.Name(k)
 				}
 			}
-			return best
 		}
+		for id, name := range people {
+			heads = append(heads, head{id, "@" + name})
+		}
+		sort.Slice(heads, func(i, j int) bool {
+			a, b := strings.ToLower(heads[i].name), strings.ToLower(heads[j].name)
+			return a < b || (a == b && heads[i].key < heads[j].key)
+		})
+		heads = append(heads, head{"", "Unassigned"})
+	case lanePriority:
+		for _, p := range []board.Priority{board.PriorityUrgent, board.PriorityHigh, board.PriorityMedium, board.PriorityLow} {
+			heads = append(heads, head{string(p), strings.ToUpper(string(p[:1])) + string(p[1:])})
+		}
+		heads = append(heads, head{string(board.PriorityNone), "No priority"})
+	case laneLabel:
+		for _, l := range s.Labels() {
+			heads = append(heads, head{l.ID, "#" + safe.Line(l.Name)})
+		}
+		heads = append(heads, head{"", "No label"})
 	}
-	for _, col := range s.Columns() {
-		for _, id := range s.Visible(col.ID, m.filterNow()) {
-			c, ok := s.Card(id)
-			if !ok {
-				continue
+	lanes := make([]lane, len(heads))
+	for i, h := range heads {
+		lanes[i] = lane{key: h.key, name: h.name, cards: make(map[string][]string, len(b.cols))}
+		for col, cl := range b.cols {
+			if ids := cl.groups[h.key]; len(ids) > 0 {
+				lanes[i].cards[col] = ids
+				lanes[i].count += len(ids)
 			}
-			i, ok := index[laneOf(c)]
-			if !ok {
-				i = index[""]
-			}
-			lanes[i].cards[col.ID] = append(lanes[i].cards[col.ID], id)
-			lanes[i].count++
 		}
 	}
 	return lanes
+}
+
+// sameSlice reports whether a and b are the same list, not just equal.
+func sameSlice(a, b []string) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // laneOf is the index of the lane that holds the card, or -1.
