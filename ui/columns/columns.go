@@ -47,6 +47,7 @@ type Model struct {
 	filter   board.Filter
 	filterTx string
 	moveTo   int      // colDeleting: the index of the column its cards go to
+	dragging string   // the card the mouse holds, pressed and not yet let go
 	picker   picker   // labelPicking: the label picker
 	lanes    laneView // the swimlane view, or none
 	cache    *cache   // shared by the model's copies; only Update and View use it
@@ -238,7 +239,7 @@ func (m Model) do(mut board.Mutation, err error) (Model, tea.Cmd) {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.MouseMsg:
-		return m.click(msg), nil
+		return m.mouse(msg)
 	case tea.KeyMsg:
 		switch m.mode {
 		case adding, editing, filtering, colAdding, colRenaming, colWip:
@@ -438,15 +439,76 @@ func (m Model) confirmDelete(msg tea.KeyMsg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) click(msg tea.MouseMsg) Model {
-	if msg.Action != tea.MouseActionPress || msg.Button != tea.MouseButtonLeft || m.mode != browsing {
-		return m
+// mouse handles the mouse on the board (in the columns view): a click
+// selects the card under it; dragging a card to another column and letting
+// go there moves it; the wheel scrolls the column under the pointer.
+func (m Model) mouse(msg tea.MouseMsg) (Model, tea.Cmd) {
+	if m.mode != browsing || m.lanes.by != laneNone {
+		return m, nil
 	}
-	if id, col, ok := m.hit(msg.X, msg.Y); ok {
-		m.focus, m.selected = col, id
-		m.Follow()
+	switch {
+	case msg.Action == tea.MouseActionPress && (msg.Button == tea.MouseButtonWheelUp || msg.Button == tea.MouseButtonWheelDown):
+		m.wheel(msg.X, msg.Button == tea.MouseButtonWheelDown)
+	case msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft:
+		m.dragging = ""
+		if id, col, ok := m.hit(msg.X, msg.Y); ok {
+			m.focus, m.selected = col, id
+			m.dragging = id
+			m.Follow()
+		}
+	case msg.Action == tea.MouseActionRelease && m.dragging != "":
+		id := m.dragging
+		m.dragging = ""
+		col, ok := m.columnAt(msg.X)
+		c, found := m.ctx.Engine.State().Card(id)
+		if !ok || !found || m.ctx.Engine.State().ColumnOf(c) == m.Columns()[col].ID {
+			return m, nil
+		}
+		m.selected = id
+		return m.do(m.ctx.Engine.State().MoveTo(id, m.Columns()[col].ID, m.ctx.Now()))
 	}
-	return m
+	return m, nil
+}
+
+// wheel scrolls the column under x three cards down (or up). In the
+// focused column a selection scrolled out of sight moves to the nearest
+// card in sight, so the column stays where the wheel left it.
+func (m *Model) wheel(x int, down bool) {
+	i, ok := m.columnAt(x)
+	if !ok {
+		return
+	}
+	col := m.Columns()[i].ID
+	step := -3
+	if down {
+		step = 3
+	}
+	ids, per := m.visible(col), m.cardsPerColumn()
+	top := max(0, min(m.top[col]+step, len(ids)-per))
+	m.top[col] = top
+	if i != m.focus || len(ids) == 0 {
+		return
+	}
+	switch at := indexOf(ids, m.selected); {
+	case at < top:
+		m.selected = ids[top]
+	case at >= top+per:
+		m.selected = ids[min(len(ids)-1, top+per-1)]
+	}
+	m.remember[col] = m.selected
+}
+
+// columnAt is the index of the column drawn at x.
+func (m *Model) columnAt(x int) (int, bool) {
+	first, shown, width := m.Layout()
+	if shown == 0 || width <= 0 || x < 0 {
+		return 0, false
+	}
+	i := first + x/width
+	if i >= len(m.Columns()) || i >= first+shown {
+		return 0, false
+	}
+	return i, true
 }
 
 // Prompt is what the status line shows while the board asks something
