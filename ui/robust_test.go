@@ -139,3 +139,17 @@ func TestMouseDragAndWheel(t *testing.T) {
 		t.Fatalf("after the wheel In Review shows:\n%s", v)
 	}
 }
+
+// After a card is moved right, h goes back to the column it left and
+// selects a card there, rather than being pulled back to the moved card.
+func TestBackToTheColumnACardLeft(t *testing.T) {
+	e := newEnv(t)
+	tm := e.board(e.token, 80, 24)
+	waitScreen(t, tm, "synced", "Write the launch")
+	keys(tm, "L", "h")
+	m := finish(t, tm)
+	c, _ := m.Engine().State().Card(m.board.Selected())
+	if m.board.Focus() != 0 || c == nil || c.Title != "Fix the login redirect" {
+		t.Fatalf("after L then h the focus is column %d on %+v", m.board.Focus(), c)
+	}
+}

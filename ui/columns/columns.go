@@ -206,6 +206,12 @@ func (m *Model) FocusColumn(i int) {
 	}
 	m.focus = i
 	m.selected = m.remember[cols[i].ID]
+	// The card last selected there may have moved on since (moved right,
+	// then h back): it would pull the focus after it.
+	s := m.ctx.Engine.State()
+	if c, ok := s.Card(m.ctx.Engine.Resolve(m.selected)); !ok || c.Archived || s.ColumnOf(c) != cols[i].ID {
+		m.selected = ""
+	}
 	m.Follow()
 }
 
