@@ -445,7 +445,7 @@ func (m *Model) lanesView(full int) string {
 		}
 		head.WriteString(h + " ")
 	}
-	out = append(out, head.String(), st.Frame.Render(strings.Repeat("─", total)))
+	out = append(out, head.String(), m.laneRule(total, cols[:first], cols[first+shown:]))
 	// Each lane: a heading and its rows of cards. The focused lane shows
 	// as many cards as fit; the others two rows at most.
 	rowsFor := func(l int) int {
@@ -555,4 +555,30 @@ func padCells(d drawnCard, w int) []string {
 func padTo(s string, w int) string {
 	s = ansi.Truncate(s, w, "")
 	return s + strings.Repeat(" ", max(0, w-ansi.StringWidth(s)))
+}
+
+// laneRule is the line under the column headers, naming the columns
+// hidden to either side as the columns view's borders do.
+func (m *Model) laneRule(total int, left, right []board.Column) string {
+	st := &m.ctx.Styles
+	room := total - 4
+	if len(left) > 0 && len(right) > 0 {
+		room = (total - 7) / 2
+	}
+	l, r := edgeHint(left, room, true), edgeHint(right, room, false)
+	var b strings.Builder
+	used := 0
+	if l != "" {
+		b.WriteString(st.Frame.Render("─ ") + st.Muted.Render(l) + " ")
+		used += 3 + ansi.StringWidth(l)
+	}
+	rw := 0
+	if r != "" {
+		rw = 3 + ansi.StringWidth(r)
+	}
+	b.WriteString(st.Frame.Render(strings.Repeat("─", max(0, total-used-rw))))
+	if r != "" {
+		b.WriteString(" " + st.Muted.Render(r) + st.Frame.Render(" ─"))
+	}
+	return b.String()
 }
