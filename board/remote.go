@@ -32,7 +32,9 @@ func (r apiRemote) Fetch(ctx context.Context, projectID string) (Fetched, error)
 	var out Fetched
 	if r.c.Supports(api.FeatureLabels) {
 		ls, err := r.c.Labels(ctx, projectID)
-		if err != nil {
+		// A lanes server from before labels has no such route: its board
+		// has none. (A project gone is said by the cards' list below.)
+		if err != nil && !api.IsNotFound(err) {
 			return Fetched{}, classify("load the labels", err)
 		}
 		for _, l := range ls {
