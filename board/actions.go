@@ -349,6 +349,8 @@ func Invert(before *Card, m Mutation, at time.Time) (inv Mutation, ok bool) {
 		inv.Kind, inv.Due, inv.ClearDue = KindDue, before.Due, before.Due == nil
 	case KindEstimate:
 		inv.Kind, inv.Estimate, inv.ClearEst = KindEstimate, before.Estimate, before.Estimate == nil
+	case KindLabels:
+		inv.Kind, inv.Labels = KindLabels, append([]string{}, before.Labels...)
 	case KindAssign:
 		inv.Kind, inv.UserID = KindUnassign, m.UserID
 	case KindUnassign:

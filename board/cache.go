@@ -13,6 +13,7 @@ import (
 type cacheFile struct {
 	Version int      `json:"version"`
 	Columns []Column `json:"columns"`
+	Labels  []Label  `json:"labels"`
 	Cards   []*Card  `json:"cards"`
 	// Members are the space's members, for names on the first frame. A
 	// cache written before they were kept decodes with none.
@@ -26,25 +27,25 @@ const cacheVersion = 2
 // cacheSuffix names the cache file after the board's base path.
 const cacheSuffix = ".cache"
 
-func readCache(path string) ([]Column, []*Card, []Member, error) {
+func readCache(path string) (Fetched, []Member, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, nil, nil
+		return Fetched{}, nil, nil
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("read the board cache: %w", err)
+		return Fetched{}, nil, fmt.Errorf("read the board cache: %w", err)
 	}
 	var c cacheFile
 	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil || c.Version != cacheVersion {
 		// A cache is only a head start; a bad one is ignored.
-		return nil, nil, nil, nil
+		return Fetched{}, nil, nil
 	}
-	return c.Columns, c.Cards, c.Members, nil
+	return Fetched{Columns: c.Columns, Labels: c.Labels, Cards: c.Cards}, c.Members, nil
 }
 
 // writeCache writes the board atomically: a reader sees the old or the new.
 func writeCache(path string, s *State, members []Member) error {
-	c := cacheFile{Version: cacheVersion, Columns: s.Columns(), Members: members}
+	c := cacheFile{Version: cacheVersion, Columns: s.Columns(), Labels: s.Labels(), Members: members}
 	s.each(func(card *Card) { c.Cards = append(c.Cards, card) })
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(c); err != nil {

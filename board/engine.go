@@ -21,12 +21,40 @@ type Cmd func() any
 // Remote is the task server as the engine needs it. The api package's
 // client is adapted to it by NewRemote.
 type Remote interface {
-	// Fetch reads the project's columns and cards, archived ones included
-	// (they are on the board, just not in a column).
-	Fetch(ctx context.Context, projectID string) ([]Column, []*Card, error)
+	// Fetch reads the project's columns, labels and cards, archived ones
+	// included (they are on the board, just not in a column).
+	Fetch(ctx context.Context, projectID string) (Fetched, error)
 	// Send makes one request; the card is the server's copy afterwards, or
 	// nil when the request does not return one (delete, comment).
 	Send(ctx context.Context, r Request) (*Card, error)
+	// Reshape makes a request that changes a column or a label (r.Shape):
+	// the answer is the server's copy of it, or the zero Shape after a
+	// delete.
+	Reshape(ctx context.Context, r Request) (Shape, error)
+}
+
+// Fetched is a whole board as the server has it.
+type Fetched struct {
+	Columns []Column
+	Labels  []Label
+	Cards   []*Card
+}
+
+// Shape is a column or a label as the server answered a change to it.
+type Shape struct {
+	Column *Column
+	Label  *Label
+}
+
+// id is the server's id of what the answer is about, or "".
+func (s Shape) id() string {
+	switch {
+	case s.Column != nil:
+		return s.Column.ID
+	case s.Label != nil:
+		return s.Label.ID
+	}
+	return ""
 }
 
 // Failure is how a Remote reports what went wrong, so the engine knows what
@@ -119,6 +147,7 @@ type Engine struct {
 	refusals  int64
 	renamed   map[string]string // temporary id → server id
 	history   []undo
+	shapedAt  int64 // e.confirms when a column or label change was last confirmed
 	notices   []string
 	nextSeq   int64
 	paused    bool
@@ -183,6 +212,7 @@ type (
 		req   Request
 		ids   []string
 		card  *Card
+		shape Shape
 		err   error
 		group []Mutation
 		// base is the card's confirmed version when the request set out:
@@ -192,8 +222,7 @@ type (
 	fetchedMsg struct {
 		e     *Engine
 		mark  int64 // e.confirms when the fetch started
-		cols  []Column
-		cards []*Card
+		board Fetched
 		err   error
 	}
 	retryMsg  struct{ e *Engine }
@@ -254,18 +283,19 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		}
 	}
 	for _, m := range e.pending {
-		if m.Kind == KindCreate {
+		if m.creates() {
 			e.unsure[m.ID] = true // it may have been sent before the restart
 		}
 		e.persisted[m.ID] = true
 		e.perTask[m.TaskID]++
 		e.nextSeq = max(e.nextSeq, m.Seq+1)
 	}
-	cols, cards, members, _ := readCache(e.journal.cache)
+	cached, members, _ := readCache(e.journal.cache)
 	if members != nil {
 		e.setMembers(members)
 	}
-	confirmed := NewState(cols, cards)
+	cards := cached.Cards
+	confirmed := NewState(cached.Columns, cards).WithLabels(cached.Labels)
 	// What the server confirmed after the cache was written. The lines come
 	// from concurrent writes, so their order means nothing: a deletion is
 	// final unless a restore followed it (a card is deleted and restored by
@@ -420,7 +450,7 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 	// once known; the rename must then be on disk before the change, or a
 	// restart could replay it ahead of the create it depends on.
 	var renames []rename
-	for _, id := range []*string{&m.TaskID, &m.ParentID} {
+	for _, id := range append(m.refs(), &m.TaskID) {
 		if to := e.Resolve(*id); to != *id {
 			renames = append(renames, rename{From: *id, To: to})
 			*id = to
@@ -473,8 +503,8 @@ func (e *Engine) Refresh() Cmd {
 	e.fetching = true
 	r, ctx, project, mark := e.opts.Remote, e.ctx, e.opts.ProjectID, e.confirms
 	return func() any {
-		cols, cards, err := r.Fetch(ctx, project)
-		return fetchedMsg{e: e, mark: mark, cols: cols, cards: cards, err: err}
+		b, err := r.Fetch(ctx, project)
+		return fetchedMsg{e: e, mark: mark, board: b, err: err}
 	}
 }
 
@@ -595,8 +625,9 @@ func (e *Engine) pump() []Cmd {
 		if e.inflight[key] || blocked[key] {
 			continue
 		}
-		waitsForParent := m.Kind == KindCreate && IsTemp(m.ParentID)
-		if !e.persisted[m.ID] || waitsForParent || (IsTemp(key) && m.Kind != KindCreate) {
+		// A change that names a card, column or label the server has not
+		// made yet waits for it.
+		if !e.persisted[m.ID] || m.waitsOn() != "" || (IsTemp(key) && !m.creates()) {
 			blocked[key] = true
 			continue
 		}
@@ -619,7 +650,7 @@ func (e *Engine) pump() []Cmd {
 }
 
 func (e *Engine) send(group []Mutation) Cmd {
-	if group[0].Kind == KindCreate {
+	if group[0].creates() {
 		e.unsure[group[0].ID] = true
 	}
 	req := request(group)
@@ -633,6 +664,12 @@ func (e *Engine) send(group []Mutation) Cmd {
 	}
 	e.trace("sent", "task", req.TaskID, "op", string(req.Op), "changes", ids, "kinds", kinds(group), "base_version", base)
 	r, ctx := e.opts.Remote, e.ctx
+	if req.Shape != nil {
+		return func() any {
+			shape, err := r.Reshape(ctx, req)
+			return sentMsg{e: e, req: req, ids: ids, shape: shape, err: err, group: group}
+		}
+	}
 	return func() any {
 		card, err := r.Send(ctx, req)
 		return sentMsg{e: e, req: req, ids: ids, card: card, err: err, group: group, base: base}
@@ -668,6 +705,12 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 			e.notify("Couldn't %s: the server no longer keeps it", msg.group[0].Describe(title))
 			break
 		}
+		if msg.req.Shape != nil {
+			// A column deleted elsewhere: the board is behind; fetch it.
+			e.notify("Couldn't %s: it was deleted elsewhere", msg.group[0].Describe(title))
+			e.needFetch = true
+			break
+		}
 		e.confirmed = e.confirmed.clone()
 		e.confirmed.remove(msg.req.TaskID)
 		e.confirms++
@@ -682,10 +725,11 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 	for _, id := range msg.ids {
 		e.drop(id)
 	}
-	// Changes waiting on a card that was never created can't go anywhere.
-	if msg.req.Op == OpCreate {
+	// Changes waiting on a card, column or label that was never created
+	// can't go anywhere.
+	if msg.group[0].creates() {
 		for _, m := range append([]Mutation(nil), e.pending...) {
-			if m.TaskID == msg.req.TaskID || m.ParentID == msg.req.TaskID {
+			if m.refersTo(msg.req.TaskID) {
 				e.drop(m.ID)
 				msg.ids = append(msg.ids, m.ID)
 			}
@@ -693,13 +737,30 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 	}
 	e.reapply()
 	var gone []outboxLine
-	if f.Class == Gone && msg.req.Op != OpRestore {
+	if f.Class == Gone && msg.req.Op != OpRestore && msg.req.Shape == nil {
 		gone = append(gone, outboxLine{Gone: msg.req.TaskID})
 	}
-	return append(e.markDone(msg.ids, gone...), e.pump()...)
+	cmds := append(e.markDone(msg.ids, gone...), e.pump()...)
+	if e.needFetch && !e.fetching {
+		e.needFetch = false
+		if c := e.Refresh(); c != nil {
+			cmds = append(cmds, c)
+		}
+	}
+	return cmds
 }
 
 func (e *Engine) titleOf(id string, m Mutation) string {
+	if m.shapes() {
+		for _, s := range []*State{e.view, e.confirmed} {
+			if c, ok := s.ColumnByID(id); ok {
+				return c.Name
+			}
+			if l, ok := s.LabelByID(id); ok {
+				return l.Name
+			}
+		}
+	}
 	if c, ok := e.view.Card(id); ok {
 		return c.Title
 	}
@@ -742,8 +803,12 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 	e.trace("confirmed", "task", msg.req.TaskID, "op", string(msg.req.Op), "changes", msg.ids, "version", version)
 	e.attempt, e.lastErr = 0, ""
 	var renamed *rename
-	if msg.req.Op == OpCreate && msg.card != nil && msg.req.TaskID != msg.card.ID {
-		temp, real := msg.req.TaskID, msg.card.ID
+	newID := msg.shape.id()
+	if msg.card != nil {
+		newID = msg.card.ID
+	}
+	if msg.group[0].creates() && newID != "" && msg.req.TaskID != newID {
+		temp, real := msg.req.TaskID, newID
 		e.renamed[temp] = real
 		renamed = &rename{From: temp, To: real}
 		for i := range e.pending {
@@ -763,6 +828,9 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 	}
 	for _, id := range msg.ids {
 		e.drop(id)
+	}
+	if msg.req.Shape != nil {
+		return e.confirmShape(msg, renamed)
 	}
 	c := e.confirmed.clone()
 	var back []string // the subtasks a restore brought back with the card
@@ -933,9 +1001,15 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		e.deferred = true
 		return nil
 	}
-	fresh := NewState(msg.cols, msg.cards)
+	cols, labels := msg.board.Columns, msg.board.Labels
+	if msg.mark < e.shapedAt {
+		// A column or label change was confirmed after this fetch set out:
+		// what it read of them may be older than what lanes holds.
+		cols, labels = e.confirmed.Columns(), e.confirmed.Labels()
+	}
+	fresh := NewState(cols, msg.board.Cards).WithLabels(labels)
 	// A card confirmed by an answer that overtook this fetch is newer.
-	for _, c := range msg.cards {
+	for _, c := range msg.board.Cards {
 		if old, ok := e.confirmed.Card(c.ID); ok && old.Version > c.Version {
 			fresh.put(old)
 		}
@@ -956,7 +1030,7 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 	fresh = fresh.flatten()
 	e.confirmed, e.fresh, e.loadErr = fresh, true, ""
 	e.reapply()
-	e.trace("rebased", "fetched_cards", len(msg.cards), "pending_reapplied", len(e.pending))
+	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending))
 	var cmds []Cmd
 	if cache := e.maybeCache(); cache != nil {
 		cmds = append(cmds, cache)
@@ -977,4 +1051,56 @@ func (e *Engine) maybeCache() Cmd {
 	e.cacheBusy, e.cacheAt = true, now.Add(3*time.Second+rand.N(3*time.Second))
 	j, st, ms, n := e.journal, e.confirmed, e.members, e.confirms
 	return func() any { return cachedMsg{e: e, err: j.writeCache(st, ms, n)} }
+}
+
+// confirmShape takes a column or label change the server accepted into the
+// confirmed state: the change itself (ids now the server's), then the
+// server's copy of what it made or changed.
+func (e *Engine) confirmShape(msg sentMsg, renamed *rename) []Cmd {
+	m := msg.group[0]
+	if renamed != nil {
+		m.Rewrite(renamed.From, renamed.To)
+	}
+	c := e.confirmed.clone()
+	if err := c.apply(m); err != nil {
+		e.needFetch = true // the confirmed board was behind; the server knows
+	}
+	if col := msg.shape.Column; col != nil {
+		if i := c.ColumnIndex(col.ID); i >= 0 {
+			cols := append([]Column(nil), c.columns...)
+			cols[i] = *col
+			c.columns = cols
+		}
+	}
+	if l := msg.shape.Label; l != nil {
+		ls := append([]Label(nil), c.labels...)
+		for i := range ls {
+			if ls[i].ID == l.ID {
+				ls[i] = *l
+			}
+		}
+		c.labels = sortLabels(ls)
+	}
+	e.confirmed = c.flatten()
+	e.confirms++
+	e.shapedAt = e.confirms
+	e.reapply()
+	var lines []outboxLine
+	if renamed != nil {
+		lines = append(lines, outboxLine{Renamed: renamed})
+	}
+	cmds := e.markDone(msg.ids, lines...)
+	// The cache holds columns and labels, and no outbox line does: write
+	// it now, so a restart paints the board's new shape.
+	e.cacheAt = time.Time{}
+	if cache := e.maybeCache(); cache != nil {
+		cmds = append(cmds, cache)
+	}
+	if e.needFetch && !e.fetching {
+		e.needFetch = false
+		if r := e.Refresh(); r != nil {
+			cmds = append(cmds, r)
+		}
+	}
+	return append(cmds, e.pump()...)
 }

@@ -172,7 +172,7 @@ func (d *driver) handle(msg any) {
 		case sentMsg:
 			d.t.Logf("sent %s %s key=%s err=%v", m.req.Op, m.req.TaskID, m.req.Key, m.err)
 		case fetchedMsg:
-			d.t.Logf("fetched mark=%d cards=%d err=%v", m.mark, len(m.cards), m.err)
+			d.t.Logf("fetched mark=%d cards=%d err=%v", m.mark, len(m.board.Cards), m.err)
 		}
 		if len(n) > 0 {
 			d.t.Logf("notices after %T: %q", msg, n)
@@ -529,7 +529,7 @@ func describeMsg(msg any) string {
 	case sentMsg:
 		return fmt.Sprintf("sent %s %s err=%v", m.req.Op, m.req.TaskID, m.err)
 	case fetchedMsg:
-		return fmt.Sprintf("fetched mark=%d cards=%d", m.mark, len(m.cards))
+		return fmt.Sprintf("fetched mark=%d cards=%d", m.mark, len(m.board.Cards))
 	}
 	return ""
 }

@@ -131,11 +131,24 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 	}
 	c := e.confirmed.clone()
 	var cmds []Cmd
+	members, reshaped := false, false
 	for _, ev := range msg.events {
 		switch ev.Kind {
 		case "member.added", "member.updated", "member.removed":
-			if len(cmds) == 0 { // once for the batch
+			if !members { // once for the batch
+				members = true
 				cmds = append(cmds, e.LoadMembers())
+			}
+		case "status.created", "status.updated", "status.deleted", "label.created", "label.updated", "label.deleted":
+			// Columns and labels are few: the board is fetched again,
+			// once for the batch, rather than patched from the event.
+			var d struct{ ProjectID string }
+			if json.Unmarshal(ev.Data, &d) != nil || d.ProjectID != e.opts.ProjectID || reshaped {
+				continue
+			}
+			reshaped = true
+			if r := e.Refresh(); r != nil {
+				cmds = append(cmds, r)
 			}
 		case "task.created", "task.updated", "task.restored":
 			var t api.Task

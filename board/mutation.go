@@ -32,6 +32,14 @@ const (
 	KindUnassign Kind = "unassign"
 	KindComment  Kind = "comment"
 	KindDelete   Kind = "delete"
+	KindLabels   Kind = "labels" // the card's set of labels
+
+	// The board's shape: columns and labels. TaskID is the column's or
+	// the label's id (a temporary one for an add).
+	KindColumnAdd    Kind = "column-add"
+	KindColumnEdit   Kind = "column-edit"   // name, done, place, WIP limit
+	KindColumnDelete Kind = "column-delete" // its cards go to StatusID first
+	KindLabelAdd     Kind = "label-add"
 )
 
 // Mutation is one change a person made: an id (also its idempotency key),
@@ -61,6 +69,67 @@ type Mutation struct {
 	// Cards is the card an undelete brings back and its subtasks, parents
 	// first, as they were when deleted.
 	Cards []Card `json:"cards,omitempty"`
+	// Labels is the card's whole set of label ids (KindLabels).
+	Labels []string `json:"labels,omitempty"`
+
+	// For columns (Title is the name) and labels.
+	Index    *int    `json:"index,omitempty"` // the column's place, 0 first
+	Done     *bool   `json:"done,omitempty"`
+	WipLimit *int    `json:"wipLimit,omitempty"` // 0 clears
+	Color    *string `json:"color,omitempty"`
+}
+
+// creates reports whether m makes something new under a temporary id: a
+// card, a column or a label.
+func (m *Mutation) creates() bool {
+	return m.Kind == KindCreate || m.Kind == KindColumnAdd || m.Kind == KindLabelAdd
+}
+
+// shapes reports whether m changes a column or a label rather than a card.
+func (m *Mutation) shapes() bool {
+	switch m.Kind {
+	case KindColumnAdd, KindColumnEdit, KindColumnDelete, KindLabelAdd:
+		return true
+	}
+	return false
+}
+
+// refs are the ids m names besides its own TaskID: the parent of a new
+// card, the column it goes to, its labels. They are pointers, so a
+// temporary id can be followed to the server's.
+func (m *Mutation) refs() []*string {
+	out := []*string{&m.ParentID}
+	if m.StatusID != nil {
+		out = append(out, m.StatusID)
+	}
+	for i := range m.Labels {
+		out = append(out, &m.Labels[i])
+	}
+	return out
+}
+
+// waitsOn is a temporary id m names that the server must make first
+// (so m can't be sent yet), or "".
+func (m *Mutation) waitsOn() string {
+	for _, id := range m.refs() {
+		if IsTemp(*id) {
+			return *id
+		}
+	}
+	return ""
+}
+
+// refersTo reports whether m is about id or names it.
+func (m *Mutation) refersTo(id string) bool {
+	if m.TaskID == id {
+		return true
+	}
+	for _, r := range m.refs() {
+		if *r == id {
+			return true
+		}
+	}
+	return false
 }
 
 // TempPrefix starts the id of a card the server has not yet given an id.
@@ -83,7 +152,7 @@ var ErrGone = errors.New("the card no longer exists")
 func (m *Mutation) patches() bool {
 	switch m.Kind {
 	case KindEdit, KindMove, KindReorder, KindComplete, KindReopen, KindArchive, KindRestore,
-		KindPriority, KindDue, KindEstimate:
+		KindPriority, KindDue, KindEstimate, KindLabels:
 		return true
 	}
 	return false
@@ -103,6 +172,9 @@ func Apply(s *State, m Mutation) (*State, error) {
 
 // apply changes a State being built.
 func (s *State) apply(m Mutation) error {
+	if m.shapes() {
+		return s.applyShape(m)
+	}
 	if m.Kind == KindCreate {
 		if _, exists := s.Card(m.TaskID); exists {
 			return nil // already confirmed: the server's copy is in the state
@@ -222,6 +294,8 @@ func (s *State) apply(m Mutation) error {
 		c.Assignees = kept
 	case KindComment:
 		c.Comments++
+	case KindLabels:
+		c.Labels = sortedLabels(m.Labels)
 	default:
 		return fmt.Errorf("unknown change %q", m.Kind)
 	}
@@ -257,14 +331,14 @@ func (s *State) noteReopen(old, c *Card) {
 	}
 }
 
-// Rewrite renames a temporary card id to the server's in m.
+// Rewrite renames a temporary id (of a card, a column or a label) to the
+// server's in m.
 func (m *Mutation) Rewrite(from, to string) bool {
 	changed := false
-	if m.TaskID == from {
-		m.TaskID, changed = to, true
-	}
-	if m.ParentID == from {
-		m.ParentID, changed = to, true
+	for _, id := range append(m.refs(), &m.TaskID) {
+		if *id == from {
+			*id, changed = to, true
+		}
 	}
 	for i := range m.Cards {
 		changed = m.Cards[i].rename(from, to) || changed
@@ -279,13 +353,20 @@ func (m *Mutation) Describe(title string) string {
 		KindComplete: "complete", KindReopen: "reopen", KindArchive: "archive", KindRestore: "restore",
 		KindPriority: "change the priority of", KindDue: "change the due date of", KindEstimate: "change the estimate of",
 		KindAssign: "assign", KindUnassign: "unassign", KindComment: "comment on", KindDelete: "delete",
-		KindUndelete: "bring back",
+		KindUndelete: "bring back", KindLabels: "label",
 	}[m.Kind]
 	if verb == "" {
 		verb = string(m.Kind)
 	}
 	if title == "" && m.Title != nil {
 		title = *m.Title
+	}
+	switch m.Kind {
+	case KindColumnAdd, KindColumnEdit, KindColumnDelete:
+		verb = map[Kind]string{KindColumnAdd: "add", KindColumnEdit: "change", KindColumnDelete: "delete"}[m.Kind]
+		return verb + " the column " + quoteTitle(title)
+	case KindLabelAdd:
+		return "add the label " + quoteTitle(title)
 	}
 	if title == "" {
 		return verb + " a card"

@@ -18,34 +18,141 @@ type apiRemote struct {
 // NewRemote adapts an api client to the engine.
 func NewRemote(c *api.Client) Remote { return apiRemote{c} }
 
-// Fetch reads the columns and the cards, archived ones too.
-func (r apiRemote) Fetch(ctx context.Context, projectID string) ([]Column, []*Card, error) {
+// Fetch reads the columns, the labels (from a server that has them) and
+// the cards, archived ones too.
+func (r apiRemote) Fetch(ctx context.Context, projectID string) (Fetched, error) {
 	// What the server speaks decides what Send may ask of it (positions).
 	if _, err := r.c.Probe(ctx); err != nil {
-		return nil, nil, classify("reach the server", err)
+		return Fetched{}, classify("reach the server", err)
 	}
 	sts, err := r.c.Statuses(ctx, projectID)
 	if err != nil {
-		return nil, nil, classify("load the columns", err)
+		return Fetched{}, classify("load the columns", err)
+	}
+	var out Fetched
+	if r.c.Supports(api.FeatureLabels) {
+		ls, err := r.c.Labels(ctx, projectID)
+		// A lanes server from before labels has no such route: its board
+		// has none. (A project gone is said by the cards' list below.)
+		if err != nil && !api.IsNotFound(err) {
+			return Fetched{}, classify("load the labels", err)
+		}
+		for _, l := range ls {
+			out.Labels = append(out.Labels, labelOf(l))
+		}
 	}
 	tasks, err := r.c.Tasks(ctx, projectID, api.ListTasksOptions{})
 	if err != nil {
-		return nil, nil, classify("load the cards", err)
+		return Fetched{}, classify("load the cards", err)
 	}
 	archived, err := r.c.Tasks(ctx, projectID, api.ListTasksOptions{Archived: true})
 	if err != nil {
-		return nil, nil, classify("load the archived cards", err)
+		return Fetched{}, classify("load the archived cards", err)
 	}
 	tasks = append(tasks, archived...)
-	cols := make([]Column, len(sts))
+	out.Columns = make([]Column, len(sts))
 	for i, s := range sts {
-		cols[i] = Column{ID: s.ID, Name: s.Name, IsDone: s.IsDone}
+		out.Columns[i] = ColumnOf(s)
 	}
-	cards := make([]*Card, len(tasks))
+	out.Cards = make([]*Card, len(tasks))
 	for i := range tasks {
-		cards[i] = CardFromTask(&tasks[i])
+		out.Cards[i] = CardFromTask(&tasks[i])
 	}
-	return cols, cards, nil
+	return out, nil
+}
+
+// ColumnOf is the board's copy of a status column the server sent.
+func ColumnOf(s api.Status) Column {
+	c := Column{ID: s.ID, Name: s.Name, IsDone: s.IsDone}
+	if s.WipLimit != nil {
+		c.WipLimit = *s.WipLimit
+	}
+	if s.Color != nil {
+		c.Color = *s.Color
+	}
+	return c
+}
+
+func labelOf(l api.Label) Label {
+	out := Label{ID: l.ID, Name: l.Name}
+	if l.Color != nil {
+		out.Color = *l.Color
+	}
+	return out
+}
+
+// Reshape sends a change to a column or a label.
+func (r apiRemote) Reshape(ctx context.Context, q Request) (Shape, error) {
+	if _, err := r.c.Probe(ctx); err != nil {
+		return Shape{}, classify("reach the server", err)
+	}
+	key := api.IdempotencyKey(q.Key)
+	m := q.Shape
+	var (
+		st  *api.Status
+		lb  *api.Label
+		err error
+	)
+	switch q.Op {
+	case OpColumnCreate:
+		in := api.StatusCreate{ProjectID: m.ProjectID, Position: m.Index}
+		if m.Title != nil {
+			in.Name = *m.Title
+		}
+		if m.Done != nil {
+			in.IsDone = *m.Done
+		}
+		if m.WipLimit != nil && *m.WipLimit > 0 {
+			in.WipLimit = m.WipLimit
+		}
+		in.Color = m.Color
+		st, err = r.c.CreateStatus(ctx, in, key)
+	case OpColumnPatch:
+		var p api.StatusPatch
+		if m.Title != nil {
+			p.Name.Set(*m.Title)
+		}
+		if m.Done != nil {
+			p.IsDone.Set(*m.Done)
+		}
+		if m.Index != nil {
+			p.Position.Set(*m.Index)
+		}
+		switch {
+		case m.WipLimit != nil && *m.WipLimit > 0:
+			p.WipLimit.Set(*m.WipLimit)
+		case m.WipLimit != nil:
+			p.WipLimit.Clear()
+		}
+		st, err = r.c.UpdateStatus(ctx, q.TaskID, p, key)
+	case OpColumnDelete:
+		moveTo := ""
+		if m.StatusID != nil {
+			moveTo = *m.StatusID
+		}
+		err = r.c.DeleteStatus(ctx, q.TaskID, moveTo, key)
+	case OpLabelCreate:
+		in := api.LabelCreate{ProjectID: m.ProjectID, Color: m.Color}
+		if m.Title != nil {
+			in.Name = *m.Title
+		}
+		lb, err = r.c.CreateLabel(ctx, in, key)
+	default:
+		return Shape{}, &Failure{Class: Refused, Message: fmt.Sprintf("lanes can't send %q", q.Op)}
+	}
+	if err != nil {
+		return Shape{}, classify(string(q.Op), err)
+	}
+	var out Shape
+	if st != nil {
+		c := ColumnOf(*st)
+		out.Column = &c
+	}
+	if lb != nil {
+		l := labelOf(*lb)
+		out.Label = &l
+	}
+	return out, nil
 }
 
 // CardFromTask is the board's copy of a task the server sent.
@@ -54,6 +161,7 @@ func CardFromTask(t *api.Task) *Card {
 		ID: t.ID, ProjectID: t.ProjectID, Title: t.Title, Priority: Priority(t.Priority),
 		Due: t.DueDate, CompletedAt: t.CompletedAt, Archived: t.IsArchived, Estimate: t.EstimatedHours,
 		Position: t.Position, Assignees: append([]string(nil), t.AssigneeIDs...), CreatorID: t.CreatorID,
+		Labels:   sortedLabels(t.LabelIDs),
 		Comments: t.CommentCount, Version: t.Version, UpdatedAt: t.UpdatedAt,
 	}
 	if c.Priority == "" {
@@ -169,6 +277,9 @@ func (r apiRemote) patch(p Patch) api.TaskPatch {
 	if p.Archived != nil {
 		out.IsArchived.Set(*p.Archived)
 	}
+	if p.Labels != nil {
+		out.LabelIDs.Set(*p.Labels)
+	}
 	switch {
 	case p.ClearCompleted:
 		out.CompletedAt.Clear()
@@ -216,6 +327,12 @@ func shortNetErr(err error) string {
 		return s[i+2:]
 	}
 	return s
+}
+
+// CanReshape says whether the server makes and changes columns and labels:
+// known once a fetch or a send has asked what the server speaks.
+func (r apiRemote) CanReshape() (can, known bool) {
+	return r.c.Supports(api.FeatureColumns), r.c.Kind() != api.ServerUnknown
 }
 
 // CanRestore says whether the server keeps deleted cards to bring back:

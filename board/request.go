@@ -14,6 +14,12 @@ const (
 	OpComment  Op = "comment"
 	OpAssign   Op = "assign"
 	OpUnassign Op = "unassign"
+
+	// The board's shape; Request.Shape is the mutation.
+	OpColumnCreate Op = "create column"
+	OpColumnPatch  Op = "change column"
+	OpColumnDelete Op = "delete column"
+	OpLabelCreate  Op = "create label"
 )
 
 // Patch is the fields a PATCH of a task sets; nil leaves a field alone.
@@ -30,6 +36,7 @@ type Patch struct {
 	Archived       *bool
 	CompletedAt    *time.Time
 	ClearCompleted bool
+	Labels         *[]string // the whole set
 }
 
 // Request is one call to the server, made from one or more mutations of
@@ -39,6 +46,7 @@ type Request struct {
 	Op      Op
 	TaskID  string
 	Create  *Mutation // for OpCreate: the mutation itself
+	Shape   *Mutation // for a column or label request: the mutation
 	Patch   Patch
 	UserID  string
 	Comment string
@@ -73,6 +81,11 @@ func request(group []Mutation) Request {
 		return r
 	case KindComment:
 		r.Op, r.Comment = OpComment, first.Comment
+		return r
+	case KindColumnAdd, KindColumnEdit, KindColumnDelete, KindLabelAdd:
+		m := first
+		r.Op, r.Shape = map[Kind]Op{KindColumnAdd: OpColumnCreate, KindColumnEdit: OpColumnPatch,
+			KindColumnDelete: OpColumnDelete, KindLabelAdd: OpLabelCreate}[first.Kind], &m
 		return r
 	case KindAssign, KindUnassign:
 		r.Op, r.UserID = OpAssign, first.UserID
@@ -125,6 +138,9 @@ func request(group []Mutation) Request {
 			p.Due, p.ClearDue = m.Due, m.ClearDue
 		case KindEstimate:
 			p.Estimate, p.ClearEstimate = m.Estimate, m.ClearEst
+		case KindLabels:
+			ids := append([]string{}, m.Labels...)
+			p.Labels = &ids
 		}
 	}
 	return r

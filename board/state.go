@@ -41,6 +41,20 @@ type Column struct {
 	ID     string
 	Name   string
 	IsDone bool
+	// WipLimit is how many cards the column should hold at most (0: no
+	// limit). It is soft: a card moved into a full column still moves.
+	WipLimit int
+	Color    string // "#rrggbb", or "" for none
+}
+
+// Over reports whether n cards are more than the column's limit.
+func (c Column) Over(n int) bool { return c.WipLimit > 0 && n > c.WipLimit }
+
+// Label is one of the project's labels.
+type Label struct {
+	ID    string
+	Name  string
+	Color string // "#rrggbb", or "" for none
 }
 
 // Card is a task as the board holds it. Empty strings stand for "none".
@@ -61,6 +75,7 @@ type Card struct {
 	// where reopening puts it back ("" when unknown).
 	ReopenStatusID string
 	Assignees      []string
+	Labels         []string // label ids, sorted
 	CreatorID      string
 	Comments       int
 	Version        int64
@@ -79,17 +94,33 @@ func (c *Card) Overdue(now time.Time) bool {
 func (c *Card) clone() *Card {
 	n := *c
 	n.Assignees = append([]string(nil), c.Assignees...)
+	n.Labels = append([]string(nil), c.Labels...)
 	return &n
 }
 
-// rename follows a temporary card id to the server's in c.
+// HasLabel reports whether the card carries the label.
+func (c *Card) HasLabel(id string) bool {
+	for _, l := range c.Labels {
+		if l == id {
+			return true
+		}
+	}
+	return false
+}
+
+// rename follows a temporary id (of a card, a column or a label) to the
+// server's in c.
 func (c *Card) rename(from, to string) bool {
 	changed := false
-	if c.ID == from {
-		c.ID, changed = to, true
+	for _, id := range []*string{&c.ID, &c.ParentID, &c.StatusID, &c.ReopenStatusID} {
+		if *id == from {
+			*id, changed = to, true
+		}
 	}
-	if c.ParentID == from {
-		c.ParentID, changed = to, true
+	for i, l := range c.Labels {
+		if l == from {
+			c.Labels[i], changed = to, true
+		}
 	}
 	return changed
 }
@@ -156,6 +187,7 @@ func (s *State) eachOwnedBy(ids []string, fn func(*Card)) {
 // modified once handed out; Apply makes a new one.
 type State struct {
 	columns []Column
+	labels  []Label // by name; shared, never changed in place
 	base    *snapshot
 	cards   map[string]*Card    // overlay; a nil value means deleted
 	lists   map[string][]string // overlay of ordered id lists
@@ -202,7 +234,7 @@ func cardLess(a, b *Card) bool {
 
 // clone is a new State sharing everything with s; changes to it copy first.
 func (s *State) clone() *State {
-	n := &State{columns: s.columns, base: s.base, cards: make(map[string]*Card, len(s.cards)+1), lists: make(map[string][]string, len(s.lists)+1), owned: map[string]bool{}}
+	n := &State{columns: s.columns, labels: s.labels, base: s.base, cards: make(map[string]*Card, len(s.cards)+1), lists: make(map[string][]string, len(s.lists)+1), owned: map[string]bool{}}
 	for k, v := range s.cards {
 		n.cards[k] = v
 	}
@@ -219,7 +251,59 @@ func (s *State) flatten() *State {
 	}
 	var cards []*Card
 	s.each(func(c *Card) { cards = append(cards, c) })
-	return NewState(s.columns, cards)
+	return NewState(s.columns, cards).WithLabels(s.labels)
+}
+
+// WithLabels is s with the project's labels ls (in any order).
+func (s *State) WithLabels(ls []Label) *State {
+	n := s.clone()
+	n.labels = sortLabels(append([]Label(nil), ls...))
+	return n
+}
+
+func sortLabels(ls []Label) []Label {
+	sort.SliceStable(ls, func(i, j int) bool {
+		a, b := strings.ToLower(ls[i].Name), strings.ToLower(ls[j].Name)
+		if a != b {
+			return a < b
+		}
+		return ls[i].ID < ls[j].ID
+	})
+	return ls
+}
+
+// Labels are the project's labels by name. The slice is shared: do not
+// modify it.
+func (s *State) Labels() []Label { return s.labels }
+
+// LabelByID finds a label.
+func (s *State) LabelByID(id string) (Label, bool) {
+	for _, l := range s.labels {
+		if l.ID == id {
+			return l, true
+		}
+	}
+	return Label{}, false
+}
+
+// LabelNamed finds a label by its name, in any case.
+func (s *State) LabelNamed(name string) (Label, bool) {
+	for _, l := range s.labels {
+		if strings.EqualFold(l.Name, name) {
+			return l, true
+		}
+	}
+	return Label{}, false
+}
+
+// ColumnIndex is where a column stands on the board, or -1.
+func (s *State) ColumnIndex(id string) int {
+	for i, c := range s.columns {
+		if c.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 func (s *State) each(fn func(*Card)) {
@@ -422,13 +506,14 @@ type Filter struct {
 	Text     string   // words that must all appear in the title (any case)
 	Assignee string   // a user id that must be among the assignees
 	Priority Priority // the priority the card must have
+	Label    string   // a label id the card must carry
 	Overdue  bool     // only open cards due before Now
 	Now      time.Time
 }
 
 // Empty reports whether the filter selects everything.
 func (f Filter) Empty() bool {
-	return f.Text == "" && f.Assignee == "" && f.Priority == "" && !f.Overdue
+	return f.Text == "" && f.Assignee == "" && f.Priority == "" && f.Label == "" && !f.Overdue
 }
 
 // Match reports whether the card passes the filter.
@@ -437,6 +522,9 @@ func (f Filter) Match(c *Card) bool {
 		return false
 	}
 	if f.Overdue && !c.Overdue(f.Now) {
+		return false
+	}
+	if f.Label != "" && !c.HasLabel(f.Label) {
 		return false
 	}
 	if f.Assignee != "" {

@@ -23,7 +23,7 @@ func StandupReport(ctx context.Context, c *api.Client, dir, serverKey, space, pr
 }
 
 func BuildStandup(ctx context.Context, c *api.Client, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
-	cols, cards, err := board.NewRemote(c).Fetch(ctx, p.ID)
+	b, err := board.NewRemote(c).Fetch(ctx, p.ID)
 	if err != nil {
 		return board.Standup{}, "", fmt.Errorf("load %s: %w", p.Name, err)
 	}
@@ -35,7 +35,7 @@ func BuildStandup(ctx context.Context, c *api.Client, sp api.Space, p api.Projec
 	for _, m := range members {
 		people = append(people, board.Person{ID: m.UserID, Name: m.Name})
 	}
-	rep := board.NewState(cols, cards).Standup(board.StandupOptions{Now: now, Since: since, People: board.OrderPeople(people, order)})
+	rep := board.NewState(b.Columns, b.Cards).Standup(board.StandupOptions{Now: now, Since: since, People: board.OrderPeople(people, order)})
 	return cleanStandup(rep), safe.Line(sp.Name + " / " + p.Name), nil
 }
 

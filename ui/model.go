@@ -212,10 +212,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.board.Follow()
 		return m, nil
 	case tea.MouseMsg:
+		var cmd tea.Cmd
 		if m.mode == modeBoard {
-			m.board, _ = m.board.Update(msg)
+			m.board, cmd = m.board.Update(msg)
 		}
-		return m, nil
+		return m, cmd
 	}
 	return m, nil
 }

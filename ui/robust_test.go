@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -104,5 +105,51 @@ func TestRandomKeysNeverCorruptTheBoard(t *testing.T) {
 		if c.Title != k.Title || string(c.Priority) != string(k.Priority) {
 			t.Errorf("board has %q/%s, server %q/%s", c.Title, c.Priority, k.Title, k.Priority)
 		}
+	}
+}
+
+// Dragging a card onto another column and letting go moves it there, on
+// the server too; the wheel scrolls the column under the pointer.
+func TestMouseDragAndWheel(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	for i := range 30 {
+		if _, err := e.direct.CreateTask(ctx, api.TaskCreate{ProjectID: e.project.ID, Title: fmt.Sprintf("Filler %02d", i), StatusID: &[]string{e.col("In Review")}[0]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tm := e.board(e.token, 80, 24)
+	waitScreen(t, tm, "synced", "Write the launch", "Filler 00")
+	// The first card of To Do (rows 2-3 of the first column) onto In
+	// Progress (x 30).
+	tm.Send(tea.MouseMsg{X: 5, Y: 2, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	tm.Send(tea.MouseMsg{X: 30, Y: 8, Action: tea.MouseActionMotion, Button: tea.MouseButtonLeft})
+	tm.Send(tea.MouseMsg{X: 30, Y: 8, Action: tea.MouseActionRelease, Button: tea.MouseButtonNone})
+	e.eventually("the dragged card in In Progress", func() bool {
+		k, _ := e.serverTask("Write the launch post")
+		return *k.StatusID == e.col("In Progress")
+	})
+	// Three turns of the wheel down over In Review: its first cards scroll away.
+	for range 3 {
+		tm.Send(tea.MouseMsg{X: 60, Y: 10, Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
+	}
+	waitScreen(t, tm, "↑ 9 above")
+	m := finish(t, tm)
+	if v := m.View(); strings.Contains(v, "Filler 00") || !strings.Contains(v, "Filler 09") {
+		t.Fatalf("after the wheel In Review shows:\n%s", v)
+	}
+}
+
+// After a card is moved right, h goes back to the column it left and
+// selects a card there, rather than being pulled back to the moved card.
+func TestBackToTheColumnACardLeft(t *testing.T) {
+	e := newEnv(t)
+	tm := e.board(e.token, 80, 24)
+	waitScreen(t, tm, "synced", "Write the launch")
+	keys(tm, "L", "h")
+	m := finish(t, tm)
+	c, _ := m.Engine().State().Card(m.board.Selected())
+	if m.board.Focus() != 0 || c == nil || c.Title != "Fix the login redirect" {
+		t.Fatalf("after L then h the focus is column %d on %+v", m.board.Focus(), c)
 	}
 }

@@ -22,11 +22,17 @@ import (
 type mode int
 
 const (
-	browsing   mode = iota
-	adding          // typing a new card's title
-	editing         // typing the selected card's title
-	filtering       // typing the filter
-	confirming      // asking whether to delete the selected card
+	browsing     mode = iota
+	adding            // typing a new card's title
+	editing           // typing the selected card's title
+	filtering         // typing the filter
+	confirming        // asking whether to delete the selected card
+	colMenu           // the column menu is open
+	colAdding         // typing a new column's name
+	colRenaming       // typing the focused column's new name
+	colWip            // typing the focused column's WIP limit
+	colDeleting       // asking where a deleted column's cards go
+	labelPicking      // the label picker is open
 )
 
 // Model is the board's columns and the selection on them.
@@ -40,7 +46,11 @@ type Model struct {
 	input    common.Input
 	filter   board.Filter
 	filterTx string
-	cache    *cache // shared by the model's copies; only Update and View use it
+	moveTo   int      // colDeleting: the index of the column its cards go to
+	dragging string   // the card the mouse holds, pressed and not yet let go
+	picker   picker   // labelPicking: the label picker
+	lanes    laneView // the swimlane view, or none
+	cache    *cache   // shared by the model's copies; only Update and View use it
 }
 
 // New is the board over ctx's engine, nothing selected yet (Follow
@@ -68,7 +78,11 @@ func (m *Model) Capturing() bool { return m.mode != browsing }
 
 // Typing is whether keys are text for the board's input.
 func (m *Model) Typing() bool {
-	return m.mode == adding || m.mode == editing || m.mode == filtering
+	switch m.mode {
+	case adding, editing, filtering, colAdding, colRenaming, colWip, labelPicking:
+		return true
+	}
+	return false
 }
 
 // Columns are the columns shown; a board with none shows a hint instead.
@@ -192,6 +206,12 @@ func (m *Model) FocusColumn(i int) {
 	}
 	m.focus = i
 	m.selected = m.remember[cols[i].ID]
+	// The card last selected there may have moved on since (moved right,
+	// then h back): it would pull the focus after it.
+	s := m.ctx.Engine.State()
+	if c, ok := s.Card(m.ctx.Engine.Resolve(m.selected)); !ok || c.Archived || s.ColumnOf(c) != cols[i].ID {
+		m.selected = ""
+	}
 	m.Follow()
 }
 
@@ -215,6 +235,7 @@ func (m Model) do(mut board.Mutation, err error) (Model, tea.Cmd) {
 		m.selected = mut.TaskID
 	}
 	m.Follow()
+	m.overLimit(mut)
 	return m, cmd
 }
 
@@ -224,13 +245,19 @@ func (m Model) do(mut board.Mutation, err error) (Model, tea.Cmd) {
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.MouseMsg:
-		return m.click(msg), nil
+		return m.mouse(msg)
 	case tea.KeyMsg:
 		switch m.mode {
-		case adding, editing, filtering:
+		case adding, editing, filtering, colAdding, colRenaming, colWip:
 			return m.typing(msg)
 		case confirming:
 			return m.confirmDelete(msg)
+		case colMenu:
+			return m.columnMenuKey(msg)
+		case colDeleting:
+			return m.deleteKey(msg)
+		case labelPicking:
+			return m.pickerKey(msg)
 		}
 		return m.key(msg)
 	}
@@ -245,6 +272,8 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		idx = indexOf(m.visible(col.ID), m.selected)
 	}
 	switch {
+	case m.lanes.by != laneNone && (key.Matches(msg, k.Up) || key.Matches(msg, k.Down) || key.Matches(msg, k.Left) || key.Matches(msg, k.Right)):
+		m.laneStep(msg)
 	case key.Matches(msg, k.Left):
 		m.FocusColumn(m.focus - 1)
 	case key.Matches(msg, k.Right):
@@ -267,7 +296,12 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.Follow()
 		return m, common.Wrap(cmds)
 	case key.Matches(msg, k.Filter):
-		return m, m.openInput(filtering, "words  @user  !priority  due:overdue", m.filterTx)
+		return m, m.openInput(filtering, "words  @user  #label  !priority  due:overdue", m.filterTx)
+	case key.Matches(msg, k.Columns):
+		return m.OpenColumnMenu(), nil
+	case key.Matches(msg, k.View):
+		m.CycleView()
+		return m, nil
 	case key.Matches(msg, k.New):
 		if !hasCol || m.ctx.RefuseReadOnly() {
 			return m, nil
@@ -275,6 +309,10 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.openInput(adding, "title of the new card", "")
 	case m.selected == "":
 		// Everything below acts on the selected card.
+	case key.Matches(msg, k.Labels):
+		return m.OpenLabels()
+	case m.lanes.by != laneNone && (key.Matches(msg, k.MoveUp) || key.Matches(msg, k.MoveDown)):
+		return m.laneReorder(key.Matches(msg, k.MoveDown))
 	case key.Matches(msg, k.MoveLeft):
 		return m.do(s.Shift(m.selected, -1, now))
 	case key.Matches(msg, k.MoveRight):
@@ -337,6 +375,7 @@ func (m Model) typing(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m.filter, m.filterTx = board.Filter{}, ""
 		}
 		m.mode = browsing
+		m.lanes.forget()
 		m.input.Blur()
 		m.Follow()
 		return m, nil
@@ -365,8 +404,11 @@ func (m Model) typing(msg tea.KeyMsg) (Model, tea.Cmd) {
 			m, cmd := m.do(s.Edit(m.selected, &value, nil, now))
 			m.input.ToldOfCut(m.ctx)
 			return m, cmd
+		case colAdding, colRenaming, colWip:
+			return m.columnInputDone(md, value)
 		case filtering:
 			m.filter, m.filterTx = m.parseFilter(value), value
+			m.lanes.forget()
 			m.Follow()
 			if !m.filter.Empty() {
 				m.ctx.Message = fmt.Sprintf("Filter: %s (%s clears)", value, "esc on /")
@@ -377,6 +419,7 @@ func (m Model) typing(msg tea.KeyMsg) (Model, tea.Cmd) {
 	cmd := m.input.Type(msg, m.ctx)
 	if m.mode == filtering {
 		m.filter, m.filterTx = m.parseFilter(m.input.Value()), m.input.Value()
+		m.lanes.forget()
 		m.Follow()
 	}
 	return m, cmd
@@ -402,15 +445,76 @@ func (m Model) confirmDelete(msg tea.KeyMsg) (Model, tea.Cmd) {
 	return m, cmd
 }
 
-func (m Model) click(msg tea.MouseMsg) Model {
-	if msg.Action != tea.MouseActionPress || msg.Button != tea.MouseButtonLeft || m.mode != browsing {
-		return m
+// mouse handles the mouse on the board (in the columns view): a click
+// selects the card under it; dragging a card to another column and letting
+// go there moves it; the wheel scrolls the column under the pointer.
+func (m Model) mouse(msg tea.MouseMsg) (Model, tea.Cmd) {
+	if m.mode != browsing || m.lanes.by != laneNone {
+		return m, nil
 	}
-	if id, col, ok := m.hit(msg.X, msg.Y); ok {
-		m.focus, m.selected = col, id
-		m.Follow()
+	switch {
+	case msg.Action == tea.MouseActionPress && (msg.Button == tea.MouseButtonWheelUp || msg.Button == tea.MouseButtonWheelDown):
+		m.wheel(msg.X, msg.Button == tea.MouseButtonWheelDown)
+	case msg.Action == tea.MouseActionPress && msg.Button == tea.MouseButtonLeft:
+		m.dragging = ""
+		if id, col, ok := m.hit(msg.X, msg.Y); ok {
+			m.focus, m.selected = col, id
+			m.dragging = id
+			m.Follow()
+		}
+	case msg.Action == tea.MouseActionRelease && m.dragging != "":
+		id := m.dragging
+		m.dragging = ""
+		col, ok := m.columnAt(msg.X)
+		c, found := m.ctx.Engine.State().Card(id)
+		if !ok || !found || m.ctx.Engine.State().ColumnOf(c) == m.Columns()[col].ID {
+			return m, nil
+		}
+		m.selected = id
+		return m.do(m.ctx.Engine.State().MoveTo(id, m.Columns()[col].ID, m.ctx.Now()))
 	}
-	return m
+	return m, nil
+}
+
+// wheel scrolls the column under x three cards down (or up). In the
+// focused column a selection scrolled out of sight moves to the nearest
+// card in sight, so the column stays where the wheel left it.
+func (m *Model) wheel(x int, down bool) {
+	i, ok := m.columnAt(x)
+	if !ok {
+		return
+	}
+	col := m.Columns()[i].ID
+	step := -3
+	if down {
+		step = 3
+	}
+	ids, per := m.visible(col), m.cardsPerColumn()
+	top := max(0, min(m.top[col]+step, len(ids)-per))
+	m.top[col] = top
+	if i != m.focus || len(ids) == 0 {
+		return
+	}
+	switch at := indexOf(ids, m.selected); {
+	case at < top:
+		m.selected = ids[top]
+	case at >= top+per:
+		m.selected = ids[min(len(ids)-1, top+per-1)]
+	}
+	m.remember[col] = m.selected
+}
+
+// columnAt is the index of the column drawn at x.
+func (m *Model) columnAt(x int) (int, bool) {
+	first, shown, width := m.Layout()
+	if shown == 0 || width <= 0 || x < 0 {
+		return 0, false
+	}
+	i := first + x/width
+	if i >= len(m.Columns()) || i >= first+shown {
+		return 0, false
+	}
+	return i, true
 }
 
 // Prompt is what the status line shows while the board asks something
@@ -418,6 +522,10 @@ func (m Model) click(msg tea.MouseMsg) Model {
 func (m *Model) Prompt() (string, bool) {
 	st := m.ctx.Styles
 	switch m.mode {
+	case colMenu, colAdding, colRenaming, colWip, colDeleting:
+		return m.shapePrompt(), true
+	case labelPicking:
+		return "Labels: " + m.input.View(), true
 	case editing:
 		if m.input.Cut() > 0 {
 			return st.StatusWarn.Render(fmt.Sprintf("Title (cut to %d characters):", m.input.CharLimit)) + " " + m.input.View(), true

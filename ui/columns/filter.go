@@ -7,7 +7,8 @@ import (
 	"github.com/lanesboard/lanes/internal/safe"
 )
 
-// parseFilter reads the filter line: @name, !priority, due:overdue, words.
+// parseFilter reads the filter line: @name, #label, !priority,
+// due:overdue, words.
 func (m *Model) parseFilter(text string) board.Filter {
 	var f board.Filter
 	var words []string
@@ -15,6 +16,8 @@ func (m *Model) parseFilter(text string) board.Filter {
 		switch {
 		case strings.HasPrefix(w, "@") && len(w) > 1:
 			f.Assignee = m.userID(w[1:])
+		case strings.HasPrefix(w, "#") && len(w) > 1:
+			f.Label = m.labelID(w[1:])
 		case strings.HasPrefix(w, "!") && len(w) > 1:
 			f.Priority = board.Priority(strings.ToLower(w[1:]))
 		case strings.EqualFold(w, "due:overdue"):
@@ -46,6 +49,23 @@ func (m *Model) userID(name string) string {
 	for _, p := range people {
 		if strings.HasPrefix(strings.ToLower(p.name), strings.ToLower(name)) {
 			return p.id
+		}
+	}
+	return "unknown:" + name
+}
+
+// labelID finds a label by name (or a prefix of it); unknown names match
+// no card.
+func (m *Model) labelID(name string) string {
+	ls := m.ctx.Engine.State().Labels()
+	for _, l := range ls {
+		if strings.EqualFold(safe.Line(l.Name), name) {
+			return l.ID
+		}
+	}
+	for _, l := range ls {
+		if strings.HasPrefix(strings.ToLower(safe.Line(l.Name)), strings.ToLower(name)) {
+			return l.ID
 		}
 	}
 	return "unknown:" + name

@@ -63,6 +63,13 @@ func (m Model) View(full int) string {
 		return lipgloss.Place(m.ctx.Width, m.boardHeight(), lipgloss.Center, lipgloss.Center,
 			st.Muted.Render("This project has no columns yet. Press "+common.KeyName(m.ctx.Keys.Refresh)+" to reload."))
 	}
+	m.labelsChanged()
+	if m.mode == labelPicking {
+		return padBlock(m.pickerView(max(m.Width(), full), m.boardHeight()), full)
+	}
+	if m.lanes.by != laneNone {
+		return m.lanesView(full)
+	}
 	// The columns are drawn line by line at known widths, so joining them
 	// needs no measuring (lipgloss's Join would measure every line again).
 	first, shown, width := m.Layout()
@@ -97,6 +104,7 @@ func (m Model) View(full int) string {
 
 // cache keeps drawn cards, column headers and borders between frames.
 type cache struct {
+	labels  []board.Label // the labels the drawn cards show
 	cards   map[cardKey]drawnCard
 	headers map[headerKey]string
 	borders map[borderKey][4]string // top, side, bottom, and blank padding
@@ -123,11 +131,12 @@ func (m *Model) columnView(col board.Column, focused bool, width int, left, righ
 	inner := max(4, width-st.Column.GetHorizontalFrameSize())
 	s := m.ctx.Engine.State()
 	ids := m.visible(col.ID)
-	count := fmt.Sprint(len(ids))
+	all := len(s.Column(col.ID))
+	count := wipCount(col, all)
 	if !m.filter.Empty() {
-		count = fmt.Sprintf("%d of %d", len(ids), len(s.Column(col.ID)))
+		count = fmt.Sprintf("%d of %s", len(ids), count)
 	}
-	lines := []string{m.columnHeader(col.Name, count, inner)}
+	lines := []string{m.columnHeader(col.Name, count, col.Over(all), inner)}
 	widths := []int{inner}
 	per := m.cardsPerColumn()
 	top := max(0, min(m.top[col.ID], len(ids)-1))
@@ -161,8 +170,8 @@ func (m *Model) columnView(col board.Column, focused bool, width int, left, righ
 
 // columnHeader is a column's name and count, drawn once per name, count
 // and width.
-func (m *Model) columnHeader(name, count string, inner int) string {
-	k := headerKey{name, count, inner}
+func (m *Model) columnHeader(name, count string, over bool, inner int) string {
+	k := headerKey{name, count, over, inner}
 	if h, ok := m.cache.headers[k]; ok {
 		return h
 	}
@@ -170,13 +179,18 @@ func (m *Model) columnHeader(name, count string, inner int) string {
 		clear(m.cache.headers)
 	}
 	title := m.ctx.Styles.ColumnTitle.Render(ansi.Truncate(safe.Line(name), inner-len(count)-1, "…"))
-	h := title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + m.ctx.Styles.Count.Render(count)
+	cs := m.ctx.Styles.Count
+	if over {
+		cs = m.ctx.Styles.StatusWarn.Bold(true)
+	}
+	h := title + strings.Repeat(" ", max(1, inner-lipgloss.Width(title)-len(count))) + cs.Render(count)
 	m.cache.headers[k] = h
 	return h
 }
 
 type headerKey struct {
 	name, count string
+	over        bool
 	inner       int
 }
 
@@ -371,6 +385,12 @@ func (m *Model) metaLine(c *board.Card) string {
 	for _, a := range c.Assignees {
 		parts = append(parts, st.Meta.Render("@"+m.ctx.Name(a)))
 	}
+	s := m.ctx.Engine.State()
+	for _, l := range s.Labels() { // in the labels' order, by name
+		if c.HasLabel(l.ID) {
+			parts = append(parts, m.labelTag(l, 20))
+		}
+	}
 	if done, total := m.ctx.Engine.State().SubtaskCounts(c.ID); total > 0 {
 		parts = append(parts, st.Meta.Render(fmt.Sprintf("✓%d/%d", done, total)))
 	}
@@ -383,10 +403,10 @@ func (m *Model) metaLine(c *board.Card) string {
 	return strings.Join(parts, " ")
 }
 
-// hit finds the card under a mouse click.
+// hit finds the card under a mouse click (in the columns view).
 func (m *Model) hit(x, y int) (id string, column int, ok bool) {
 	first, shown, width := m.Layout()
-	if shown == 0 || width == 0 {
+	if shown == 0 || width == 0 || m.lanes.by != laneNone {
 		return "", 0, false
 	}
 	column = first + x/width
@@ -404,4 +424,18 @@ func (m *Model) hit(x, y int) (id string, column int, ok bool) {
 		return "", 0, false
 	}
 	return ids[i], column, true
+}
+
+// padBlock pads each line of a block drawn to the board's height to full
+// cells, with a newline after each, as View's lines are.
+func padBlock(block string, full int) string {
+	var b strings.Builder
+	for _, l := range strings.Split(block, "\n") {
+		b.WriteString(l)
+		if w := lipgloss.Width(l); w < full {
+			b.WriteString(strings.Repeat(" ", full-w))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
