@@ -119,6 +119,7 @@ type Engine struct {
 	refusals  int64
 	renamed   map[string]string // temporary id → server id
 	history   []undo
+	redo      redoState // what Redo can make again (undo.go)
 	notices   []string
 	nextSeq   int64
 	paused    bool

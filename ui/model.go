@@ -267,6 +267,15 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case key.Matches(msg, k.Theme):
 		return m.cycleTheme()
+	case key.Matches(msg, k.Redo):
+		cmds, redid, err := e.Redo()
+		if err != nil {
+			m.ctx.Message = err.Error()
+			return m, nil
+		}
+		m.ctx.Message = redid
+		m.board.Follow()
+		return m, common.Wrap(cmds)
 	case key.Matches(msg, k.Refresh):
 		m.ctx.Message = refreshing
 		m.refreshWait, m.refreshMark = true, e.Status().Fetched
