@@ -18,6 +18,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -30,6 +31,7 @@ import (
 	"github.com/lanesboard/lanes/ui/common"
 	"github.com/lanesboard/lanes/ui/details"
 	"github.com/lanesboard/lanes/ui/help"
+	"github.com/lanesboard/lanes/ui/palette"
 	"github.com/lanesboard/lanes/ui/standup"
 	"github.com/lanesboard/lanes/ui/switcher"
 )
@@ -47,6 +49,7 @@ const (
 	modeDetails      // the selected card's details
 	modeSwitch       // the project switcher
 	modeStandup      // standup: the team one person at a time
+	modePalette      // the command palette
 )
 
 // Choice is a project the switcher offers.
@@ -94,6 +97,7 @@ type Model struct {
 	switcher switcher.Model
 	standup  standup.Model
 	help     help.Model
+	palette  palette.Model
 	helpLine map[int]string // the help line drawn, by width; shared by the model's copies
 	quitting bool
 
@@ -131,7 +135,7 @@ func New(e *board.Engine, cfg Config) Model {
 	ctx := &common.Context{Engine: e, Keys: cfg.Keys, Renderer: cfg.Renderer, Styles: NewStyles(cfg.Renderer), Width: 80, Height: 24,
 		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now}
 	m := Model{ctx: ctx, cfg: cfg, board: columns.New(ctx), details: details.New(ctx), switcher: switcher.New(ctx, cfg.Switcher),
-		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), helpLine: map[int]string{},
+		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), palette: palette.New(ctx), helpLine: map[int]string{},
 		theme: theme, autoDark: autoDark}
 	m.board.Follow()
 	if cfg.OpenStandup {
@@ -242,6 +246,15 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.standup, cmd = m.standup.Update(msg)
 		back = m.standup.Closed()
 		m.board.Follow()
+	case modePalette:
+		m.palette, cmd = m.palette.Update(msg)
+		if m.palette.Closed() {
+			m.mode = modeBoard
+			if a, ok := m.palette.Chosen(); ok {
+				return m.run(a)
+			}
+		}
+		return m, cmd
 	}
 	if back {
 		m.mode = modeBoard
@@ -265,6 +278,11 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
 		return m, nil
+	case key.Matches(msg, k.Palette):
+		var cmd tea.Cmd
+		m.palette, cmd = m.palette.Open()
+		m.mode = modePalette
+		return m, cmd
 	case key.Matches(msg, k.Theme):
 		return m.cycleTheme()
 	case key.Matches(msg, k.Redo):
@@ -311,10 +329,31 @@ func (m *Model) typing() bool {
 		return m.board.Typing()
 	case modeDetails:
 		return m.details.Typing()
-	case modeSwitch:
+	case modeSwitch, modePalette:
 		return true
 	}
 	return false
+}
+
+// run runs the action chosen in the command palette exactly as its key
+// does on the board: its first key, pressed. An action of another screen
+// says where it works instead.
+func (m Model) run(a keymap.Action) (tea.Model, tea.Cmd) {
+	k := m.ctx.Keys
+	if a.Where == keymap.WhereDetails {
+		m.ctx.Message = fmt.Sprintf("%s works on a card's details: %s opens them, then %s", a.Binding.Help().Desc, common.KeyName(k.Details), common.KeyName(a.Binding))
+		return m, nil
+	}
+	keys := a.Binding.Keys()
+	if len(keys) == 0 {
+		return m, nil
+	}
+	msg, ok := keymap.Msg(keys[0])
+	if !ok {
+		m.ctx.Message = fmt.Sprintf("Can't run %s: no key press is %q", a.Name, keys[0])
+		return m, nil
+	}
+	return m.Update(msg)
 }
 
 // keysOneByOne handles letters that reached the board together as one
