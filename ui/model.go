@@ -329,7 +329,7 @@ func (m *Model) typing() bool {
 		return m.board.Typing()
 	case modeDetails:
 		return m.details.Typing()
-	case modeSwitch, modePalette:
+	case modeSwitch, modePalette, modeHelp:
 		return true
 	}
 	return false
