@@ -85,6 +85,12 @@ type Config struct {
 	// (if set), which runs as a command, never in Update.
 	Theme     string
 	SaveTheme func(theme string) error
+	// NoEditor, when set, is why the details screen's $EDITOR key is
+	// refused here (lanes ssh: no editor runs on the host for a remote
+	// person). EditorDir is where a description is written for $EDITOR
+	// ("" is the system's temporary directory).
+	NoEditor  string
+	EditorDir string
 }
 
 // Model is the board: the screen in front, and the lines under it.
@@ -133,7 +139,8 @@ func New(e *board.Engine, cfg Config) Model {
 		cfg.Renderer.SetHasDarkBackground(theme == themeDark)
 	}
 	ctx := &common.Context{Engine: e, Keys: cfg.Keys, Renderer: cfg.Renderer, Styles: NewStyles(cfg.Renderer), Width: 80, Height: 24,
-		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now}
+		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now,
+		NoEditor: cfg.NoEditor, TempDir: cfg.EditorDir}
 	m := Model{ctx: ctx, cfg: cfg, board: columns.New(ctx), details: details.New(ctx), switcher: switcher.New(ctx, cfg.Switcher),
 		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), palette: palette.New(ctx), helpLine: map[int]string{},
 		theme: theme, autoDark: autoDark}
@@ -206,6 +213,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case board.CommentsMsg:
 		m.details, _ = m.details.Update(msg)
 		return m, nil
+	case details.EditorReadyMsg, details.EditedMsg:
+		// Taken whichever screen is in front: the editor's text is saved
+		// to its card even if the details closed meanwhile.
+		var cmd tea.Cmd
+		m.details, cmd = m.details.Update(msg)
+		m.board.Follow()
+		return m, cmd
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 			return m.keysOneByOne(msg)

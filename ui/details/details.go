@@ -80,8 +80,9 @@ func (m *Model) Closed() bool { return m.closed }
 // Typing is whether keys are text for an input here.
 func (m *Model) Typing() bool { return m.mode != viewing }
 
-// Update handles a key on the details screen, and the comments it asked
-// for. (The members it asks for are the engine's: see MembersArrived.)
+// Update handles a key on the details screen, the comments it asked for,
+// and the description coming back from $EDITOR. (The members it asks for
+// are the engine's: see MembersArrived.)
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	m.closed = false
 	switch msg := msg.(type) {
@@ -92,6 +93,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.note = "Couldn't load the comments: " + msg.Err.Error()
 			}
 		}
+	case EditorReadyMsg:
+		return m.editorReady(msg)
+	case EditedMsg:
+		return m.edited(msg)
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -184,6 +189,15 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, detailKeys.Back):
 		m.closed = true
 		return m, nil
+	case key.Matches(msg, m.ctx.Keys.Editor):
+		if m.ctx.RefuseReadOnly() {
+			return m, nil
+		}
+		if m.ctx.NoEditor != "" {
+			m.ctx.Message = m.ctx.NoEditor
+			return m, nil
+		}
+		return m, m.runEditor(c.ID, c.Description)
 	case key.Matches(msg, detailKeys.Assign):
 		// The list known (cached with the board) shows at once; the
 		// server's may have someone new.
@@ -204,7 +218,7 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		ta := textarea.New()
 		ta.SetWidth(max(20, min(m.ctx.Width-6, 100)))
 		ta.SetHeight(max(3, min(m.ctx.Height-12, 12)))
-		ta.CharLimit = 20000
+		ta.CharLimit = DescriptionLimit
 		ta.SetValue(safe.Text(c.Description))
 		ta.Focus()
 		m.editor = ta
@@ -367,7 +381,11 @@ func (m Model) View() string {
 	if m.mode == typing {
 		b.WriteString("\n" + map[string]string{"due": "Due: ", "subtask": "Subtask: ", "comment": "Comment: "}[m.field] + m.input.View() + "\n")
 	}
-	keys := []key.Binding{detailKeys.Description, detailKeys.Due, detailKeys.Subtask, detailKeys.Comment, detailKeys.Assign, detailKeys.Toggle, detailKeys.Up, detailKeys.Back}
+	keys := []key.Binding{detailKeys.Description}
+	if m.ctx.NoEditor == "" { // the key is only refused here
+		keys = append(keys, m.ctx.Keys.Editor)
+	}
+	keys = append(keys, detailKeys.Due, detailKeys.Subtask, detailKeys.Comment, detailKeys.Assign, detailKeys.Toggle, detailKeys.Up, detailKeys.Back)
 	var help []string
 	for _, k := range keys {
 		help = append(help, k.Help().Key+" "+st.Muted.Render(k.Help().Desc))
