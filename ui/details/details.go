@@ -1,5 +1,6 @@
-// Package details is the screen of one card: its description, subtasks,
-// comments, due date and assignees, each changed from there.
+// Package details is the screen of one card: its description (drawn as
+// Markdown), subtasks, comments, due date and assignees, each changed
+// from there; the description in the inline editor or in $EDITOR.
 package details
 
 import (
@@ -58,10 +59,13 @@ type Model struct {
 	note     string // why the comments could not be listed
 	picking  bool   // choosing assignees (from the engine's members)
 	pick     int    // the member under the cursor
+	md       *markdown
 }
 
 // New is the details screen, showing nothing until Open.
-func New(ctx *common.Context) Model { return Model{ctx: ctx, input: common.NewInput()} }
+func New(ctx *common.Context) Model {
+	return Model{ctx: ctx, input: common.NewInput(), md: newMarkdown()}
+}
 
 // Open shows the card id's details and loads its comments; ok is false,
 // and nothing opens, when there is no such card.
@@ -70,7 +74,7 @@ func (m Model) Open(id string) (_ Model, _ tea.Cmd, ok bool) {
 	if _, ok := e.State().Card(id); !ok {
 		return m, nil, false
 	}
-	m = Model{ctx: m.ctx, input: m.input, id: e.Resolve(id)}
+	m = Model{ctx: m.ctx, input: m.input, md: m.md, id: e.Resolve(id)}
 	return m, common.Wrap([]board.Cmd{e.LoadComments(m.id)}), true
 }
 
@@ -325,7 +329,7 @@ func (m Model) View() string {
 	if m.mode == describing {
 		b.WriteString(m.editor.View() + "\n" + st.Muted.Render("ctrl+s save · esc cancel") + "\n\n")
 	} else if c.Description != "" {
-		b.WriteString(m.ctx.Renderer.NewStyle().Width(w).Render(safe.Text(c.Description)) + "\n\n")
+		b.WriteString(m.md.render(c.Description, w, m.ctx.Renderer) + "\n\n")
 	} else {
 		b.WriteString(st.Muted.Render("No description.") + "\n\n")
 	}
