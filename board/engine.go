@@ -147,7 +147,8 @@ type Engine struct {
 	refusals  int64
 	renamed   map[string]string // temporary id → server id
 	history   []undo
-	shapedAt  int64 // e.confirms when a column or label change was last confirmed
+	shapedAt  int64     // e.confirms when a column or label change was last confirmed
+	redo      redoState // what Redo can make again (undo.go)
 	notices   []string
 	nextSeq   int64
 	paused    bool

@@ -3,6 +3,8 @@ package keymap
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -169,4 +171,66 @@ func TestThemeAction(t *testing.T) {
 		}
 	}
 	t.Fatal("the help screen does not list the theme key")
+}
+
+// The palette's list has every action once, in the help screen's order,
+// and keeps a person's rebinding.
+func TestListHasEveryActionOnce(t *testing.T) {
+	k := Default()
+	if err := k.Override(map[string][]string{"redo": {"ctrl+r"}}); err != nil {
+		t.Fatal(err)
+	}
+	list := k.List()
+	var names []string
+	for _, a := range list {
+		names = append(names, a.Name)
+	}
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	if !slices.Equal(sorted, ActionNames()) {
+		t.Fatalf("the list names %v, want every action once: %v", names, ActionNames())
+	}
+	if names[0] != "left" || names[len(names)-1] != "quit" {
+		t.Fatalf("the list is not in the help screen's order: %v", names)
+	}
+	for _, a := range list {
+		switch a.Name {
+		case "redo":
+			if !slices.Equal(a.Binding.Keys(), []string{"ctrl+r"}) || a.Binding.Help().Desc != "redo" {
+				t.Fatalf("redo in the list: %v %q", a.Binding.Keys(), a.Binding.Help().Desc)
+			}
+		case "editor":
+			if a.Where != "details" {
+				t.Fatalf("the editor works on %q, want details", a.Where)
+			}
+		default:
+			if a.Where != "" {
+				t.Fatalf("%s works on %q, want the board", a.Name, a.Where)
+			}
+		}
+	}
+}
+
+// Every default key can be pressed as a message, which the binding
+// matches; a name no key has can't.
+func TestMsgIsTheKeyPressed(t *testing.T) {
+	k := Default()
+	for _, a := range k.List() {
+		for _, kk := range a.Binding.Keys() {
+			msg, ok := Msg(kk)
+			if !ok || !key.Matches(msg, a.Binding) {
+				t.Errorf("%s: Msg(%q) = %v (%q), %v", a.Name, kk, msg, msg.String(), ok)
+			}
+		}
+	}
+	for _, kk := range []string{"alt+x", "alt+enter", "ctrl+a", "f1", "pgup", " "} {
+		if msg, ok := Msg(kk); !ok || msg.String() != kk {
+			t.Errorf("Msg(%q) = %q, %v", kk, msg.String(), ok)
+		}
+	}
+	for _, kk := range []string{"", "hyper+x", "xy"} {
+		if _, ok := Msg(kk); ok {
+			t.Errorf("Msg(%q) is a key", kk)
+		}
+	}
 }

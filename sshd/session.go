@@ -26,6 +26,11 @@ import (
 	"github.com/muesli/termenv"
 )
 
+// noEditor is why a board over SSH refuses the details screen's $EDITOR
+// key: an editor would run on this host, as the server's user, not on the
+// person's machine.
+const noEditor = "no editor runs on this host for a remote user; edit with e"
+
 func (s *Server) runSession(sess ssh.Session) error {
 	e, ok := s.entryOf(sess)
 	if !ok {
@@ -74,7 +79,8 @@ func (s *Server) runSession(sess ssh.Session) error {
 	r, env := sessionRenderer(sess, pty)
 	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: r, SpaceName: ch.Space.Name,
 		Theme: s.sessionTheme(e.name, env), SaveTheme: func(t string) error { return s.saveTheme(e.name, t) },
-		ProjectID: ch.Project.ID, Project: ch.Project.Name, ReadOnly: launch.ReadOnly(ch.Space), Switcher: launch.NewSwitcher(c, opts, false, last), OpenStandup: standup})
+		ProjectID: ch.Project.ID, Project: ch.Project.Name, ReadOnly: launch.ReadOnly(ch.Space), Switcher: launch.NewSwitcher(c, opts, false, last), OpenStandup: standup,
+		NoEditor: noEditor})
 	// The program never writes to the session itself: a client that reads
 	// slowly, or not at all, must not stop the board nor grow the host.
 	// With its output never waiting, what the program is sent waits only in

@@ -2,10 +2,15 @@ package ui
 
 import (
 	"context"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"github.com/lanesboard/lanes/api"
 )
@@ -88,4 +93,32 @@ func mustTask(e *env, title string) api.Task {
 		e.t.Fatalf("no task %q on the server", title)
 	}
 	return task
+}
+
+// The description is drawn as Markdown in the board's colours, wrapped
+// to the details' width.
+func TestDetailsMarkdownGolden(t *testing.T) {
+	e := newEnv(t)
+	e.describe("Write the launch post", "# Launch plan\n\nShip **it** on *Friday*, after the screenshots and the pricing page are both done and reviewed:\n\n- write the post\n- tell `everyone`\n\n> no surprises")
+	tm := e.board(e.token, 100, 30, func(c *Config) {
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(termenv.ANSI256)
+		r.SetHasDarkBackground(true)
+		c.Renderer = r
+	})
+	waitScreen(t, tm, "synced", "Write the launch")
+	keys(tm, "enter")
+	waitScreen(t, tm, "Launch plan", "no surprises")
+	m := finish(t, tm)
+	v := m.View()
+	plain := ansi.Strip(v)
+	for _, want := range []string{"Launch plan", "Ship it on Friday", "• write the post", "│ no surprises"} {
+		if !strings.Contains(plain, want) {
+			t.Fatalf("the details lack %q:\n%s", want, plain)
+		}
+	}
+	if strings.Contains(plain, "**") || strings.Contains(plain, "# Launch") {
+		t.Fatalf("the Markdown marks are drawn:\n%s", plain)
+	}
+	golden(t, "details-markdown-100x30", v)
 }

@@ -18,6 +18,7 @@
 package ui
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -30,6 +31,7 @@ import (
 	"github.com/lanesboard/lanes/ui/common"
 	"github.com/lanesboard/lanes/ui/details"
 	"github.com/lanesboard/lanes/ui/help"
+	"github.com/lanesboard/lanes/ui/palette"
 	"github.com/lanesboard/lanes/ui/standup"
 	"github.com/lanesboard/lanes/ui/switcher"
 )
@@ -47,6 +49,7 @@ const (
 	modeDetails      // the selected card's details
 	modeSwitch       // the project switcher
 	modeStandup      // standup: the team one person at a time
+	modePalette      // the command palette
 )
 
 // Choice is a project the switcher offers.
@@ -82,6 +85,12 @@ type Config struct {
 	// (if set), which runs as a command, never in Update.
 	Theme     string
 	SaveTheme func(theme string) error
+	// NoEditor, when set, is why the details screen's $EDITOR key is
+	// refused here (lanes ssh: no editor runs on the host for a remote
+	// person). EditorDir is where a description is written for $EDITOR
+	// ("" is the system's temporary directory).
+	NoEditor  string
+	EditorDir string
 }
 
 // Model is the board: the screen in front, and the lines under it.
@@ -94,6 +103,7 @@ type Model struct {
 	switcher switcher.Model
 	standup  standup.Model
 	help     help.Model
+	palette  palette.Model
 	helpLine map[int]string // the help line drawn, by width; shared by the model's copies
 	quitting bool
 
@@ -129,9 +139,10 @@ func New(e *board.Engine, cfg Config) Model {
 		cfg.Renderer.SetHasDarkBackground(theme == themeDark)
 	}
 	ctx := &common.Context{Engine: e, Keys: cfg.Keys, Renderer: cfg.Renderer, Styles: NewStyles(cfg.Renderer), Width: 80, Height: 24,
-		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now}
+		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now,
+		NoEditor: cfg.NoEditor, TempDir: cfg.EditorDir}
 	m := Model{ctx: ctx, cfg: cfg, board: columns.New(ctx), details: details.New(ctx), switcher: switcher.New(ctx, cfg.Switcher),
-		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), helpLine: map[int]string{},
+		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), palette: palette.New(ctx), helpLine: map[int]string{},
 		theme: theme, autoDark: autoDark}
 	m.board.Follow()
 	if cfg.OpenStandup {
@@ -202,6 +213,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case board.CommentsMsg:
 		m.details, _ = m.details.Update(msg)
 		return m, nil
+	case details.EditorReadyMsg, details.EditedMsg:
+		// Taken whichever screen is in front: the editor's text is saved
+		// to its card even if the details closed meanwhile.
+		var cmd tea.Cmd
+		m.details, cmd = m.details.Update(msg)
+		m.board.Follow()
+		return m, cmd
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 			return m.keysOneByOne(msg)
@@ -243,6 +261,15 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.standup, cmd = m.standup.Update(msg)
 		back = m.standup.Closed()
 		m.board.Follow()
+	case modePalette:
+		m.palette, cmd = m.palette.Update(msg)
+		if m.palette.Closed() {
+			m.mode = modeBoard
+			if a, ok := m.palette.Chosen(); ok {
+				return m.run(a)
+			}
+		}
+		return m, cmd
 	}
 	if back {
 		m.mode = modeBoard
@@ -266,8 +293,22 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
 		return m, nil
+	case key.Matches(msg, k.Palette):
+		var cmd tea.Cmd
+		m.palette, cmd = m.palette.Open()
+		m.mode = modePalette
+		return m, cmd
 	case key.Matches(msg, k.Theme):
 		return m.cycleTheme()
+	case key.Matches(msg, k.Redo):
+		cmds, redid, err := e.Redo()
+		if err != nil {
+			m.ctx.Message = err.Error()
+			return m, nil
+		}
+		m.ctx.Message = redid
+		m.board.Follow()
+		return m, common.Wrap(cmds)
 	case key.Matches(msg, k.Refresh):
 		m.ctx.Message = refreshing
 		m.refreshWait, m.refreshMark = true, e.Status().Fetched
@@ -303,10 +344,31 @@ func (m *Model) typing() bool {
 		return m.board.Typing()
 	case modeDetails:
 		return m.details.Typing()
-	case modeSwitch:
+	case modeSwitch, modePalette, modeHelp:
 		return true
 	}
 	return false
+}
+
+// run runs the action chosen in the command palette exactly as its key
+// does on the board: its first key, pressed. An action of another screen
+// says where it works instead.
+func (m Model) run(a keymap.Action) (tea.Model, tea.Cmd) {
+	k := m.ctx.Keys
+	if a.Where == keymap.WhereDetails {
+		m.ctx.Message = fmt.Sprintf("%s works on a card's details: %s opens them, then %s", a.Binding.Help().Desc, common.KeyName(k.Details), common.KeyName(a.Binding))
+		return m, nil
+	}
+	keys := a.Binding.Keys()
+	if len(keys) == 0 {
+		return m, nil
+	}
+	msg, ok := keymap.Msg(keys[0])
+	if !ok {
+		m.ctx.Message = fmt.Sprintf("Can't run %s: no key press is %q", a.Name, keys[0])
+		return m, nil
+	}
+	return m.Update(msg)
 }
 
 // keysOneByOne handles letters that reached the board together as one

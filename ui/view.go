@@ -27,6 +27,8 @@ func (m Model) View() string {
 		}
 	case modeSwitch:
 		return m.switcher.View() + "\n" + m.statusLine()
+	case modePalette:
+		return m.palette.View() + "\n" + m.statusLine()
 	case modeStandup:
 		return lipgloss.JoinVertical(lipgloss.Left, m.standup.View(), m.statusLine())
 	}

@@ -41,6 +41,12 @@ type Context struct {
 	Names     map[string]string // user id → name, for people the engine's members lack
 	ReadOnly  string            // why this person can't change anything, if so
 	Now       func() time.Time
+	// NoEditor is why the description can't be edited in $EDITOR here
+	// (over SSH no editor runs for the remote person), if so; TempDir is
+	// where the description is written for the editor ("" is the
+	// system's temporary directory).
+	NoEditor string
+	TempDir  string
 
 	// Message is the status line's last word to the person. Every screen
 	// may set it; an empty one says nothing.

@@ -1,5 +1,6 @@
-// Package details is the screen of one card: its description, subtasks,
-// comments, due date and assignees, each changed from there.
+// Package details is the screen of one card: its description (drawn as
+// Markdown), subtasks, comments, due date and assignees, each changed
+// from there; the description in the inline editor or in $EDITOR.
 package details
 
 import (
@@ -58,10 +59,13 @@ type Model struct {
 	note     string // why the comments could not be listed
 	picking  bool   // choosing assignees (from the engine's members)
 	pick     int    // the member under the cursor
+	md       *markdown
 }
 
 // New is the details screen, showing nothing until Open.
-func New(ctx *common.Context) Model { return Model{ctx: ctx, input: common.NewInput()} }
+func New(ctx *common.Context) Model {
+	return Model{ctx: ctx, input: common.NewInput(), md: newMarkdown()}
+}
 
 // Open shows the card id's details and loads its comments; ok is false,
 // and nothing opens, when there is no such card.
@@ -70,7 +74,7 @@ func (m Model) Open(id string) (_ Model, _ tea.Cmd, ok bool) {
 	if _, ok := e.State().Card(id); !ok {
 		return m, nil, false
 	}
-	m = Model{ctx: m.ctx, input: m.input, id: e.Resolve(id)}
+	m = Model{ctx: m.ctx, input: m.input, md: m.md, id: e.Resolve(id)}
 	return m, common.Wrap([]board.Cmd{e.LoadComments(m.id)}), true
 }
 
@@ -80,8 +84,9 @@ func (m *Model) Closed() bool { return m.closed }
 // Typing is whether keys are text for an input here.
 func (m *Model) Typing() bool { return m.mode != viewing }
 
-// Update handles a key on the details screen, and the comments it asked
-// for. (The members it asks for are the engine's: see MembersArrived.)
+// Update handles a key on the details screen, the comments it asked for,
+// and the description coming back from $EDITOR. (The members it asks for
+// are the engine's: see MembersArrived.)
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	m.closed = false
 	switch msg := msg.(type) {
@@ -92,6 +97,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 				m.note = "Couldn't load the comments: " + msg.Err.Error()
 			}
 		}
+	case EditorReadyMsg:
+		return m.editorReady(msg)
+	case EditedMsg:
+		return m.edited(msg)
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -184,6 +193,15 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(msg, detailKeys.Back):
 		m.closed = true
 		return m, nil
+	case key.Matches(msg, m.ctx.Keys.Editor):
+		if m.ctx.RefuseReadOnly() {
+			return m, nil
+		}
+		if m.ctx.NoEditor != "" {
+			m.ctx.Message = m.ctx.NoEditor
+			return m, nil
+		}
+		return m, m.runEditor(c.ID, c.Description)
 	case key.Matches(msg, detailKeys.Assign):
 		// The list known (cached with the board) shows at once; the
 		// server's may have someone new.
@@ -204,7 +222,7 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		ta := textarea.New()
 		ta.SetWidth(max(20, min(m.ctx.Width-6, 100)))
 		ta.SetHeight(max(3, min(m.ctx.Height-12, 12)))
-		ta.CharLimit = 20000
+		ta.CharLimit = DescriptionLimit
 		ta.SetValue(safe.Text(c.Description))
 		ta.Focus()
 		m.editor = ta
@@ -311,7 +329,7 @@ func (m Model) View() string {
 	if m.mode == describing {
 		b.WriteString(m.editor.View() + "\n" + st.Muted.Render("ctrl+s save · esc cancel") + "\n\n")
 	} else if c.Description != "" {
-		b.WriteString(m.ctx.Renderer.NewStyle().Width(w).Render(safe.Text(c.Description)) + "\n\n")
+		b.WriteString(m.md.render(c.Description, w, m.ctx.Renderer) + "\n\n")
 	} else {
 		b.WriteString(st.Muted.Render("No description.") + "\n\n")
 	}
@@ -367,7 +385,11 @@ func (m Model) View() string {
 	if m.mode == typing {
 		b.WriteString("\n" + map[string]string{"due": "Due: ", "subtask": "Subtask: ", "comment": "Comment: "}[m.field] + m.input.View() + "\n")
 	}
-	keys := []key.Binding{detailKeys.Description, detailKeys.Due, detailKeys.Subtask, detailKeys.Comment, detailKeys.Assign, detailKeys.Toggle, detailKeys.Up, detailKeys.Back}
+	keys := []key.Binding{detailKeys.Description}
+	if m.ctx.NoEditor == "" { // the key is only refused here
+		keys = append(keys, m.ctx.Keys.Editor)
+	}
+	keys = append(keys, detailKeys.Due, detailKeys.Subtask, detailKeys.Comment, detailKeys.Assign, detailKeys.Toggle, detailKeys.Up, detailKeys.Back)
 	var help []string
 	for _, k := range keys {
 		help = append(help, k.Help().Key+" "+st.Muted.Render(k.Help().Desc))
