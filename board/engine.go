@@ -198,6 +198,13 @@ type undo struct {
 	before *Card
 	m      Mutation
 	tree   []Card // for a delete: the card and its subtasks, to bring back
+	col    *placed // for a change of a column: the column as it was
+}
+
+// placed is a column and where it stood on the board.
+type placed struct {
+	Column
+	index int
 }
 
 // The messages the engine's Cmds answer with. Each names its engine, so a
@@ -458,6 +465,7 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 		}
 	}
 	before, _ := e.view.Card(m.TaskID)
+	col := e.view.placed(m)
 	var tree []Card
 	if remember && m.Kind == KindDelete {
 		tree = e.view.tree(m.TaskID)
@@ -479,10 +487,7 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 		if before != nil {
 			b = before.clone()
 		}
-		e.history = append(e.history, undo{b, m, tree})
-		if len(e.history) > 200 {
-			e.history = e.history[1:]
-		}
+		e.history = keepLast(append(e.history, undo{b, m, tree, col}))
 	}
 	j := e.journal
 	t := j.ticket()

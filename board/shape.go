@@ -384,3 +384,59 @@ func (e *Engine) CantReshape() string {
 	}
 	return ""
 }
+
+// placed is the column m changes, as it stands before m, or nil when m
+// is no change of a column (or makes one).
+func (s *State) placed(m Mutation) *placed {
+	if m.Kind != KindColumnEdit && m.Kind != KindColumnDelete {
+		return nil
+	}
+	i := s.ColumnIndex(m.TaskID)
+	if i < 0 {
+		return nil
+	}
+	return &placed{s.columns[i], i}
+}
+
+// invertShape is the change that takes back a change of a column, or why
+// there is none. A column added is deleted again (while it holds no
+// cards); a change of one is changed back; an empty column deleted is
+// made again (a new column, with its name, kind, limit and place). A
+// column deleted with cards in it can't come back as it was (its cards
+// are elsewhere now), and a label made stays.
+func invertShape(u undo, at time.Time) (Mutation, string) {
+	inv := Mutation{ID: NewID(), TaskID: u.m.TaskID, ProjectID: u.m.ProjectID, At: at}
+	switch u.m.Kind {
+	case KindColumnAdd:
+		inv.Kind = KindColumnDelete
+		return inv, ""
+	case KindColumnEdit:
+		if u.col == nil {
+			return Mutation{}, "lanes did not see the column as it was"
+		}
+		inv.Kind = KindColumnEdit
+		c := u.col
+		if u.m.Title != nil {
+			inv.Title = &c.Name
+		}
+		if u.m.Done != nil {
+			inv.Done = &c.IsDone
+		}
+		if u.m.WipLimit != nil {
+			inv.WipLimit = &c.WipLimit
+		}
+		if u.m.Index != nil {
+			inv.Index = &c.index
+		}
+		return inv, ""
+	case KindColumnDelete:
+		if u.col == nil || u.m.StatusID != nil {
+			return Mutation{}, "its cards went to another column; make a new column with C"
+		}
+		c := u.col
+		inv.Kind, inv.TaskID = KindColumnAdd, NewTempID()
+		inv.Title, inv.Done, inv.WipLimit, inv.Index = &c.Name, &c.IsDone, &c.WipLimit, &c.index
+		return inv, ""
+	}
+	return Mutation{}, "a label made stays (it can be taken off cards with t)"
+}

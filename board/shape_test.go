@@ -3,6 +3,7 @@ package board
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,4 +238,60 @@ func TestShapeChangesElsewhereArriveLive(t *testing.T) {
 	}
 	d.e.Close()
 	t.Fatalf("the board has columns %v and labels %v", d.e.State().Columns(), d.e.State().Labels())
+}
+
+// u takes back changes of columns too: a rename and a WIP limit are
+// changed back, a column added is deleted again, and U makes them again;
+// a column deleted with its cards moved out can't come back, and says so.
+func TestUndoColumnChanges(t *testing.T) {
+	env := newTestEnv(t, 26)
+	d := env.driver(t.TempDir(), env.token)
+	d.settle(5 * time.Second)
+	now := time.Now()
+	doing := env.colID("In Progress")
+	d.do(d.e.State().RenameColumn(doing, "Doing", now))
+	d.do(d.e.State().SetWipLimit(doing, 3, now))
+	if undid, err := d.undo(); err != nil || undid != `Undid change the column "Doing"` {
+		t.Fatalf("undo of the limit: %q, %v", undid, err)
+	}
+	if undid, err := d.undo(); err != nil || undid != `Undid change the column "In Progress"` {
+		t.Fatalf("undo of the rename: %q, %v", undid, err)
+	}
+	d.settle(5 * time.Second)
+	if c := env.serverColumns()[1]; c.Name != "In Progress" || c.WipLimit != nil {
+		t.Fatalf("after two undos the server has %+v", c)
+	}
+	if _, err := d.redo(); err != nil {
+		t.Fatal(err)
+	}
+	d.settle(5 * time.Second)
+	if c := env.serverColumns()[1]; c.Name != "Doing" {
+		t.Fatalf("after a redo the server has %+v", c)
+	}
+
+	add, err := d.e.State().AddColumn(doing, "Later", now)
+	d.do(add, err)
+	d.settle(5 * time.Second)
+	if _, err := d.undo(); err != nil {
+		t.Fatal(err)
+	}
+	d.settle(5 * time.Second)
+	if n := len(env.serverColumns()); n != 4 {
+		t.Fatalf("undoing the add left %d columns", n)
+	}
+	if _, err := d.redo(); err != nil {
+		t.Fatal(err)
+	}
+	d.settle(5 * time.Second)
+	if sts := env.serverColumns(); len(sts) != 5 || sts[2].Name != "Later" {
+		t.Fatalf("redoing the add: %v", columnNames(sts, func(s api.Status) string { return s.Name }))
+	}
+
+	m, err := d.e.State().NewCard(env.project, doing, "Moves out", now)
+	d.do(m, err)
+	d.do(d.e.State().DeleteColumn(doing, env.colID("To Do"), now))
+	if _, err := d.undo(); err == nil || !strings.Contains(err.Error(), "its cards went to another column") {
+		t.Fatalf("undo of a delete that moved cards: %v", err)
+	}
+	d.close()
 }

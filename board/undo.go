@@ -62,7 +62,7 @@ func (e *Engine) Undo() ([]Cmd, string, error) {
 		case KindComment:
 			return nil, "", fmt.Errorf("Can't undo the comment on %s: %s", title, why)
 		}
-		return nil, "", fmt.Errorf("Can't undo %s", label)
+		return nil, "", fmt.Errorf("Can't undo %s: %s", label, why)
 	}
 	step, cmds, err := e.apply(inv)
 	if err != nil {
@@ -132,6 +132,8 @@ func (e *Engine) inverse(u undo) (Mutation, string) {
 		return Mutation{ID: NewID(), Kind: KindDelete, TaskID: u.m.TaskID, ProjectID: u.m.ProjectID, At: now}, ""
 	case KindComment:
 		return Mutation{}, "a comment can't be taken back"
+	case KindColumnAdd, KindColumnEdit, KindColumnDelete, KindLabelAdd:
+		return invertShape(u, now)
 	}
 	inv, ok := Invert(u.before, u.m, now)
 	if !ok {
@@ -152,6 +154,7 @@ func (e *Engine) apply(m Mutation) (undo, []Cmd, error) {
 	if m.Kind == KindDelete {
 		step.tree = e.view.tree(m.TaskID)
 	}
+	step.col = e.view.placed(m)
 	cmds, err := e.do(m, false)
 	if err != nil {
 		return undo{}, nil, err
@@ -192,6 +195,9 @@ func (e *Engine) resolveStep(u *undo) {
 func stepLabel(u undo) string {
 	if u.m.Kind == KindUndelete && u.before == nil && len(u.m.Cards) > 0 {
 		return "create " + quoteTitle(u.m.Cards[0].Title)
+	}
+	if u.col != nil {
+		return u.m.Describe(u.col.Name)
 	}
 	return undoLabel(u.before, u.m)
 }
