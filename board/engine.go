@@ -197,7 +197,7 @@ type touch struct {
 type undo struct {
 	before *Card
 	m      Mutation
-	tree   []Card // for a delete: the card and its subtasks, to bring back
+	tree   []Card  // for a delete: the card and its subtasks, to bring back
 	col    *placed // for a change of a column: the column as it was
 }
 
