@@ -240,3 +240,27 @@ func TestSwimlaneMoveChangesPriority(t *testing.T) {
 		t.Fatalf("the selection did not stay on the card: %+v", c)
 	}
 }
+
+// A card's details name its labels.
+func TestDetailsShowLabels(t *testing.T) {
+	e := newEnv(t)
+	e.withLabels("bug", "docs")
+	ls, err := e.direct.Labels(context.Background(), e.project.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := e.serverTask("Write the launch post")
+	var p api.TaskPatch
+	p.LabelIDs.Set([]string{ls[0].ID, ls[1].ID})
+	if _, err := e.direct.UpdateTask(context.Background(), k.ID, p); err != nil {
+		t.Fatal(err)
+	}
+	tm := e.board(e.token, 100, 30)
+	waitScreen(t, tm, "synced", "#bug #docs")
+	keys(tm, "enter")
+	waitScreen(t, tm, "No description")
+	m := finish(t, tm)
+	if v := m.View(); !strings.Contains(v, "To Do · ! high · #bug · #docs") {
+		t.Fatalf("the details do not name the labels:\n%s", v)
+	}
+}

@@ -319,6 +319,11 @@ func (m Model) View() string {
 	for _, a := range c.Assignees {
 		facts = append(facts, "@"+m.ctx.Name(a))
 	}
+	for _, l := range s.Labels() {
+		if c.HasLabel(l.ID) {
+			facts = append(facts, "#"+safe.Line(l.Name))
+		}
+	}
 	if r, refused := m.ctx.Engine.RefusedReason(c.ID); refused {
 		facts = append(facts, st.Refused.Render("refused: "+safe.Line(r)))
 	} else if m.ctx.Engine.Pending(c.ID) {
