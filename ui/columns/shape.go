@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lanesboard/lanes/board"
@@ -16,8 +17,8 @@ import (
 // the board for the focused column. Its keys are the menu's own, like the
 // details screen's, and shown in the prompt.
 var columnMenu = []struct{ key, what string }{
-	{"a", "add after"}, {"r", "rename"}, {"<", "move left"}, {">", "move right"},
-	{"w", "WIP limit"}, {"d", "done/open"}, {"x", "delete"}, {"esc", "close"},
+	{"a", "add a column after this one"}, {"r", "rename"}, {"<", "move left"}, {">", "move right"},
+	{"w", "set or clear the WIP limit"}, {"d", "make it a done column, or an open one"}, {"x", "delete (asks where its cards go)"}, {"esc", "close"},
 }
 
 // OpenColumnMenu opens the menu of the focused column, when the board may
@@ -233,11 +234,7 @@ func (m *Model) shapePrompt() string {
 	name := quote(col.Name)
 	switch m.mode {
 	case colMenu:
-		parts := make([]string, len(columnMenu))
-		for i, it := range columnMenu {
-			parts[i] = it.key + " " + st.Muted.Render(it.what)
-		}
-		return "Column " + name + ": " + strings.Join(parts, "  ")
+		return "Column " + name + ": pick from the menu"
 	case colAdding:
 		return "New column after " + name + ": " + m.input.View()
 	case colRenaming:
@@ -284,4 +281,17 @@ func wipCount(col board.Column, n int) string {
 		return fmt.Sprintf("%d/%d", n, col.WipLimit)
 	}
 	return strconv.Itoa(n)
+}
+
+// menuView draws the column menu in the middle of the board.
+func (m *Model) menuView(width, height int) string {
+	st := &m.ctx.Styles
+	col, _ := m.focusedColumn()
+	inner := min(50, max(20, width-6))
+	lines := []string{st.Heading.Render(ansi.Truncate("Column "+quote(col.Name), inner, "…")), ""}
+	for _, it := range columnMenu {
+		lines = append(lines, ansi.Truncate(fmt.Sprintf("%-4s", it.key)+st.Muted.Render(it.what), inner, "…"))
+	}
+	box := st.Dialog.Width(inner + 2).Render(strings.Join(lines, "\n"))
+	return lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center, box)
 }

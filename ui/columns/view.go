@@ -64,8 +64,11 @@ func (m Model) View(full int) string {
 			st.Muted.Render("This project has no columns yet. Press "+common.KeyName(m.ctx.Keys.Refresh)+" to reload."))
 	}
 	m.labelsChanged()
-	if m.mode == labelPicking {
+	switch m.mode {
+	case labelPicking:
 		return padBlock(m.pickerView(max(m.Width(), full), m.boardHeight()), full)
+	case colMenu:
+		return padBlock(m.menuView(max(m.Width(), full), m.boardHeight()), full)
 	}
 	if m.lanes.by != laneNone {
 		return m.lanesView(full)
