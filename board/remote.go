@@ -64,8 +64,10 @@ func (r apiRemote) Fetch(ctx context.Context, projectID string) (Fetched, error)
 // ColumnOf is the board's copy of a status column the server sent.
 func ColumnOf(s api.Status) Column {
 	c := Column{ID: s.ID, Name: s.Name, IsDone: s.IsDone}
-	if s.WipLimit != nil {
-		c.WipLimit = *s.WipLimit
+	if s.WipLimit != nil && *s.WipLimit > 0 {
+		// A server's number is drawn in a narrow header: held to what
+		// lanes itself allows.
+		c.WipLimit = min(*s.WipLimit, MaxWipLimit)
 	}
 	if s.Color != nil {
 		c.Color = *s.Color
