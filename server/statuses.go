@@ -91,6 +91,23 @@ func (in statusInput) apply(st *store.Status) {
 	}
 }
 
+// columnToChange is the column statusID, its project and the project's
+// columns, for a change only an Owner or Admin may make.
+func columnToChange(tx *store.Tx, statusID, userID string) (*store.Status, *store.Project, []store.Status, error) {
+	st, p, role, err := statusRole(tx, statusID, userID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := need(role, store.RoleAdmin, columnsAdminOnly); err != nil {
+		return nil, nil, nil, err
+	}
+	sts, err := tx.Statuses(p.ID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return st, p, sts, nil
+}
+
 // statusRole loads a column, its project and the user's role there.
 func statusRole(tx *store.Tx, statusID, userID string) (*store.Status, *store.Project, store.Role, error) {
 	st, err := tx.StatusByID(statusID)
@@ -204,14 +221,7 @@ func (s *Server) updateStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
-		st, p, role, err := statusRole(tx, id, actor(r).user.ID)
-		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleAdmin, columnsAdminOnly); err != nil {
-			return 0, nil, err
-		}
-		sts, err := tx.Statuses(p.ID)
+		st, p, sts, err := columnToChange(tx, id, actor(r).user.ID)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -283,14 +293,7 @@ func (s *Server) deleteStatus(w http.ResponseWriter, r *http.Request) {
 	// Where the cards go is part of the request: a retry under the same
 	// key with another moveTo is a different request.
 	s.write(w, r, []byte("moveTo="+moveTo), func(tx *store.Tx) (int, any, error) {
-		st, p, role, err := statusRole(tx, id, actor(r).user.ID)
-		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleAdmin, columnsAdminOnly); err != nil {
-			return 0, nil, err
-		}
-		sts, err := tx.Statuses(p.ID)
+		st, p, sts, err := columnToChange(tx, id, actor(r).user.ID)
 		if err != nil {
 			return 0, nil, err
 		}
