@@ -154,13 +154,5 @@ func (t *Tx) tasksWhere(where string, args ...any) ([]Task, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
-	for i := range out {
-		if err := t.readAssignees(&out[i]); err != nil {
-			return nil, err
-		}
-		if err := t.readLabels(&out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, t.readPeopleAndLabels(out)
 }

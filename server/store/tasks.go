@@ -54,6 +54,19 @@ func (t *Tx) TaskByID(id string) (*Task, error) {
 	return k, t.readLabels(k)
 }
 
+// readPeopleAndLabels fills in each task's assignees and labels.
+func (t *Tx) readPeopleAndLabels(tasks []Task) error {
+	for i := range tasks {
+		if err := t.readAssignees(&tasks[i]); err != nil {
+			return err
+		}
+		if err := t.readLabels(&tasks[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // readAssignees fills in the task's assignees.
 func (t *Tx) readAssignees(k *Task) error {
 	rows, err := t.query(`SELECT user_id FROM task_assignees WHERE task_id = ? ORDER BY assigned_at, user_id`, k.ID)
@@ -530,15 +543,7 @@ func (t *Tx) Subtasks(parentID string) ([]Task, error) {
 		return nil, fmt.Errorf("list subtasks: %w", err)
 	}
 	rows.Close()
-	for i := range out {
-		if err := t.readAssignees(&out[i]); err != nil {
-			return nil, err
-		}
-		if err := t.readLabels(&out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, t.readPeopleAndLabels(out)
 }
 
 // Assign adds userID to the task's assignees; assigning twice changes nothing.
