@@ -79,7 +79,15 @@ func startProc(t *testing.T, bin string, re string, args ...string) (*exec.Cmd, 
 	}
 	t.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Errorf("%v did not stop within 30 s of SIGINT; it said:\n%s", args, log.String())
+		}
 	})
 	rx := regexp.MustCompile(re)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
