@@ -246,6 +246,22 @@ func TestSSHBoardWithServerAway(t *testing.T) {
 	alice.WaitFor("new card prompt", "title of the new card")
 	alice.Keys("Made online\r")
 	alice.WaitFor("card made", "Made online", "synced")
+	// "synced" may still be the frame from before the card: quit only once
+	// the server has it, or the card rightly waits in the outbox.
+	online := api.New(base, tok)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		_, p, err := launch.Pick(context.Background(), online, "", "")
+		var tasks []api.Task
+		if err == nil {
+			tasks, err = online.Tasks(context.Background(), p.ID, api.ListTasksOptions{})
+		}
+		if err == nil && slices.ContainsFunc(tasks, func(k api.Task) bool { return k.Title == "Made online" }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never had the card made online: %v", err)
+		}
+	}
 	alice.Keys("q")
 	if err := alice.Exit(); err != nil {
 		t.Fatalf("q: %v", err)

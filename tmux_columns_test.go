@@ -47,7 +47,7 @@ func TestColumnsInTmux(t *testing.T) {
 	text := func(t string) { s.tmux("send-keys", "-t", "lanes", "-l", t) }
 
 	keys("C")
-	s.waitFor("the column menu", "add after", "rename", "WIP limit")
+	s.waitFor("the column menu", "add a column after this one", "rename", "WIP limit")
 	keys("a")
 	text("Blocked")
 	keys("Enter")
