@@ -16,6 +16,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/ssh"
+
 	"github.com/lanesboard/lanes/api"
 )
 
@@ -55,6 +57,7 @@ type Server struct {
 	cfg  Config
 	keys *authorizedKeys
 	log  *slog.Logger
+	srv  *ssh.Server // the wish server, host key loaded
 
 	mu       sync.Mutex
 	sessions int
@@ -64,7 +67,8 @@ type Server struct {
 }
 
 // New is the SSH host of cfg, with its authorized keys file read (an
-// error wrapping os.ErrNotExist if there is none).
+// error wrapping os.ErrNotExist if there is none) and its host key read,
+// or made in the data directory.
 func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions < 1 {
 		return nil, fmt.Errorf("the session limit must be 1 or more, got %d", cfg.MaxSessions)
@@ -79,7 +83,13 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, keys: keys, log: cfg.Log, slots: map[string]bool{}, open: map[*openSession]bool{}}, nil
+	s := &Server{cfg: cfg, keys: keys, log: cfg.Log, slots: map[string]bool{}, open: map[*openSession]bool{}}
+	// The host key is read (or made, on the first start) here, so it is on
+	// disk before the caller says it serves, and a bad one is said at once.
+	if s.srv, err = s.newServer(""); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Keys is how many keys the authorized keys file holds now.
@@ -169,10 +179,7 @@ func (s *Server) sweep() {
 // Serve runs the SSH server on ln until ctx ends, then closes every board
 // (each saving its outbox) and waits for the connections to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv, err := s.newServer(ln.Addr().String())
-	if err != nil {
-		return err
-	}
+	srv := s.srv
 	// The keys file is watched for as long as the server runs: a key taken
 	// out of it ends its open sessions, not only its next login.
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -209,7 +216,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			break
 		}
 	}
-	err = srv.Close()
+	err := srv.Close()
 	<-done
 	s.log.Info("lanes ssh stopped")
 	return err

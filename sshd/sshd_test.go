@@ -698,3 +698,26 @@ func TestSSHRemoteKeyNeedsToken(t *testing.T) {
 		t.Fatalf("the unknown command was not named: %q", stderr.String())
 	}
 }
+
+// The host key is on disk once New returns, before the host serves (lanes
+// ssh says it serves, and people's ssh clients can be given the key, the
+// moment New is done); a second New reads the same key rather than
+// making another.
+func TestHostKeyMadeByNew(t *testing.T) {
+	e := newSSHEnv(t)
+	e.addKey("erin")
+	if _, err := New(e.config(Config{})); err != nil {
+		t.Fatal(err)
+	}
+	first, err := testenv.HostKey(e.dir)
+	if err != nil {
+		t.Fatalf("after New: %v", err)
+	}
+	if _, err := New(e.config(Config{})); err != nil {
+		t.Fatal(err)
+	}
+	again, err := testenv.HostKey(e.dir)
+	if err != nil || string(again.Marshal()) != string(first.Marshal()) {
+		t.Fatalf("a second New changed the host key (%v)", err)
+	}
+}
