@@ -5,9 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/transfer"
 )
@@ -64,7 +66,7 @@ last, else the personal space's first project.`,
 				return err
 			}
 			if output == "" || output == "-" {
-				return write(a.out, b)
+				return writeOut(a.out, isTerminal(a.out), func(w io.Writer) error { return write(w, b) })
 			}
 			return writeFile(output, func(w io.Writer) error { return write(w, b) })
 		},
@@ -80,6 +82,21 @@ last, else the personal space's first project.`,
 
 // writeFile writes path whole or not at all: into a new file beside it,
 // renamed over it once complete.
+// writeOut writes an export to out. On a terminal it is drawn, so what
+// came from the server (a title holding ESC) is made harmless first; to a
+// pipe or a file it goes as it is.
+func writeOut(out io.Writer, screen bool, write func(io.Writer) error) error {
+	if !screen {
+		return write(out)
+	}
+	var buf strings.Builder
+	if err := write(&buf); err != nil {
+		return err
+	}
+	_, err := io.WriteString(out, safe.Text(buf.String()))
+	return err
+}
+
 func writeFile(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {

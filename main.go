@@ -16,6 +16,7 @@ import (
 
 	"github.com/lanesboard/lanes/config"
 	"github.com/lanesboard/lanes/internal/local"
+	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -24,9 +25,16 @@ func main() {
 	err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "lanes:", err)
+		report(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// report says why lanes failed. An error may quote what a server or a
+// file said (a project's name, a Trello card's id, a CSV header), so its
+// control characters are shown, not obeyed.
+func report(w io.Writer, err error) {
+	fmt.Fprintln(w, "lanes:", safe.Text(err.Error()))
 }
 
 // app is what every command shares: where output goes, where data and the
