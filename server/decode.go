@@ -155,6 +155,15 @@ func (b body) required(name string) (string, error) {
 	return o.V, nil
 }
 
+// requiredUUID reads an id field that must be there and be a UUID.
+func (b body) requiredUUID(name string) (string, error) {
+	v, err := b.required(name)
+	if err != nil {
+		return "", err
+	}
+	return checkUUID(name, v)
+}
+
 // line checks a one-line human-entered string (a title, a name): no control
 // characters, trimmed, not blank, at most max runes.
 func line(name, v string, max int) (string, error) {

@@ -117,9 +117,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 	raw, b, err := readBody(r)
 	var projectID string
 	if err == nil {
-		if projectID, err = b.required("projectId"); err == nil {
-			projectID, err = checkUUID("projectId", projectID)
-		}
+		projectID, err = b.requiredUUID("projectId")
 	}
 	var in labelInput
 	if err == nil {

@@ -111,9 +111,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 	var spaceID string
 	var in projectInput
 	if err == nil {
-		if spaceID, err = b.required("spaceId"); err == nil {
-			spaceID, err = checkUUID("spaceId", spaceID)
-		}
+		spaceID, err = b.requiredUUID("spaceId")
 	}
 	if err == nil {
 		in, err = decodeProject(b, true)
