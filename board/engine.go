@@ -162,7 +162,7 @@ type Engine struct {
 	cacheBusy bool
 	cacheAt   time.Time // no cache write before this
 	fresh     bool      // the confirmed state came from the server, not the cache
-	needFetch bool      // a fetch failed; the next retry fetches again
+	needFetch bool      // a fetch is owed: one failed, or an answer showed the board behind
 	// confirms counts answers that changed the confirmed state; touched is
 	// the count at each card's latest one. A fetch remembers the count it
 	// started at, and an answer that overtook it wins over what it read.
@@ -559,14 +559,7 @@ func (e *Engine) update(msg any) ([]Cmd, bool) {
 			return nil, false
 		}
 		e.paused, e.waiting = false, false
-		cmds := e.pump()
-		if e.needFetch {
-			e.needFetch = false
-			if c := e.Refresh(); c != nil {
-				cmds = append(cmds, c)
-			}
-		}
-		return cmds, true
+		return append(e.pump(), e.fetchOwed()...), true
 	case LiveMsg:
 		if msg.e != e {
 			return nil, false
@@ -747,13 +740,7 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 		gone = append(gone, outboxLine{Gone: msg.req.TaskID})
 	}
 	cmds := append(e.markDone(msg.ids, gone...), e.pump()...)
-	if e.needFetch && !e.fetching {
-		e.needFetch = false
-		if c := e.Refresh(); c != nil {
-			cmds = append(cmds, c)
-		}
-	}
-	return cmds
+	return append(cmds, e.fetchOwed()...)
 }
 
 func (e *Engine) titleOf(id string, m Mutation) string {
@@ -1102,11 +1089,18 @@ func (e *Engine) confirmShape(msg sentMsg, renamed *rename) []Cmd {
 	if cache := e.maybeCache(); cache != nil {
 		cmds = append(cmds, cache)
 	}
-	if e.needFetch && !e.fetching {
-		e.needFetch = false
-		if r := e.Refresh(); r != nil {
-			cmds = append(cmds, r)
-		}
-	}
+	cmds = append(cmds, e.fetchOwed()...)
 	return append(cmds, e.pump()...)
+}
+
+// fetchOwed is the fetch needFetch says is owed, if one is.
+func (e *Engine) fetchOwed() []Cmd {
+	if !e.needFetch {
+		return nil
+	}
+	e.needFetch = false
+	if c := e.Refresh(); c != nil {
+		return []Cmd{c}
+	}
+	return nil
 }
