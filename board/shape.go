@@ -24,7 +24,7 @@ const (
 )
 
 // errColumnGone is a change to a column deleted elsewhere.
-var errColumnGone = fmt.Errorf("the column %w", errors.New("no longer exists"))
+var errColumnGone = errors.New("the column no longer exists")
 
 func (s *State) applyShape(m Mutation) error {
 	switch m.Kind {
@@ -113,12 +113,7 @@ func (s *State) deleteColumn(i int, m Mutation) error {
 	if m.StatusID != nil {
 		to = *m.StatusID
 	}
-	var moving []*Card
-	s.each(func(c *Card) {
-		if c.ParentID == "" && s.ColumnOf(c) == gone.ID {
-			moving = append(moving, c)
-		}
-	})
+	moving := s.cardsIn(gone.ID)
 	if len(moving) > 0 {
 		if to == "" || to == gone.ID || s.ColumnIndex(to) < 0 {
 			return fmt.Errorf("the cards of %q need another column to go to", gone.Name)
@@ -145,6 +140,22 @@ func (s *State) deleteColumn(i int, m Mutation) error {
 	s.columns = slices.Delete(slices.Clone(s.columns), i, i+1)
 	return nil
 }
+
+// cardsIn is the column's cards, archived ones too: what a delete of it
+// moves. (Subtasks go with their cards.)
+func (s *State) cardsIn(column string) []*Card {
+	var out []*Card
+	s.each(func(c *Card) {
+		if c.ParentID == "" && s.ColumnOf(c) == column {
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
+// CardsIn counts the column's cards, archived ones too: a delete of a
+// column holding any must say where they go.
+func (s *State) CardsIn(column string) int { return len(s.cardsIn(column)) }
 
 // sortedLabels is a card's label ids, sorted, without repeats.
 func sortedLabels(ids []string) []string {

@@ -215,6 +215,22 @@ func TestSwimlanesGolden(t *testing.T) {
 	golden(t, "lanes-assignee-100x30", v)
 }
 
+// The filter works in the swimlane view: lanes hold only the cards it lets
+// through, and the headers say how many of how many.
+func TestSwimlanesFiltered(t *testing.T) {
+	e := newEnv(t)
+	tm := e.board(e.token, 100, 30)
+	waitScreen(t, tm, "synced", "Write the launch")
+	keys(tm, "v", "v", "/", "the", "enter")
+	waitScreen(t, tm, "Filter: the", "No priority")
+	m := finish(t, tm)
+	v := m.View()
+	flat := strings.Join(strings.Fields(v), " ")
+	if !strings.Contains(flat, "To Do 3 of 3") || !strings.Contains(flat, "In Progress 1 of 1") || strings.Contains(v, "Ship 1.0") {
+		t.Fatalf("the filter \"the\" in lanes by priority shows:\n%s", v)
+	}
+}
+
 // In lanes by priority, J at a lane's edge moves the card into the next
 // lane (its priority becomes that lane's, on the server too), and k walks
 // up a lane's column into the lanes above.

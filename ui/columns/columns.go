@@ -47,6 +47,7 @@ type Model struct {
 	filter   board.Filter
 	filterTx string
 	moveTo   int      // colDeleting: the index of the column its cards go to
+	holding  int      // colDeleting: how many cards the column held when asked
 	dragging string   // the card the mouse holds, pressed and not yet let go
 	picker   picker   // labelPicking: the label picker
 	lanes    laneView // the swimlane view, or none

@@ -89,9 +89,6 @@ func (m *Model) ViewName() string { return m.lanes.by.String() }
 func (m *Model) CycleView() {
 	m.lanes.by = (m.lanes.by + 1) % laneViews
 	m.lanes.forget()
-	if m.lanes.built == nil {
-		m.lanes.built = &builtLanes{}
-	}
 	m.ctx.Message = "View: " + m.lanes.by.String() + " (" + common.KeyName(m.ctx.Keys.View) + " for the next)"
 	if m.lanes.by != laneNone {
 		m.lanes.lane = max(0, m.laneOf(m.selected))
@@ -435,7 +432,8 @@ func (m *Model) lanesView(full int) string {
 		n := len(s.Column(col.ID))
 		count := wipCount(col, n)
 		if !m.filter.Empty() {
-			count = fmt.Sprintf("%d of %s", len(s.Visible(col.ID, m.filterNow())), count)
+			// The cards the filter lets through, as the lanes sorted them.
+			count = fmt.Sprintf("%d of %s", len(m.lanes.built.cols[col.ID].ids), count)
 		}
 		h := m.columnHeader(col.Name, count, col.Over(n), widths[i]-2)
 		if first+i == m.focus {

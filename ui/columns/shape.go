@@ -81,11 +81,17 @@ func (m Model) columnMenuKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		return m, cmd
 	case "x", "D":
-		if _, err := s.DeleteColumn(col.ID, "", now); err != nil && m.cardsIn(col.ID) == 0 {
+		// The rules (not the only column, nor the only done one) are
+		// checked now, with where the cards would go by default.
+		n, to, cols := s.CardsIn(col.ID), "", m.Columns()
+		if n > 0 && len(cols) > 1 {
+			to = cols[m.defaultMoveTo()].ID
+		}
+		if _, err := s.DeleteColumn(col.ID, to, now); err != nil {
 			m.ctx.Message = "Can't do that: " + err.Error()
 			return m, nil
 		}
-		m.mode, m.moveTo = colDeleting, m.defaultMoveTo()
+		m.mode, m.moveTo, m.holding = colDeleting, m.defaultMoveTo(), n
 		return m, nil
 	}
 	return m, nil
@@ -156,17 +162,6 @@ func (m Model) columnInputDone(md mode, value string) (Model, tea.Cmd) {
 	return m, nil
 }
 
-// cardsIn counts a column's cards, archived ones too: what a delete moves.
-func (m *Model) cardsIn(col string) int {
-	s := m.ctx.Engine.State()
-	n := len(s.Column(col))
-	mut := board.Mutation{Kind: board.KindColumnDelete, TaskID: col}
-	if _, err := board.Apply(s, mut); err != nil {
-		n = max(n, 1) // archived cards only: still somewhere to go
-	}
-	return n
-}
-
 // defaultMoveTo is where a deleted column's cards go unless the person
 // picks another: the column to its left, or else to its right.
 func (m *Model) defaultMoveTo() int {
@@ -208,10 +203,10 @@ func (m Model) deleteKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	}
 	m.mode = browsing
 	to := ""
-	if m.cardsIn(col.ID) > 0 && m.moveTo >= 0 && m.moveTo < len(cols) {
+	s := m.ctx.Engine.State()
+	if s.CardsIn(col.ID) > 0 && m.moveTo >= 0 && m.moveTo < len(cols) {
 		to = cols[m.moveTo].ID
 	}
-	s := m.ctx.Engine.State()
 	m, cmd := m.reshape(s.DeleteColumn(col.ID, to, m.ctx.Now()))
 	if m.ctx.Message == "" {
 		m.ctx.Message = "Deleted the column " + quote(col.Name)
@@ -242,8 +237,7 @@ func (m *Model) shapePrompt() string {
 	case colWip:
 		return "WIP limit of " + name + ": " + m.input.View()
 	case colDeleting:
-		n := m.cardsIn(col.ID)
-		if n == 0 {
+		if m.holding == 0 {
 			return st.StatusBad.Render("Delete the empty column " + name + "? y/N")
 		}
 		cols := m.Columns()
