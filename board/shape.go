@@ -16,6 +16,7 @@ import (
 
 // Bounds on what a person can make, the server's as well.
 const (
+	MaxColumns    = 50 // per project
 	MaxColumnName = 100
 	MaxLabelName  = 50
 	MaxWipLimit   = 9999
@@ -193,6 +194,9 @@ func (s *State) AddColumn(after, name string, at time.Time) (Mutation, error) {
 		if strings.EqualFold(c.Name, n) {
 			return Mutation{}, fmt.Errorf("there is already a column %q", c.Name)
 		}
+	}
+	if len(s.columns) >= MaxColumns {
+		return Mutation{}, fmt.Errorf("a project can have at most %d columns", MaxColumns)
 	}
 	idx := s.ColumnIndex(after) + 1
 	m := s.shape(KindColumnAdd, NewTempID(), at)

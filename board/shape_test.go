@@ -2,6 +2,7 @@ package board
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -294,4 +295,21 @@ func TestUndoColumnChanges(t *testing.T) {
 		t.Fatalf("undo of a delete that moved cards: %v", err)
 	}
 	d.close()
+}
+
+// A project holds at most MaxColumns columns, as the server does: the
+// next one is refused at the keystroke, not shown and then snapped back.
+func TestAddColumnPastTheLimit(t *testing.T) {
+	cols := make([]Column, MaxColumns)
+	for i := range cols {
+		cols[i] = Column{ID: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("Column %d", i)}
+	}
+	s := NewState(cols, nil)
+	if _, err := s.AddColumn("c0", "One more", time.Now()); err == nil || !strings.Contains(err.Error(), "at most 50 columns") {
+		t.Fatalf("a column past the limit: %v", err)
+	}
+	s = NewState(cols[:MaxColumns-1], nil)
+	if _, err := s.AddColumn("c0", "The last", time.Now()); err != nil {
+		t.Fatalf("the fiftieth column: %v", err)
+	}
 }

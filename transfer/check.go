@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lanesboard/lanes/board"
 )
 
 // The bounds of what import reads: a file bigger, or holding more, is
@@ -14,9 +16,9 @@ const (
 	// MaxFileSize is the largest file import reads.
 	MaxFileSize = 64 << 20
 	// MaxColumns is the most columns a board may have (the server's limit).
-	MaxColumns = 50
+	MaxColumns = board.MaxColumns
 	// MaxLabels is the most labels (the server's own limit per project).
-	MaxLabels = 200
+	MaxLabels = board.MaxLabels
 	// MaxCards is the most cards and subtasks together.
 	MaxCards = 100_000
 	// MaxComments is the most comments, on all cards together.
@@ -24,18 +26,18 @@ const (
 	// MaxDepth is how deep subtasks may nest (a subtask of a subtask …).
 	MaxDepth = 8
 	// MaxCardLabels is the most labels on one card (the server's limit).
-	MaxCardLabels = 20
+	MaxCardLabels = board.MaxCardLabels
 	// MaxAssignees is the most assignees of one card.
 	MaxAssignees = 50
 
 	maxTitle       = 500
-	maxColumnName  = 100
-	maxLabelName   = 50
+	maxColumnName  = board.MaxColumnName
+	maxLabelName   = board.MaxLabelName
 	maxProjectName = 200
 	maxName        = 100
 	maxDescription = 100_000
-	maxComment     = 20_000
-	maxWipLimit    = 9999
+	maxComment     = board.MaxComment
+	maxWipLimit    = board.MaxWipLimit
 	maxEstimate    = 100_000
 )
 
