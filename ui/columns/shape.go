@@ -54,12 +54,12 @@ func (m Model) columnMenuKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	case "r":
 		return m, m.openNamed(colRenaming, "column name", safe.Line(col.Name))
 	case "<", "h", "left":
-		m, cmd := m.reshape(s.MoveColumn(col.ID, -1, now))
+		m, cmd := m.do(s.MoveColumn(col.ID, -1, now))
 		m.focus = s.ColumnIndex(col.ID) - 1
 		m.Follow()
 		return m, cmd
 	case ">", "l", "right":
-		m, cmd := m.reshape(s.MoveColumn(col.ID, 1, now))
+		m, cmd := m.do(s.MoveColumn(col.ID, 1, now))
 		m.focus = min(s.ColumnIndex(col.ID)+1, len(m.Columns())-1)
 		m.Follow()
 		return m, cmd
@@ -71,7 +71,7 @@ func (m Model) columnMenuKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.mode = colWip
 		return m, m.input.Open("", 4, "cards at most (empty: no limit)", cur)
 	case "d":
-		m, cmd := m.reshape(s.ToggleColumnDone(col.ID, now))
+		m, cmd := m.do(s.ToggleColumnDone(col.ID, now))
 		if m.ctx.Message == "" {
 			kind := "an open column"
 			if c, ok := m.ctx.Engine.State().ColumnByID(col.ID); ok && c.IsDone {
@@ -103,16 +103,6 @@ func (m *Model) openNamed(md mode, placeholder, value string) tea.Cmd {
 	return m.input.Open("Column names", board.MaxColumnName, placeholder, value)
 }
 
-// reshape hands a change of a column or label to the engine.
-func (m Model) reshape(mut board.Mutation, err error) (Model, tea.Cmd) {
-	cmd, ok := m.ctx.Do(mut, err)
-	if !ok {
-		return m, nil
-	}
-	m.Follow()
-	return m, cmd
-}
-
 // namedKey handles enter on a column's name or WIP limit.
 func (m Model) columnInputDone(md mode, value string) (Model, tea.Cmd) {
 	col, ok := m.focusedColumn()
@@ -126,7 +116,7 @@ func (m Model) columnInputDone(md mode, value string) (Model, tea.Cmd) {
 			return m, nil
 		}
 		mut, err := s.AddColumn(col.ID, value, now)
-		m, cmd := m.reshape(mut, err)
+		m, cmd := m.do(mut, err)
 		if err == nil {
 			m.FocusColumn(m.ctx.Engine.State().ColumnIndex(mut.TaskID))
 			m.ctx.Message = "Added the column " + quote(*mut.Title)
@@ -136,7 +126,7 @@ func (m Model) columnInputDone(md mode, value string) (Model, tea.Cmd) {
 		if strings.TrimSpace(value) == safe.Line(col.Name) {
 			return m, nil
 		}
-		return m.reshape(s.RenameColumn(col.ID, value, now))
+		return m.do(s.RenameColumn(col.ID, value, now))
 	case colWip:
 		value = strings.TrimSpace(value)
 		n := 0
@@ -150,7 +140,7 @@ func (m Model) columnInputDone(md mode, value string) (Model, tea.Cmd) {
 		if n == col.WipLimit {
 			return m, nil
 		}
-		m, cmd := m.reshape(s.SetWipLimit(col.ID, n, now))
+		m, cmd := m.do(s.SetWipLimit(col.ID, n, now))
 		if m.ctx.Message == "" {
 			m.ctx.Message = fmt.Sprintf("%s: no WIP limit", quote(col.Name))
 			if n > 0 {
@@ -207,7 +197,7 @@ func (m Model) deleteKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if s.CardsIn(col.ID) > 0 && m.moveTo >= 0 && m.moveTo < len(cols) {
 		to = cols[m.moveTo].ID
 	}
-	m, cmd := m.reshape(s.DeleteColumn(col.ID, to, m.ctx.Now()))
+	m, cmd := m.do(s.DeleteColumn(col.ID, to, m.ctx.Now()))
 	if m.ctx.Message == "" {
 		m.ctx.Message = "Deleted the column " + quote(col.Name)
 		if to != "" {
