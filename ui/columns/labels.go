@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/internal/safe"
+	"github.com/lanesboard/lanes/ui/common"
 )
 
 // picker is the label picker of one card (the Labels key, t): the
@@ -39,51 +39,19 @@ func (m Model) OpenLabels() (Model, tea.Cmd) {
 	return m, m.input.Open("Label names", board.MaxLabelName, "type to find or name a new label", "")
 }
 
-// labelMatch is a label the query finds, and how well.
-type labelMatch struct {
-	label board.Label
-	score int
-}
-
 // pickerLabels is the project's labels the query finds, best first.
 func (m *Model) pickerLabels() []board.Label {
-	q := strings.ToLower(strings.TrimSpace(m.input.Value()))
-	var out []labelMatch
-	for _, l := range m.ctx.Engine.State().Labels() {
-		if score, ok := fuzzy(q, strings.ToLower(safe.Line(l.Name))); ok {
-			out = append(out, labelMatch{l, score})
-		}
+	all := m.ctx.Engine.State().Labels()
+	cands := make([]common.Fuzzy, len(all))
+	for i, l := range all {
+		cands[i] = common.NewFuzzy(safe.Line(l.Name))
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
-	ls := make([]board.Label, len(out))
-	for i, lm := range out {
-		ls[i] = lm.label
+	found := common.FuzzyFilter(cands, m.input.Value())
+	out := make([]board.Label, len(found))
+	for i, k := range found {
+		out[i] = all[k]
 	}
-	return ls
-}
-
-// fuzzy reports whether q's letters appear in s in order, and scores the
-// match: a prefix beats a run, a run beats scattered letters.
-func fuzzy(q, s string) (int, bool) {
-	if q == "" {
-		return 0, true
-	}
-	if strings.HasPrefix(s, q) {
-		return 3000 - len(s), true
-	}
-	if strings.Contains(s, q) {
-		return 2000 - len(s), true
-	}
-	i := 0
-	for _, r := range s {
-		if i < len(q) && rune(q[i]) == r {
-			i++
-		}
-	}
-	if i < len(q) {
-		return 0, false
-	}
-	return 1000 - len(s), true
+	return out
 }
 
 func (m Model) pickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {

@@ -4,13 +4,14 @@ import (
 	"testing"
 
 	"github.com/lanesboard/lanes/keymap"
+	"github.com/lanesboard/lanes/ui/common"
 )
 
 // candidates is every default action as the palette lists it.
-func candidates() ([]Candidate, []keymap.Action) {
+func candidates() ([]common.Fuzzy, []keymap.Action) {
 	k := keymap.Default()
 	list := k.List()
-	cands := make([]Candidate, len(list))
+	cands := make([]common.Fuzzy, len(list))
 	for i, a := range list {
 		cands[i] = NewCandidate(a.Binding.Help().Desc, a.Name, a.Binding.Keys())
 	}
@@ -42,7 +43,7 @@ func TestFilterFindsTheActionMeant(t *testing.T) {
 		{"priority_up", []string{"priority_up"}}, // by its config name
 		{"cmp", []string{"complete"}},
 	} {
-		got := names(list, Filter(cands, c.query))
+		got := names(list, common.FuzzyFilter(cands, c.query))
 		if len(got) < len(c.first) {
 			t.Errorf("%q found %v, want %v first", c.query, got, c.first)
 			continue
@@ -63,7 +64,7 @@ func TestFilterFindsTheActionMeant(t *testing.T) {
 // No query lists everything in order; a query nothing has lists nothing.
 func TestFilterAllAndNothing(t *testing.T) {
 	cands, list := candidates()
-	all := Filter(cands, "  ")
+	all := common.FuzzyFilter(cands, "  ")
 	if len(all) != len(list) {
 		t.Fatalf("an empty query lists %d of %d actions", len(all), len(list))
 	}
@@ -72,10 +73,10 @@ func TestFilterAllAndNothing(t *testing.T) {
 			t.Fatalf("an empty query reorders the actions: %v", all)
 		}
 	}
-	if got := Filter(cands, "zqx"); len(got) != 0 {
+	if got := common.FuzzyFilter(cands, "zqx"); len(got) != 0 {
 		t.Fatalf("zqx matched %v", names(list, got))
 	}
-	if got := Filter(cands, "mov zqx"); len(got) != 0 {
+	if got := common.FuzzyFilter(cands, "mov zqx"); len(got) != 0 {
 		t.Fatalf("every word must match; mov zqx matched %v", names(list, got))
 	}
 }
@@ -87,7 +88,7 @@ func BenchmarkFilter(b *testing.B) {
 	for _, q := range []string{"mov", "move card r", "zqx"} {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
-				Filter(cands, q)
+				common.FuzzyFilter(cands, q)
 			}
 		})
 	}

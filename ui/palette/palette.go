@@ -31,7 +31,7 @@ var paletteKeys = struct{ Up, Down, Run, Close key.Binding }{
 // entry is an action as listed: the filter's view of it and what is drawn.
 type entry struct {
 	action keymap.Action
-	cand   Candidate
+	cand   common.Fuzzy
 	desc   string // cleaned for drawing
 	keys   string
 }
@@ -45,6 +45,12 @@ type Model struct {
 	cursor int   // index into shown
 	closed bool  // the last Update closed the palette
 	chosen *keymap.Action
+}
+
+// NewCandidate is the filter's view of an action described by its help
+// text, config name ("move_left", read as "move left") and keys.
+func NewCandidate(desc, name string, keys []string) common.Fuzzy {
+	return common.NewFuzzy(desc + "  " + strings.ReplaceAll(name, "_", " ") + "  " + strings.Join(keys, " "))
 }
 
 // New is the palette over ctx's keys, closed until Open.
@@ -115,11 +121,11 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 
 // refilter lists the actions the filter matches, the best chosen.
 func (m *Model) refilter() {
-	cands := make([]Candidate, len(m.all))
+	cands := make([]common.Fuzzy, len(m.all))
 	for i := range m.all {
 		cands[i] = m.all[i].cand
 	}
-	m.shown, m.cursor = Filter(cands, m.input.Value()), 0
+	m.shown, m.cursor = common.FuzzyFilter(cands, m.input.Value()), 0
 }
 
 // View draws the palette in the middle of the screen, one line left

@@ -1,4 +1,4 @@
-package palette
+package common
 
 import (
 	"slices"
@@ -6,27 +6,24 @@ import (
 	"unicode"
 )
 
-// Candidate is an action as the filter reads it: its help, config name
-// and keys, lower-case, in one text.
-type Candidate struct {
+// Fuzzy is a text as FuzzyFilter reads it, lower-case: the command
+// palette's actions and the label picker's labels narrow by what is typed
+// through it.
+type Fuzzy struct {
 	text []rune
 }
 
-// NewCandidate is the filter's view of an action described by its help
-// text, config name ("move_left", read as "move left") and keys.
-func NewCandidate(desc, name string, keys []string) Candidate {
-	s := desc + "  " + strings.ReplaceAll(name, "_", " ") + "  " + strings.Join(keys, " ")
-	return Candidate{text: []rune(strings.ToLower(s))}
-}
+// NewFuzzy is text as FuzzyFilter reads it.
+func NewFuzzy(text string) Fuzzy { return Fuzzy{text: []rune(strings.ToLower(text))} }
 
-// Filter is the indexes of the candidates that match query, best first
+// FuzzyFilter is the indexes of the candidates that match query, best first
 // (equals in the order given). Each word of the query (a config name's
 // words too: move_left) must match as a
 // fuzzy subsequence: its letters in order, not necessarily together;
 // letters together and at the start of words count for more. An empty
 // query matches everything in order.
-func Filter(cands []Candidate, query string) []int {
-	// A config name's underscores are spaces here, as in NewCandidate.
+func FuzzyFilter(cands []Fuzzy, query string) []int {
+	// Underscores are spaces here, as in a config name (move_left).
 	terms := strings.Fields(strings.ToLower(strings.ReplaceAll(query, "_", " ")))
 	type hit struct{ i, score int }
 	hits := make([]hit, 0, len(cands))
