@@ -98,9 +98,9 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 			return err
 		}
 		cfg.ServerKey, cfg.NeedToken = f.server, true
-		cfg.Client = func(_ context.Context, _, token string) (*api.Client, func(), error) {
+		cfg.Client = func(_ context.Context, _, token string) (launch.Server, func(), error) {
 			c, _, closeLog, err := a.newClient(f.server, token)
-			return c, closeLog, err
+			return launch.Krokanti(c), closeLog, err
 		}
 	} else {
 		ls, stop, err := a.startLocalServer(ctx, dir)
@@ -134,8 +134,8 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 // acts as the lanes user their key names (made, with a Personal space, at
 // their first login) with a token kept in ssh/NAME/token in the data
 // directory.
-func (a *app) localUsers(ls *local.Server, dir string, log *slog.Logger) func(context.Context, string, string) (*api.Client, func(), error) {
-	return func(ctx context.Context, name, _ string) (*api.Client, func(), error) {
+func (a *app) localUsers(ls *local.Server, dir string, log *slog.Logger) func(context.Context, string, string) (launch.Server, func(), error) {
+	return func(ctx context.Context, name, _ string) (launch.Server, func(), error) {
 		token, made, err := ls.UserToken(ctx, dir, name)
 		if err != nil {
 			return nil, nil, err
@@ -144,7 +144,7 @@ func (a *app) localUsers(ls *local.Server, dir string, log *slog.Logger) func(co
 			log.Info("ssh: made a lanes user at first login", "user", name)
 		}
 		c, _, closeLog, err := a.newClient(ls.URL, token)
-		return c, closeLog, err
+		return launch.Krokanti(c), closeLog, err
 	}
 }
 

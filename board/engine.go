@@ -110,6 +110,10 @@ type Status struct {
 	// Fresh says the board shown came from the server since it opened,
 	// not only from the cache.
 	Fresh bool
+	// Polling says the board has no live feed and is fetched again every
+	// so often; SyncedAt is when a fetch last succeeded.
+	Polling  bool
+	SyncedAt time.Time
 }
 
 // Options configure an engine.
@@ -162,6 +166,7 @@ type Engine struct {
 	cacheBusy bool
 	cacheAt   time.Time // no cache write before this
 	fresh     bool      // the confirmed state came from the server, not the cache
+	syncedAt  time.Time // when a fetch last succeeded
 	needFetch bool      // a fetch is owed: one failed, or an answer showed the board behind
 	// confirms counts answers that changed the confirmed state; touched is
 	// the count at each card's latest one. A fetch remembers the count it
@@ -379,7 +384,8 @@ func (e *Engine) Confirmed() *State { return e.confirmed }
 
 // Status is the sync state for the status line.
 func (e *Engine) Status() Status {
-	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching, Fetched: e.fetched, FetchErr: e.fetchErr, Fresh: e.fresh}
+	st := Status{Waiting: len(e.pending), LastErr: e.lastErr, Fetching: e.fetching, Fetched: e.fetched, FetchErr: e.fetchErr, Fresh: e.fresh,
+		Polling: e.polls(), SyncedAt: e.syncedAt}
 	switch {
 	case e.loadErr != "":
 		st.State, st.LastErr = Unavailable, e.loadErr
@@ -463,6 +469,9 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 			renames = append(renames, rename{From: *id, To: to})
 			*id = to
 		}
+	}
+	if err := e.lacking(&m); err != nil {
+		return nil, err
 	}
 	before, _ := e.view.Card(m.TaskID)
 	col := e.view.placed(m)
@@ -884,6 +893,9 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 	if cache := e.maybeCache(); cache != nil {
 		cmds = append(cmds, cache)
 	}
+	if soon := e.pollSoon(); soon != nil {
+		cmds = append(cmds, soon)
+	}
 	return append(cmds, e.pump()...)
 }
 
@@ -1021,7 +1033,7 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		}
 	}
 	fresh = fresh.flatten()
-	e.confirmed, e.fresh, e.loadErr = fresh, true, ""
+	e.confirmed, e.fresh, e.loadErr, e.syncedAt = fresh, true, "", e.opts.Now()
 	e.reapply()
 	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending))
 	var cmds []Cmd

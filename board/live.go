@@ -27,6 +27,7 @@ type LiveMsg struct {
 	events []api.Event
 	err    error
 	poll   bool
+	soon   bool // the fetch owed after lanes' own changes (pollSoon)
 }
 
 // live is the engine's end of the feed: a goroutine of its own pushes
@@ -35,6 +36,8 @@ type LiveMsg struct {
 type live struct {
 	started bool
 	polling bool // no feed: poll instead
+	soon    bool // a fetch after lanes' own changes is on its timer
+	asked   bool // Live was called: the board is kept live
 	ch      chan api.Event
 	done    chan error
 	cancel  context.CancelFunc
@@ -44,11 +47,11 @@ type live struct {
 // no feed, for the next poll). Each LiveMsg handed to Update returns the
 // next Live, so the board stays live for as long as it is open.
 func (e *Engine) Live() Cmd {
-	f, ok := e.opts.Remote.(Follower)
-	if !ok || e.opts.SpaceID == "" || e.live.polling {
-		ctx := e.ctx
+	e.live.asked = true
+	if e.polls() {
+		ctx, every := e.ctx, e.pollEvery()
 		return func() any {
-			t := time.NewTimer(PollEvery)
+			t := time.NewTimer(every)
 			defer t.Stop()
 			select {
 			case <-ctx.Done():
@@ -57,6 +60,7 @@ func (e *Engine) Live() Cmd {
 			return LiveMsg{e: e, poll: true}
 		}
 	}
+	f := e.opts.Remote.(Follower)
 	if !e.live.started {
 		ctx, cancel := context.WithCancel(e.ctx)
 		e.live = live{started: true, ch: make(chan api.Event, 256), done: make(chan error, 1), cancel: cancel}
@@ -93,6 +97,48 @@ func (e *Engine) Live() Cmd {
 	}
 }
 
+// polls says the board has no live feed to follow, so it is fetched
+// again every so often instead.
+func (e *Engine) polls() bool {
+	_, ok := e.opts.Remote.(Follower)
+	return !ok || e.opts.SpaceID == "" || e.live.polling
+}
+
+// pollEvery is how often a board without a feed is fetched again.
+func (e *Engine) pollEvery() time.Duration {
+	if p, ok := e.opts.Remote.(Poller); ok && p.PollInterval() > 0 {
+		return p.PollInterval()
+	}
+	return PollEvery
+}
+
+// SyncSoon is how long after its own changes reach the server a board
+// without a feed fetches itself again, to see what the server made of
+// them (a Done column completing a card, say) and what others did
+// meanwhile, without waiting for the next poll. Changes made in a burst
+// get one fetch.
+const SyncSoon = time.Second
+
+// pollSoon is the fetch owed once the outbox has drained, on a board
+// without a feed; nil when one is already on its timer, or changes are
+// still waiting.
+func (e *Engine) pollSoon() Cmd {
+	if !e.live.asked || !e.polls() || e.live.soon || len(e.pending) > 0 {
+		return nil
+	}
+	e.live.soon = true
+	ctx := e.ctx
+	return func() any {
+		t := time.NewTimer(SyncSoon)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		return LiveMsg{e: e, soon: true}
+	}
+}
+
 // stopLive ends the feed's goroutine.
 func (e *Engine) stopLive() {
 	if e.live.cancel != nil {
@@ -104,6 +150,12 @@ func (e *Engine) stopLive() {
 // fetch of just those cards.
 func (e *Engine) onLive(msg LiveMsg) []Cmd {
 	switch {
+	case msg.soon:
+		e.live.soon = false
+		if c := e.Refresh(); c != nil {
+			return []Cmd{c}
+		}
+		return nil
 	case msg.poll:
 		var cmds []Cmd
 		if c := e.Refresh(); c != nil {
@@ -124,7 +176,7 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			return append(cmds, e.Live())
 		}
 		if !errors.Is(msg.err, api.ErrNotSupported) {
-			e.notify("Live updates stopped (%v); the board will refresh every %s instead", msg.err, PollEvery)
+			e.notify("Live updates stopped (%v); the board will refresh every %s instead", msg.err, e.pollEvery())
 		}
 		e.live.polling = true
 		return []Cmd{e.Live()}

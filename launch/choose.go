@@ -42,7 +42,7 @@ type Choice struct {
 // asked for and its cache is on disk, opens without a word to the server:
 // the engine fetches it in the background, and says so if it is gone. Any
 // other board is looked up, for at most ReachWithin.
-func Choose(ctx context.Context, c *api.Client, last *LastFile, q Query) (Choice, error) {
+func Choose(ctx context.Context, c Server, last *LastFile, q Query) (Choice, error) {
 	if l, ok := last.read(); ok && l.answers(q) &&
 		board.Cached(board.Options{Dir: last.dir, Server: last.server, ProjectID: l.Project}) {
 		return l.choice(), nil
@@ -73,14 +73,14 @@ func unreachable(err error) bool {
 // the board itself would: the one asked for, else the one opened last on
 // this server (serverKey, with the data directory dir), else the personal
 // space's first project.
-func Lookup(ctx context.Context, c *api.Client, dir, serverKey string, q Query) (api.Space, api.Project, error) {
+func Lookup(ctx context.Context, c Directory, dir, serverKey string, q Query) (api.Space, api.Project, error) {
 	return lookup(ctx, c, NewLastFile(dir, serverKey), q)
 }
 
 // lookup asks the server for the board to open: the one asked for, or
 // else the one opened last time on this server if it is still there, or
 // else the personal space's first project; and remembers it for next time.
-func lookup(ctx context.Context, c *api.Client, last *LastFile, q Query) (api.Space, api.Project, error) {
+func lookup(ctx context.Context, c Directory, last *LastFile, q Query) (api.Space, api.Project, error) {
 	if q.Space == "" && q.Project == "" {
 		if l, ok := last.read(); ok {
 			if sp, p, err := Find(ctx, c, Query{Space: l.Space, Project: l.Project, Archived: true}); err == nil {
@@ -101,8 +101,9 @@ func lookup(ctx context.Context, c *api.Client, last *LastFile, q Query) (api.Sp
 
 // Open opens the chosen board's engine with opts: what every board of the
 // person shares (data directory, server key, actor, log).
-func Open(ctx context.Context, c *api.Client, ch Choice, opts board.Options) (*board.Engine, error) {
-	opts.ProjectID, opts.SpaceID, opts.Remote = ch.Project.ID, ch.Space.ID, board.NewRemote(c)
+func Open(ctx context.Context, c Server, ch Choice, opts board.Options) (*board.Engine, error) {
+	opts.ProjectID, opts.SpaceID = ch.Project.ID, ch.Space.ID
+	opts.Remote = c.Remote(opts)
 	e, err := board.Open(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("open the board: %w", err)

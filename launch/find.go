@@ -23,14 +23,14 @@ func (e noBoard) Is(target error) bool { return target == ErrNoBoard }
 
 // Pick finds the space and project to open: by name, slug or id, or
 // the personal space and its first active project.
-func Pick(ctx context.Context, c *api.Client, space, project string) (api.Space, api.Project, error) {
+func Pick(ctx context.Context, c Directory, space, project string) (api.Space, api.Project, error) {
 	return Find(ctx, c, Query{Space: space, Project: project})
 }
 
 // Find is Pick for a query. A project asked for by name, slug or
 // id opens archived or not; an archived one is never a default and is
 // listed only when q.Archived says so.
-func Find(ctx context.Context, c *api.Client, q Query) (api.Space, api.Project, error) {
+func Find(ctx context.Context, c Directory, q Query) (api.Space, api.Project, error) {
 	spaces, err := c.Spaces(ctx)
 	if err != nil {
 		return api.Space{}, api.Project{}, fmt.Errorf("list spaces: %w", err)
@@ -83,7 +83,7 @@ func Find(ctx context.Context, c *api.Client, q Query) (api.Space, api.Project, 
 }
 
 // FindSpace finds a space by name, slug or id ("": the personal space).
-func FindSpace(ctx context.Context, c *api.Client, ref string) (api.Space, error) {
+func FindSpace(ctx context.Context, c Directory, ref string) (api.Space, error) {
 	spaces, err := c.Spaces(ctx)
 	if err != nil {
 		return api.Space{}, fmt.Errorf("list spaces: %w", err)
@@ -136,7 +136,7 @@ func boolRank(b bool) int {
 // says so. Whether the server's list holds archived projects differs (a
 // lanes server lists them apart, another may not), so the project's own
 // isArchived decides.
-func ListProjects(ctx context.Context, c *api.Client, sp api.Space, archived bool) ([]api.Project, error) {
+func ListProjects(ctx context.Context, c Directory, sp api.Space, archived bool) ([]api.Project, error) {
 	ps, err := c.Projects(ctx, sp.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list the projects of %q: %w", sp.Name, err)

@@ -215,7 +215,7 @@ func (l LastBoard) choice() Choice {
 // memory: its names, the person's role and id are remembered afresh for
 // next time, and a board that is gone is forgotten so the next start opens
 // another. The channel closes when it is done (ctx ending ends it).
-func (f *LastFile) Recheck(ctx context.Context, c *api.Client, ch Choice) <-chan struct{} {
+func (f *LastFile) Recheck(ctx context.Context, c Server, ch Choice) <-chan struct{} {
 	done := make(chan struct{})
 	if !ch.Remembered {
 		close(done)

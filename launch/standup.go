@@ -14,7 +14,7 @@ import (
 
 // StandupReport fetches the project's board and members and builds the
 // report; title is "Space / Project".
-func StandupReport(ctx context.Context, c *api.Client, dir, serverKey, space, project string, order []string, now, since time.Time) (board.Standup, string, error) {
+func StandupReport(ctx context.Context, c Server, dir, serverKey, space, project string, order []string, now, since time.Time) (board.Standup, string, error) {
 	sp, p, err := lookup(ctx, c, NewLastFile(dir, serverKey), Query{Space: space, Project: project})
 	if err != nil {
 		return board.Standup{}, "", err
@@ -22,8 +22,8 @@ func StandupReport(ctx context.Context, c *api.Client, dir, serverKey, space, pr
 	return BuildStandup(ctx, c, sp, p, order, now, since)
 }
 
-func BuildStandup(ctx context.Context, c *api.Client, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
-	b, err := board.NewRemote(c).Fetch(ctx, p.ID)
+func BuildStandup(ctx context.Context, c Server, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
+	b, err := c.Remote(board.Options{ProjectID: p.ID, SpaceID: sp.ID}).Fetch(ctx, p.ID)
 	if err != nil {
 		return board.Standup{}, "", fmt.Errorf("load %s: %w", p.Name, err)
 	}

@@ -12,7 +12,7 @@ import (
 // projects is the project switcher's view of the server: every project of
 // every space, each opened as a board on the same data directory.
 type Switcher struct {
-	c        *api.Client
+	c        Server
 	opts     board.Options
 	archived bool // list archived projects too
 	last     *LastFile
@@ -23,7 +23,7 @@ type Switcher struct {
 
 // NewSwitcher lists c's projects (archived ones too if archived says so)
 // and opens each as a board with opts, remembering it in last.
-func NewSwitcher(c *api.Client, opts board.Options, archived bool, last *LastFile) *Switcher {
+func NewSwitcher(c Server, opts board.Options, archived bool, last *LastFile) *Switcher {
 	return &Switcher{c: c, opts: opts, archived: archived, last: last}
 }
 
@@ -55,7 +55,8 @@ func (p *Switcher) Projects(ctx context.Context) ([]ui.Choice, error) {
 // Open opens the chosen project's board and remembers it as the last one.
 func (p *Switcher) Open(ctx context.Context, c ui.Choice) (*board.Engine, error) {
 	o := p.opts
-	o.ProjectID, o.SpaceID, o.Remote = c.ProjectID, c.SpaceID, board.NewRemote(p.c)
+	o.ProjectID, o.SpaceID = c.ProjectID, c.SpaceID
+	o.Remote = p.c.Remote(o)
 	e, err := board.Open(ctx, o)
 	if err == nil {
 		p.mu.Lock()

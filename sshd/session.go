@@ -18,7 +18,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/ssh"
-	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/keymap"
 	"github.com/lanesboard/lanes/launch"
@@ -273,7 +272,7 @@ func (s *Server) slot(name string) (string, func(), error) {
 }
 
 // client is an API client acting as the key's person.
-func (s *Server) client(ctx context.Context, e keyEntry) (*api.Client, func(), error) {
+func (s *Server) client(ctx context.Context, e keyEntry) (launch.Server, func(), error) {
 	return s.cfg.Client(ctx, e.name, e.token)
 }
 

@@ -17,8 +17,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
-
-	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/launch"
 )
 
 // Config is how the SSH host runs.
@@ -47,9 +46,9 @@ type Config struct {
 	// EngineLog, if set, records every session's sync engine decisions
 	// (lanes ssh --debug engine); its handler must not block.
 	EngineLog *slog.Logger
-	// Client is an API client acting as the named person, with the key
-	// line's token (if any), and what releases it.
-	Client func(ctx context.Context, name, token string) (*api.Client, func(), error)
+	// Client is the task server as the named person, with the key line's
+	// token (if any), and what releases it.
+	Client func(ctx context.Context, name, token string) (launch.Server, func(), error)
 }
 
 // Server serves one board program per SSH session.

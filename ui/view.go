@@ -58,6 +58,9 @@ func (m *Model) statusLine() string {
 	case s.State == board.Synced && !s.Fresh:
 		// Only the cache so far: nothing says it is what the server holds.
 		sync = st.StatusWarn.Render("⟳ loading")
+	case s.State == board.Synced && s.Polling && !s.SyncedAt.IsZero():
+		// No live feed: say how fresh the board is.
+		sync = st.StatusOK.Render("● synced " + s.SyncedAt.Format("15:04"))
 	case s.State == board.Synced:
 		sync = st.StatusOK.Render("● synced")
 	case s.State == board.Syncing:

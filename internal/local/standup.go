@@ -22,7 +22,7 @@ func StandupPrompt(order []string) server.StandupFunc {
 		if err != nil {
 			return "", err
 		}
-		rep, title, err := launch.BuildStandup(ctx, c, sp, p, order, time.Now(), time.Time{})
+		rep, title, err := launch.BuildStandup(ctx, launch.Krokanti(c), sp, p, order, time.Now(), time.Time{})
 		if err != nil {
 			return "", err
 		}
