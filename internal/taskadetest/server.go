@@ -1,6 +1,6 @@
 // Package taskadetest is a Taskade REST API v1 server for tests: the
-// paths, bodies, envelopes and errors of the fact sheet
-// (/work/shared/taskade-v1.md in the issue 14 notes), over an in-memory
+// paths, bodies, envelopes and errors of Taskade's public API spec
+// (taskade/docs, .gitbook/assets/api-0.1.0.json), over an in-memory
 // store of users, workspaces, folders, projects and each project's tree of
 // tasks. A test seeds it (AddUser, AddWorkspace, AddTask, …), points the
 // client at URL with the user's token, and reads the store back (Tasks,
@@ -8,8 +8,8 @@
 // answer that did not apply) and DropNext (applied, no answer), and a rate
 // limit per token with WithRateLimit.
 //
-// Where the fact sheet leaves a behaviour open, the server follows the
-// issue's decisions: the task list is flat, every depth, in document
+// Where the spec leaves a behaviour open, the server follows issue 14's
+// decisions: the task list is flat, every depth, in document
 // (pre-order) order; before returns the page just before the cursor; an
 // unknown cursor is a 400; and so on (see the notes on each handler).
 package taskadetest
@@ -89,7 +89,8 @@ func WithPageSize(n int) Option {
 // request with a live token carries X-RateLimit-Limit, X-RateLimit-Remaining
 // and X-RateLimit-Reset (whole seconds until the window resets, rounded
 // up); a request over the limit is answered 429 with Retry-After (seconds)
-// and not applied.
+// and not applied. A request with no live token is not limited. limit 0
+// (the default) is no limit and no headers.
 func WithRateLimit(limit int, window time.Duration) Option {
 	return func(s *Server) { s.rateLimit, s.rateWindow = limit, window }
 }

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 )
 
 // reply is one answer, as a client gets it.
@@ -772,4 +774,596 @@ func TestRoutes(t *testing.T) {
 			t.Errorf("Hits(%q) = %d, want %d", route, got, want)
 		}
 	}
+}
+
+func TestDate(t *testing.T) {
+	f := newFixture(t)
+	id := f.s.AddTask(f.project, "", "x")
+	datePath := f.taskPath(id) + "/date"
+	if r := f.do(t, "GET", datePath, ""); string(r.body) != `{"ok":true,"item":null}` {
+		t.Errorf("no date: %d %s", r.status, r.body)
+	}
+	var got wireTask
+	f.do(t, "PUT", datePath, `{"start":{"date":"2026-07-21"}}`).ok(t, "item", &got)
+	if got.ID != id {
+		t.Errorf("PUT date reply %+v", got)
+	}
+	if task, _ := f.s.Task(f.project, id); task.Date != "2026-07-21" {
+		t.Errorf("Task.Date %q", task.Date)
+	}
+	r := f.do(t, "GET", datePath, "")
+	if string(r.body) != `{"ok":true,"item":{"start":{"date":"2026-07-21"}}}` {
+		t.Errorf("GET date %s", r.body)
+	}
+	f.do(t, "PUT", datePath, `{"start":{"date":"2026-07-21","time":"09:30","timezone":"Europe/Paris"},"end":{"date":"2026-07-22","time":"17:00:00","timezone":null}}`).ok(t, "", nil)
+	r = f.do(t, "GET", datePath, "")
+	if want := `{"ok":true,"item":{"start":{"date":"2026-07-21","time":"09:30","timezone":"Europe/Paris"},"end":{"date":"2026-07-22","time":"17:00:00"}}}`; string(r.body) != want {
+		t.Errorf("GET date %s\nwant %s", r.body, want)
+	}
+	f.do(t, "PUT", datePath, `{"start":{"date":"2026-08-01"},"end":null}`).ok(t, "", nil)
+	for _, body := range []string{
+		`{}`,
+		`{"start":null}`,
+		`{"start":{"date":"2026-7-1"}}`,
+		`{"start":{"date":"2026-02-30"}}`,
+		`{"start":{"date":"2026-07-21T09:00:00.000Z"}}`,
+		`{"start":{"date":"2026-07-21","time":"25:00"}}`,
+		`{"start":{"date":"2026-07-21","time":"9:00"}}`,
+		`{"start":{"date":"2026-07-21","timezone":"Not a zone!"}}`,
+		`{"start":{"date":"2026-07-21","hour":9}}`,
+		`{"start":{"date":"2026-07-21"},"end":{"period":"P1D"}}`,
+		`{"start":{"date":"2026-07-21"},"due":"2026-07-21"}`,
+	} {
+		f.do(t, "PUT", datePath, body).fails(t, http.StatusBadRequest)
+	}
+	if task, _ := f.s.Task(f.project, id); task.Date != "2026-08-01" {
+		t.Errorf("refused PUTs changed the date to %q", task.Date)
+	}
+	f.do(t, "DELETE", datePath, "").ok(t, "item", &got)
+	if got.ID != id {
+		t.Errorf("DELETE date reply %+v", got)
+	}
+	if r := f.do(t, "GET", datePath, ""); string(r.body) != `{"ok":true,"item":null}` {
+		t.Errorf("after DELETE: %s", r.body)
+	}
+
+	f.s.SetDate(f.project, id, "2027-01-02")
+	if task, _ := f.s.Task(f.project, id); task.Date != "2027-01-02" {
+		t.Errorf("SetDate: %q", task.Date)
+	}
+	f.s.SetDate(f.project, id, "")
+	if task, _ := f.s.Task(f.project, id); task.Date != "" {
+		t.Errorf("SetDate clear: %q", task.Date)
+	}
+
+	g := newFixture(t, WithDateTimes())
+	id = g.s.AddTask(g.project, "", "x")
+	g.s.SetDate(g.project, id, "2026-07-21")
+	if r := g.do(t, "GET", g.taskPath(id)+"/date", ""); string(r.body) != `{"ok":true,"item":{"start":{"date":"2026-07-21T00:00:00.000Z"}}}` {
+		t.Errorf("WithDateTimes: %s", r.body)
+	}
+}
+
+func TestNote(t *testing.T) {
+	f := newFixture(t)
+	id := f.s.AddTask(f.project, "", "x")
+	notePath := f.taskPath(id) + "/note"
+	if r := f.do(t, "GET", notePath, ""); string(r.body) != `{"ok":true,"item":null}` {
+		t.Errorf("no note: %s", r.body)
+	}
+	var note struct{ Type, Value string }
+	f.do(t, "PUT", notePath, `{"type":"text/markdown","value":"see *this*"}`).ok(t, "item", &note)
+	if note.Type != "text/markdown" || note.Value != "see *this*" {
+		t.Errorf("PUT note reply %+v", note)
+	}
+	if task, _ := f.s.Task(f.project, id); task.Note != "see *this*" {
+		t.Errorf("Task.Note %q", task.Note)
+	}
+	f.do(t, "GET", notePath, "").ok(t, "item", &note)
+	if note.Value != "see *this*" {
+		t.Errorf("GET note %+v", note)
+	}
+	for _, body := range []string{
+		`{"type":"text/plain","value":""}`,
+		`{"type":"text/plain","value":"a\nb"}`,
+		`{"type":"text/plain","value":"a\r"}`,
+		`{"type":"text/html","value":"x"}`,
+		`{"value":"x"}`,
+		`{"type":"text/plain"}`,
+		`{"type":"text/plain","value":"x","title":"y"}`,
+	} {
+		f.do(t, "PUT", notePath, body).fails(t, http.StatusBadRequest)
+	}
+	if r := f.do(t, "DELETE", notePath, ""); string(r.body) != `{"ok":true}` {
+		t.Errorf("DELETE note: %s", r.body)
+	}
+	if task, _ := f.s.Task(f.project, id); task.Note != "" {
+		t.Errorf("note after DELETE %q", task.Note)
+	}
+	// A seeded note may hold what the API refuses.
+	f.s.SetNote(f.project, id, "line one\nline two")
+	f.do(t, "GET", notePath, "").ok(t, "item", &note)
+	if note.Value != "line one\nline two" {
+		t.Errorf("seeded note %+v", note)
+	}
+}
+
+func TestAssignees(t *testing.T) {
+	f := newFixture(t)
+	f.s.AddUser("bob", "Bob B.")
+	f.s.AddUser("cat", "")
+	f.s.AddUser("dan", "Dan")
+	f.s.AddMember(f.ws, "bob")
+	f.s.AddMember(f.ws, "cat")
+	id := f.s.AddTask(f.project, "", "x")
+	path := f.taskPath(id) + "/assignees"
+	var users []struct {
+		Handle      string
+		DisplayName *string
+	}
+	f.do(t, "GET", path, "").ok(t, "items", &users)
+	if len(users) != 0 {
+		t.Errorf("no assignees: %+v", users)
+	}
+	var got wireTask
+	f.do(t, "PUT", path, `{"handles":["bob"]}`).ok(t, "item", &got)
+	if got.ID != id {
+		t.Errorf("PUT reply %+v", got)
+	}
+	f.do(t, "PUT", path, `{"handles":["cat","bob"]}`).ok(t, "", nil)
+	task, _ := f.s.Task(f.project, id)
+	eq(t, "PUT adds", task.Assignees, []string{"bob", "cat"})
+	f.do(t, "GET", path, "").ok(t, "items", &users)
+	if len(users) != 2 || users[0].Handle != "bob" || *users[0].DisplayName != "Bob B." || users[1].DisplayName != nil {
+		t.Errorf("GET assignees %+v", users)
+	}
+	for _, body := range []string{
+		`{"handles":["dan"]}`, // not a member
+		`{"handles":["bob","nobody"]}`,
+		`{"handles":[""]}`,
+		`{"handles":[1]}`,
+		`{"handles":"bob"}`,
+		`{}`,
+		`{"handles":["bob"],"replace":true}`,
+	} {
+		f.do(t, "PUT", path, body).fails(t, http.StatusBadRequest)
+	}
+	task, _ = f.s.Task(f.project, id)
+	eq(t, "refused PUTs", task.Assignees, []string{"bob", "cat"})
+	f.do(t, "DELETE", path+"/bob", "").ok(t, "item", &got)
+	f.do(t, "DELETE", path+"/bob", "").ok(t, "", nil) // not assigned: fine
+	task, _ = f.s.Task(f.project, id)
+	eq(t, "after DELETE", task.Assignees, []string{"cat"})
+	f.s.SetAssignees(f.project, id, "dan", "ann")
+	task, _ = f.s.Task(f.project, id)
+	eq(t, "SetAssignees replaces", task.Assignees, []string{"dan", "ann"})
+}
+
+func TestFields(t *testing.T) {
+	f := newFixture(t)
+	status, opts := f.s.AddSelectField(f.project, "Status", "Todo", "Doing", "Done")
+	points := f.s.AddField(f.project, "number", "Points")
+	id := f.s.AddTask(f.project, "", "x")
+
+	var fields []struct {
+		ID   string
+		Data struct {
+			Type        string
+			DisplayName string
+			Options     map[string]struct {
+				ID, Name string
+				Rank     float64
+			}
+		}
+	}
+	f.do(t, "GET", "/projects/"+f.project+"/fields", "").ok(t, "items", &fields)
+	if len(fields) != 2 || fields[0].ID != status || fields[0].Data.Type != "Select" || fields[0].Data.DisplayName != "Status" ||
+		fields[1].ID != points || fields[1].Data.Type != "number" || fields[1].Data.Options != nil {
+		t.Fatalf("fields %+v", fields)
+	}
+	for i, name := range []string{"Todo", "Doing", "Done"} {
+		o := fields[0].Data.Options[opts[i]]
+		if o.ID != opts[i] || o.Name != name || o.Rank != float64(i+1) {
+			t.Errorf("option %d: %+v", i, o)
+		}
+	}
+
+	path := f.taskPath(id) + "/fields"
+	r := f.do(t, "GET", path, "")
+	if want := `{"ok":true,"items":[{"fieldId":"` + status + `"},{"fieldId":"` + points + `"}]}`; string(r.body) != want {
+		t.Errorf("no values: %s\nwant %s", r.body, want)
+	}
+	if r := f.do(t, "PUT", path+"/"+status, `{"value":"`+opts[1]+`"}`); string(r.body) != `{"ok":true}` {
+		t.Errorf("PUT value: %s", r.body)
+	}
+	f.do(t, "PUT", path+"/"+points, `{"value":3.5}`).ok(t, "", nil)
+	task, _ := f.s.Task(f.project, id)
+	if task.Fields[status] != opts[1] || task.Fields[points] != "3.5" || len(task.Fields) != 2 {
+		t.Errorf("Task.Fields %v", task.Fields)
+	}
+	r = f.do(t, "GET", path+"/"+points, "")
+	if want := `{"ok":true,"item":{"fieldId":"` + points + `","value":3.5}}`; string(r.body) != want {
+		t.Errorf("GET value: %s", r.body)
+	}
+	var values []struct {
+		FieldID string
+		Value   any
+	}
+	f.do(t, "GET", path, "").ok(t, "items", &values)
+	if len(values) != 2 || values[0].Value != opts[1] || values[1].Value != 3.5 {
+		t.Errorf("values %+v", values)
+	}
+	for _, body := range []string{`{"value":""}`, `{"value":true}`, `{"value":null}`, `{}`, `{"value":[1]}`, `{"value":{}}`, `{"value":1,"x":2}`} {
+		f.do(t, "PUT", path+"/"+points, body).fails(t, http.StatusBadRequest)
+	}
+	f.do(t, "PUT", path+"/nofield", `{"value":1}`).fails(t, http.StatusNotFound)
+	f.do(t, "GET", path+"/nofield", "").fails(t, http.StatusNotFound)
+	if r := f.do(t, "DELETE", path+"/"+points, ""); string(r.body) != `{"ok":true}` {
+		t.Errorf("DELETE value: %s", r.body)
+	}
+	r = f.do(t, "GET", path+"/"+points, "")
+	if want := `{"ok":true,"item":{"fieldId":"` + points + `"}}`; string(r.body) != want {
+		t.Errorf("GET cleared value: %s", r.body)
+	}
+	f.s.SetFieldValue(f.project, id, points, "8")
+	f.s.SetFieldValue(f.project, id, status, "")
+	task, _ = f.s.Task(f.project, id)
+	if len(task.Fields) != 1 || task.Fields[points] != "8" {
+		t.Errorf("seeded Fields %v", task.Fields)
+	}
+}
+
+func TestMembersPaging(t *testing.T) {
+	f := newFixture(t)
+	want := []string{"ann"}
+	for i := range 24 {
+		h := fmt.Sprintf("user%02d", i)
+		f.s.AddUser(h, "")
+		f.s.AddMember(f.ws, h)
+		want = append(want, h)
+	}
+	handles := func(query string) []string {
+		var users []struct{ Handle string }
+		f.do(t, "GET", "/projects/"+f.project+"/members"+query, "").ok(t, "items", &users)
+		var out []string
+		for _, u := range users {
+			out = append(out, u.Handle)
+		}
+		return out
+	}
+	eq(t, "default page", handles(""), want[:20])
+	eq(t, "page 2", handles("?page=2"), want[20:])
+	eq(t, "page 3", handles("?page=3"), nil)
+	eq(t, "limit 10 page 3", handles("?limit=10&page=3"), want[20:])
+	eq(t, "limit 1000", handles("?limit=1000"), want)
+	for _, q := range []string{"?page=0", "?limit=0", "?limit=1001", "?page=x", "?after=ann"} {
+		f.do(t, "GET", "/projects/"+f.project+"/members"+q, "").fails(t, http.StatusBadRequest)
+	}
+}
+
+func TestMyProjects(t *testing.T) {
+	f := newFixture(t)
+	want := []string{f.project}
+	other := f.s.AddWorkspace("Other", "ann")
+	folder := f.s.AddFolder(other, "F")
+	for i := range 5 {
+		where := folder
+		if i%2 == 0 {
+			where = other
+		}
+		want = append(want, f.s.AddProject(where, fmt.Sprint("p", i)))
+	}
+	f.s.AddUser("bob", "")
+	f.s.AddProject(f.s.AddWorkspace("Bob's", "bob"), "not ann's")
+	ids := func(query string) []string {
+		var ps []struct{ ID string }
+		f.do(t, "GET", "/me/projects"+query, "").ok(t, "items", &ps)
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.ID)
+		}
+		return out
+	}
+	desc := slices.Clone(want)
+	slices.Reverse(desc)
+	eq(t, "viewed-desc by default", ids(""), desc)
+	eq(t, "viewed-asc", ids("?sort=viewed-asc"), want)
+	eq(t, "page 2 of 4", ids("?sort=viewed-asc&limit=4&page=2"), want[4:])
+	eq(t, "page 3 of 4", ids("?sort=viewed-asc&limit=4&page=3"), nil)
+	for _, q := range []string{"?sort=name", "?limit=1001", "?page=0", "?limit=-3"} {
+		f.do(t, "GET", "/me/projects"+q, "").fails(t, http.StatusBadRequest)
+	}
+}
+
+func TestFailNext(t *testing.T) {
+	f := newFixture(t)
+	body := createBody(entry("x", "", "beforeend"))
+	f.s.FailNext(1, http.StatusTooManyRequests, 1500*time.Millisecond)
+	r := f.do(t, "POST", f.tasksPath()+"/", body)
+	if e := r.fails(t, http.StatusTooManyRequests); e.Code != "too_many_requests" {
+		t.Errorf("code %q", e.Code)
+	}
+	if got := r.header.Get("Retry-After"); got != "2" {
+		t.Errorf("Retry-After %q, want 2 (seconds, rounded up)", got)
+	}
+	if n := len(f.s.Tasks(f.project)); n != 0 {
+		t.Errorf("a failed create made %d tasks", n)
+	}
+	f.s.FailNext(2, http.StatusServiceUnavailable, 0)
+	f.s.FailNext(1, http.StatusInternalServerError, 0)
+	for _, want := range []int{503, 503, 500} {
+		r := f.do(t, "POST", f.tasksPath()+"/", body)
+		if e := r.fails(t, want); want == 503 && e.Code != "service_unavailable" {
+			t.Errorf("code %q", e.Code)
+		}
+		if r.header.Get("Retry-After") != "" {
+			t.Errorf("%d has Retry-After %q", want, r.header.Get("Retry-After"))
+		}
+	}
+	f.do(t, "POST", f.tasksPath()+"/", body).ok(t, "", nil)
+	if n := len(f.s.Tasks(f.project)); n != 1 {
+		t.Errorf("%d tasks, want the one that was not failed", n)
+	}
+	if n := f.s.Hits("POST /projects/{projectId}/tasks/"); n != 5 {
+		t.Errorf("hits %d: failed requests count too", n)
+	}
+	// Any request, even one with no token, takes a failure.
+	f.s.FailNext(1, http.StatusServiceUnavailable, 0)
+	request(t, f.s, "GET", "/workspaces", "", "").fails(t, http.StatusServiceUnavailable)
+	request(t, f.s, "GET", "/workspaces", "", "").fails(t, http.StatusUnauthorized)
+}
+
+// noReuse is a client that opens a connection for each request, so that
+// Go's transport does not resend a request whose connection dropped.
+func noReuse() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+}
+
+func TestDropNext(t *testing.T) {
+	f := newFixture(t)
+	c := noReuse()
+	send := func(method, path, body string) (*http.Response, error) {
+		req, _ := http.NewRequest(method, f.s.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := c.Do(req)
+		if err == nil {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+		}
+		return res, err
+	}
+	f.s.DropNext("POST", 1)
+	if _, err := send("GET", f.tasksPath(), ""); err != nil {
+		t.Fatalf("a GET was dropped: %v", err)
+	}
+	before := f.s.BytesOut()
+	if _, err := send("POST", f.tasksPath()+"/", createBody(entry("landed", "", "beforeend"))); err == nil {
+		t.Fatal("the POST got an answer")
+	}
+	eq(t, "the dropped create was applied", texts(f.s, f.project), []string{"landed"})
+	if f.s.BytesOut() != before {
+		t.Errorf("a dropped answer counted %d bytes", f.s.BytesOut()-before)
+	}
+	if res, err := send("POST", f.tasksPath()+"/", createBody(entry("next", "", "beforeend"))); err != nil || res.StatusCode != 200 {
+		t.Fatalf("the next POST: %v", err)
+	}
+
+	id := f.s.Tasks(f.project)[0].ID
+	f.s.DropNext("", 2)
+	if _, err := send("PUT", f.taskPath(id), `{"contentType":"text/plain","content":"renamed"}`); err == nil {
+		t.Error("the PUT got an answer")
+	}
+	if _, err := send("DELETE", f.taskPath(id), ""); err == nil {
+		t.Error("the DELETE got an answer")
+	}
+	eq(t, "both applied", texts(f.s, f.project), []string{"next"})
+
+	// A failure that is due wins: not applied, answered.
+	f.s.DropNext("POST", 1)
+	f.s.FailNext(1, 503, 0)
+	if res, err := send("POST", f.tasksPath()+"/", createBody(entry("no", "", "beforeend"))); err != nil || res.StatusCode != 503 {
+		t.Fatalf("FailNext with a DropNext due: %v %v", res, err)
+	}
+	eq(t, "not applied", texts(f.s, f.project), []string{"next"})
+}
+
+// clock is a time a test moves by hand.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func TestRateLimit(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 7, 21, 9, 0, 0, 0, time.UTC)}
+	f := newFixture(t, WithRateLimit(3, time.Minute), WithClock(clk.Now))
+	other := f.s.AddUser("ann", "")
+	body := createBody(entry("x", "", "beforeend"))
+	for i, want := range [][2]string{{"2", "60"}, {"1", "50"}, {"0", "40"}} {
+		r := f.do(t, "POST", f.tasksPath()+"/", body)
+		r.ok(t, "", nil)
+		if r.header.Get("X-RateLimit-Limit") != "3" || r.header.Get("X-RateLimit-Remaining") != want[0] || r.header.Get("X-RateLimit-Reset") != want[1] {
+			t.Errorf("request %d: headers %v", i, r.header)
+		}
+		clk.Add(10 * time.Second)
+	}
+	r := f.do(t, "POST", f.tasksPath()+"/", body)
+	if e := r.fails(t, http.StatusTooManyRequests); e.Code != "too_many_requests" {
+		t.Errorf("code %q", e.Code)
+	}
+	if r.header.Get("Retry-After") != "30" || r.header.Get("X-RateLimit-Remaining") != "0" || r.header.Get("X-RateLimit-Reset") != "30" {
+		t.Errorf("429 headers %v", r.header)
+	}
+	if n := len(f.s.Tasks(f.project)); n != 3 {
+		t.Errorf("%d tasks: the limited request was applied", n)
+	}
+	// Another token has its own window; one with no token has none.
+	r = request(t, f.s, "GET", "/workspaces", other, "")
+	r.ok(t, "", nil)
+	if r.header.Get("X-RateLimit-Remaining") != "2" {
+		t.Errorf("other token: %v", r.header)
+	}
+	r = request(t, f.s, "GET", "/workspaces", "", "")
+	r.fails(t, http.StatusUnauthorized)
+	if r.header.Get("X-RateLimit-Limit") != "" {
+		t.Errorf("no token, rate headers %v", r.header)
+	}
+	// An error answer carries the headers too.
+	f.s.FailNext(1, 503, 0)
+	r = f.do(t, "GET", "/workspaces", "")
+	r.fails(t, 503)
+	if r.header.Get("X-RateLimit-Remaining") != "0" {
+		t.Errorf("FailNext answer's headers %v", r.header)
+	}
+	clk.Add(30 * time.Second)
+	r = f.do(t, "POST", f.tasksPath()+"/", body)
+	r.ok(t, "", nil)
+	if r.header.Get("X-RateLimit-Remaining") != "2" || r.header.Get("X-RateLimit-Reset") != "60" {
+		t.Errorf("new window: %v", r.header)
+	}
+
+	g := newFixture(t)
+	if r := g.do(t, "GET", "/workspaces", ""); r.header.Get("X-RateLimit-Limit") != "" {
+		t.Errorf("no limit set, headers %v", r.header)
+	}
+}
+
+func TestStats(t *testing.T) {
+	f := newFixture(t)
+	f.s.AddTask(f.project, "", "x")
+	var total int64
+	for _, path := range []string{"/workspaces", f.tasksPath(), "/nowhere", "/projects/" + f.project} {
+		total += int64(len(f.do(t, "GET", path, "").body))
+	}
+	if f.s.BytesOut() != total {
+		t.Errorf("BytesOut %d, want %d", f.s.BytesOut(), total)
+	}
+	if f.s.Requests() != 4 {
+		t.Errorf("Requests %d", f.s.Requests())
+	}
+}
+
+// Seeded text reaches the client as it is, escaped as JSON: the client's
+// job is to make it safe.
+func TestHostileText(t *testing.T) {
+	f := newFixture(t)
+	hostile := "inj \x1b]0;pwned\x07\x1b[2J \r\n \u009b31m \x7f"
+	id := f.s.AddTask(f.project, "", hostile)
+	var got wireTask
+	f.do(t, "GET", f.taskPath(id), "").ok(t, "item", &got)
+	if got.Text != hostile {
+		t.Errorf("text %q", got.Text)
+	}
+}
+
+func TestConcurrentCreates(t *testing.T) {
+	f := newFixture(t)
+	col := f.s.AddTask(f.project, "", "column")
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			req, _ := http.NewRequest("POST", f.s.URL+f.tasksPath()+"/", strings.NewReader(createBody(entry(fmt.Sprint(i), col, "beforeend"))))
+			req.Header.Set("Authorization", "Bearer "+f.token)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Errorf("status %d", res.StatusCode)
+			}
+		})
+		go f.s.Tasks(f.project)
+	}
+	wg.Wait()
+	if n := len(f.s.Tasks(f.project)); n != 17 {
+		t.Errorf("%d tasks, want 17", n)
+	}
+}
+
+func TestSeeding(t *testing.T) {
+	f := newFixture(t)
+	ids := seedTree(f)
+	f.s.SetText(f.project, ids["B1"], "B one")
+	f.s.SetCompleted(f.project, ids["A1"], true)
+	f.s.MoveTask(f.project, ids["C"], ids["A"], "beforebegin")
+	f.s.MoveTask(f.project, ids["A2"], "", "beforeend")
+	f.s.DeleteTask(f.project, ids["A1a"])
+	eq(t, "tasks", texts(f.s, f.project), []string{"C", "A", "A>A1", "B", "B>B one", "A2"})
+	if a1, ok := f.s.Task(f.project, ids["A1"]); !ok || !a1.Completed || a1.ParentID != ids["A"] {
+		t.Errorf("A1 %+v", a1)
+	}
+	if _, ok := f.s.Task(f.project, ids["A1a"]); ok {
+		t.Error("A1a is still there")
+	}
+	if f.s.Tasks("nope") != nil {
+		t.Error("Tasks of no project")
+	}
+}
+
+// tbRecorder takes a test's Errorf calls, to see a seeding mistake
+// reported.
+type tbRecorder struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *tbRecorder) Helper() {}
+
+func (r *tbRecorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestSeedingMistakes(t *testing.T) {
+	rec := &tbRecorder{TB: t}
+	s := New(rec)
+	s.AddUser("ann", "")
+	ws := s.AddWorkspace("w", "ann", "ghost")
+	p := s.AddProject(ws, "p")
+	a := s.AddTask(p, "", "a")
+	b := s.AddTask(p, a, "b")
+	const nobody = "00000000-0000-4000-8000-000000000000"
+	for i, mistake := range []func(){
+		func() { s.AddUser("", "") },
+		func() { s.AddMember("nope", "ann") },
+		func() { s.AddMember(ws, "ghost") },
+		func() { s.AddFolder("nope", "f") },
+		func() { s.AddProject("nope", "p") },
+		func() { s.AddTask("nope", "", "x") },
+		func() { s.AddTask(p, nobody, "x") },
+		func() { s.SetText(p, nobody, "x") },
+		func() { s.MoveTask(p, a, b, "beforeend") },
+		func() { s.MoveTask(p, a, "", "afterend") },
+		func() { s.MoveTask(p, a, nobody, "afterend") },
+		func() { s.SetDate(p, a, "21/07/2026") },
+		func() { s.SetAssignees(p, a, "ghost") },
+		func() { s.AddSelectField("nope", "f") },
+		func() { s.AddField(p, "colour", "f") },
+		func() { s.SetFieldValue(p, a, "nofield", "x") },
+	} {
+		before := len(rec.errs)
+		mistake()
+		if len(rec.errs) != before+1 {
+			t.Errorf("mistake %d not reported once: %q", i, rec.errs[before:])
+		}
+	}
+	eq(t, "tasks untouched", texts(s, p), []string{"a", "a>b"})
 }
