@@ -24,16 +24,23 @@ import (
 
 // boardFlags are the root command's own flags: which board to open.
 type boardFlags struct {
+	backend                       string
 	server, token, space, project string
 	archived                      bool
 }
 
 func (a *app) addBoardFlags(root *cobra.Command, f *boardFlags) {
-	root.Flags().StringVar(&f.server, "server", "", "open a board on this task server (env LANES_SERVER); default: the local one")
-	root.Flags().StringVar(&f.token, "token", "", "API token for --server (env LANES_TOKEN)")
+	addBackendFlags(root, f)
 	root.Flags().StringVar(&f.space, "space", "", "space to open, by name, slug or id (default: the board opened last, else your personal space)")
 	root.Flags().StringVar(&f.project, "project", "", "project to open, by name, slug or id (default: the board opened last, else the space's first)")
 	root.Flags().BoolVar(&f.archived, "archived", false, "list archived projects too (in the project switcher and when --project names none)")
+}
+
+// addBackendFlags are the flags that say which task server to talk to.
+func addBackendFlags(cmd *cobra.Command, f *boardFlags) {
+	cmd.Flags().StringVar(&f.backend, "backend", "", "what the server speaks: lanes (a lanes or Krokanti server) or taskade (env LANES_BACKEND; default lanes)")
+	cmd.Flags().StringVar(&f.server, "server", "", "the task server (env LANES_SERVER); default: the local one, or Taskade's API with --backend taskade")
+	cmd.Flags().StringVar(&f.token, "token", "", "API token for --server, or a Taskade personal token (env LANES_TOKEN)")
 }
 
 // runBoard opens the board: on --server, or on a local server this process
@@ -62,7 +69,7 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 		return err
 	}
 	defer cn.close()
-	c, dir, serverKey := cn.c, cn.dir, cn.serverKey
+	c, dir, serverKey := cn.srv, cn.dir, cn.serverKey
 	last := launch.NewLastFile(dir, serverKey)
 	ch, err := launch.Choose(ctx, c, last, launch.Query{Space: cn.space, Project: cn.project, Archived: f.archived})
 	if err != nil {

@@ -10,8 +10,11 @@ import (
 	"strings"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/api/taskade"
 	"github.com/lanesboard/lanes/config"
 	"github.com/lanesboard/lanes/internal/local"
+	"github.com/lanesboard/lanes/launch"
+	"github.com/lanesboard/lanes/taskadeboard"
 )
 
 // This file makes what every command that talks to a task server needs: the
@@ -90,10 +93,47 @@ func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() e
 	return c, func() error { closeLog(); return stopServer() }, nil
 }
 
+// newTaskade is a Taskade API client of server as token, logging like
+// newClient.
+func (a *app) newTaskade(server, token string) (c *taskade.Client, logPath string, close func(), err error) {
+	opts := []taskade.Option{taskade.WithUserAgent("lanes/" + strings.Fields(shortVersion() + " ")[0])}
+	close = func() {}
+	if a.debugging("http") {
+		f, err := a.openLog("http.log")
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("the HTTP debug log: %w", err)
+		}
+		logPath = f.Name()
+		opts = append(opts, taskade.WithDebugLog(f))
+		close = func() { f.Close() }
+	}
+	return taskade.New(server, token, opts...), logPath, close, nil
+}
+
+// The backends: what the task server speaks.
+const (
+	backendLanes   = "lanes" // a lanes server or a Krokanti one
+	backendTaskade = "taskade"
+)
+
+// backendOf is the backend asked for: the flag, then LANES_BACKEND, then
+// the config file's.
+func backendOf(flag string, cfg config.Config) (string, error) {
+	b := strings.ToLower(strings.TrimSpace(cmp.Or(flag, os.Getenv("LANES_BACKEND"), cfg.Backend, backendLanes)))
+	switch b {
+	case backendLanes, "krokanti":
+		return backendLanes, nil
+	case backendTaskade:
+		return b, nil
+	}
+	return "", fmt.Errorf("--backend must be lanes or taskade, got %q", b)
+}
+
 // conn is the task server lanes was pointed at (flags, then environment,
 // then the config file), or the local one it started.
 type conn struct {
-	c         *api.Client
+	srv       launch.Server
+	c         *api.Client // nil on Taskade
 	cfg       config.Config
 	cfgPath   string
 	dir       string
@@ -123,6 +163,13 @@ func (a *app) connect(ctx context.Context, f boardFlags) (*conn, error) {
 
 // connectWith is connect with the config file already read.
 func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg config.Config) (*conn, error) {
+	backend, err := backendOf(f.backend, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if backend == backendTaskade {
+		return a.connectTaskade(ctx, f, cfgPath, cfg)
+	}
 	// Flags, then the environment, then the config file.
 	f.server = cmp.Or(f.server, os.Getenv("LANES_SERVER"), cfg.Server)
 	f.token = cmp.Or(f.token, os.Getenv("LANES_TOKEN"))
@@ -144,7 +191,7 @@ func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg
 		if err != nil {
 			return nil, err
 		}
-		cn.c, cn.serverKey = c, "local"
+		cn.srv, cn.c, cn.serverKey = launch.Krokanti(c), c, "local"
 		cn.close = func() {
 			if err := stop(); err != nil {
 				fmt.Fprintln(a.errOut, "lanes:", err)
@@ -162,6 +209,50 @@ func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg
 	if err != nil {
 		return nil, err
 	}
-	cn.c, cn.close = c, closeLog
+	cn.srv, cn.c, cn.close = launch.Krokanti(c), c, closeLog
 	return cn, nil
+}
+
+// connectTaskade is connectWith for --backend taskade: Taskade's API (or
+// --server's, for a test server) with a Taskade personal token.
+func (a *app) connectTaskade(ctx context.Context, f boardFlags, cfgPath string, cfg config.Config) (*conn, error) {
+	fileTaskade := strings.EqualFold(cfg.Backend, backendTaskade)
+	fileServer := ""
+	if fileTaskade {
+		fileServer = cfg.Server
+	}
+	server := cmp.Or(f.server, os.Getenv("LANES_SERVER"), fileServer, taskade.DefaultURL)
+	token := cmp.Or(f.token, os.Getenv("LANES_TOKEN"))
+	// The file's token is for the file's backend and server only.
+	if token == "" && fileTaskade && cmp.Or(cfg.Server, taskade.DefaultURL) == server {
+		var err error
+		if token, err = cfg.ResolveToken(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if token == "" {
+		return nil, fmt.Errorf("--backend taskade needs a Taskade personal token (Taskade: Settings → API): --token, LANES_TOKEN, or token_command in %s", cfgPath)
+	}
+	if err := config.CheckServerURL(server); err != nil {
+		return nil, fmt.Errorf("--server: %w", err)
+	}
+	dir, err := a.data()
+	if err != nil {
+		return nil, err
+	}
+	tc, _, closeLog, err := a.newTaskade(server, token)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{srv: taskadeboard.New(tc), cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: server,
+		space: cmp.Or(f.space, cfg.Space), project: cmp.Or(f.project, cfg.Project), close: closeLog}, nil
+}
+
+// krokanti is the conn's API client, for a command that speaks only the
+// Krokanti Tasks API (what, for the error).
+func (cn *conn) krokanti(what string) (*api.Client, error) {
+	if cn.c == nil {
+		return nil, fmt.Errorf("%s works with a lanes or Krokanti server, not with --backend taskade", what)
+	}
+	return cn.c, nil
 }

@@ -57,11 +57,15 @@ last, else the personal space's first project.`,
 				return err
 			}
 			defer cn.close()
-			sp, p, err := launch.Lookup(ctx, cn.c, cn.dir, cn.serverKey, launch.Query{Space: cn.space, Project: cn.project})
+			c, err := cn.krokanti("lanes export")
 			if err != nil {
 				return err
 			}
-			b, err := transfer.Export(ctx, cn.c, sp, p)
+			sp, p, err := launch.Lookup(ctx, c, cn.dir, cn.serverKey, launch.Query{Space: cn.space, Project: cn.project})
+			if err != nil {
+				return err
+			}
+			b, err := transfer.Export(ctx, c, sp, p)
 			if err != nil {
 				return err
 			}

@@ -73,7 +73,11 @@ unless --again.`,
 				return err
 			}
 			defer cn.close()
-			sp, err := launch.FindSpace(ctx, cn.c, cn.space)
+			c, err := cn.krokanti("lanes import")
+			if err != nil {
+				return err
+			}
+			sp, err := launch.FindSpace(ctx, c, cn.space)
 			if err != nil {
 				return err
 			}
@@ -84,7 +88,7 @@ unless --again.`,
 			if server == "local" {
 				server += " " + cn.dir // each data directory is a server of its own
 			}
-			im := &transfer.Importer{Client: cn.c, Server: server, StateDir: stateDir, Space: sp, Name: name,
+			im := &transfer.Importer{Client: c, Server: server, StateDir: stateDir, Space: sp, Name: name,
 				Slug: slugOf, FileName: path, Again: again}
 			finish := func() {}
 			if isTerminal(a.errOut) {

@@ -15,13 +15,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/api/taskade"
+	"github.com/lanesboard/lanes/config"
 	"github.com/lanesboard/lanes/internal/local"
 	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/sshd"
+	"github.com/lanesboard/lanes/taskadeboard"
 )
 
 type sshFlags struct {
 	addr, keys, server string
+	backend            string
 	space, project     string
 	idle               time.Duration
 	maxSessions        int
@@ -52,6 +56,10 @@ user acts with:
 
   environment="LANES_TOKEN=kt_..." ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI... alice
 
+With --backend taskade, each person opens their own Taskade projects: the
+key line carries their Taskade personal token, and --server defaults to
+Taskade's API.
+
 The host key is made on first start and kept in the data directory
 (ssh_host_ed25519_key). SIGINT or SIGTERM closes every board, saving what
 each person changed, and stops.`,
@@ -61,6 +69,7 @@ each person changed, and stops.`,
 	cmd.Flags().StringVar(&f.addr, "addr", ":2222", "address to listen on")
 	cmd.Flags().StringVar(&f.keys, "authorized-keys", "", "the authorized keys file (default: authorized_keys in the data directory)")
 	cmd.Flags().StringVar(&f.server, "server", "", "serve boards of this task server instead of the local one")
+	cmd.Flags().StringVar(&f.backend, "backend", "", "what --server speaks: lanes or taskade (env LANES_BACKEND; taskade defaults --server to Taskade's API)")
 	cmd.Flags().StringVar(&f.space, "space", "", "the space every session opens first, by name, slug or id (default: each person's last board, or Personal)")
 	cmd.Flags().StringVar(&f.project, "project", "", "the project every session opens first, by name or id")
 	cmd.Flags().DurationVar(&f.idle, "idle-timeout", 8*time.Hour, "close a connection after this long with no traffic (0: never)")
@@ -93,7 +102,24 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 	defer closeElog()
 	cfg := sshd.Config{EngineLog: elog, Dir: dir, KeysFile: f.keys, Log: log, MaxSessions: f.maxSessions, Idle: f.idle,
 		Space: f.space, Project: f.project}
-	if f.server != "" {
+	backend, err := backendOf(f.backend, config.Config{})
+	if err != nil {
+		return err
+	}
+	if backend == backendTaskade {
+		f.server = cmp.Or(f.server, os.Getenv("LANES_SERVER"), taskade.DefaultURL)
+		if err := checkTaskadeRemote(ctx, log, f.server); err != nil {
+			return err
+		}
+		cfg.ServerKey, cfg.NeedToken = f.server, true
+		cfg.Client = func(_ context.Context, _, token string) (launch.Server, func(), error) {
+			c, _, closeLog, err := a.newTaskade(f.server, token)
+			if err != nil {
+				return nil, nil, err
+			}
+			return taskadeboard.New(c), closeLog, nil
+		}
+	} else if f.server != "" {
 		if err := checkRemote(ctx, log, f.server); err != nil {
 			return err
 		}
@@ -161,6 +187,21 @@ func checkRemote(ctx context.Context, log *slog.Logger, url string) error {
 	defer cancel()
 	if _, err := api.New(url, "").Probe(rctx); err != nil && !api.IsUnauthorized(err) && ctx.Err() == nil {
 		log.Warn("the task server does not answer; serving anyway: boards open from each person's cache and sync when it is back",
+			"task_server", url, "err", err)
+	}
+	return nil
+}
+
+// checkTaskadeRemote is checkRemote for Taskade's API: without a token it
+// answers 401, which is enough to know it is there.
+func checkTaskadeRemote(ctx context.Context, log *slog.Logger, url string) error {
+	if err := config.CheckServerURL(url); err != nil {
+		return fmt.Errorf("--server: %w", err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, launch.ReachWithin)
+	defer cancel()
+	if _, err := taskade.New(url, "").Workspaces(rctx); err != nil && !taskade.IsUnauthorized(err) && ctx.Err() == nil {
+		log.Warn("Taskade's API does not answer; serving anyway: boards open from each person's cache and sync when it is back",
 			"task_server", url, "err", err)
 	}
 	return nil

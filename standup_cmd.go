@@ -47,7 +47,7 @@ config file. Only the report goes to stdout.`,
 				return err
 			}
 			defer cn.close()
-			rep, title, err := launch.StandupReport(ctx, cn.c, cn.dir, cn.serverKey, cn.space, cn.project, cn.cfg.Standup.Order, now, from)
+			rep, title, err := launch.StandupReport(ctx, cn.srv, cn.dir, cn.serverKey, cn.space, cn.project, cn.cfg.Standup.Order, now, from)
 			if err != nil {
 				return err
 			}
@@ -68,8 +68,7 @@ config file. Only the report goes to stdout.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&bf.server, "server", "", "the task server (env LANES_SERVER); default: the local one")
-	cmd.Flags().StringVar(&bf.token, "token", "", "API token for --server (env LANES_TOKEN)")
+	addBackendFlags(cmd, &bf)
 	cmd.Flags().StringVar(&bf.space, "space", "", "the project's space, by name, slug or id")
 	cmd.Flags().StringVar(&bf.project, "project", "", "the project, by name, slug or id (default: the board opened last)")
 	cmd.Flags().StringVar(&since, "since", "", "count what was done from this date (YYYY-MM-DD, or yesterday); default: the last working day")

@@ -20,6 +20,7 @@ import (
 
 // Config is the config file: what to open and how it looks.
 type Config struct {
+	Backend      string              `toml:"backend"` // "" (a lanes or Krokanti server) or "taskade"
 	Server       string              `toml:"server"`
 	Token        string              `toml:"token"`
 	TokenCommand string              `toml:"token_command"`
@@ -51,6 +52,12 @@ const Default = `# lanes configuration. Flags and environment variables win over
 # The task server to open (a lanes server or a Krokanti one). Leave it out
 # to use the local server lanes starts on its data directory.
 # server = "https://tasks.krokanti.com"
+
+# What the server speaks: "lanes" (a lanes or Krokanti server, the
+# default) or "taskade" (your Taskade projects; server defaults to
+# https://www.taskade.com/api/v1 and the token is a Taskade personal token
+# from Settings → API).
+# backend = "taskade"
 
 # The API token for server, or a command that prints it (so the token can
 # live in a password manager instead of this file).
@@ -111,6 +118,14 @@ func Load(path string) (Config, error) {
 	for _, name := range f.names(nil) {
 		v := top[name]
 		switch name {
+		case "backend":
+			if c.Backend, err = f.str(v, name, `"taskade"`); err == nil {
+				switch c.Backend {
+				case "", "lanes", "krokanti", "taskade":
+				default:
+					err = f.check(v, fmt.Errorf("backend must be lanes or taskade, got %q", c.Backend))
+				}
+			}
 		case "server":
 			if c.Server, err = f.str(v, name, `"https://tasks.krokanti.com"`); err == nil {
 				err = f.check(v, CheckServerURL(c.Server))
