@@ -24,7 +24,6 @@ type Server interface {
 	Directory
 	BaseURL() string
 	Me(ctx context.Context) (*api.User, error)
-	Members(ctx context.Context, spaceID string) ([]api.Member, error)
 	// Remote is what the board of o.ProjectID (in o.SpaceID, with its
 	// files in o.Dir) sends its changes through.
 	Remote(o board.Options) board.Remote

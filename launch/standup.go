@@ -19,21 +19,25 @@ func StandupReport(ctx context.Context, c Server, dir, serverKey, space, project
 	if err != nil {
 		return board.Standup{}, "", err
 	}
-	return BuildStandup(ctx, c, sp, p, order, now, since)
+	return BuildStandup(ctx, c.Remote(board.Options{Dir: dir, Server: serverKey, ProjectID: p.ID, SpaceID: sp.ID}), sp, p, order, now, since)
 }
 
-func BuildStandup(ctx context.Context, c Server, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
-	b, err := c.Remote(board.Options{ProjectID: p.ID, SpaceID: sp.ID}).Fetch(ctx, p.ID)
+// BuildStandup fetches the project's board and people through r and
+// builds the report.
+func BuildStandup(ctx context.Context, r board.Remote, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
+	b, err := r.Fetch(ctx, p.ID)
 	if err != nil {
 		return board.Standup{}, "", fmt.Errorf("load %s: %w", p.Name, err)
 	}
-	members, err := c.Members(ctx, sp.ID)
-	if err != nil && !errors.Is(err, api.ErrNotSupported) {
-		return board.Standup{}, "", fmt.Errorf("list the members of %s: %w", sp.Name, err)
-	}
 	var people []board.Person
-	for _, m := range members {
-		people = append(people, board.Person{ID: m.UserID, Name: m.Name})
+	if rd, ok := r.(board.Reader); ok {
+		members, err := rd.Members(ctx, sp.ID)
+		if err != nil && !errors.Is(err, api.ErrNotSupported) {
+			return board.Standup{}, "", fmt.Errorf("list the members of %s: %w", sp.Name, err)
+		}
+		for _, m := range members {
+			people = append(people, board.Person{ID: m.UserID, Name: m.Name})
+		}
 	}
 	rep := board.NewState(b.Columns, b.Cards).Standup(board.StandupOptions{Now: now, Since: since, People: board.OrderPeople(people, order)})
 	return cleanStandup(rep), safe.Line(sp.Name + " / " + p.Name), nil

@@ -21,6 +21,7 @@ import (
 	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/internal/local"
 	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -96,9 +97,9 @@ func (e *sshEnv) local() *local.Server {
 // localUsers is a Config.Client acting as each person on the data
 // directory's task server, as lanes ssh without --server has it: a user
 // is made at their first login, which made records.
-func (e *sshEnv) localUsers() func(context.Context, string, string) (*api.Client, func(), error) {
+func (e *sshEnv) localUsers() func(context.Context, string, string) (launch.Server, func(), error) {
 	ls := e.local()
-	return func(ctx context.Context, name, _ string) (*api.Client, func(), error) {
+	return func(ctx context.Context, name, _ string) (launch.Server, func(), error) {
 		token, made, err := ls.UserToken(ctx, e.dir, name)
 		if err != nil {
 			return nil, nil, err
@@ -108,7 +109,7 @@ func (e *sshEnv) localUsers() func(context.Context, string, string) (*api.Client
 			e.made = append(e.made, name)
 			e.mu.Unlock()
 		}
-		return api.New(ls.URL, token), func() {}, nil
+		return launch.Krokanti(api.New(ls.URL, token)), func() {}, nil
 	}
 }
 
@@ -123,8 +124,8 @@ func (e *sshEnv) madeUsers() []string {
 // at url, as lanes ssh --server has it: each key line carries the token
 // its person acts with.
 func remote(url string) Config {
-	return Config{ServerKey: url, NeedToken: true, Client: func(_ context.Context, _, token string) (*api.Client, func(), error) {
-		return api.New(url, token), func() {}, nil
+	return Config{ServerKey: url, NeedToken: true, Client: func(_ context.Context, _, token string) (launch.Server, func(), error) {
+		return launch.Krokanti(api.New(url, token)), func() {}, nil
 	}}
 }
 

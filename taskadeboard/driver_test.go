@@ -109,7 +109,8 @@ func (d *driver) open() {
 func (d *driver) run(cmds []board.Cmd) {
 	for _, c := range cmds {
 		d.outstanding.Add(1)
-		go func() { d.msgs <- c() }()
+		ch := d.msgs
+		go func() { ch <- c() }()
 	}
 }
 

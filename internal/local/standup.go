@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lanesboard/lanes/api"
+	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/server"
 )
@@ -22,7 +23,7 @@ func StandupPrompt(order []string) server.StandupFunc {
 		if err != nil {
 			return "", err
 		}
-		rep, title, err := launch.BuildStandup(ctx, launch.Krokanti(c), sp, p, order, time.Now(), time.Time{})
+		rep, title, err := launch.BuildStandup(ctx, board.NewRemote(c), sp, p, order, time.Now(), time.Time{})
 		if err != nil {
 			return "", err
 		}
