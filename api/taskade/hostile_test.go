@@ -201,14 +201,24 @@ func TestErrorMessagesAreBoundedAndSafe(t *testing.T) {
 	}
 }
 
-// A success body over 32 MiB is refused, not read into memory whole.
+// A success body over 32 MiB is refused, not read into memory whole:
+// at once when its length is declared, else at 32 MiB.
 func TestHugeAnswerRefused(t *testing.T) {
+	for _, declared := range []bool{true, false} {
+		t.Run(fmt.Sprint("length declared ", declared), func(t *testing.T) { hugeAnswer(t, declared) })
+	}
+}
+
+func hugeAnswer(t *testing.T, declared bool) {
 	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if declared {
+			w.Header().Set("Content-Length", fmt.Sprint(40<<20+100))
+		}
 		fmt.Fprint(w, `{"ok":true,"items":[{"id":"a","text":"`)
-		chunk := strings.Repeat("z", 1<<20)
+		chunk := []byte(strings.Repeat("z", 1<<20))
 		for range 40 {
-			if _, err := fmt.Fprint(w, chunk); err != nil {
+			if _, err := w.Write(chunk); err != nil {
 				return
 			}
 		}
