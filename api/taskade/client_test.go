@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -509,5 +510,36 @@ func TestTypedErrors(t *testing.T) {
 	_, err = c.Project(ctx, "../workspaces")
 	if !errors.As(err, &e) || e.Path != "/projects/..%2Fworkspaces" {
 		t.Errorf("an id with a slash: %v", err)
+	}
+}
+
+// roundTripFunc is a RoundTripper that runs a function first.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// When the task a page is asked after is deleted between two pages (the
+// server refuses the cursor), the listing starts over and ends whole.
+func TestTasksStartOverWhenTheCursorIsDeleted(t *testing.T) {
+	b := newBoard(t)
+	seedTasks(b, 30)
+	var deleted string
+	c := b.client(taskade.WithPageSize(10), taskade.WithTransport(roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if after := r.URL.Query().Get("after"); after != "" && deleted == "" {
+			deleted = after // someone deletes it just now
+			b.s.DeleteTask(b.project, after)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})))
+	got, err := c.Tasks(context.Background(), b.project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := stored(b.s, b.project); !slices.Equal(got, want) || slices.ContainsFunc(got, func(t taskade.Task) bool { return t.ID == deleted }) {
+		t.Errorf("got %d tasks, want the %d left", len(got), len(want))
+	}
+	// 10, then the refused page, then 10, 10 and a short page.
+	if h := b.s.Hits("GET /projects/{projectId}/tasks"); h != 5 {
+		t.Errorf("%d requests, want 5", h)
 	}
 }

@@ -282,3 +282,22 @@ func TestDateReadTolerantly(t *testing.T) {
 		t.Errorf("%+v, %v", d, err)
 	}
 }
+
+// A server that refuses every cursor gets the listing started over twice,
+// no more.
+func TestTasksStartOverAtMostTwice(t *testing.T) {
+	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("after") {
+			answer(w, 400, `{"ok":false,"message":"no such task","code":"bad_request","statusMessage":"Bad Request"}`)
+			return
+		}
+		answer(w, 200, `{"ok":true,"items":[{"id":"a"},{"id":"b"}]}`)
+	}, taskade.WithPageSize(2))
+	_, err := c.Tasks(context.Background(), "p")
+	if !taskade.IsValidation(err) || !strings.Contains(err.Error(), "no such task") {
+		t.Errorf("%v; want the 400", err)
+	}
+	if got := n.Load(); got != 6 {
+		t.Errorf("%d requests, want 6", got)
+	}
+}
