@@ -293,6 +293,10 @@ func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, int,
 	if success {
 		limit = successBodyLimit
 	}
+	if success && res.RawResponse.ContentLength > limit {
+		c.logDebug(k, status, time.Since(start), nil)
+		return nil, 0, fmt.Errorf("%s %s: the answer is over %d MiB (%d bytes): not read", k.method, k.path, limit>>20, res.RawResponse.ContentLength)
+	}
 	raw, err := io.ReadAll(io.LimitReader(body, limit+1))
 	c.logDebug(k, status, time.Since(start), err)
 	if err != nil {

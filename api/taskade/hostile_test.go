@@ -201,14 +201,24 @@ func TestErrorMessagesAreBoundedAndSafe(t *testing.T) {
 	}
 }
 
-// A success body over 32 MiB is refused, not read into memory whole.
+// A success body over 32 MiB is refused, not read into memory whole:
+// at once when its length is declared, else at 32 MiB.
 func TestHugeAnswerRefused(t *testing.T) {
+	for _, declared := range []bool{true, false} {
+		t.Run(fmt.Sprint("length declared ", declared), func(t *testing.T) { hugeAnswer(t, declared) })
+	}
+}
+
+func hugeAnswer(t *testing.T, declared bool) {
 	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if declared {
+			w.Header().Set("Content-Length", fmt.Sprint(40<<20+100))
+		}
 		fmt.Fprint(w, `{"ok":true,"items":[{"id":"a","text":"`)
-		chunk := strings.Repeat("z", 1<<20)
+		chunk := []byte(strings.Repeat("z", 1<<20))
 		for range 40 {
-			if _, err := fmt.Fprint(w, chunk); err != nil {
+			if _, err := w.Write(chunk); err != nil {
 				return
 			}
 		}
@@ -270,5 +280,24 @@ func TestDateReadTolerantly(t *testing.T) {
 	d, err := c.Date(context.Background(), "p", "t")
 	if err != nil || d == nil || d.Start != (taskade.Date{Date: "2026-07-21"}) || d.End != nil {
 		t.Errorf("%+v, %v", d, err)
+	}
+}
+
+// A server that refuses every cursor gets the listing started over twice,
+// no more.
+func TestTasksStartOverAtMostTwice(t *testing.T) {
+	c, n := hostile(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("after") {
+			answer(w, 400, `{"ok":false,"message":"no such task","code":"bad_request","statusMessage":"Bad Request"}`)
+			return
+		}
+		answer(w, 200, `{"ok":true,"items":[{"id":"a"},{"id":"b"}]}`)
+	}, taskade.WithPageSize(2))
+	_, err := c.Tasks(context.Background(), "p")
+	if !taskade.IsValidation(err) || !strings.Contains(err.Error(), "no such task") {
+		t.Errorf("%v; want the 400", err)
+	}
+	if got := n.Load(); got != 6 {
+		t.Errorf("%d requests, want 6", got)
 	}
 }

@@ -2,6 +2,7 @@ package taskade
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -19,13 +20,32 @@ const maxCreate = 20
 // It follows the cursor paging (after = the last id) to an empty page, or
 // to a page shorter than the limit asked for. A task seen twice (moved
 // while paging) is kept once, where it was first seen, with what was read
-// last. A page that brings nothing new, or ends on the cursor it was
-// asked after, stops with an error, as does a project past 1,000,000
-// tasks.
+// last. If a later page is refused (400 or 404: its cursor task was
+// deleted meanwhile), the listing starts over, twice at most. A page that
+// brings nothing new, or ends on the cursor it was asked after, stops
+// with an error, as does a project past 1,000,000 tasks.
 func (c *Client) Tasks(ctx context.Context, projectID string) ([]Task, error) {
 	if err := checkID("project", projectID); err != nil {
 		return nil, fmt.Errorf("list the tasks: %w", err)
 	}
+	for restarts := 0; ; restarts++ {
+		all, err := c.tasks(ctx, projectID)
+		var gone *cursorGone
+		if errors.As(err, &gone) && restarts < 2 {
+			continue
+		}
+		return all, err
+	}
+}
+
+// cursorGone is a page after the first refused as not found or invalid:
+// most likely its cursor task was deleted since the page before.
+type cursorGone struct{ err error }
+
+func (e *cursorGone) Error() string { return e.err.Error() }
+func (e *cursorGone) Unwrap() error { return e.err }
+
+func (c *Client) tasks(ctx context.Context, projectID string) ([]Task, error) {
 	fail := func(page int, format string, args ...any) ([]Task, error) {
 		return nil, fmt.Errorf("list the tasks of project %s: page %d: %s", projectID, page, fmt.Sprintf(format, args...))
 	}
@@ -48,7 +68,11 @@ func (c *Client) Tasks(ctx context.Context, projectID string) ([]Task, error) {
 		}
 		var items []Task
 		if err := c.items(ctx, get(path), &items); err != nil {
-			return nil, fmt.Errorf("list the tasks of project %s: page %d: %w", projectID, page, err)
+			err = fmt.Errorf("list the tasks of project %s: page %d: %w", projectID, page, err)
+			if cursor != "" && (IsValidation(err) || IsNotFound(err)) {
+				err = &cursorGone{err}
+			}
+			return nil, err
 		}
 		if len(items) == 0 {
 			return all, nil
