@@ -1,6 +1,7 @@
 package board
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -82,6 +83,14 @@ func (e *Engine) lacking(m *Mutation) error {
 		}
 	}
 	return nil
+}
+
+// WholeFetcher is a Remote whose Fetch leaves some of a card for later
+// fetches (a Taskade task's assignees and due date each take a request):
+// FetchWhole reads it all before it returns, for a report that must be
+// whole, like the standup.
+type WholeFetcher interface {
+	FetchWhole(ctx context.Context, projectID string) (Fetched, error)
 }
 
 // Poller is a Remote without a live feed that says how often its board

@@ -25,7 +25,11 @@ func StandupReport(ctx context.Context, c Server, dir, serverKey, space, project
 // BuildStandup fetches the project's board and people through r and
 // builds the report.
 func BuildStandup(ctx context.Context, r board.Remote, sp api.Space, p api.Project, order []string, now, since time.Time) (board.Standup, string, error) {
-	b, err := r.Fetch(ctx, p.ID)
+	fetch := r.Fetch
+	if w, ok := r.(board.WholeFetcher); ok {
+		fetch = w.FetchWhole
+	}
+	b, err := fetch(ctx, p.ID)
 	if err != nil {
 		return board.Standup{}, "", fmt.Errorf("load %s: %w", p.Name, err)
 	}

@@ -22,6 +22,7 @@ func TestProjectIsDrawnAsTaskadesBoardView(t *testing.T) {
 
 	d := env.driver(t.TempDir())
 	d.settle()
+	d.details()
 	s := d.e.State()
 	var names []string
 	for _, c := range s.Columns() {
@@ -174,6 +175,7 @@ func TestPriorityAndLabelsAreTheProjectsFields(t *testing.T) {
 	env.srv.SetFieldValue(env.project, card, lf, lopts[1])
 	d := env.driver(t.TempDir())
 	d.settle()
+	d.details()
 	c := d.card("Card")
 	if c.Priority != board.PriorityHigh {
 		t.Fatalf("priority %q, want high from the field", c.Priority)

@@ -78,6 +78,7 @@ type driver struct {
 	env         *env
 	dir         string
 	e           *board.Engine
+	r           *Remote
 	msgs        chan any
 	outstanding atomic.Int64
 	notices     []string
@@ -98,6 +99,23 @@ func (d *driver) open() {
 		o.Log = slog.New(slog.NewTextHandler(testWriter{d.t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	o.Remote = acc.Remote(o)
+	d.r = o.Remote.(*Remote)
+	r := d.r
+	// Details read in the background write the knowledge file: wait for
+	// them before the test's directory goes.
+	d.t.Cleanup(func() {
+		for range 500 {
+			r.mu.Lock()
+			busy := r.reading
+			r.mu.Unlock()
+			if !busy {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		r.saveMu.Lock() // a write under way ends
+		r.saveMu.Unlock()
+	})
 	e, err := board.Open(context.Background(), o)
 	if err != nil {
 		d.t.Fatal(err)
@@ -188,6 +206,22 @@ func (d *driver) refresh() {
 		}
 	}
 	d.settle()
+}
+
+// details fetches the board until the details being read are shown.
+func (d *driver) details() {
+	d.t.Helper()
+	for range 100 {
+		d.refresh()
+		d.r.mu.Lock()
+		busy := d.r.reading || d.r.unshown
+		d.r.mu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.t.Fatal("the details were not read")
 }
 
 // crash drops the engine as kill -9 would, and opens a new one (with a

@@ -25,19 +25,26 @@ import (
 const PollInterval = 15 * time.Second
 
 // A task in Taskade's list has no due date, assignees, note or field
-// values: each is a request of its own. A fetch reads them for a few cards
-// at a time, those never read first (in board order, so the first screen
-// fills first), then the stalest, so a big board learns them over a few
-// polls without a burst of thousands of requests. lanes' own changes keep
-// them current for what it changes; the board's cache keeps them across
+// values: each is a request of its own. A fetch does not wait for them:
+// it starts reading them for a few cards in the background, those never
+// read first (in board order, so the first screen fills first), then the
+// stalest, and the next fetch (soon, while there are some: PollSoon)
+// brings what was read. A big board so learns them over a few polls
+// without a burst of thousands of requests; lanes' own changes keep them
+// current for what it changes, and the knowledge file keeps them across
 // starts.
 const (
-	detailsFirst   = 24               // cards read by the first fetch
+	detailsFirst   = 24               // cards read after the first fetch
 	detailsEach    = 8                // by each later fetch, while some were never read
 	detailsStale   = 2                // by each fetch, once all were read
 	detailsOld     = 10 * time.Minute // a card's details older than this are stale
 	detailsWorkers = 4                // requests at once
 	fieldsOld      = 10 * time.Minute // the project's custom fields are read again after this
+	// PollSoon is how soon the board is fetched again while details are
+	// being read, so they show without waiting for the next poll.
+	PollSoon = 2 * time.Second
+	// wholeDetails bounds the cards FetchWhole reads details of.
+	wholeDetails = 500
 	// attemptsKept is how long a change's record of being sent is kept
 	// when nothing comes to clear it (its change dropped meanwhile).
 	attemptsKept = 7 * 24 * time.Hour
@@ -76,6 +83,8 @@ type Remote struct {
 	members  []board.Member
 	attempts map[string]*attempt // by the change's key
 	dirty    bool
+	reading  bool // a round of details is being read
+	unshown  bool // details were read since the last fetch
 
 	saveMu sync.Mutex // one write of the file at a time
 	// placeMu makes creates and moves one at a time: each is placed next
@@ -109,8 +118,16 @@ func NewRemote(c *taskade.Client, project, dir, server string) *Remote {
 	return r
 }
 
-// PollInterval is how often the board is fetched again (board.Poller).
-func (r *Remote) PollInterval() time.Duration { return PollInterval }
+// PollInterval is how often the board is fetched again (board.Poller):
+// soon while details are being read, else every PollInterval.
+func (r *Remote) PollInterval() time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.reading || r.unshown {
+		return PollSoon
+	}
+	return PollInterval
+}
 
 // CanReshape: columns are top-level tasks, which lanes can make, rename,
 // move and delete (board.Reshaper).
@@ -179,9 +196,21 @@ func cmpOr(a, b string) string {
 	return b
 }
 
-// Fetch reads the project: every task (all pages), its custom fields now
-// and then, and the details of a few cards (see detailsEach).
+// Fetch reads the project: every task (all pages) and its custom fields
+// now and then, and starts reading the details of a few cards (see
+// detailsEach) for the next fetch.
 func (r *Remote) Fetch(ctx context.Context, projectID string) (board.Fetched, error) {
+	return r.fetch(ctx, projectID, false)
+}
+
+// FetchWhole is Fetch that reads the details of every card before it
+// returns (up to wholeDetails cards not read before or stale), for a
+// report that must be whole: the standup.
+func (r *Remote) FetchWhole(ctx context.Context, projectID string) (board.Fetched, error) {
+	return r.fetch(ctx, projectID, true)
+}
+
+func (r *Remote) fetch(ctx context.Context, projectID string, whole bool) (board.Fetched, error) {
 	if projectID != r.project {
 		return board.Fetched{}, &board.Failure{Class: board.Refused, Message: "this board is of another project"}
 	}
@@ -204,12 +233,31 @@ func (r *Remote) Fetch(ctx context.Context, projectID string) (board.Fetched, er
 	r.mu.Lock()
 	r.fetches++
 	budget, stale := detailsEach, detailsStale
-	if r.fetches == 1 {
+	switch {
+	case whole:
+		budget, stale = wholeDetails, wholeDetails
+	case r.fetches == 1:
 		budget = detailsFirst
 	}
-	todo := r.needDetails(budget, stale)
+	var todo []string
+	if whole || !r.reading {
+		todo = r.needDetails(budget, stale)
+	}
+	start := !whole && len(todo) > 0
+	r.reading = r.reading || start
+	r.unshown = false
 	r.mu.Unlock()
-	r.readDetails(ctx, todo)
+	if whole {
+		r.readDetails(ctx, todo)
+	} else if start {
+		go func() {
+			r.readDetails(ctx, todo)
+			r.save(false)
+			r.mu.Lock()
+			r.reading, r.unshown = false, true
+			r.mu.Unlock()
+		}()
+	}
 	r.mu.Lock()
 	out := r.board()
 	r.mu.Unlock()
