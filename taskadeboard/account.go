@@ -53,7 +53,7 @@ func (a *Account) Me(context.Context) (*api.User, error) { return nil, ErrNoMe }
 func (a *Account) Spaces(ctx context.Context) ([]api.Space, error) {
 	wss, err := a.c.Workspaces(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list the Taskade workspaces: %w", err)
+		return nil, err // it says what it was listing
 	}
 	var out []api.Space
 	seen := map[string]bool{}
@@ -65,7 +65,7 @@ func (a *Account) Spaces(ctx context.Context) ([]api.Space, error) {
 		out = append(out, space(ws.ID, ws.Name, len(out) == 0))
 		folders, err := a.c.Folders(ctx, ws.ID)
 		if err != nil {
-			return nil, fmt.Errorf("list the folders of %q: %w", ws.Name, err)
+			return nil, fmt.Errorf("the folders of %q: %w", ws.Name, err)
 		}
 		for _, f := range folders {
 			if f.ID == "" || seen[f.ID] {

@@ -32,7 +32,7 @@ var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // OpenLabels opens the label picker on the selected card.
 func (m Model) OpenLabels() (Model, tea.Cmd) {
-	if m.selected == "" || m.ctx.RefuseReadOnly() || m.refuseReshape() {
+	if m.selected == "" || m.ctx.RefuseReadOnly() || m.refuseReshape() || m.lacks(board.FeatureLabels) {
 		return m, nil
 	}
 	m.mode, m.picker = labelPicking, picker{card: m.selected}

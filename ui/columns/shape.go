@@ -34,6 +34,18 @@ func (m Model) OpenColumnMenu() Model {
 // refuseReshape says why this board's columns and labels can't change,
 // when so.
 func (m *Model) refuseReshape() bool {
+	return m.lacks("")
+}
+
+// lacks says (in the status line) why the server can't do f, or can't
+// change columns and labels at all (f ""), and reports whether it can't.
+func (m *Model) lacks(f board.Feature) bool {
+	if f != "" {
+		if why := m.ctx.Engine.Lacks(f); why != "" {
+			m.ctx.Message = "Can't do that: " + why
+			return true
+		}
+	}
 	if why := m.ctx.Engine.CantReshape(); why != "" {
 		m.ctx.Message = "Can't do that: " + why
 		return true
@@ -64,6 +76,9 @@ func (m Model) columnMenuKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.Follow()
 		return m, cmd
 	case "w":
+		if m.lacks(board.FeatureWipLimits) {
+			return m, nil
+		}
 		cur := ""
 		if col.WipLimit > 0 {
 			cur = strconv.Itoa(col.WipLimit)

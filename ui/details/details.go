@@ -75,6 +75,9 @@ func (m Model) Open(id string) (_ Model, _ tea.Cmd, ok bool) {
 		return m, nil, false
 	}
 	m = Model{ctx: m.ctx, input: m.input, md: m.md, id: e.Resolve(id)}
+	if e.Lacks(board.FeatureComments) != "" {
+		return m, nil, true // a server without comments: none to load
+	}
 	return m, common.Wrap([]board.Cmd{e.LoadComments(m.id)}), true
 }
 
@@ -232,6 +235,10 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		if m.ctx.RefuseReadOnly() {
 			return m, nil
 		}
+		if why := m.ctx.Engine.Lacks(board.FeatureComments); why != "" && key.Matches(msg, detailKeys.Comment) {
+			m.ctx.Message = why
+			return m, nil
+		}
 		m.field = map[string]string{"d": "due", "s": "subtask", "c": "comment"}[msg.String()]
 		what, limit := "Titles", common.TitleLimit
 		if m.field == "comment" {
@@ -359,7 +366,11 @@ func (m Model) View() string {
 		}
 		b.WriteString(line + "\n")
 	}
-	b.WriteString("\n" + st.ColumnTitle.Render(fmt.Sprintf("Comments %d", c.Comments)) + "\n")
+	if why := m.ctx.Engine.Lacks(board.FeatureComments); why != "" {
+		b.WriteString("\n" + st.Muted.Render(safe.Line(why)) + "\n")
+	} else {
+		b.WriteString("\n" + st.ColumnTitle.Render(fmt.Sprintf("Comments %d", c.Comments)) + "\n")
+	}
 	if m.note != "" {
 		b.WriteString(st.Muted.Render(safe.Line(m.note)) + "\n")
 	}
