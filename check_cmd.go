@@ -15,6 +15,7 @@ import (
 	"github.com/lanesboard/lanes/api/taskade"
 	"github.com/lanesboard/lanes/config"
 	"github.com/lanesboard/lanes/internal/safe"
+	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/taskadeboard"
 )
 
@@ -85,12 +86,18 @@ func check(ctx context.Context, out io.Writer, c *api.Client) error {
 		return err
 	}
 	fmt.Fprintf(out, "spaces:   %d\n", len(spaces))
+	return listSpaces(ctx, out, c, spaces, func(sp api.Space) string { return sp.Slug })
+}
+
+// listSpaces prints each space (named by its name and what tag says) and
+// its projects, for check.
+func listSpaces(ctx context.Context, out io.Writer, d launch.Directory, spaces []api.Space, tag func(api.Space) string) error {
 	for _, sp := range spaces {
-		projects, err := c.Projects(ctx, sp.ID)
+		projects, err := d.Projects(ctx, sp.ID)
 		if err != nil {
 			return fmt.Errorf("list the projects of %q: %w", safe.Line(sp.Name), err)
 		}
-		fmt.Fprintf(out, "  %s (%s)\n", safe.Line(sp.Name), safe.Line(sp.Slug))
+		fmt.Fprintf(out, "  %s (%s)\n", safe.Line(sp.Name), safe.Line(tag(sp)))
 		for _, p := range projects {
 			fmt.Fprintf(out, "    %s  %s\n", safe.Line(p.ID), safe.Line(p.Name))
 		}
@@ -127,15 +134,8 @@ func checkTaskade(ctx context.Context, out io.Writer, acc *taskadeboard.Account)
 	}
 	fmt.Fprintf(out, "server:   %s\nspeaks:   Taskade API v1\ntoken of: %s; it is accepted\n", acc.BaseURL(), taskadeboard.ErrNoMe)
 	fmt.Fprintf(out, "folders:  %d (each workspace's home folder, then its folders)\n", len(spaces))
-	for _, sp := range spaces {
-		projects, err := acc.Projects(ctx, sp.ID)
-		if err != nil {
-			return fmt.Errorf("list the projects of %q: %w", safe.Line(sp.Name), err)
-		}
-		fmt.Fprintf(out, "  %s (%s)\n", safe.Line(sp.Name), safe.Line(sp.ID))
-		for _, p := range projects {
-			fmt.Fprintf(out, "    %s  %s\n", safe.Line(p.ID), safe.Line(p.Name))
-		}
+	if err := listSpaces(ctx, out, acc, spaces, func(sp api.Space) string { return sp.ID }); err != nil {
+		return err
 	}
 	if left, reset, ok := acc.Client().RateLimit(); ok {
 		fmt.Fprintf(out, "rate:     %d requests left until %s\n", left, reset.Local().Format("15:04:05"))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,18 +39,31 @@ func (a *app) debugging(what string) bool {
 // http.log in the state directory when HTTP debugging is on. close
 // releases the log.
 func (a *app) newClient(server, token string) (c *api.Client, logPath string, close func(), err error) {
-	opts := []api.Option{api.WithUserAgent("lanes/" + strings.Fields(shortVersion() + " ")[0])}
-	close = func() {}
-	if a.debugging("http") {
-		f, err := a.openLog("http.log")
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("the HTTP debug log: %w", err)
-		}
-		logPath = f.Name()
-		opts = append(opts, api.WithDebugLog(f))
-		close = func() { f.Close() }
+	log, logPath, close, err := a.httpLog()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	opts := []api.Option{api.WithUserAgent(userAgent())}
+	if log != nil {
+		opts = append(opts, api.WithDebugLog(log))
 	}
 	return api.New(server, token, opts...), logPath, close, nil
+}
+
+// userAgent is what lanes calls itself to servers.
+func userAgent() string { return "lanes/" + strings.Fields(shortVersion() + " ")[0] }
+
+// httpLog is http.log in the state directory when HTTP debugging is on
+// (nil when it is off), where it is, and what closes it.
+func (a *app) httpLog() (w io.Writer, path string, close func(), err error) {
+	if !a.debugging("http") {
+		return nil, "", func() {}, nil
+	}
+	f, err := a.openLog("http.log")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("the HTTP debug log: %w", err)
+	}
+	return f, f.Name(), func() { f.Close() }, nil
 }
 
 // startLocalServer starts the task server on the data directory, in this
@@ -96,16 +110,13 @@ func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() e
 // newTaskade is a Taskade API client of server as token, logging like
 // newClient.
 func (a *app) newTaskade(server, token string) (c *taskade.Client, logPath string, close func(), err error) {
-	opts := []taskade.Option{taskade.WithUserAgent("lanes/" + strings.Fields(shortVersion() + " ")[0])}
-	close = func() {}
-	if a.debugging("http") {
-		f, err := a.openLog("http.log")
-		if err != nil {
-			return nil, "", nil, fmt.Errorf("the HTTP debug log: %w", err)
-		}
-		logPath = f.Name()
-		opts = append(opts, taskade.WithDebugLog(f))
-		close = func() { f.Close() }
+	log, logPath, close, err := a.httpLog()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	opts := []taskade.Option{taskade.WithUserAgent(userAgent())}
+	if log != nil {
+		opts = append(opts, taskade.WithDebugLog(log))
 	}
 	return taskade.New(server, token, opts...), logPath, close, nil
 }

@@ -12,10 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +21,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/lanesboard/lanes/internal/safe"
+	"github.com/lanesboard/lanes/internal/wire"
 )
 
 // Client talks to one server as one token. It is safe for concurrent use.
@@ -34,8 +32,7 @@ type Client struct {
 	retries int
 	minWait time.Duration
 	maxWait time.Duration
-	debug   io.Writer
-	debugMu sync.Mutex
+	debug   wire.DebugLog
 
 	mu        sync.Mutex
 	kind      ServerKind
@@ -62,7 +59,7 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.r.SetHeader("U
 
 // WithDebugLog writes one line per request to w: method, URL, status and
 // duration. Never a header, so never the token.
-func WithDebugLog(w io.Writer) Option { return func(c *Client) { c.debug = w } }
+func WithDebugLog(w io.Writer) Option { return func(c *Client) { c.debug.SetWriter(w) } }
 
 // WithTransport sends requests through rt instead of
 // http.DefaultTransport (a proxy, a custom TLS setup).
@@ -169,18 +166,8 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 	}
 }
 
-// backoff is the wait before retry n (from 0): doubling from minWait,
-// capped at maxWait, with the upper half jittered so clients spread out.
-func (c *Client) backoff(n int) time.Duration {
-	d := c.minWait << min(n, 20)
-	if d <= 0 || d > c.maxWait {
-		d = c.maxWait
-	}
-	if d <= 1 {
-		return d
-	}
-	return d/2 + rand.N(d/2+1)
-}
+// backoff is the wait before retry n (from 0), as WithRetry says.
+func (c *Client) backoff(n int) time.Duration { return wire.Backoff(n, c.minWait, c.maxWait) }
 
 // once makes one attempt and returns the body of a 2xx answer.
 func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, error) {
@@ -200,7 +187,7 @@ func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, erro
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", k.method, k.path, ctx.Err())
 		}
-		return nil, &NetworkError{Method: k.method, Path: k.path, Err: unwrapURL(err)}
+		return nil, &NetworkError{Method: k.method, Path: k.path, Err: wire.UnwrapURL(err)}
 	}
 	c.logDebug(k, res.StatusCode(), time.Since(start), nil)
 	if res.StatusCode() >= 200 && res.StatusCode() < 300 {
@@ -222,47 +209,11 @@ func (c *Client) answerError(k call, res *resty.Response) error {
 		e.Message, e.Code, e.Field = body.Error, body.Code, body.Field
 	}
 	if e.Status == http.StatusTooManyRequests {
-		e.RetryAfter = retryAfter(res.Header().Get("Retry-After"), time.Now())
+		e.RetryAfter = wire.RetryAfter(res.Header().Get("Retry-After"), time.Now())
 	}
 	return e
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 {
-			return 0
-		}
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// unwrapURL drops the url.Error's repetition of method and URL.
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
 func (c *Client) logDebug(k call, status int, d time.Duration, err error) {
-	if c.debug == nil {
-		return
-	}
-	line := fmt.Sprintf("%s %s %s%s %d %s", time.Now().UTC().Format(time.RFC3339Nano), k.method, c.base, k.path, status, d.Round(time.Microsecond))
-	if err != nil {
-		line += " error: " + err.Error()
-	}
-	c.debugMu.Lock()
-	defer c.debugMu.Unlock()
-	fmt.Fprintln(c.debug, line)
+	c.debug.Request(k.method, c.base, k.path, status, d, err)
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lanesboard/lanes/internal/safe"
+	"github.com/lanesboard/lanes/internal/wire"
 )
 
 // Event is one change from a space's live feed (GET /api/events): its
@@ -105,7 +106,7 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 	k := call{method: http.MethodGet, path: path}
 	res, err := c.r.R().SetContext(ctx).SetDoNotParseResponse(true).SetHeader("Accept", "text/event-stream").Get(c.base + path)
 	if err != nil {
-		return &NetworkError{Method: k.method, Path: k.path, Err: unwrapURL(err)}
+		return &NetworkError{Method: k.method, Path: k.path, Err: wire.UnwrapURL(err)}
 	}
 	body := res.RawBody()
 	defer body.Close()
@@ -122,7 +123,7 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 			e.Message, e.Code = eb.Error, eb.Code
 		}
 		if e.Status == http.StatusTooManyRequests {
-			e.RetryAfter = retryAfter(res.Header().Get("Retry-After"), time.Now())
+			e.RetryAfter = wire.RetryAfter(res.Header().Get("Retry-After"), time.Now())
 		}
 		return e
 	}

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,6 +28,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/lanesboard/lanes/internal/safe"
+	"github.com/lanesboard/lanes/internal/wire"
 )
 
 // DefaultURL is Taskade's API v1.
@@ -57,8 +57,7 @@ type Client struct {
 	minWait  time.Duration
 	maxWait  time.Duration
 	pageSize int
-	debug    io.Writer
-	debugMu  sync.Mutex
+	debug    wire.DebugLog
 
 	rlMu sync.Mutex
 	rl   rateState
@@ -91,7 +90,7 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.r.SetHeader("U
 
 // WithDebugLog writes one line per request to w: time, method, URL, status
 // and duration. Never a header, so never the token.
-func WithDebugLog(w io.Writer) Option { return func(c *Client) { c.debug = w } }
+func WithDebugLog(w io.Writer) Option { return func(c *Client) { c.debug.SetWriter(w) } }
 
 // WithTransport sends requests through rt instead of
 // http.DefaultTransport (a proxy, a custom TLS setup).
@@ -236,16 +235,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // backoff is the wait before retry n (from 0): doubling from minWait,
 // capped at maxWait, with the upper half jittered so clients spread out.
-func (c *Client) backoff(n int) time.Duration {
-	d := c.minWait << min(n, 20)
-	if d <= 0 || d > c.maxWait {
-		d = c.maxWait
-	}
-	if d <= 1 {
-		return max(d, 0)
-	}
-	return d/2 + rand.N(d/2+1)
-}
+func (c *Client) backoff(n int) time.Duration { return wire.Backoff(n, c.minWait, c.maxWait) }
 
 // decode checks a 2xx answer's envelope.
 func (c *Client) decode(k call, status int, raw []byte) (*envelope, error) {
@@ -279,7 +269,7 @@ func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, int,
 		if ctx.Err() != nil {
 			return nil, 0, fmt.Errorf("%s %s: %w", k.method, k.path, ctx.Err())
 		}
-		return nil, 0, &NetworkError{Method: k.method, Path: k.path, Err: unwrapURL(err)}
+		return nil, 0, &NetworkError{Method: k.method, Path: k.path, Err: wire.UnwrapURL(err)}
 	}
 	body := res.RawBody()
 	if body == nil {
@@ -330,29 +320,8 @@ func answerError(k call, status int, h http.Header, raw []byte) error {
 	if json.Unmarshal(safe.JSON(raw), &body) == nil {
 		e.fill(body.Message, body.Code, body.StatusMessage)
 	}
-	e.RetryAfter = retryAfter(h.Get("Retry-After"), time.Now())
+	e.RetryAfter = wire.RetryAfter(h.Get("Retry-After"), time.Now())
 	return e
-}
-
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.ParseFloat(v, 64); err == nil {
-		if n <= 0 || math.IsNaN(n) {
-			return 0
-		}
-		if n > 86400*365 {
-			n = 86400 * 365 // a year is "later" enough
-		}
-		return time.Duration(math.Ceil(n * float64(time.Second)))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return min(t.Sub(now), 365*24*time.Hour)
-	}
-	return 0
 }
 
 // observeRate takes in an answer's rate-limit headers. Within one window
@@ -462,24 +431,6 @@ func headerInt(h http.Header, names ...string) (int, bool) {
 	return int(min(max(f, 0), 1e9)), true
 }
 
-// unwrapURL drops the url.Error's repetition of method and URL.
-func unwrapURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
-
 func (c *Client) logDebug(k call, status int, d time.Duration, err error) {
-	if c.debug == nil {
-		return
-	}
-	line := fmt.Sprintf("%s %s %s%s %d %s", time.Now().UTC().Format(time.RFC3339Nano), k.method, c.logBase, k.path, status, d.Round(time.Microsecond))
-	if err != nil {
-		line += " error: " + safe.Line(err.Error())
-	}
-	c.debugMu.Lock()
-	defer c.debugMu.Unlock()
-	fmt.Fprintln(c.debug, line)
+	c.debug.Request(k.method, c.logBase, k.path, status, d, err)
 }

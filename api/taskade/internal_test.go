@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/lanesboard/lanes/internal/wire"
 )
 
 func TestRetryAfter(t *testing.T) {
@@ -24,7 +26,7 @@ func TestRetryAfter(t *testing.T) {
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 	} {
-		if got := retryAfter(tc.in, now); got != tc.want {
+		if got := wire.RetryAfter(tc.in, now); got != tc.want {
 			t.Errorf("Retry-After %q: %s, want %s", tc.in, got, tc.want)
 		}
 	}
