@@ -52,7 +52,7 @@ func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn fun
 		if !IsNetwork(err) && !IsServerError(err) && !IsRateLimited(err) {
 			return err
 		}
-		if err := sleep(ctx, c.backoff(failures)); err != nil {
+		if err := wire.Sleep(ctx, c.backoff(failures)); err != nil {
 			return err
 		}
 		failures++
@@ -79,21 +79,9 @@ func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn fun
 			wait = ae.RetryAfter
 		}
 		failures++
-		if err := sleep(ctx, wait); err != nil {
+		if err := wire.Sleep(ctx, wait); err != nil {
 			return err
 		}
-	}
-}
-
-// sleep waits d, or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

@@ -215,21 +215,9 @@ func (c *Client) do(ctx context.Context, k call) (*envelope, error) {
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			return nil, err // waiting would outlive the caller
 		}
-		if werr := sleep(ctx, wait); werr != nil {
+		if werr := wire.Sleep(ctx, wait); werr != nil {
 			return nil, fmt.Errorf("%s %s: %w (last error: %v)", k.method, k.path, werr, err)
 		}
-	}
-}
-
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
@@ -402,7 +390,7 @@ func (c *Client) awaitWindow(ctx context.Context, k call) error {
 				Message:    "rate limit used up; not sent, as the window resets after the caller's deadline",
 				RetryAfter: reset.Sub(now), local: true}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := wire.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s %s: waiting for the rate limit's window to reset: %w", k.method, k.path, err)
 		}
 		waited += wait

@@ -4,6 +4,7 @@
 package wire
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -91,4 +92,16 @@ func (l *DebugLog) Request(method, base, path string, status int, d time.Duratio
 		line += " error: " + safe.Line(err.Error())
 	}
 	fmt.Fprintln(l.w, line)
+}
+
+// Sleep waits d, or until ctx ends (its error then).
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
