@@ -89,7 +89,7 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	}
 	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), theme), Theme: theme, SaveTheme: save, SpaceName: ch.Space.Name,
 		ProjectID: ch.Project.ID, Project: ch.Project.Name, Switcher: launch.NewSwitcher(c, opts, f.archived, last),
-		ReadOnly: launch.ReadOnly(ch.Space), StandupOrder: cfg.Standup.Order, Timebox: cfg.Standup.TimeboxOrDefault()})
+		ReadOnly: launch.ReadOnly(ch.Space), OpenSwitcher: ch.Defaulted && cn.backend == backendTaskade, StandupOrder: cfg.Standup.Order, Timebox: cfg.Standup.TimeboxOrDefault()})
 	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
 		tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
 	final, runErr := prog.Run()

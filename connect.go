@@ -145,6 +145,7 @@ func backendOf(flag string, cfg config.Config) (string, error) {
 type conn struct {
 	srv       launch.Server
 	c         *api.Client // nil on Taskade
+	backend   string
 	cfg       config.Config
 	cfgPath   string
 	dir       string
@@ -255,7 +256,7 @@ func (a *app) connectTaskade(ctx context.Context, f boardFlags, cfgPath string, 
 	if err != nil {
 		return nil, err
 	}
-	return &conn{srv: taskadeboard.New(tc), cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: server,
+	return &conn{srv: taskadeboard.New(tc), backend: backendTaskade, cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: server,
 		space: cmp.Or(f.space, cfg.Space), project: cmp.Or(f.project, cfg.Project), close: closeLog}, nil
 }
 

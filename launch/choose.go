@@ -36,6 +36,9 @@ type Choice struct {
 	// Remembered says it came from last-board.json without asking the
 	// server, which may since have renamed it, or removed it.
 	Remembered bool
+	// Defaulted says nothing asked for it and none was opened before: it
+	// is the first project of the personal space (or first workspace).
+	Defaulted bool
 }
 
 // Choose picks the board to open. The last board, when it is the one
@@ -49,6 +52,7 @@ func Choose(ctx context.Context, c Server, last *LastFile, q Query) (Choice, err
 	}
 	rctx, cancel := context.WithTimeout(ctx, ReachWithin)
 	defer cancel()
+	_, hadLast := last.read()
 	sp, p, err := lookup(rctx, c, last, q)
 	if err != nil {
 		if ctx.Err() == nil && unreachable(err) {
@@ -56,7 +60,7 @@ func Choose(ctx context.Context, c Server, last *LastFile, q Query) (Choice, err
 		}
 		return Choice{}, err
 	}
-	ch := Choice{Space: sp, Project: p}
+	ch := Choice{Space: sp, Project: p, Defaulted: !hadLast && q.Space == "" && q.Project == ""}
 	if me, err := c.Me(rctx); err == nil {
 		ch.Actor = me.ID
 		last.update(p.ID, func(l *LastBoard) { l.Actor = me.ID })

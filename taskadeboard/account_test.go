@@ -37,8 +37,8 @@ func TestAccountListsWorkspacesFoldersAndProjects(t *testing.T) {
 	// first project; asked by name, that one; and remembered next time.
 	last := launch.NewLastFile(dir, env.srv.URL)
 	ch, err := launch.Choose(ctx, acc, last, launch.Query{})
-	if err != nil || ch.Project.Name != "Launch" {
-		t.Fatalf("Choose picked %+v (%v)", ch.Project, err)
+	if err != nil || ch.Project.Name != "Launch" || !ch.Defaulted {
+		t.Fatalf("Choose picked %+v, defaulted %v (%v): want Launch, by default (the board then opens the switcher)", ch.Project, ch.Defaulted, err)
 	}
 	ch, err = launch.Choose(ctx, acc, last, launch.Query{Project: "api"})
 	if err != nil || ch.Project.Name != "API" || ch.Space.Name != "Acme / Engineering" {
@@ -52,7 +52,7 @@ func TestAccountListsWorkspacesFoldersAndProjects(t *testing.T) {
 	}
 	before := env.srv.Requests()
 	ch, err = launch.Choose(ctx, acc, last, launch.Query{})
-	if err != nil || ch.Project.Name != "API" || !ch.Remembered {
+	if err != nil || ch.Project.Name != "API" || !ch.Remembered || ch.Defaulted {
 		t.Fatalf("Choose after opening API picked %+v (%v)", ch, err)
 	}
 	if n := env.srv.Requests() - before; n != 0 {

@@ -75,6 +75,7 @@ type Config struct {
 	StandupOrder []string
 	Timebox      time.Duration
 	OpenStandup  bool // start in standup rather than on the board
+	OpenSwitcher bool // start with the project switcher open over the board
 	// RefusedFor is how long a card the server refused keeps its
 	// "✗ refused" mark once it is back as the server has it (5 seconds if
 	// zero); the status line says why for longer.
@@ -113,9 +114,10 @@ type Model struct {
 	refreshMark int64
 	refusals    int64 // the engine's refusals already given a timer
 
-	theme       string // auto, dark or light
-	autoDark    bool   // what the renderer found the background to be at New
-	savingTheme bool   // a SaveTheme is on its way
+	theme       string  // auto, dark or light
+	autoDark    bool    // what the renderer found the background to be at New
+	initCmd     tea.Cmd // what a screen open from the start (the switcher) asked for
+	savingTheme bool    // a SaveTheme is on its way
 }
 
 // New builds the board over an opened engine.
@@ -148,6 +150,11 @@ func New(e *board.Engine, cfg Config) Model {
 	if cfg.OpenStandup {
 		m.mode = modeStandup
 		m.standup.Start()
+	} else if cfg.OpenSwitcher {
+		next, cmd, ok := m.switcher.Open()
+		if ok {
+			m.switcher, m.mode, m.initCmd = next, modeSwitch, cmd
+		}
 	}
 	return m
 }
@@ -160,8 +167,11 @@ func (m Model) Engine() *board.Engine { return m.ctx.Engine }
 func (m Model) Init() tea.Cmd {
 	e := m.ctx.Engine
 	start := common.Wrap(append(e.Start(), e.Live()))
-	if m.mode == modeStandup {
+	switch m.mode {
+	case modeStandup:
 		return tea.Batch(start, m.standup.Cmds())
+	case modeSwitch:
+		return tea.Batch(start, m.initCmd)
 	}
 	return start
 }

@@ -71,3 +71,19 @@ func TestProjectSwitcher(t *testing.T) {
 	}
 	m.Engine().Close()
 }
+
+// A board opened with nothing asked for on a backend whose first project
+// is as good as any (Taskade) starts with the switcher open over it.
+func TestSwitcherOpenFromTheStart(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.direct.CreateProject(ctx, api.ProjectCreate{SpaceID: e.project.SpaceID, Name: "Launch", Slug: "launch"}); err != nil {
+		t.Fatal(err)
+	}
+	e.switcher = envSwitcher{e, t.TempDir()}
+	tm := e.board(e.token, 100, 30, func(c *Config) { c.OpenSwitcher = true })
+	waitScreen(t, tm, "Open a project", "Personal / Launch")
+	keys(tm, "esc")
+	waitScreen(t, tm, "synced", "Write the launch")
+	finish(t, tm).Engine().Close()
+}
