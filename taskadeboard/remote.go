@@ -71,6 +71,7 @@ type Remote struct {
 	project string
 	path    string // the knowledge file; "" keeps it in memory only
 	now     func() time.Time
+	every   time.Duration // PollInterval, but for tests
 
 	mu       sync.Mutex
 	listed   bool // a list of the tasks arrived since this Remote was made
@@ -109,7 +110,7 @@ type task struct {
 // NewRemote is the board of project through c, keeping what it learns in
 // dir (none if dir is ""), under the name of the server key.
 func NewRemote(c *taskade.Client, project, dir, server string) *Remote {
-	r := &Remote{c: c, project: project, now: time.Now, tasks: map[string]*task{}, kids: map[string][]string{},
+	r := &Remote{c: c, project: project, now: time.Now, every: PollInterval, tasks: map[string]*task{}, kids: map[string][]string{},
 		attempts: map[string]*attempt{}}
 	if dir != "" {
 		h := sha256.Sum256([]byte(server + "\n" + project))
@@ -124,9 +125,9 @@ func (r *Remote) PollInterval() time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.reading || r.unshown {
-		return PollSoon
+		return min(PollSoon, r.every)
 	}
-	return PollInterval
+	return r.every
 }
 
 // CanReshape: columns are top-level tasks, which lanes can make, rename,
