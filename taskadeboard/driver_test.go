@@ -100,6 +100,7 @@ func (d *driver) open() {
 	}
 	o.Remote = acc.Remote(o)
 	d.r = o.Remote.(*Remote)
+	d.r.settle = 300 * time.Millisecond // the test server answers in far less
 	r := d.r
 	// Details read in the background write the knowledge file: wait for
 	// them before the test's directory goes.

@@ -45,6 +45,11 @@ const (
 	PollSoon = 2 * time.Second
 	// wholeDetails bounds the cards FetchWhole reads details of.
 	wholeDetails = 500
+	// settleAfterKill is how long after a create was sent by a lanes that
+	// was then killed this one waits before looking for what it made: a
+	// request may still be on its way (the client gives up on one after
+	// 15 s).
+	settleAfterKill = 15 * time.Second
 	// attemptsKept is how long a change's record of being sent is kept
 	// when nothing comes to clear it (its change dropped meanwhile).
 	attemptsKept = 7 * 24 * time.Hour
@@ -83,9 +88,14 @@ type Remote struct {
 	fieldsAt time.Time
 	members  []board.Member
 	attempts map[string]*attempt // by the change's key
-	dirty    bool
-	reading  bool // a round of details is being read
-	unshown  bool // details were read since the last fetch
+	// mine are the attempts this Remote made; others were found in the
+	// file, left by a lanes that was killed, perhaps with a request still
+	// on its way. settle is how long such a request may take to land.
+	mine    map[string]bool
+	settle  time.Duration
+	dirty   bool
+	reading bool // a round of details is being read
+	unshown bool // details were read since the last fetch
 
 	saveMu sync.Mutex // one write of the file at a time
 	// placeMu makes creates and moves one at a time: each is placed next
@@ -111,7 +121,7 @@ type task struct {
 // dir (none if dir is ""), under the name of the server key.
 func NewRemote(c *taskade.Client, project, dir, server string) *Remote {
 	r := &Remote{c: c, project: project, now: time.Now, every: PollInterval, tasks: map[string]*task{}, kids: map[string][]string{},
-		attempts: map[string]*attempt{}}
+		attempts: map[string]*attempt{}, mine: map[string]bool{}, settle: settleAfterKill}
 	if dir != "" {
 		h := sha256.Sum256([]byte(server + "\n" + project))
 		r.path = filepath.Join(dir, "taskade", hex.EncodeToString(h[:8])+".json")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lanesboard/lanes/api/taskade"
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/wire"
 )
 
 // Taskade has no idempotency keys and no versions, and an answer can be
@@ -115,7 +116,18 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	case a != nil && a.Made != "":
 		return a.Made, nil // made; what followed it is owed
 	case a != nil:
-		// Sent before, answer unknown: did it land?
+		// Sent before, answer unknown: did it land? If a lanes killed
+		// since sent it, its request may still be on its way: wait until
+		// it would have landed.
+		r.mu.Lock()
+		mine := r.mine[key]
+		r.mine[key] = true
+		r.mu.Unlock()
+		if wait := time.Until(a.At.Add(r.settle)); !mine && wait > 0 {
+			if err := wire.Sleep(ctx, wait); err != nil {
+				return "", classify("add", err)
+			}
+		}
 		if err := r.list(ctx); err != nil {
 			return "", err
 		}
@@ -132,7 +144,7 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 		}
 		r.mu.Lock()
 		a = &attempt{Op: "create", Parent: parent, Text: text, Before: r.sameText(parent, text), At: r.now()}
-		r.attempts[key] = a
+		r.attempts[key], r.mine[key] = a, true
 		r.mu.Unlock()
 		if err := r.save(true); err != nil {
 			r.mu.Lock()
