@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lanesboard/lanes/api/taskade"
 	"github.com/lanesboard/lanes/internal/safe"
 	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/server/store"
@@ -31,6 +32,11 @@ func (a *app) completeBoardFlags(root *cobra.Command) {
 		}
 	}
 	for _, c := range cmds {
+		if c.Flags().Lookup("backend") != nil {
+			_ = c.RegisterFlagCompletionFunc("backend", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+				return []string{backendLanes + "\ta lanes or Krokanti server", backendTaskade + "\tyour Taskade projects"}, cobra.ShellCompDirectiveNoFileComp
+			})
+		}
 		_ = c.RegisterFlagCompletionFunc("space", func(cmd *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
 			spaces, _ := a.knownBoards(cmd)
 			return spaces, cobra.ShellCompDirectiveNoFileComp
@@ -66,6 +72,13 @@ func (a *app) knownBoards(cmd *cobra.Command) (spaces, projects []string) {
 			return nil, nil
 		}
 		server = cmp.Or(os.Getenv("LANES_SERVER"), cfg.Server)
+		flag := ""
+		if f := cmd.Flags().Lookup("backend"); f != nil {
+			flag = f.Value.String()
+		}
+		if b, err := backendOf(flag, cfg); err == nil && b == backendTaskade && server == "" {
+			server = taskade.DefaultURL // what a Taskade board is remembered under
+		}
 	}
 	if server != "" {
 		for _, b := range launch.Remembered(dir, server) {

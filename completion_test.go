@@ -85,3 +85,14 @@ func containsPrefix(words []string, p string) bool {
 	}
 	return false
 }
+
+// Tab after --backend offers the two backends, for every command that
+// takes it.
+func TestCompletionOffersBackends(t *testing.T) {
+	for _, cmd := range [][]string{{}, {"standup"}, {"ssh"}} {
+		got := completions(t, t.TempDir(), append(cmd, "--backend", "")...)
+		if !slices.Equal(got, []string{"lanes", "taskade"}) {
+			t.Errorf("lanes %s --backend offered %q", strings.Join(cmd, " "), got)
+		}
+	}
+}
