@@ -79,6 +79,7 @@ type driver struct {
 	dir         string
 	e           *board.Engine
 	r           *Remote
+	cancel      context.CancelFunc // ends the engine's context, as a kill would
 	msgs        chan any
 	outstanding atomic.Int64
 	notices     []string
@@ -117,11 +118,14 @@ func (d *driver) open() {
 		r.saveMu.Lock() // a write under way ends
 		r.saveMu.Unlock()
 	})
-	e, err := board.Open(context.Background(), o)
+	ctx, cancel := context.WithCancel(context.Background())
+	d.t.Cleanup(cancel)
+	e, err := board.Open(ctx, o)
 	if err != nil {
+		cancel()
 		d.t.Fatal(err)
 	}
-	d.e = e
+	d.e, d.cancel = e, cancel
 	d.run(e.Start())
 }
 
@@ -229,6 +233,12 @@ func (d *driver) details() {
 // new Remote: what it knew in memory is gone too) on the same directory.
 func (d *driver) crash() {
 	d.e.Abandon()
+	// As kill -9: the old lanes does nothing more. Its requests on the
+	// wire may still land, but it writes no more files (a write under way
+	// ends first).
+	d.cancel()
+	d.r.saveMu.Lock()
+	d.r.saveMu.Unlock()
 	d.msgs = make(chan any, 1024) // answers to the old engine are lost
 	d.outstanding.Store(0)
 	d.open()

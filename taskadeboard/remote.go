@@ -263,7 +263,7 @@ func (r *Remote) fetch(ctx context.Context, projectID string, whole bool) (board
 	} else if start {
 		go func() {
 			r.readDetails(ctx, todo)
-			r.save(false)
+			r.save(ctx, false)
 			r.mu.Lock()
 			r.reading, r.unshown = false, true
 			r.mu.Unlock()
@@ -272,7 +272,7 @@ func (r *Remote) fetch(ctx context.Context, projectID string, whole bool) (board
 	r.mu.Lock()
 	out := r.board()
 	r.mu.Unlock()
-	r.save(false)
+	r.save(ctx, false)
 	return out, nil
 }
 
@@ -735,12 +735,17 @@ func (r *Remote) load() {
 
 // save writes the knowledge file if anything changed; sync makes it
 // durable before returning (a change about to be sent depends on it).
-func (r *Remote) save(sync bool) error {
+// Once ctx (the board's) has ended, nothing more is written: another
+// board may have the file by then.
+func (r *Remote) save(ctx context.Context, sync bool) error {
 	if r.path == "" {
 		return nil
 	}
 	r.saveMu.Lock()
 	defer r.saveMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	if !r.dirty && !sync {
 		r.mu.Unlock()

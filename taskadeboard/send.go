@@ -80,7 +80,7 @@ func (r *Remote) Send(ctx context.Context, q board.Request) (*board.Card, error)
 			return nil, classify("delete", err)
 		}
 		r.forget(q.TaskID)
-		r.done(q.Key)
+		r.done(ctx, q.Key)
 		return nil, nil
 	case board.OpAssign, board.OpUnassign:
 		id = q.TaskID
@@ -94,7 +94,7 @@ func (r *Remote) Send(ctx context.Context, q board.Request) (*board.Card, error)
 	default:
 		return nil, refused(fmt.Sprintf("lanes can't send %q to Taskade", q.Op))
 	}
-	r.done(q.Key)
+	r.done(ctx, q.Key)
 	c := r.cardOf(id)
 	if c == nil {
 		return nil, &board.Failure{Class: board.Gone, Message: "it is no longer in the project"}
@@ -132,7 +132,7 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 			return "", err
 		}
 		if id := r.adopt(key, a); id != "" {
-			return id, r.save(true)
+			return id, r.save(ctx, true)
 		}
 	default:
 		if !listed {
@@ -146,7 +146,7 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 		a = &attempt{Op: "create", Parent: parent, Text: text, Before: r.sameText(parent, text), At: r.now()}
 		r.attempts[key], r.mine[key] = a, true
 		r.mu.Unlock()
-		if err := r.save(true); err != nil {
+		if err := r.save(ctx, true); err != nil {
 			r.mu.Lock()
 			delete(r.attempts, key)
 			r.mu.Unlock()
@@ -166,7 +166,7 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	if err != nil {
 		f := classify("add", err)
 		if failureClass(f) == board.Refused || failureClass(f) == board.Gone {
-			r.done(key) // refused: it was not made
+			r.done(ctx, key) // refused: it was not made
 		}
 		return "", f
 	}
@@ -179,7 +179,7 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	r.place(t, pos, nt)
 	r.dirty = true
 	r.mu.Unlock()
-	r.save(false)
+	r.save(ctx, false)
 	return t.ID, nil
 }
 
@@ -227,7 +227,7 @@ func (r *Remote) adopt(key string, a *attempt) string {
 // engine notes the answer in its outbox after this, and lanes killed
 // between the two sends the create again, which must then find the task
 // it made rather than make another.
-func (r *Remote) done(key string) {
+func (r *Remote) done(ctx context.Context, key string) {
 	r.mu.Lock()
 	a, had := r.attempts[key]
 	if had && a.Made != "" {
@@ -240,7 +240,7 @@ func (r *Remote) done(key string) {
 	}
 	r.mu.Unlock()
 	if had {
-		r.save(false)
+		r.save(ctx, false)
 	}
 }
 
@@ -534,7 +534,7 @@ func (r *Remote) setText(ctx context.Context, key, id, text string) error {
 		r.mu.Lock()
 		r.attempts[key] = &attempt{Op: "edit", Text: text, At: r.now()}
 		r.mu.Unlock()
-		if err := r.save(true); err != nil {
+		if err := r.save(ctx, true); err != nil {
 			r.mu.Lock()
 			delete(r.attempts, key)
 			r.mu.Unlock()
@@ -653,7 +653,7 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 		if err != nil {
 			return board.Shape{}, err
 		}
-		r.done(q.Key)
+		r.done(ctx, q.Key)
 		return board.Shape{Column: &board.Column{ID: id, Name: name, IsDone: isDone(name)}}, nil
 	case board.OpColumnPatch:
 		if m.WipLimit != nil || m.Done != nil {
@@ -673,7 +673,7 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 				return board.Shape{}, err
 			}
 		}
-		r.done(q.Key)
+		r.done(ctx, q.Key)
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		t, ok := r.tasks[q.TaskID]
@@ -697,7 +697,7 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 			return board.Shape{}, classify("delete the column", err)
 		}
 		r.forget(q.TaskID)
-		r.done(q.Key)
+		r.done(ctx, q.Key)
 		return board.Shape{}, nil
 	case board.OpLabelCreate:
 		return board.Shape{}, refused("Taskade's API can't add options to the Labels field: add the label in Taskade")
