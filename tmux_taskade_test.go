@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -194,7 +195,11 @@ func (p *taskadeProject) waitServer(what, text, col string, done bool) {
 func TestTaskadeBoardInTmux(t *testing.T) {
 	bin := builtLanes(t)
 	p := newTaskadeProject(t, "Write the brief", "Draft the spec", "Book the venue")
-	fwd := newForwarder(t, strings.TrimPrefix(strings.TrimSuffix(p.srv.URL, "/api/v1"), "http://"))
+	u, err := url.Parse(p.srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fwd := newForwarder(t, u.Host)
 	s := tmuxServer(t, "taskade")
 	home := t.TempDir()
 	board := boardCmd(bin, home, filepath.Join(home, "data"),
