@@ -11,9 +11,9 @@ import (
 	"github.com/lanesboard/lanes/internal/taskadetest"
 )
 
-// taskadeProject is a Taskade test server with Ada's project Launch: To
+// seedTaskade is a Taskade test server with Ada's project Launch: To
 // Do, Doing and Done, a few cards, one of them Bob's, one completed.
-func taskadeProject(t *testing.T) (srv *taskadetest.Server, token, project string) {
+func seedTaskade(t *testing.T) (srv *taskadetest.Server, token, project string) {
 	t.Helper()
 	srv = taskadetest.New(t)
 	token = srv.AddUser("ada", "Ada Lovelace")
@@ -35,7 +35,7 @@ func taskadeProject(t *testing.T) (srv *taskadetest.Server, token, project strin
 }
 
 func TestCheckATaskadeToken(t *testing.T) {
-	srv, token, project := taskadeProject(t)
+	srv, token, project := seedTaskade(t)
 	t.Setenv("LANES_STATE", t.TempDir())
 	out, errOut, err := run(t, context.Background(), t.TempDir(), "check", "--backend", "taskade", "--server", srv.URL, "--token", token)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestCheckATaskadeToken(t *testing.T) {
 }
 
 func TestStandupOfATaskadeProject(t *testing.T) {
-	srv, token, _ := taskadeProject(t)
+	srv, token, _ := seedTaskade(t)
 	t.Setenv("LANES_STATE", t.TempDir())
 	data := t.TempDir()
 	out := mustRun(t, data, "standup", "--backend", "taskade", "--server", srv.URL, "--token", token, "--project", "Launch", "--format", "json")
@@ -97,7 +97,7 @@ func TestStandupOfATaskadeProject(t *testing.T) {
 }
 
 func TestTaskadeBackendFromTheConfigFile(t *testing.T) {
-	srv, token, _ := taskadeProject(t)
+	srv, token, _ := seedTaskade(t)
 	t.Setenv("LANES_STATE", t.TempDir())
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.toml")
