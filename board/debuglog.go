@@ -33,6 +33,8 @@ func (c FailureClass) String() string {
 		return "refused"
 	case Gone:
 		return "gone"
+	case Unauthorized:
+		return "unauthorized"
 	}
 	return "unknown"
 }

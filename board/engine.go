@@ -76,6 +76,10 @@ const (
 	RateLimited                     // 429: wait RetryAfter
 	Refused                         // 400, 403, 409, unsupported: drop the change
 	Gone                            // 404: the card (or project) is gone
+	// Unauthorized: the token was refused (401: revoked, expired, wrong).
+	// The change is kept, not dropped: it waits in the outbox for a token
+	// that works, and is tried again now and then.
+	Unauthorized
 )
 
 func (f *Failure) Error() string { return f.Message }
@@ -89,12 +93,13 @@ const (
 	Synced SyncState = iota
 	Syncing
 	Offline
-	Waiting     // rate limited
-	Unavailable // the server refused the board itself (gone, or no longer yours)
+	Waiting      // rate limited
+	Unavailable  // the server refused the board itself (gone, or no longer yours)
+	TokenRefused // the server refused the token: changes wait for one it takes
 )
 
 func (s SyncState) String() string {
-	return [...]string{"synced", "syncing", "offline", "rate limited", "unavailable"}[s]
+	return [...]string{"synced", "syncing", "offline", "rate limited", "unavailable", "token refused"}[s]
 }
 
 // Status is the engine's sync state for the status line.
@@ -163,6 +168,7 @@ type Engine struct {
 	fetched   int64
 	fetchErr  string
 	loadErr   string // why the server refused the board, until a fetch succeeds
+	authErr   string // why the server refused the token, until a send gets through
 	cacheBusy bool
 	cacheAt   time.Time // no cache write before this
 	fresh     bool      // the confirmed state came from the server, not the cache
@@ -389,6 +395,8 @@ func (e *Engine) Status() Status {
 	switch {
 	case e.loadErr != "":
 		st.State, st.LastErr = Unavailable, e.loadErr
+	case e.authErr != "":
+		st.State, st.LastErr = TokenRefused, e.authErr
 	case e.paused && e.waiting:
 		st.State = Waiting
 	case e.paused, e.attempt > 0 && len(e.pending) > 0:
@@ -705,6 +713,13 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 		e.paused, e.waiting = true, true
 		e.lastErr = f.Message
 		return []Cmd{e.retryAfter(max(f.RetryAfter, e.opts.BackoffBase))}
+	case Unauthorized:
+		if !e.paused || e.authErr == "" {
+			e.notify("The server refused the token (%s): %d changes wait until it takes one", f.Message, len(e.pending))
+		}
+		e.paused, e.authErr = true, f.Message
+		e.lastErr = f.Message
+		return []Cmd{e.retryAfter(e.opts.BackoffCap)}
 	case Gone:
 		if msg.req.Op == OpDelete {
 			return e.confirm(msg) // already gone: what was asked for
@@ -803,7 +818,7 @@ func (e *Engine) confirm(msg sentMsg) []Cmd {
 		version = msg.card.Version
 	}
 	e.trace("confirmed", "task", msg.req.TaskID, "op", string(msg.req.Op), "changes", msg.ids, "version", version)
-	e.attempt, e.lastErr = 0, ""
+	e.attempt, e.lastErr, e.authErr = 0, "", ""
 	var renamed *rename
 	newID := msg.shape.id()
 	if msg.card != nil {
@@ -984,6 +999,19 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 	e.fetchErr = ""
 	if msg.err != nil {
 		var f *Failure
+		if errors.As(msg.err, &f) && f.Class == Unauthorized {
+			// The board stands as it was, its changes wait, and the fetch
+			// is tried again now and then, for a token that works.
+			if e.authErr == "" {
+				e.notify("The server refused the token: %s", f.Message)
+			}
+			e.authErr, e.fetchErr, e.needFetch = f.Message, f.Message, true
+			if !e.paused {
+				e.paused = true
+				return []Cmd{e.retryAfter(e.opts.BackoffCap)}
+			}
+			return nil
+		}
 		if errors.As(msg.err, &f) && f.Class != Transient && f.Class != RateLimited {
 			e.fetchErr, e.loadErr = f.Message, f.Message
 			e.notify("Couldn't load the board: %s", f.Message)
@@ -1033,7 +1061,7 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		}
 	}
 	fresh = fresh.flatten()
-	e.confirmed, e.fresh, e.loadErr, e.syncedAt = fresh, true, "", e.opts.Now()
+	e.confirmed, e.fresh, e.loadErr, e.authErr, e.syncedAt = fresh, true, "", "", e.opts.Now()
 	e.reapply()
 	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending))
 	var cmds []Cmd

@@ -315,6 +315,8 @@ func classify(what string, err error) error {
 			f.RetryAfter = ae.RetryAfter
 		}
 		return f
+	case api.IsUnauthorized(err):
+		return &Failure{Class: Unauthorized, Message: msg, Err: err}
 	case api.IsNotFound(err):
 		return &Failure{Class: Gone, Message: msg, Err: err}
 	case errors.Is(err, api.ErrNotSupported):

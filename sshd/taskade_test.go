@@ -45,10 +45,11 @@ func taskadeParent(srv *taskadetest.Server, project, text string) string {
 // Taskade token, and their session draws their Taskade project as a
 // board (its top-level tasks the columns, their children the cards) and
 // sends their keys to it. A token revoked in Taskade is met as a lanes
-// server's 401 is: the open board stays on the screen, marked not loaded
-// and saying why, and the session stays until they quit; their next
-// session opens the board from its cache, marked so again; a person
-// with no cache is turned away, told why.
+// server's 401 is: the open board stays on the screen, marked "token
+// refused" and saying why (changes made now wait for a token that works),
+// and the session stays until they quit; their next session opens the
+// board from its cache, marked so again; a person with no cache is turned
+// away, told why.
 func TestSSHTaskadeBoard(t *testing.T) {
 	srv := taskadetest.New(t)
 	tok := srv.AddUser("ada", "Ada Lovelace")
@@ -88,7 +89,7 @@ func TestSSHTaskadeBoard(t *testing.T) {
 	// is refused with a 401, in Taskade's words.
 	srv.Revoke(tok)
 	ada.Keys("r")
-	screen = ada.WaitFor("the board refused", "not loaded", "revoked token")
+	screen = ada.WaitFor("the board refused", "token refused", "revoked token")
 	if strings.Contains(screen, "synced") {
 		t.Fatalf("a board whose token was revoked says it is synced:\n%s", screen)
 	}
@@ -105,9 +106,9 @@ func TestSSHTaskadeBoard(t *testing.T) {
 		t.Fatalf("q after the revoke should end the session with status 0: %v", err)
 	}
 
-	// Back with the revoked token: the board from the cache, not loaded.
+	// Back with the revoked token: the board from the cache, refused.
 	ada = e.connect("ada", 120, 30)
-	screen = ada.WaitFor("the cached board, refused", "Acme / Launch", "Write the brief", "not loaded", "Couldn't load the board", "revoked token")
+	screen = ada.WaitFor("the cached board, refused", "Acme / Launch", "Write the brief", "token refused", "revoked token")
 	if !strings.Contains(testenv.Column(screen, "Doing"), "Write the brief") {
 		t.Fatalf("the cached board is not as it was left:\n%s", screen)
 	}

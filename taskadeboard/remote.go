@@ -817,6 +817,8 @@ func classify(what string, err error) error {
 			out.RetryAfter = te.RetryAfter
 		}
 		return out
+	case taskade.IsUnauthorized(err):
+		return &board.Failure{Class: board.Unauthorized, Message: msg, Err: err}
 	case taskade.IsNotFound(err):
 		return &board.Failure{Class: board.Gone, Message: msg, Err: err}
 	}

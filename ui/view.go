@@ -67,6 +67,8 @@ func (m *Model) statusLine() string {
 		sync = st.StatusWarn.Render(fmt.Sprintf("⟳ syncing %d", s.Waiting))
 	case s.State == board.Offline:
 		sync = st.StatusBad.Render(fmt.Sprintf("✗ offline · %d waiting", s.Waiting))
+	case s.State == board.TokenRefused:
+		sync = st.StatusBad.Render(fmt.Sprintf("✗ token refused · %d waiting", s.Waiting))
 	case s.State == board.Waiting:
 		sync = st.StatusWarn.Render(fmt.Sprintf("… rate limited · %d waiting", s.Waiting))
 	}
