@@ -121,6 +121,7 @@ func TestProjectsListedWithoutArchived(t *testing.T) {
 		t.Fatalf("the switcher lists the archived project without --archived:\n%s", screen)
 	}
 	s.tmux("send-keys", "-t", "lanes", "Escape")
+	s.waitGone("the switcher closed", "Open a project")
 	s.tmux("send-keys", "-t", "lanes", "q")
 	s.waitFor("quit", "lanes exited 0")
 
@@ -129,6 +130,7 @@ func TestProjectsListedWithoutArchived(t *testing.T) {
 	s.tmux("send-keys", "-t", "lanes", "p")
 	s.waitFor("the switcher, --archived", "Open a project", "Personal / Roadmap", "Personal / Attic")
 	s.tmux("send-keys", "-t", "lanes", "Escape")
+	s.waitGone("the switcher closed", "Open a project")
 	s.tmux("send-keys", "-t", "lanes", "q")
 	s.waitFor("quit", "lanes exited 0")
 }

@@ -37,6 +37,20 @@ func (s *tmuxSession) waitFor(what string, want ...string) string {
 	return s.waitForWithin(what, 20*time.Second, want...)
 }
 
+// waitGone waits until the screen no longer shows gone (a dialog closed).
+// Keys sent right after Escape would reach lanes with it, as Alt and the
+// key: wait for what Escape closes to go first.
+func (s *tmuxSession) waitGone(what, gone string) {
+	s.t.Helper()
+	var screen string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if screen = s.screen(); !strings.Contains(screen, gone) {
+			return
+		}
+	}
+	s.t.Fatalf("%s: %q never went; the screen:\n%s", what, gone, screen)
+}
+
 // waitForWithin is waitFor with a deadline of d from now.
 func (s *tmuxSession) waitForWithin(what string, d time.Duration, want ...string) string {
 	s.t.Helper()
