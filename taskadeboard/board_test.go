@@ -191,3 +191,88 @@ func TestPriorityAndLabelsAreTheProjectsFields(t *testing.T) {
 		t.Fatalf("the server's fields %v, want urgent and bug", got.Fields)
 	}
 }
+
+func TestColumnsAreTopLevelTasks(t *testing.T) {
+	env := newEnv(t)
+	env.card("Doing", "Work")
+	d := env.driver(t.TempDir())
+	d.settle()
+	now := time.Now()
+	top := func() []string {
+		var out []string
+		for _, task := range env.srv.Tasks(env.project) {
+			if task.ParentID == "" {
+				out = append(out, task.Text)
+			}
+		}
+		return out
+	}
+	// C a: a column after To Do; C r: renamed; C >: moved right.
+	d.do(d.e.State().AddColumn(env.cols["To Do"], "Review", now))
+	d.settle()
+	if got := top(); !same(got, []string{"To Do", "Review", "Doing", "Done"}) {
+		t.Fatalf("Taskade's top-level tasks %q", got)
+	}
+	review := d.e.State().Columns()[1].ID
+	d.do(d.e.State().RenameColumn(review, "QA", now))
+	d.do(d.e.State().MoveColumn(review, 1, now))
+	d.settle()
+	if got := top(); !same(got, []string{"To Do", "Doing", "QA", "Done"}) {
+		t.Fatalf("Taskade's top-level tasks %q after rename and move", got)
+	}
+	// C x: Doing deleted, its card moved to QA first.
+	qa := env.task("QA").ID
+	d.do(d.e.State().DeleteColumn(env.cols["Doing"], qa, now))
+	d.settle()
+	if got := top(); !same(got, []string{"To Do", "QA", "Done"}) {
+		t.Fatalf("Taskade's top-level tasks %q after the delete", got)
+	}
+	if got := env.task("Work"); got.ParentID != qa {
+		t.Fatalf("the deleted column's card is under %q, want QA", got.ParentID)
+	}
+	// C d: which column is done is its name's business in Taskade.
+	if _, err := d.e.Do(mustMutation(t)(d.e.State().ToggleColumnDone(qa, now))); err == nil || !strings.Contains(err.Error(), `named "Done"`) {
+		t.Fatalf("making a column done: %v", err)
+	}
+	d.refresh()
+	var names []string
+	for _, c := range d.e.State().Columns() {
+		names = append(names, c.Name)
+	}
+	if !same(names, []string{"To Do", "QA", "Done"}) {
+		t.Fatalf("the board's columns %q", names)
+	}
+}
+
+func mustMutation(t *testing.T) func(board.Mutation, error) board.Mutation {
+	return func(m board.Mutation, err error) board.Mutation {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+}
+
+func TestUndoOnTaskade(t *testing.T) {
+	env := newEnv(t)
+	env.card("To Do", "Back and forth")
+	d := env.driver(t.TempDir())
+	d.settle()
+	d.do(d.e.State().Shift(d.card("Back and forth").ID, 1, time.Now()))
+	d.settle()
+	cmds, _, err := d.e.Undo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.run(cmds)
+	d.settle()
+	if got := env.titles("To Do"); !same(got, []string{"Back and forth"}) {
+		t.Fatalf("after u, Taskade's To Do is %q", got)
+	}
+	d.do(d.e.State().Delete(d.card("Back and forth").ID, time.Now()))
+	d.settle()
+	if _, _, err := d.e.Undo(); err == nil || !strings.Contains(err.Error(), "restore") {
+		t.Fatalf("undo of a delete on Taskade: %v, want it said it can't", err)
+	}
+}
