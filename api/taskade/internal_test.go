@@ -5,32 +5,7 @@ import (
 	"net/http"
 	"testing"
 	"time"
-
-	"github.com/lanesboard/lanes/internal/wire"
 )
-
-func TestRetryAfter(t *testing.T) {
-	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"1", time.Second},
-		{" 2 ", 2 * time.Second},
-		{"0.5", 500 * time.Millisecond},
-		{"-3", 0},
-		{"soon", 0},
-		{"NaN", 0},
-		{"1e300", 365 * 24 * time.Hour},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
-	} {
-		if got := wire.RetryAfter(tc.in, now); got != tc.want {
-			t.Errorf("Retry-After %q: %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
 
 func TestObserveRate(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
