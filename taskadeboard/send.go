@@ -114,7 +114,17 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	r.mu.Unlock()
 	switch {
 	case a != nil && a.Made != "":
-		return a.Made, nil // made; what followed it is owed
+		// Made; what followed it is owed. lanes knows the task if it
+		// wrote the record, but read the project if it does not.
+		r.mu.Lock()
+		_, known := r.tasks[a.Made]
+		r.mu.Unlock()
+		if !known {
+			if err := r.list(ctx); err != nil {
+				return "", err
+			}
+		}
+		return a.Made, nil
 	case a != nil:
 		// Sent before, answer unknown: did it land? If a lanes killed
 		// since sent it, its request may still be on its way: wait until
@@ -365,20 +375,16 @@ func (r *Remote) patch(ctx context.Context, key, id string, p board.Patch) error
 	}
 	if complete != nil {
 		var err error
-		var got taskade.Task
 		if *complete {
-			got, err = r.c.Complete(ctx, r.project, id)
+			_, err = r.c.Complete(ctx, r.project, id)
 		} else {
-			got, err = r.c.Uncomplete(ctx, r.project, id)
+			_, err = r.c.Uncomplete(ctx, r.project, id)
 		}
 		if err != nil {
 			return classify("complete", err)
 		}
 		r.update(id, func(t *task) {
-			t.Completed = got.Completed || *complete && got.ID == ""
-			if !*complete {
-				t.Completed = false
-			}
+			t.Completed = *complete
 			switch {
 			case t.Completed && t.CompletedAt == nil:
 				at := r.now()
