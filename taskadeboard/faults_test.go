@@ -239,3 +239,24 @@ func (d *driver) settleOrCrash(rng *rand.Rand, round int) {
 	}
 	d.settle()
 }
+
+// A reorder that could not be sent (Taskade asked lanes to wait) and is
+// sent when lanes starts again, before its first fetch, still lands where
+// it was made.
+func TestAReorderSentAtStartLandsInPlace(t *testing.T) {
+	env := newEnv(t)
+	for _, c := range []string{"A", "B", "C"} {
+		env.card("To Do", c)
+	}
+	d := env.driver(t.TempDir())
+	d.settle()
+	d.details() // nothing else in flight to take the 429
+	env.srv.FailNext(1, http.StatusTooManyRequests, 2*time.Minute)
+	d.do(d.e.State().Reorder(d.card("A").ID, 1, time.Now()))
+	d.waitFor("the move refused for now", func() bool { return d.e.Status().State == board.Waiting })
+	d.crash()
+	d.settle()
+	if got := env.titles("To Do"); !same(got, []string{"B", "A", "C"}) {
+		t.Fatalf("the server's To Do is %q, want A after B", got)
+	}
+}

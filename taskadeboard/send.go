@@ -492,6 +492,16 @@ func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error
 	r.placeMu.Lock()
 	defer r.placeMu.Unlock()
 	r.mu.Lock()
+	listed := r.listed
+	r.mu.Unlock()
+	if !listed {
+		// The siblings it is placed among, as they are now: changes
+		// sent at start go before the first fetch.
+		if err := r.list(ctx); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
 	nt := r.placement(parent, id, pos)
 	r.mu.Unlock()
 	target, where := nt.TaskID, nt.Placement
