@@ -491,15 +491,9 @@ func (r *Remote) update(id string, fn func(*task)) {
 func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error {
 	r.placeMu.Lock()
 	defer r.placeMu.Unlock()
-	r.mu.Lock()
-	listed := r.listed
-	r.mu.Unlock()
-	if !listed {
-		// The siblings it is placed among, as they are now: changes
-		// sent at start go before the first fetch.
-		if err := r.list(ctx); err != nil {
-			return err
-		}
+	// The siblings it is placed among, as they are now.
+	if err := r.ensureListed(ctx); err != nil {
+		return err
 	}
 	r.mu.Lock()
 	nt := r.placement(parent, id, pos)
@@ -652,9 +646,25 @@ func (r *Remote) setLabels(ctx context.Context, fs fieldSet, id string, labels [
 	return nil
 }
 
+// ensureListed reads the project unless lanes has since it started:
+// changes waiting at start are sent before the first fetch, and where
+// one goes depends on what is there.
+func (r *Remote) ensureListed(ctx context.Context) error {
+	r.mu.Lock()
+	listed := r.listed
+	r.mu.Unlock()
+	if listed {
+		return nil
+	}
+	return r.list(ctx)
+}
+
 // Reshape changes a column: a top-level task (board.Remote).
 func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, error) {
 	r.load()
+	if err := r.ensureListed(ctx); err != nil {
+		return board.Shape{}, err
+	}
 	m := q.Shape
 	switch q.Op {
 	case board.OpColumnCreate:
