@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -258,5 +259,33 @@ func TestAReorderSentAtStartLandsInPlace(t *testing.T) {
 	d.settle()
 	if got := env.titles("To Do"); !same(got, []string{"B", "A", "C"}) {
 		t.Fatalf("the server's To Do is %q, want A after B", got)
+	}
+}
+
+// A change waiting at start is made even when what lanes keeps of the
+// project beside the cache is gone (the knowledge file deleted): lanes
+// reads the project rather than take the card for deleted.
+func TestAChangeAtStartWithoutTheKnowledgeFile(t *testing.T) {
+	env := newEnv(t)
+	env.card("To Do", "Rename me")
+	dir := t.TempDir()
+	d := env.driver(dir)
+	d.settle()
+	d.details()
+	env.srv.FailNext(1, http.StatusTooManyRequests, 2*time.Minute)
+	d.do(d.e.State().Edit(d.card("Rename me").ID, ptr("Renamed"), nil, time.Now()))
+	d.waitFor("the rename refused for now", func() bool { return d.e.Status().State == board.Waiting })
+	d.e.Abandon()
+	d.cancel()
+	files, _ := filepath.Glob(filepath.Join(dir, "taskade", "*.json"))
+	for _, f := range files {
+		os.Remove(f)
+	}
+	d.msgs = make(chan any, 1024)
+	d.outstanding.Store(0)
+	d.open()
+	d.settle()
+	if got := env.titles("To Do"); !same(got, []string{"Renamed"}) {
+		t.Fatalf("the server's To Do is %q, want the rename made; notices %q", got, d.notices)
 	}
 }

@@ -44,6 +44,10 @@ type attempt struct {
 // Send makes one change of a card (board.Remote).
 func (r *Remote) Send(ctx context.Context, q board.Request) (*board.Card, error) {
 	r.load()
+	// What is there decides where a card goes and whether it is gone.
+	if err := r.ensureListed(ctx); err != nil {
+		return nil, err
+	}
 	var id string
 	switch q.Op {
 	case board.OpCreate:
