@@ -67,6 +67,11 @@ func (r *Remote) Send(ctx context.Context, q board.Request) (*board.Card, error)
 		if m.Description != nil && *m.Description != "" {
 			p.Description = m.Description
 		}
+		if m.ParentID == "" && r.isDoneColumn(parent) {
+			// Made in the Done column: a done card, as the board shows it.
+			at := m.At
+			p.CompletedAt = &at
+		}
 		if err := r.patch(ctx, q.Key, id, p); err != nil {
 			return nil, err
 		}
