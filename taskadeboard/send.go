@@ -687,15 +687,33 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 		}
 		return board.Shape{Column: &board.Column{ID: t.ID, Name: t.Text, IsDone: isDone(t.Text)}}, nil
 	case board.OpColumnDelete:
-		// Its cards go first (deleting a task deletes what is under it).
+		// Its cards go first (deleting a task deletes what is under it):
+		// those Taskade has there now, not only those the last fetch saw,
+		// or a card added there meanwhile would go with the column.
+		r.mu.Lock()
+		known := slices.Clone(r.kids[q.TaskID])
+		r.mu.Unlock()
+		if err := r.list(ctx); err != nil {
+			return board.Shape{}, err
+		}
+		r.mu.Lock()
+		cards := slices.Clone(r.kids[q.TaskID])
 		if m.StatusID != nil {
-			r.mu.Lock()
-			cards := slices.Clone(r.kids[q.TaskID])
-			r.mu.Unlock()
-			for _, id := range cards {
-				if err := r.move(ctx, id, *m.StatusID, nil); err != nil {
-					return board.Shape{}, err
+			// Moved by an earlier send whose answer was lost: its
+			// completion may still be owed.
+			for _, id := range known {
+				if t, ok := r.tasks[id]; ok && t.ParentID == *m.StatusID && !slices.Contains(cards, id) {
+					cards = append(cards, id)
 				}
+			}
+		}
+		r.mu.Unlock()
+		if m.StatusID == nil && len(cards) > 0 {
+			return board.Shape{}, refused("the column has cards in Taskade now: move them first")
+		}
+		for _, id := range cards {
+			if err := r.moveOut(ctx, id, q.TaskID, *m.StatusID); err != nil {
+				return board.Shape{}, err
 			}
 		}
 		if err := r.c.DeleteTask(ctx, r.project, q.TaskID); err != nil && !taskade.IsNotFound(err) {
@@ -708,6 +726,50 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 		return board.Shape{}, refused("Taskade's API can't add options to the Labels field: add the label in Taskade")
 	}
 	return board.Shape{}, refused(fmt.Sprintf("lanes can't send %q to Taskade", q.Op))
+}
+
+// moveOut moves a card out of column from, which is being deleted, to the
+// end of column to, completing or reopening it as the Done column's rule
+// says (as a move does: see patch).
+func (r *Remote) moveOut(ctx context.Context, id, from, to string) error {
+	if r.columnOf(id) != to {
+		if err := r.move(ctx, id, to, nil); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	t, ok := r.tasks[id]
+	completed := ok && t.Completed
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	intoDone, fromDone := r.isDoneColumn(to), r.isDoneColumn(from)
+	var got taskade.Task
+	var err error
+	switch {
+	case intoDone && !fromDone && !completed:
+		got, err = r.c.Complete(ctx, r.project, id)
+	case fromDone && !intoDone && completed:
+		got, err = r.c.Uncomplete(ctx, r.project, id)
+	default:
+		return nil
+	}
+	if err != nil {
+		return classify("complete", err)
+	}
+	done := intoDone && (got.Completed || got.ID == "")
+	r.update(id, func(t *task) {
+		t.Completed = done
+		switch {
+		case done && t.CompletedAt == nil:
+			at := r.now()
+			t.CompletedAt = &at
+		case !done:
+			t.CompletedAt = nil
+		}
+	})
+	return nil
 }
 
 // columnKey is a position key for a column at index (nil: the end),
