@@ -1,0 +1,101 @@
+package taskadeboard
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lanesboard/lanes/api/taskade"
+	"github.com/lanesboard/lanes/board"
+)
+
+// hook is a transport to the test server that lets a test stop a request
+// before it is sent (before) or its answer before it is returned (after).
+type hook struct {
+	mu     sync.Mutex
+	before func(*http.Request)
+	after  func(*http.Request)
+}
+
+func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	before, after := h.before, h.after
+	h.mu.Unlock()
+	if before != nil {
+		before(req)
+	}
+	res, err := http.DefaultTransport.RoundTrip(req)
+	if after != nil {
+		after(req)
+	}
+	return res, err
+}
+
+func (h *hook) set(before, after func(*http.Request)) {
+	h.mu.Lock()
+	h.before, h.after = before, after
+	h.mu.Unlock()
+}
+
+func isList(req *http.Request) bool {
+	return req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/tasks")
+}
+
+func isCreate(req *http.Request) bool {
+	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/tasks/")
+}
+
+func (e *env) hookedRemote(dir string) (*Remote, *hook) {
+	h := &hook{}
+	c := taskade.New(e.srv.URL, e.token, taskade.WithRetry(0, time.Millisecond, time.Millisecond),
+		taskade.WithTimeout(5*time.Second), taskade.WithTransport(h))
+	r := NewRemote(c, e.project, dir, e.srv.URL)
+	r.settle = 0
+	return r, h
+}
+
+func newCard(key, col, title string) board.Request {
+	return board.Request{Key: key, Op: board.OpCreate, TaskID: board.NewTempID(),
+		Create: &board.Mutation{ID: key, Kind: board.KindCreate, Title: &title, StatusID: &col}}
+}
+
+// A fetch whose list was read before lanes made a card, taken in after it:
+// the card lanes made is still known, so a change to it goes to Taskade
+// rather than being dropped as "deleted elsewhere".
+func TestAListReadBeforeACreateDoesNotForgetTheCard(t *testing.T) {
+	env := newEnv(t)
+	r, h := env.hookedRemote("")
+	ctx := context.Background()
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	read, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	h.set(nil, func(req *http.Request) {
+		if isList(req) {
+			once.Do(func() { close(read); <-release })
+		}
+	})
+	fetched := make(chan error)
+	go func() { _, err := r.Fetch(ctx, env.project); fetched <- err }()
+	<-read // Taskade answered the list: the new card is not in it
+	h.set(nil, nil)
+	c, err := r.Send(ctx, newCard("make", env.cols["To Do"], "New"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-fetched; err != nil {
+		t.Fatal(err)
+	}
+	title := "Renamed"
+	if _, err := r.Send(ctx, board.Request{Key: "edit", Op: board.OpPatch, TaskID: c.ID, Patch: board.Patch{Title: &title}}); err != nil {
+		t.Fatalf("renaming the card lanes just made: %v", err)
+	}
+	if got := env.titles("To Do"); !same(got, []string{"Renamed"}) {
+		t.Fatalf("Taskade's To Do is %q", got)
+	}
+}
