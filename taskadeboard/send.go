@@ -285,6 +285,8 @@ func (r *Remote) place(t taskade.Task, pos *string, nt taskade.NewTask) {
 		n.Task = t
 		r.kids[old.ParentID] = slices.DeleteFunc(r.kids[old.ParentID], func(id string) bool { return id == t.ID })
 	}
+	r.changes++
+	n.seq = r.changes
 	r.tasks[t.ID] = n
 	sibs := r.kids[t.ParentID]
 	i := len(sibs)
@@ -482,6 +484,8 @@ func (r *Remote) update(id string, fn func(*task)) {
 	defer r.mu.Unlock()
 	if t, ok := r.tasks[id]; ok {
 		fn(t)
+		r.changes++
+		t.seq = r.changes
 		r.dirty = true
 	}
 }
