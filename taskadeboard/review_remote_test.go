@@ -99,3 +99,54 @@ func TestAListReadBeforeACreateDoesNotForgetTheCard(t *testing.T) {
 		t.Fatalf("Taskade's To Do is %q", got)
 	}
 }
+
+// Two cards of one name made at once, the first's answer lost: its
+// retry must not adopt the card the second is still making, or both end
+// up as one task and the first's task is nobody's.
+func TestARetriedCreateDoesNotAdoptACreateStillOnItsWay(t *testing.T) {
+	env := newEnv(t)
+	other := env.card("To Do", "Other")
+	r, h := env.hookedRemote("")
+	ctx := context.Background()
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	env.srv.DropNext(http.MethodPost, 1)
+	a := newCard("a", env.cols["To Do"], "Same")
+	if _, err := r.Send(ctx, a); err == nil {
+		t.Fatal("the lost answer was not noticed")
+	}
+	// The second goes first in the column, its answer held back.
+	r.mu.Lock()
+	first, _ := board.Between("", r.tasks[other].Key)
+	r.mu.Unlock()
+	b := newCard("b", env.cols["To Do"], "Same")
+	b.Create.Position = &first
+	applied, release := make(chan struct{}), make(chan struct{})
+	h.set(nil, func(req *http.Request) {
+		if isCreate(req) {
+			close(applied)
+			<-release
+		}
+	})
+	type sent struct {
+		c   *board.Card
+		err error
+	}
+	bDone := make(chan sent)
+	go func() { c, err := r.Send(ctx, b); bDone <- sent{c, err} }()
+	<-applied
+	h.set(nil, nil)
+	aDone := make(chan sent)
+	go func() { c, err := r.Send(ctx, a); aDone <- sent{c, err} }()
+	// The retry may wait for the second create (it should): let both go.
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	gb, ga := <-bDone, <-aDone
+	if ga.err != nil || gb.err != nil {
+		t.Fatalf("a: %v, b: %v", ga.err, gb.err)
+	}
+	if ga.c.ID == gb.c.ID {
+		t.Fatalf("both creates answered with task %s: one of Taskade's two %q is lanes' twice, the other nobody's", ga.c.ID, "Same")
+	}
+}
