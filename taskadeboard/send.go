@@ -133,6 +133,11 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 				return "", classify("add", err)
 			}
 		}
+		// From the list on, no other create of this Remote is on its
+		// way: one that was would be in the list and not yet taken, and
+		// this one would adopt its task.
+		r.placeMu.Lock()
+		defer r.placeMu.Unlock()
 		if err := r.list(ctx); err != nil {
 			return "", err
 		}
@@ -157,9 +162,9 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 			r.mu.Unlock()
 			return "", &board.Failure{Class: board.Transient, Message: "can't record the change before sending it: " + err.Error(), Err: err}
 		}
+		r.placeMu.Lock()
+		defer r.placeMu.Unlock()
 	}
-	r.placeMu.Lock()
-	defer r.placeMu.Unlock()
 	r.mu.Lock()
 	nt := r.placement(parent, "", pos)
 	r.mu.Unlock()
