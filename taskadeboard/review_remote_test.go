@@ -14,6 +14,8 @@ import (
 
 // hook is a transport to the test server that lets a test stop a request
 // before it is sent (before) or its answer before it is returned (after).
+// A request held by before is sent even if its context ended meanwhile,
+// as one already on the wire lands when the lanes that sent it is killed.
 type hook struct {
 	mu     sync.Mutex
 	before func(*http.Request)
@@ -26,6 +28,7 @@ func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
 	h.mu.Unlock()
 	if before != nil {
 		before(req)
+		req = req.Clone(context.WithoutCancel(req.Context()))
 	}
 	res, err := http.DefaultTransport.RoundTrip(req)
 	if after != nil {
@@ -148,5 +151,81 @@ func TestARetriedCreateDoesNotAdoptACreateStillOnItsWay(t *testing.T) {
 	}
 	if ga.c.ID == gb.c.ID {
 		t.Fatalf("both creates answered with task %s: one of Taskade's two %q is lanes' twice, the other nobody's", ga.c.ID, "Same")
+	}
+}
+
+// A create first sent long ago (then refused by a 503), sent again, and
+// lanes killed with that second request still on its way: the next lanes
+// must wait for it to land, as it would for a first one, rather than send
+// it a third time.
+func TestACreateResentThenKilledIsNotMadeTwice(t *testing.T) {
+	env := newEnv(t)
+	dir := t.TempDir()
+	r1, h1 := env.hookedRemote(dir)
+	ctx1, kill := context.WithCancel(context.Background())
+	if _, err := r1.Fetch(ctx1, env.project); err != nil {
+		t.Fatal(err)
+	}
+	r1.now = func() time.Time { return time.Now().Add(-time.Hour) }
+	env.srv.FailNext(1, http.StatusServiceUnavailable, 0) // not made
+	q := newCard("once", env.cols["To Do"], "Once")
+	if _, err := r1.Send(ctx1, q); err == nil {
+		t.Fatal("the 503 was not noticed")
+	}
+	r1.now = time.Now
+	sending, release, landed := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	h1.set(func(req *http.Request) {
+		if isCreate(req) {
+			close(sending)
+			<-release // on its way, slowly
+		}
+	}, func(req *http.Request) {
+		if isCreate(req) {
+			close(landed)
+		}
+	})
+	go r1.Send(ctx1, q)
+	<-sending
+	kill()
+
+	r2, _ := env.hookedRemote(dir)
+	r2.settle = time.Hour // as long as a request may take to land
+	ctx2, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := r2.Send(ctx2, q) // waits for the first lanes' request, until ctx2 ends
+	t.Logf("the second lanes' send: %v", err)
+	close(release)
+	<-landed // the first lanes' request
+	if got := env.titles("To Do"); !same(got, []string{"Once"}) {
+		t.Fatalf("Taskade's To Do is %q, want the card once", got)
+	}
+}
+
+// A record of a create left with a time in the future (the clock was
+// ahead, or the file is damaged) makes the next lanes wait no longer than
+// a request can take to land.
+func TestACreateRecordedInTheFutureIsNotHeldBack(t *testing.T) {
+	env := newEnv(t)
+	dir := t.TempDir()
+	r1, _ := env.hookedRemote(dir)
+	ctx := context.Background()
+	if _, err := r1.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	r1.now = func() time.Time { return time.Now().Add(24 * time.Hour) }
+	env.srv.FailNext(1, http.StatusServiceUnavailable, 0) // not made
+	q := newCard("later", env.cols["To Do"], "Later")
+	if _, err := r1.Send(ctx, q); err == nil {
+		t.Fatal("the 503 was not noticed")
+	}
+	r2, _ := env.hookedRemote(dir)
+	r2.settle = 10 * time.Millisecond
+	ctx2, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if _, err := r2.Send(ctx2, q); err != nil {
+		t.Fatalf("the create was held back: %v", err)
+	}
+	if got := env.titles("To Do"); !same(got, []string{"Later"}) {
+		t.Fatalf("Taskade's To Do is %q", got)
 	}
 }
