@@ -127,8 +127,11 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 		r.mu.Lock()
 		mine := r.mine[key]
 		r.mine[key] = true
+		at := a.At
 		r.mu.Unlock()
-		if wait := time.Until(a.At.Add(r.settle)); !mine && wait > 0 {
+		// A time in the future (a clock that was ahead) waits no longer
+		// than a request can take.
+		if wait := min(time.Until(at.Add(r.settle)), r.settle); !mine && wait > 0 {
 			if err := wire.Sleep(ctx, wait); err != nil {
 				return "", classify("add", err)
 			}
@@ -143,6 +146,14 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 		}
 		if id := r.adopt(key, a); id != "" {
 			return id, r.save(ctx, true)
+		}
+		// Sent again: a lanes killed from here on must wait for this
+		// request to land, not only for the first.
+		r.mu.Lock()
+		a.At = r.now()
+		r.mu.Unlock()
+		if err := r.save(ctx, true); err != nil {
+			return "", &board.Failure{Class: board.Transient, Message: "can't record the change before sending it: " + err.Error(), Err: err}
 		}
 	default:
 		if !listed {
