@@ -2,6 +2,8 @@ package taskadeboard
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -20,6 +22,7 @@ type hook struct {
 	mu     sync.Mutex
 	before func(*http.Request)
 	after  func(*http.Request)
+	answer func(*http.Request) string // a body to answer with instead, if not ""
 }
 
 func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -33,6 +36,17 @@ func (h *hook) RoundTrip(req *http.Request) (*http.Response, error) {
 	res, err := http.DefaultTransport.RoundTrip(req)
 	if after != nil {
 		after(req)
+	}
+	h.mu.Lock()
+	answer := h.answer
+	h.mu.Unlock()
+	if answer != nil && err == nil {
+		if body := answer(req); body != "" {
+			res.Body.Close()
+			res.Body = io.NopCloser(strings.NewReader(body))
+			res.ContentLength = int64(len(body))
+			res.Header.Del("Content-Length")
+		}
 	}
 	return res, err
 }
@@ -227,5 +241,44 @@ func TestACreateRecordedInTheFutureIsNotHeldBack(t *testing.T) {
 	}
 	if got := env.titles("To Do"); !same(got, []string{"Later"}) {
 		t.Fatalf("Taskade's To Do is %q", got)
+	}
+}
+
+// Taskade made the task but answered with a list lanes can't take it from
+// (none listed; a task without an id): the card exists, so the create is
+// not refused (which would drop it and the changes waiting on it) but
+// sent again, which finds the task instead of making another.
+func TestACreateAnsweredUnreadablyIsFoundNotRefused(t *testing.T) {
+	for _, body := range []string{`{"ok":true,"item":[]}`, `{"ok":true,"item":[{"text":"x"}]}`, `{"ok":true}`, `{"ok":true,"item":"what"}`} {
+		env := newEnv(t)
+		r, h := env.hookedRemote("")
+		ctx := context.Background()
+		if _, err := r.Fetch(ctx, env.project); err != nil {
+			t.Fatal(err)
+		}
+		h.mu.Lock()
+		h.answer = func(req *http.Request) string {
+			if isCreate(req) {
+				return body
+			}
+			return ""
+		}
+		h.mu.Unlock()
+		q := newCard("make", env.cols["To Do"], "Made")
+		_, err := r.Send(ctx, q)
+		var f *board.Failure
+		if !errors.As(err, &f) || f.Class == board.Refused || f.Class == board.Gone {
+			t.Fatalf("answer %s: the create failed with %v (%+v), want it tried again", body, err, f)
+		}
+		h.mu.Lock()
+		h.answer = nil
+		h.mu.Unlock()
+		c, err := r.Send(ctx, q)
+		if err != nil {
+			t.Fatalf("answer %s: sent again: %v", body, err)
+		}
+		if got := env.task("Made"); got.ID != c.ID {
+			t.Fatalf("answer %s: the card is task %s, Taskade's is %s", body, c.ID, got.ID)
+		}
 	}
 }
