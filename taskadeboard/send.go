@@ -2,6 +2,7 @@ package taskadeboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -186,6 +187,13 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	}
 	if err != nil {
 		f := classify("add", err)
+		var te *taskade.Error
+		if failureClass(f) == board.Refused && !errors.As(err, &te) && !errors.Is(err, taskade.ErrInvalid) {
+			// Taskade answered, but not with a task lanes can take: it
+			// may well have made it. As after a lost answer, the record
+			// stays and the next send looks for it.
+			return "", &board.Failure{Class: board.Transient, Message: "Taskade's answer to a create can't be read: " + shortErr(err), Err: err}
+		}
 		if failureClass(f) == board.Refused || failureClass(f) == board.Gone {
 			r.done(ctx, key) // refused: it was not made
 		}
