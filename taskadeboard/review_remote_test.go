@@ -3,6 +3,7 @@ package taskadeboard
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -280,5 +281,47 @@ func TestACreateAnsweredUnreadablyIsFoundNotRefused(t *testing.T) {
 		if got := env.task("Made"); got.ID != c.ID {
 			t.Fatalf("answer %s: the card is task %s, Taskade's is %s", body, c.ID, got.ID)
 		}
+	}
+}
+
+// A create answered with a task lanes knows as another (a card already
+// there, a column), or under a parent it did not ask for: lanes' card
+// must not become that other task (its next edit would change someone's
+// card) nor hang from the task itself.
+func TestACreateAnswerNamingAnotherTaskIsNotTaken(t *testing.T) {
+	env := newEnv(t)
+	card := env.card("To Do", "Someone's card")
+	r, h := env.hookedRemote("")
+	ctx := context.Background()
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	fake := "11111111-1111-1111-1111-111111111111"
+	for i, answer := range []string{
+		`{"ok":true,"item":[{"id":"` + card + `","text":"Mine","parentId":"` + env.cols["To Do"] + `"}]}`,
+		`{"ok":true,"item":[{"id":"` + env.cols["Doing"] + `","text":"Mine","parentId":"` + env.cols["To Do"] + `"}]}`,
+		`{"ok":true,"item":[{"id":"` + fake + `","text":"Mine","parentId":"` + fake + `"}]}`,
+	} {
+		h.mu.Lock()
+		h.answer = func(req *http.Request) string {
+			if isCreate(req) {
+				return answer
+			}
+			return ""
+		}
+		h.mu.Unlock()
+		c, err := r.Send(ctx, newCard(fmt.Sprint("mine", i), env.cols["To Do"], "Mine"))
+		if err != nil {
+			continue // not taken: tried again, it finds its task
+		}
+		if c.ID == card || c.ID == env.cols["Doing"] {
+			t.Fatalf("answer %d: lanes' new card is task %s, which is another", i, c.ID)
+		}
+		if c.StatusID != env.cols["To Do"] || c.ParentID != "" {
+			t.Fatalf("answer %d: the new card is in column %s under %q, want a card of To Do", i, c.StatusID, c.ParentID)
+		}
+	}
+	if got := r.cardOf(card); got == nil || got.Title != "Someone's card" {
+		t.Fatalf("someone's card is now %+v", got)
 	}
 }
