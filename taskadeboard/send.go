@@ -201,10 +201,16 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	}
 	t := made[0]
 	r.mu.Lock()
-	a.Made = t.ID
-	if t.ParentID == "" {
-		t.ParentID = parent
+	if old, known := r.tasks[t.ID]; known && (old.ParentID != parent || old.Text != text) || slices.Contains(a.Before, t.ID) {
+		// Another task (a broken answer): as after a lost one, the next
+		// send looks for what was made.
+		r.mu.Unlock()
+		return "", &board.Failure{Class: board.Transient, Message: "Taskade answered a create with another task"}
 	}
+	a.Made = t.ID
+	// Where lanes asked for it (a list says if Taskade put it elsewhere):
+	// an answer's parent may be anything, the task itself included.
+	t.ParentID = parent
 	r.place(t, pos, nt)
 	r.dirty = true
 	r.mu.Unlock()
