@@ -325,3 +325,32 @@ func TestACreateAnswerNamingAnotherTaskIsNotTaken(t *testing.T) {
 		t.Fatalf("someone's card is now %+v", got)
 	}
 }
+
+// A move answered with the task under a parent lanes did not ask for
+// (itself, here): the card is where lanes moved it, not hanging from
+// itself out of every column.
+func TestAMoveAnswerWithAnotherParentIsNotTaken(t *testing.T) {
+	env := newEnv(t)
+	card := env.card("To Do", "Mover")
+	r, h := env.hookedRemote("")
+	ctx := context.Background()
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	h.answer = func(req *http.Request) string {
+		if strings.HasSuffix(req.URL.Path, "/move") {
+			return `{"ok":true,"item":{"id":"` + card + `","text":"Mover","parentId":"` + card + `"}}`
+		}
+		return ""
+	}
+	h.mu.Unlock()
+	to := env.cols["Doing"]
+	c, err := r.Send(ctx, board.Request{Key: "move", Op: board.OpPatch, TaskID: card, Patch: board.Patch{StatusID: &to}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StatusID != to || c.ParentID != "" {
+		t.Fatalf("the moved card is in column %s under %q, want a card of Doing", c.StatusID, c.ParentID)
+	}
+}
