@@ -531,7 +531,7 @@ func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error
 	if target == "" {
 		return refused("lanes can't move a column to an empty board")
 	}
-	got, err := r.c.Move(ctx, r.project, id, target, where)
+	_, err := r.c.Move(ctx, r.project, id, target, where)
 	if err != nil {
 		return classify("move", err)
 	}
@@ -541,11 +541,11 @@ func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error
 	if !ok {
 		return nil
 	}
+	// Where lanes asked for it: the answer's parent may be anything (the
+	// task itself, or its own subtask), and a list says if Taskade put
+	// it elsewhere.
 	moved := t.Task
 	moved.ParentID = parent
-	if got.ID == id && got.ParentID != "" {
-		moved.ParentID = got.ParentID
-	}
 	r.place(moved, pos, nt)
 	r.dirty = true
 	return nil
