@@ -1,6 +1,7 @@
 package taskadeboard
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -91,9 +92,13 @@ type Remote struct {
 	// mine are the attempts this Remote made; others were found in the
 	// file, left by a lanes that was killed, perhaps with a request still
 	// on its way. settle is how long such a request may take to land.
-	mine    map[string]bool
-	settle  time.Duration
-	dirty   bool
+	mine   map[string]bool
+	settle time.Duration
+	dirty  bool
+	// changes counts lanes' own changes to what it knows of the tasks
+	// (each task's seq is the count at its latest): a list read before
+	// one is older than it.
+	changes int64
 	reading bool // a round of details is being read
 	unshown bool // details were read since the last fetch
 
@@ -115,6 +120,7 @@ type task struct {
 	Priority    board.Priority
 	Labels      []string
 	DetailsAt   time.Time // when the details above were read; zero: never
+	seq         int64     // Remote.changes at lanes' latest change of it
 }
 
 // NewRemote is the board of project through c, keeping what it learns in
@@ -278,13 +284,16 @@ func (r *Remote) fetch(ctx context.Context, projectID string, whole bool) (board
 
 // list reads every task and takes the list in.
 func (r *Remote) list(ctx context.Context) error {
+	r.mu.Lock()
+	start := r.changes
+	r.mu.Unlock()
 	ts, err := r.c.Tasks(ctx, r.project)
 	if err != nil {
 		return classify("load the tasks", err)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.absorb(ts)
+	r.absorb(ts, start)
 	return nil
 }
 
@@ -292,7 +301,10 @@ func (r *Remote) list(ctx context.Context) error {
 // keeping what lanes knew of each. A task is taken only under a parent
 // that is taken too, so a list whose parents loop or point nowhere (a
 // hostile or broken answer) can't make a card that hangs from nothing.
-func (r *Remote) absorb(ts []taskade.Task) {
+// What lanes itself changed since start (a task it made, moved, renamed
+// or completed while the list was on its way) is newer than the list, and
+// kept as lanes has it.
+func (r *Remote) absorb(ts []taskade.Task, start int64) {
 	now := r.now()
 	byParent := map[string][]string{}
 	listed := make(map[string]taskade.Task, len(ts))
@@ -334,10 +346,54 @@ func (r *Remote) absorb(ts []taskade.Task) {
 			queue = append(queue, id)
 		}
 	}
+	var newer []*task
+	for _, t := range r.tasks {
+		if t.seq > start {
+			newer = append(newer, t)
+		}
+	}
+	slices.SortFunc(newer, func(a, b *task) int { return cmp.Compare(a.seq, b.seq) })
+	for _, old := range newer {
+		if _, ok := tasks[old.ParentID]; old.ParentID != "" && !ok {
+			continue // its parent is gone: the list stands
+		}
+		if under(tasks, old.ParentID, old.ID) {
+			continue // moved in Taskade under it meanwhile: the list stands
+		}
+		if n, ok := tasks[old.ID]; ok {
+			kids[n.ParentID] = slices.DeleteFunc(kids[n.ParentID], func(id string) bool { return id == old.ID })
+		}
+		n := *old
+		tasks[old.ID] = &n
+		sibs := kids[n.ParentID]
+		i := len(sibs)
+		for j, id := range sibs {
+			if n.Key != "" && tasks[id].Key > n.Key {
+				i = j
+				break
+			}
+		}
+		kids[n.ParentID] = slices.Insert(sibs, i, n.ID)
+	}
 	r.tasks, r.kids, r.listed, r.dirty = tasks, kids, true, true
 	for parent := range kids {
 		r.rekey(parent)
 	}
+}
+
+// under says task id is parent or one of its ancestors in tasks.
+func under(tasks map[string]*task, parent, id string) bool {
+	for i := 0; parent != "" && i < 1000; i++ {
+		if parent == id {
+			return true
+		}
+		t, ok := tasks[parent]
+		if !ok {
+			return false
+		}
+		parent = t.ParentID
+	}
+	return parent != ""
 }
 
 // rekey gives the children of parent increasing position keys, keeping

@@ -2,6 +2,7 @@ package taskadeboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,6 +72,11 @@ func (r *Remote) Send(ctx context.Context, q board.Request) (*board.Card, error)
 		if m.Description != nil && *m.Description != "" {
 			p.Description = m.Description
 		}
+		if m.ParentID == "" && r.isDoneColumn(parent) {
+			// Made in the Done column: a done card, as the board shows it.
+			at := m.At
+			p.CompletedAt = &at
+		}
 		if err := r.patch(ctx, q.Key, id, p); err != nil {
 			return nil, err
 		}
@@ -136,17 +142,33 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 		r.mu.Lock()
 		mine := r.mine[key]
 		r.mine[key] = true
+		at := a.At
 		r.mu.Unlock()
-		if wait := time.Until(a.At.Add(r.settle)); !mine && wait > 0 {
+		// A time in the future (a clock that was ahead) waits no longer
+		// than a request can take.
+		if wait := min(time.Until(at.Add(r.settle)), r.settle); !mine && wait > 0 {
 			if err := wire.Sleep(ctx, wait); err != nil {
 				return "", classify("add", err)
 			}
 		}
+		// From the list on, no other create of this Remote is on its
+		// way: one that was would be in the list and not yet taken, and
+		// this one would adopt its task.
+		r.placeMu.Lock()
+		defer r.placeMu.Unlock()
 		if err := r.list(ctx); err != nil {
 			return "", err
 		}
 		if id := r.adopt(key, a); id != "" {
 			return id, r.save(ctx, true)
+		}
+		// Sent again: a lanes killed from here on must wait for this
+		// request to land, not only for the first.
+		r.mu.Lock()
+		a.At = r.now()
+		r.mu.Unlock()
+		if err := r.save(ctx, true); err != nil {
+			return "", &board.Failure{Class: board.Transient, Message: "can't record the change before sending it: " + err.Error(), Err: err}
 		}
 	default:
 		if !listed {
@@ -166,9 +188,9 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 			r.mu.Unlock()
 			return "", &board.Failure{Class: board.Transient, Message: "can't record the change before sending it: " + err.Error(), Err: err}
 		}
+		r.placeMu.Lock()
+		defer r.placeMu.Unlock()
 	}
-	r.placeMu.Lock()
-	defer r.placeMu.Unlock()
 	r.mu.Lock()
 	nt := r.placement(parent, "", pos)
 	r.mu.Unlock()
@@ -179,6 +201,13 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	}
 	if err != nil {
 		f := classify("add", err)
+		var te *taskade.Error
+		if failureClass(f) == board.Refused && !errors.As(err, &te) && !errors.Is(err, taskade.ErrInvalid) {
+			// Taskade answered, but not with a task lanes can take: it
+			// may well have made it. As after a lost answer, the record
+			// stays and the next send looks for it.
+			return "", &board.Failure{Class: board.Transient, Message: "Taskade's answer to a create can't be read: " + shortErr(err), Err: err}
+		}
 		if failureClass(f) == board.Refused || failureClass(f) == board.Gone {
 			r.done(ctx, key) // refused: it was not made
 		}
@@ -186,10 +215,16 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 	}
 	t := made[0]
 	r.mu.Lock()
-	a.Made = t.ID
-	if t.ParentID == "" {
-		t.ParentID = parent
+	if old, known := r.tasks[t.ID]; known && (old.ParentID != parent || old.Text != text) || slices.Contains(a.Before, t.ID) {
+		// Another task (a broken answer): as after a lost one, the next
+		// send looks for what was made.
+		r.mu.Unlock()
+		return "", &board.Failure{Class: board.Transient, Message: "Taskade answered a create with another task"}
 	}
+	a.Made = t.ID
+	// Where lanes asked for it (a list says if Taskade put it elsewhere):
+	// an answer's parent may be anything, the task itself included.
+	t.ParentID = parent
 	r.place(t, pos, nt)
 	r.dirty = true
 	r.mu.Unlock()
@@ -294,6 +329,8 @@ func (r *Remote) place(t taskade.Task, pos *string, nt taskade.NewTask) {
 		n.Task = t
 		r.kids[old.ParentID] = slices.DeleteFunc(r.kids[old.ParentID], func(id string) bool { return id == t.ID })
 	}
+	r.changes++
+	n.seq = r.changes
 	r.tasks[t.ID] = n
 	sibs := r.kids[t.ParentID]
 	i := len(sibs)
@@ -487,6 +524,8 @@ func (r *Remote) update(id string, fn func(*task)) {
 	defer r.mu.Unlock()
 	if t, ok := r.tasks[id]; ok {
 		fn(t)
+		r.changes++
+		t.seq = r.changes
 		r.dirty = true
 	}
 }
@@ -506,7 +545,7 @@ func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error
 	if target == "" {
 		return refused("lanes can't move a column to an empty board")
 	}
-	got, err := r.c.Move(ctx, r.project, id, target, where)
+	_, err := r.c.Move(ctx, r.project, id, target, where)
 	if err != nil {
 		return classify("move", err)
 	}
@@ -516,11 +555,11 @@ func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error
 	if !ok {
 		return nil
 	}
+	// Where lanes asked for it: the answer's parent may be anything (the
+	// task itself, or its own subtask), and a list says if Taskade put
+	// it elsewhere.
 	moved := t.Task
 	moved.ParentID = parent
-	if got.ID == id && got.ParentID != "" {
-		moved.ParentID = got.ParentID
-	}
 	r.place(moved, pos, nt)
 	r.dirty = true
 	return nil
@@ -712,15 +751,33 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 		}
 		return board.Shape{Column: &board.Column{ID: t.ID, Name: t.Text, IsDone: isDone(t.Text)}}, nil
 	case board.OpColumnDelete:
-		// Its cards go first (deleting a task deletes what is under it).
+		// Its cards go first (deleting a task deletes what is under it):
+		// those Taskade has there now, not only those the last fetch saw,
+		// or a card added there meanwhile would go with the column.
+		r.mu.Lock()
+		known := slices.Clone(r.kids[q.TaskID])
+		r.mu.Unlock()
+		if err := r.list(ctx); err != nil {
+			return board.Shape{}, err
+		}
+		r.mu.Lock()
+		cards := slices.Clone(r.kids[q.TaskID])
 		if m.StatusID != nil {
-			r.mu.Lock()
-			cards := slices.Clone(r.kids[q.TaskID])
-			r.mu.Unlock()
-			for _, id := range cards {
-				if err := r.move(ctx, id, *m.StatusID, nil); err != nil {
-					return board.Shape{}, err
+			// Moved by an earlier send whose answer was lost: its
+			// completion may still be owed.
+			for _, id := range known {
+				if t, ok := r.tasks[id]; ok && t.ParentID == *m.StatusID && !slices.Contains(cards, id) {
+					cards = append(cards, id)
 				}
+			}
+		}
+		r.mu.Unlock()
+		if m.StatusID == nil && len(cards) > 0 {
+			return board.Shape{}, refused("the column has cards in Taskade now: move them first")
+		}
+		for _, id := range cards {
+			if err := r.moveOut(ctx, id, q.TaskID, *m.StatusID); err != nil {
+				return board.Shape{}, err
 			}
 		}
 		if err := r.c.DeleteTask(ctx, r.project, q.TaskID); err != nil && !taskade.IsNotFound(err) {
@@ -733,6 +790,50 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 		return board.Shape{}, refused("Taskade's API can't add options to the Labels field: add the label in Taskade")
 	}
 	return board.Shape{}, refused(fmt.Sprintf("lanes can't send %q to Taskade", q.Op))
+}
+
+// moveOut moves a card out of column from, which is being deleted, to the
+// end of column to, completing or reopening it as the Done column's rule
+// says (as a move does: see patch).
+func (r *Remote) moveOut(ctx context.Context, id, from, to string) error {
+	if r.columnOf(id) != to {
+		if err := r.move(ctx, id, to, nil); err != nil {
+			return err
+		}
+	}
+	r.mu.Lock()
+	t, ok := r.tasks[id]
+	completed := ok && t.Completed
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	intoDone, fromDone := r.isDoneColumn(to), r.isDoneColumn(from)
+	var got taskade.Task
+	var err error
+	switch {
+	case intoDone && !fromDone && !completed:
+		got, err = r.c.Complete(ctx, r.project, id)
+	case fromDone && !intoDone && completed:
+		got, err = r.c.Uncomplete(ctx, r.project, id)
+	default:
+		return nil
+	}
+	if err != nil {
+		return classify("complete", err)
+	}
+	done := intoDone && (got.Completed || got.ID == "")
+	r.update(id, func(t *task) {
+		t.Completed = done
+		switch {
+		case done && t.CompletedAt == nil:
+			at := r.now()
+			t.CompletedAt = &at
+		case !done:
+			t.CompletedAt = nil
+		}
+	})
+	return nil
 }
 
 // columnKey is a position key for a column at index (nil: the end),
