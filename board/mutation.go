@@ -305,14 +305,18 @@ func (s *State) apply(m Mutation) error {
 }
 
 // settleCompletion keeps completion in step with the column, as the server
-// does: a card in a done column is complete, elsewhere it is not.
+// does: a card in a done column is complete, elsewhere it is not. On a
+// board with no done column at all (a Taskade project without one),
+// completion is the card's own and a move leaves it be.
 func (s *State) settleCompletion(c *Card, at time.Time) {
 	col, ok := s.ColumnByID(c.StatusID)
 	switch {
 	case ok && col.IsDone && c.CompletedAt == nil:
 		c.CompletedAt = &at
 	case ok && !col.IsDone:
-		c.CompletedAt = nil
+		if _, any := s.FirstColumn(true); any {
+			c.CompletedAt = nil
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lanesboard/lanes/board"
+	"github.com/lanesboard/lanes/internal/taskadetest"
 )
 
 func TestProjectIsDrawnAsTaskadesBoardView(t *testing.T) {
@@ -274,5 +275,49 @@ func TestUndoOnTaskade(t *testing.T) {
 	d.settle()
 	if _, _, err := d.e.Undo(); err == nil || !strings.Contains(err.Error(), "restore") {
 		t.Fatalf("undo of a delete on Taskade: %v, want it said it can't", err)
+	}
+}
+
+// A card completed in Taskade but left in an open column: reordered on a
+// board with a Done column it is reopened, on the board and in Taskade
+// alike; on a board with none, completion is the card's own and a move
+// leaves it be.
+func TestCompletionFollowsTheBoardOnAMove(t *testing.T) {
+	for _, withDone := range []bool{true, false} {
+		env := newEnv(t)
+		if !withDone {
+			env.srv.SetText(env.project, env.cols["Done"], "Shipped")
+		}
+		a := env.card("Doing", "Finished early")
+		env.card("Doing", "Other")
+		env.srv.SetCompleted(env.project, a, true)
+		d := env.driver(t.TempDir())
+		d.settle()
+		d.do(d.e.State().Reorder(d.card("Finished early").ID, 1, time.Now()))
+		d.settle()
+		d.refresh()
+		onBoard, onTaskade := d.card("Finished early").Done(), env.task("Finished early").Completed
+		if onBoard != onTaskade || onBoard == withDone {
+			t.Errorf("with a Done column %v: done on the board %v, in Taskade %v; want both %v", withDone, onBoard, onTaskade, !withDone)
+		}
+	}
+}
+
+// Assigning keeps whoever was assigned in Taskade since lanes last read
+// the card, on a Taskade whose PUT replaces the set (the harsher reading
+// of the spec).
+func TestAssigningKeepsAnAssigneeAddedInTaskade(t *testing.T) {
+	env := newEnv(t, taskadetest.WithAssigneesReplaced())
+	env.srv.AddUser("cy", "Cy")
+	env.srv.AddMember(env.ws, "cy")
+	id := env.card("To Do", "Shared")
+	d := env.driver(t.TempDir())
+	d.settle()
+	d.details()
+	env.srv.SetAssignees(env.project, id, "cy") // in Taskade, meanwhile
+	d.do(d.e.State().SetAssigned(id, "bob", true, time.Now()))
+	d.settle()
+	if got := env.task("Shared").Assignees; !same(got, []string{"cy", "bob"}) && !same(got, []string{"bob", "cy"}) {
+		t.Fatalf("Taskade's assignees %q, want cy kept and bob added", got)
 	}
 }

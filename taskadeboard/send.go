@@ -393,7 +393,8 @@ func (r *Remote) patch(ctx context.Context, key, id string, p board.Patch) error
 	if p.StatusID != nil && cur.ParentID == col {
 		target = *p.StatusID
 	}
-	if target != col || p.Position != nil {
+	moved := target != col || p.Position != nil
+	if moved {
 		parent := cur.ParentID
 		if target != col {
 			parent = target
@@ -409,9 +410,12 @@ func (r *Remote) patch(ctx context.Context, key, id string, p board.Patch) error
 		complete = ptr(true)
 	case p.ClearCompleted:
 		complete = ptr(false)
-	case target != col && r.isDoneColumn(target) && !cur.Completed:
+	// As the board has it (board.State.settleCompletion): a card moved
+	// into the done column is complete, one moved or reordered in any
+	// other is not, on a board that has a done column.
+	case moved && r.isDoneColumn(target) && !cur.Completed:
 		complete = ptr(true)
-	case target != col && r.isDoneColumn(col) && !r.isDoneColumn(target) && cur.Completed:
+	case moved && !r.isDoneColumn(target) && r.hasDoneColumn() && cur.Completed:
 		complete = ptr(false)
 	}
 	if complete != nil {
@@ -509,6 +513,18 @@ func (r *Remote) columnOf(id string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.column(id)
+}
+
+// hasDoneColumn says the project has a column named Done.
+func (r *Remote) hasDoneColumn() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range r.kids[""] {
+		if isDone(r.tasks[id].Text) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *Remote) isDoneColumn(id string) bool {
@@ -613,22 +629,17 @@ func (r *Remote) assign(ctx context.Context, id, handle string, on bool) error {
 		})
 		return nil
 	}
-	// The whole set goes: whether Taskade's PUT adds to the assignees or
-	// replaces them, the card ends with what lanes shows.
-	r.mu.Lock()
-	var have []string
-	known := false
-	if t, ok := r.tasks[id]; ok {
-		have, known = slices.Clone(t.Assignees), !t.DetailsAt.IsZero()
+	// The whole set goes, read afresh: whether Taskade's PUT adds to the
+	// assignees or replaces them, the card ends with what it has now
+	// (someone may have assigned another since lanes last read it) and
+	// the new one.
+	us, err := r.c.Assignees(ctx, r.project, id)
+	if err != nil {
+		return classify("assign", err)
 	}
-	r.mu.Unlock()
-	if !known {
-		us, err := r.c.Assignees(ctx, r.project, id)
-		if err != nil {
-			return classify("assign", err)
-		}
-		have = nil
-		for _, u := range us {
+	var have []string
+	for _, u := range us {
+		if u.Handle != "" {
 			have = append(have, u.Handle)
 		}
 	}

@@ -822,6 +822,9 @@ func (c *call) assign() (any, error) {
 			return nil, badRequest("handles[%d]: %s is not a member of the project", i, quote(handles[i]))
 		}
 	}
+	if c.s.replaceAssign {
+		t.assignees = nil
+	}
 	for _, h := range handles {
 		if !slices.Contains(t.assignees, h) {
 			t.assignees = append(t.assignees, h)

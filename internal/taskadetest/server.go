@@ -56,6 +56,7 @@ type Server struct {
 	now             func() time.Time
 	missingTaskNull bool
 	dateTimes       bool
+	replaceAssign   bool
 
 	requests atomic.Int64
 	bytesOut atomic.Int64
@@ -114,6 +115,13 @@ func WithMissingTaskNull() Option {
 // the "YYYY-MM-DD" its schema says. Writes still take only YYYY-MM-DD.
 func WithDateTimes() Option {
 	return func(s *Server) { s.dateTimes = true }
+}
+
+// WithAssigneesReplaced makes PUT …/assignees replace a task's
+// assignees with the handles sent, instead of adding them (the spec does
+// not say which Taskade does), so a client can be tested against both.
+func WithAssigneesReplaced() Option {
+	return func(s *Server) { s.replaceAssign = true }
 }
 
 // New starts a server for t, closed when t ends.
