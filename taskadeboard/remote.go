@@ -87,7 +87,6 @@ type Remote struct {
 	kids     map[string][]string // parent ("" for the top level) → children, in order
 	fields   fieldSet
 	fieldsAt time.Time
-	members  []board.Member
 	attempts map[string]*attempt // by the change's key
 	// mine are the attempts this Remote made; others were found in the
 	// file, left by a lanes that was killed, perhaps with a request still
@@ -198,19 +197,9 @@ func (r *Remote) Members(ctx context.Context, _ string) ([]board.Member, error) 
 		if u.Handle == "" {
 			continue
 		}
-		out = append(out, board.Member{UserID: u.Handle, Name: cmpOr(u.DisplayName, u.Handle), Role: "member"})
+		out = append(out, board.Member{UserID: u.Handle, Name: cmp.Or(u.DisplayName, u.Handle), Role: "member"})
 	}
-	r.mu.Lock()
-	r.members = out
-	r.mu.Unlock()
 	return out, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Fetch reads the project: every task (all pages) and its custom fields

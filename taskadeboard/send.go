@@ -1,6 +1,7 @@
 package taskadeboard
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +121,6 @@ func refused(msg string) error { return &board.Failure{Class: board.Refused, Mes
 func (r *Remote) create(ctx context.Context, key, parent, text string, pos *string) (string, error) {
 	r.mu.Lock()
 	a := r.attempts[key]
-	listed := r.listed
 	r.mu.Unlock()
 	switch {
 	case a != nil && a.Made != "":
@@ -171,13 +171,8 @@ func (r *Remote) create(ctx context.Context, key, parent, text string, pos *stri
 			return "", &board.Failure{Class: board.Transient, Message: "can't record the change before sending it: " + err.Error(), Err: err}
 		}
 	default:
-		if !listed {
-			// The tasks already there, for the record below, as the server
-			// has them now rather than as a cache had them.
-			if err := r.list(ctx); err != nil {
-				return "", err
-			}
-		}
+		// The same-text tasks already there are as the server had them
+		// when this Remote last read it (Send and Reshape read it first).
 		r.mu.Lock()
 		a = &attempt{Op: "create", Parent: parent, Text: text, Before: r.sameText(parent, text), At: r.now()}
 		r.attempts[key], r.mine[key] = a, true
@@ -453,7 +448,7 @@ func (r *Remote) patch(ctx context.Context, key, id string, p board.Patch) error
 		if note == "" {
 			err = r.c.ClearNote(ctx, r.project, id)
 		} else {
-			_, err = r.c.SetNote(ctx, r.project, id, taskade.Note{Type: "text/plain", Value: note})
+			_, err = r.c.SetNote(ctx, r.project, id, taskade.Note{Type: taskade.TextPlain, Value: note})
 		}
 		if err != nil && !(note == "" && taskade.IsNotFound(err) && r.exists(ctx, id)) {
 			return classify("change the description", err)
@@ -550,10 +545,6 @@ func (r *Remote) update(id string, fn func(*task)) {
 func (r *Remote) move(ctx context.Context, id, parent string, pos *string) error {
 	r.placeMu.Lock()
 	defer r.placeMu.Unlock()
-	// The siblings it is placed among, as they are now.
-	if err := r.ensureListed(ctx); err != nil {
-		return err
-	}
 	r.mu.Lock()
 	nt := r.placement(parent, id, pos)
 	r.mu.Unlock()
@@ -614,7 +605,7 @@ func (r *Remote) setText(ctx context.Context, key, id, text string) error {
 	if err != nil {
 		return classify("rename", err)
 	}
-	r.update(id, func(t *task) { t.Text = cmpOr(got.Text, text) })
+	r.update(id, func(t *task) { t.Text = cmp.Or(got.Text, text) })
 	return nil
 }
 
@@ -655,7 +646,7 @@ func (r *Remote) assign(ctx context.Context, id, handle string, on bool) error {
 
 func (r *Remote) setPriority(ctx context.Context, fs fieldSet, id string, p board.Priority) error {
 	if fs.priority == nil {
-		return refused(cmpOr(r.Lacks(board.FeaturePriority), "this Taskade project has no Priority field"))
+		return refused(cmp.Or(r.Lacks(board.FeaturePriority), "this Taskade project has no Priority field"))
 	}
 	var err error
 	if p == board.PriorityNone {
@@ -679,7 +670,7 @@ func (r *Remote) setPriority(ctx context.Context, fs fieldSet, id string, p boar
 
 func (r *Remote) setLabels(ctx context.Context, fs fieldSet, id string, labels []string) error {
 	if fs.labels == nil {
-		return refused(cmpOr(r.Lacks(board.FeatureLabels), "this Taskade project has no Labels field"))
+		return refused(cmp.Or(r.Lacks(board.FeatureLabels), "this Taskade project has no Labels field"))
 	}
 	var err error
 	switch len(labels) {
@@ -702,7 +693,8 @@ func (r *Remote) setLabels(ctx context.Context, fs fieldSet, id string, labels [
 
 // ensureListed reads the project unless lanes has since it started:
 // changes waiting at start are sent before the first fetch, and where
-// one goes depends on what is there.
+// one goes (and whether its card is gone) depends on what is there. Send
+// and Reshape call it before anything else.
 func (r *Remote) ensureListed(ctx context.Context) error {
 	r.mu.Lock()
 	listed := r.listed
