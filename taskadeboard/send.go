@@ -399,43 +399,17 @@ func (r *Remote) patch(ctx context.Context, key, id string, p board.Patch) error
 		}
 	}
 	// Done or not: asked for, or the Done column's rule on a move.
-	var complete *bool
+	complete := r.settled(moved, target, cur.Completed)
 	switch {
 	case p.CompletedAt != nil:
 		complete = ptr(true)
 	case p.ClearCompleted:
 		complete = ptr(false)
-	// As the board has it (board.State.settleCompletion): a card moved
-	// into the done column is complete, one moved or reordered in any
-	// other is not, on a board that has a done column.
-	case moved && r.isDoneColumn(target) && !cur.Completed:
-		complete = ptr(true)
-	case moved && !r.isDoneColumn(target) && r.hasDoneColumn() && cur.Completed:
-		complete = ptr(false)
 	}
 	if complete != nil {
-		var err error
-		if *complete {
-			_, err = r.c.Complete(ctx, r.project, id)
-		} else {
-			_, err = r.c.Uncomplete(ctx, r.project, id)
+		if err := r.setCompleted(ctx, id, *complete, p.CompletedAt); err != nil {
+			return err
 		}
-		if err != nil {
-			return classify("complete", err)
-		}
-		r.update(id, func(t *task) {
-			t.Completed = *complete
-			switch {
-			case t.Completed && t.CompletedAt == nil:
-				at := r.now()
-				if p.CompletedAt != nil {
-					at = *p.CompletedAt
-				}
-				t.CompletedAt = &at
-			case !t.Completed:
-				t.CompletedAt = nil
-			}
-		})
 	}
 	if p.Title != nil {
 		if err := r.setText(ctx, key, id, *p.Title); err != nil {
@@ -779,7 +753,7 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 			return board.Shape{}, refused("the column has cards in Taskade now: move them first")
 		}
 		for _, id := range cards {
-			if err := r.moveOut(ctx, id, q.TaskID, *m.StatusID); err != nil {
+			if err := r.moveOut(ctx, id, *m.StatusID); err != nil {
 				return board.Shape{}, err
 			}
 		}
@@ -795,10 +769,10 @@ func (r *Remote) Reshape(ctx context.Context, q board.Request) (board.Shape, err
 	return board.Shape{}, refused(fmt.Sprintf("lanes can't send %q to Taskade", q.Op))
 }
 
-// moveOut moves a card out of column from, which is being deleted, to the
-// end of column to, completing or reopening it as the Done column's rule
-// says (as a move does: see patch).
-func (r *Remote) moveOut(ctx context.Context, id, from, to string) error {
+// moveOut moves a card out of a column being deleted to the end of column
+// to (unless an earlier send whose answer was lost did), completing or
+// reopening it as a move does (settled).
+func (r *Remote) moveOut(ctx context.Context, id, to string) error {
 	if r.columnOf(id) != to {
 		if err := r.move(ctx, id, to, nil); err != nil {
 			return err
@@ -811,27 +785,48 @@ func (r *Remote) moveOut(ctx context.Context, id, from, to string) error {
 	if !ok {
 		return nil
 	}
-	intoDone, fromDone := r.isDoneColumn(to), r.isDoneColumn(from)
-	var got taskade.Task
-	var err error
+	if complete := r.settled(true, to, completed); complete != nil {
+		return r.setCompleted(ctx, id, *complete, nil)
+	}
+	return nil
+}
+
+// settled is what a card's completion becomes when it is moved (or
+// reordered) into column target, as the board has it
+// (board.State.settleCompletion): complete in the done column, open in
+// any other on a board that has a done column; nil when it stays as it is.
+func (r *Remote) settled(moved bool, target string, completed bool) *bool {
 	switch {
-	case intoDone && !fromDone && !completed:
-		got, err = r.c.Complete(ctx, r.project, id)
-	case fromDone && !intoDone && completed:
-		got, err = r.c.Uncomplete(ctx, r.project, id)
-	default:
-		return nil
+	case !moved:
+	case r.isDoneColumn(target) && !completed:
+		return ptr(true)
+	case !r.isDoneColumn(target) && r.hasDoneColumn() && completed:
+		return ptr(false)
+	}
+	return nil
+}
+
+// setCompleted completes (at at, if given) or reopens task id, on Taskade
+// and in what lanes knows.
+func (r *Remote) setCompleted(ctx context.Context, id string, done bool, at *time.Time) error {
+	var err error
+	if done {
+		_, err = r.c.Complete(ctx, r.project, id)
+	} else {
+		_, err = r.c.Uncomplete(ctx, r.project, id)
 	}
 	if err != nil {
 		return classify("complete", err)
 	}
-	done := intoDone && (got.Completed || got.ID == "")
 	r.update(id, func(t *task) {
 		t.Completed = done
 		switch {
 		case done && t.CompletedAt == nil:
-			at := r.now()
-			t.CompletedAt = &at
+			when := r.now()
+			if at != nil {
+				when = *at
+			}
+			t.CompletedAt = &when
 		case !done:
 			t.CompletedAt = nil
 		}
