@@ -420,18 +420,18 @@ func (r *Remote) patch(ctx context.Context, key, id string, p board.Patch) error
 		note := oneLine(*p.Description)
 		var err error
 		if note == "" {
-			err = r.c.ClearNote(ctx, r.project, id)
+			err = r.cleared(ctx, id, r.c.ClearNote(ctx, r.project, id))
 		} else {
 			_, err = r.c.SetNote(ctx, r.project, id, taskade.Note{Type: taskade.TextPlain, Value: note})
 		}
-		if err != nil && !(note == "" && taskade.IsNotFound(err) && r.exists(ctx, id)) {
+		if err != nil {
 			return classify("change the description", err)
 		}
 		r.update(id, func(t *task) { t.Note = note })
 	}
 	switch {
 	case p.ClearDue:
-		if _, err := r.c.ClearDate(ctx, r.project, id); err != nil && !(taskade.IsNotFound(err) && r.exists(ctx, id)) {
+		if _, err := r.c.ClearDate(ctx, r.project, id); r.cleared(ctx, id, err) != nil {
 			return classify("clear the due date", err)
 		}
 		r.update(id, func(t *task) { t.Due = nil })
@@ -470,11 +470,18 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// exists asks whether a task is still there, to tell "it had none" from
-// "it is gone" when clearing what may already be clear.
-func (r *Remote) exists(ctx context.Context, id string) bool {
-	t, err := r.c.Task(ctx, r.project, id)
-	return err == nil && t != nil
+// cleared is err from clearing something of task id (its note, date,
+// field, an assignee), or nil when it is a 404 for what was already clear:
+// Taskade says 404 both for "it had none" and "the task is gone", so lanes
+// asks whether the task is still there.
+func (r *Remote) cleared(ctx context.Context, id string, err error) error {
+	if !taskade.IsNotFound(err) {
+		return err
+	}
+	if t, terr := r.c.Task(ctx, r.project, id); terr == nil && t != nil {
+		return nil
+	}
+	return err
 }
 
 // columnOf is the column task id is in, as lanes knows it.
@@ -586,7 +593,7 @@ func (r *Remote) setText(ctx context.Context, key, id, text string) error {
 // assign adds or takes off an assignee (a Taskade handle).
 func (r *Remote) assign(ctx context.Context, id, handle string, on bool) error {
 	if !on {
-		if _, err := r.c.Unassign(ctx, r.project, id, handle); err != nil && !(taskade.IsNotFound(err) && r.exists(ctx, id)) {
+		if _, err := r.c.Unassign(ctx, r.project, id, handle); r.cleared(ctx, id, err) != nil {
 			return classify("unassign", err)
 		}
 		r.update(id, func(t *task) {
@@ -624,10 +631,7 @@ func (r *Remote) setPriority(ctx context.Context, fs fieldSet, id string, p boar
 	}
 	var err error
 	if p == board.PriorityNone {
-		err = r.c.ClearField(ctx, r.project, id, fs.priority.ID)
-		if err != nil && taskade.IsNotFound(err) && r.exists(ctx, id) {
-			err = nil
-		}
+		err = r.cleared(ctx, id, r.c.ClearField(ctx, r.project, id, fs.priority.ID))
 	} else {
 		opt, ok := fs.priorityOption(p)
 		if !ok {
@@ -649,10 +653,7 @@ func (r *Remote) setLabels(ctx context.Context, fs fieldSet, id string, labels [
 	var err error
 	switch len(labels) {
 	case 0:
-		err = r.c.ClearField(ctx, r.project, id, fs.labels.ID)
-		if err != nil && taskade.IsNotFound(err) && r.exists(ctx, id) {
-			err = nil
-		}
+		err = r.cleared(ctx, id, r.c.ClearField(ctx, r.project, id, fs.labels.ID))
 	case 1:
 		err = r.c.SetField(ctx, r.project, id, fs.labels.ID, labels[0])
 	default:
