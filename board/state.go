@@ -57,6 +57,17 @@ type Label struct {
 	Color string // "#rrggbb", or "" for none
 }
 
+// IsColor says c is a colour lanes draws and keeps: "#rrggbb", in
+// either case. Anything else a server or a file sends is no colour.
+func IsColor(c string) bool {
+	ok := len(c) == 7 && c[0] == '#'
+	for i := 1; ok && i < len(c); i++ {
+		b := c[i]
+		ok = b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
+	}
+	return ok
+}
+
 // Card is a task as the board holds it. Empty strings stand for "none".
 type Card struct {
 	ID          string

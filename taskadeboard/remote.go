@@ -492,13 +492,8 @@ func (r *Remote) cardOf(id string) *board.Card {
 
 // color is a field option's colour if it is one lanes draws (#rrggbb).
 func color(c string) string {
-	if len(c) != 7 || c[0] != '#' {
+	if !board.IsColor(c) {
 		return ""
-	}
-	for _, b := range []byte(c[1:]) {
-		if !(b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F') {
-			return ""
-		}
 	}
 	return strings.ToLower(c)
 }

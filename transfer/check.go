@@ -376,11 +376,7 @@ func checkColor(c *string) (*string, error) {
 		return nil, nil
 	}
 	v := strings.ToLower(strings.TrimSpace(*c))
-	ok := len(v) == 7 && v[0] == '#'
-	for i := 1; ok && i < len(v); i++ {
-		ok = v[i] >= '0' && v[i] <= '9' || v[i] >= 'a' && v[i] <= 'f'
-	}
-	if !ok {
+	if !board.IsColor(v) {
 		return nil, fmt.Errorf("must be a colour like #3b82f6, got %q", clip(*c))
 	}
 	return &v, nil

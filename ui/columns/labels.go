@@ -2,7 +2,6 @@ package columns
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -26,9 +25,6 @@ type picker struct {
 
 // labelColors are the colours new labels get, in turn.
 var labelColors = [...]string{"#e11d48", "#2563eb", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777", "#65a30d"}
-
-// hexColor is a colour lanes draws: anything else from a server is ignored.
-var hexColor = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 
 // OpenLabels opens the label picker on the selected card.
 func (m Model) OpenLabels() (Model, tea.Cmd) {
@@ -153,7 +149,7 @@ func (m *Model) pickerView(width, height int) string {
 func (m *Model) labelTag(l board.Label, width int) string {
 	text := ansi.Truncate("#"+safe.Line(l.Name), max(2, width), "…")
 	st := m.ctx.Styles.Meta
-	if hexColor.MatchString(l.Color) {
+	if board.IsColor(l.Color) { // anything else from a server is ignored
 		st = m.ctx.Renderer.NewStyle().Foreground(lipgloss.Color(l.Color))
 	}
 	return st.Render(text)
