@@ -1,6 +1,9 @@
 package taskadeboard
 
 import (
+	"context"
+	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -55,4 +58,38 @@ func TestOwnChangesAreFollowedByAFetch(t *testing.T) {
 	if !d.card("Card").Done() {
 		t.Fatal("the card moved to Done is not done")
 	}
+}
+
+// A poll that finds the project as it was writes nothing to disk; one
+// that finds a change writes what lanes keeps of the project again.
+func TestAnUnchangedPollWritesNothing(t *testing.T) {
+	env := newEnv(t)
+	env.card("To Do", "Card")
+	dir := t.TempDir()
+	r := NewRemote(env.client(), env.project, dir, env.srv.URL)
+	ctx := context.Background()
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	waitDetails(r)
+	if _, err := r.Fetch(ctx, env.project); err != nil { // shows the details read
+		t.Fatal(err)
+	}
+	if err := os.Remove(r.path); err != nil {
+		t.Fatalf("no knowledge file after a fetch: %v", err)
+	}
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("an unchanged poll wrote the knowledge file (%v)", err)
+	}
+	env.card("Doing", "New in Taskade")
+	if _, err := r.Fetch(ctx, env.project); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(r.path); err != nil {
+		t.Fatalf("a poll that found a new card did not write the knowledge file: %v", err)
+	}
+	waitDetails(r) // the new card's, read in the background, are written before the directory goes
 }

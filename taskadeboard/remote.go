@@ -364,10 +364,34 @@ func (r *Remote) absorb(ts []taskade.Task, start int64) {
 		}
 		kids[n.ParentID] = slices.Insert(sibs, i, n.ID)
 	}
-	r.tasks, r.kids, r.listed, r.dirty = tasks, kids, true, true
+	old := r.tasks
+	r.tasks, r.kids, r.listed = tasks, kids, true
 	for parent := range kids {
 		r.rekey(parent)
 	}
+	// The knowledge file is written again only if the list changed what
+	// it holds: a poll of a board nobody touched writes nothing.
+	r.dirty = r.dirty || changedFrom(old, tasks)
+}
+
+// changedFrom says tasks differ from old in what the knowledge file keeps
+// of them that a list can change: which there are, their text, parent and
+// completion, when lanes saw them completed, their position keys.
+func changedFrom(old, tasks map[string]*task) bool {
+	if len(old) != len(tasks) {
+		return true
+	}
+	for id, n := range tasks {
+		o, ok := old[id]
+		if !ok || o.Task != n.Task || o.Key != n.Key || !sameTime(o.CompletedAt, n.CompletedAt) {
+			return true
+		}
+	}
+	return false
+}
+
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
 }
 
 // under says task id is parent or one of its ancestors in tasks.
