@@ -478,15 +478,21 @@ func (r *Remote) board() board.Fetched {
 		}
 	}
 	for _, col := range r.kids[""] {
-		queue := slices.Clone(r.kids[col])
-		for len(queue) > 0 {
-			id := queue[0]
-			queue = queue[1:]
-			out.Cards = append(out.Cards, r.card(r.tasks[id], col))
-			queue = append(queue, r.kids[id]...)
-		}
+		r.walk(r.kids[col], func(id string) { out.Cards = append(out.Cards, r.card(r.tasks[id], col)) })
 	}
 	return out
+}
+
+// walk calls fn for each of the tasks from and every task under them,
+// parents before their children, in board order.
+func (r *Remote) walk(from []string, fn func(id string)) {
+	queue := slices.Clone(from)
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		fn(id)
+		queue = append(queue, r.kids[id]...)
+	}
 }
 
 // card is a task as the engine's card.
@@ -529,11 +535,7 @@ func (r *Remote) needDetails(budget, stale int) []string {
 	var old []*task
 	cutoff := r.now().Add(-detailsOld)
 	for _, col := range r.kids[""] {
-		queue := slices.Clone(r.kids[col])
-		for len(queue) > 0 {
-			id := queue[0]
-			queue = queue[1:]
-			queue = append(queue, r.kids[id]...)
+		r.walk(r.kids[col], func(id string) {
 			t := r.tasks[id]
 			switch {
 			case t.DetailsAt.IsZero():
@@ -543,7 +545,7 @@ func (r *Remote) needDetails(budget, stale int) []string {
 			case t.DetailsAt.Before(cutoff):
 				old = append(old, t)
 			}
-		}
+		})
 	}
 	if len(never) > 0 {
 		return never

@@ -356,11 +356,9 @@ func (r *Remote) forget(id string) {
 		return
 	}
 	r.kids[t.ParentID] = slices.DeleteFunc(r.kids[t.ParentID], func(k string) bool { return k == id })
-	queue := []string{id}
-	for len(queue) > 0 {
-		k := queue[0]
-		queue = queue[1:]
-		queue = append(queue, r.kids[k]...)
+	var gone []string
+	r.walk([]string{id}, func(k string) { gone = append(gone, k) })
+	for _, k := range gone {
 		delete(r.kids, k)
 		delete(r.tasks, k)
 	}
