@@ -24,6 +24,17 @@ const maxBody = 1 << 20
 // a field set to null and a field of the wrong type can be told apart.
 type body map[string]json.RawMessage
 
+// pathAndBody reads a request about one object named by the id in its
+// path (kind names it in errors) that carries a JSON object: the id, the
+// raw body (kept for idempotent replays) and the object.
+func pathAndBody(r *http.Request, kind string) (id string, raw []byte, b body, err error) {
+	if id, err = pathUUID(r, "id", kind); err != nil {
+		return "", nil, nil, err
+	}
+	raw, b, err = readBody(r)
+	return id, raw, b, err
+}
+
 // readBody reads the request's JSON object and keeps the raw bytes for the
 // idempotency hash.
 func readBody(r *http.Request) ([]byte, body, error) {

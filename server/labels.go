@@ -152,12 +152,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateLabel(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "label")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "label")
 	var in labelInput
 	if err == nil {
 		in, err = decodeLabel(b, false)

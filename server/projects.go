@@ -138,12 +138,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "project")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "project")
 	var in projectInput
 	if err == nil {
 		in, err = decodeProject(b, false)

@@ -91,12 +91,7 @@ func decodeRole(b body) (store.Role, error) {
 }
 
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "space")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "space")
 	var userID string
 	if err == nil {
 		if userID, err = b.required("userId"); err == nil {

@@ -204,12 +204,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "status")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "status")
 	var in statusInput
 	if err == nil {
 		in, err = decodeStatus(b, false)

@@ -349,12 +349,7 @@ type taskDetail struct {
 }
 
 func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "task")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "task")
 	var in taskInput
 	if err == nil {
 		in, err = decodeTask(b, false)
@@ -588,12 +583,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "task")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "task")
 	var content string
 	if err == nil {
 		if content, err = b.required("content"); err == nil {
@@ -621,12 +611,7 @@ func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) assign(w http.ResponseWriter, r *http.Request) {
-	id, err := pathUUID(r, "id", "task")
-	var raw []byte
-	var b body
-	if err == nil {
-		raw, b, err = readBody(r)
-	}
+	id, raw, b, err := pathAndBody(r, "task")
 	var userID string
 	if err == nil {
 		if userID, err = b.required("userId"); err == nil {
