@@ -181,15 +181,28 @@ func checkRemote(ctx context.Context, log *slog.Logger, url string) error {
 	if u, err := neturl.Parse(url); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--server %q is not an http:// or https:// URL", url)
 	}
-	// Without a token a task server answers 401: that is enough to know
-	// it is there; each person's own token is checked at their login.
+	warnIfAway(ctx, log, url, "the task server", func(ctx context.Context) error {
+		_, err := api.New(url, "").Probe(ctx)
+		if api.IsUnauthorized(err) {
+			return nil
+		}
+		return err
+	})
+	return nil
+}
+
+// warnIfAway asks the task server at url (what, in the warning) whether it
+// is there, for at most launch.ReachWithin, and warns if not: the host
+// serves anyway, each board opening from its person's cache. Without a
+// token a server answers 401, which probe takes for "there"; each
+// person's own token is checked at their login.
+func warnIfAway(ctx context.Context, log *slog.Logger, url, what string, probe func(context.Context) error) {
 	rctx, cancel := context.WithTimeout(ctx, launch.ReachWithin)
 	defer cancel()
-	if _, err := api.New(url, "").Probe(rctx); err != nil && !api.IsUnauthorized(err) && ctx.Err() == nil {
-		log.Warn("the task server does not answer; serving anyway: boards open from each person's cache and sync when it is back",
+	if err := probe(rctx); err != nil && ctx.Err() == nil {
+		log.Warn(what+" does not answer; serving anyway: boards open from each person's cache and sync when it is back",
 			"task_server", url, "err", err)
 	}
-	return nil
 }
 
 // checkTaskadeRemote is checkRemote for Taskade's API: without a token it
@@ -198,11 +211,12 @@ func checkTaskadeRemote(ctx context.Context, log *slog.Logger, url string) error
 	if err := config.CheckServerURL(url); err != nil {
 		return fmt.Errorf("--server: %w", err)
 	}
-	rctx, cancel := context.WithTimeout(ctx, launch.ReachWithin)
-	defer cancel()
-	if _, err := taskade.New(url, "").Workspaces(rctx); err != nil && !taskade.IsUnauthorized(err) && ctx.Err() == nil {
-		log.Warn("Taskade's API does not answer; serving anyway: boards open from each person's cache and sync when it is back",
-			"task_server", url, "err", err)
-	}
+	warnIfAway(ctx, log, url, "Taskade's API", func(ctx context.Context) error {
+		_, err := taskade.New(url, "").Workspaces(ctx)
+		if taskade.IsUnauthorized(err) {
+			return nil
+		}
+		return err
+	})
 	return nil
 }
