@@ -75,27 +75,15 @@ func New(baseURL, token string, opts ...Option) *Client {
 		minWait: 200 * time.Millisecond,
 		maxWait: 5 * time.Second,
 	}
-	c.r = resty.New().SetLogger(quiet{})
-	c.r.SetHeader("Authorization", "Bearer "+token)
-	c.r.SetHeader("Accept", "application/json")
-	c.r.SetHeader("User-Agent", "lanes/dev")
+	c.r = wire.NewResty(token)
 	for _, o := range opts {
 		o(c)
 	}
-	c.r.SetRedirectPolicy(resty.NoRedirectPolicy())
 	return c
 }
 
 // BaseURL is the server's address as given to New, without a trailing slash.
 func (c *Client) BaseURL() string { return c.base }
-
-// quiet keeps resty from writing to stderr under a full-screen board; the
-// errors it would log are returned anyway.
-type quiet struct{}
-
-func (quiet) Errorf(string, ...any) {}
-func (quiet) Warnf(string, ...any)  {}
-func (quiet) Debugf(string, ...any) {}
 
 // WriteOption changes one write request.
 type WriteOption func(*writeOpts)

@@ -121,14 +121,10 @@ func New(baseURL, token string, opts ...Option) *Client {
 	if u, err := url.Parse(c.base); err == nil {
 		c.logBase = u.Redacted()
 	}
-	c.r = resty.New().SetLogger(quiet{})
-	c.r.SetHeader("Authorization", "Bearer "+token)
-	c.r.SetHeader("Accept", "application/json")
-	c.r.SetHeader("User-Agent", "lanes/dev")
+	c.r = wire.NewResty(token)
 	for _, o := range opts {
 		o(c)
 	}
-	c.r.SetRedirectPolicy(resty.NoRedirectPolicy())
 	return c
 }
 
@@ -143,14 +139,6 @@ func (c *Client) RateLimit() (remaining int, reset time.Time, known bool) {
 	defer c.rlMu.Unlock()
 	return c.rl.remaining, c.rl.reset, c.rl.known
 }
-
-// quiet keeps resty from writing to stderr under a full-screen board; the
-// errors it would log are returned anyway.
-type quiet struct{}
-
-func (quiet) Errorf(string, ...any) {}
-func (quiet) Warnf(string, ...any)  {}
-func (quiet) Debugf(string, ...any) {}
 
 // call is one API request.
 type call struct {

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-resty/resty/v2"
 	"github.com/lanesboard/lanes/internal/safe"
 )
 
@@ -105,3 +106,23 @@ func Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// NewResty is a resty client of a JSON API as token: the token as a
+// Bearer, JSON accepted, "lanes/dev" as its User-Agent until told
+// otherwise, no redirect followed (a token is for one server), and
+// nothing written to stderr, where a full-screen board is: the errors
+// resty would log are returned anyway.
+func NewResty(token string) *resty.Client {
+	r := resty.New().SetLogger(quiet{})
+	r.SetHeader("Authorization", "Bearer "+token)
+	r.SetHeader("Accept", "application/json")
+	r.SetHeader("User-Agent", "lanes/dev")
+	r.SetRedirectPolicy(resty.NoRedirectPolicy())
+	return r
+}
+
+type quiet struct{}
+
+func (quiet) Errorf(string, ...any) {}
+func (quiet) Warnf(string, ...any)  {}
+func (quiet) Debugf(string, ...any) {}
