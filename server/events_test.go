@@ -5,7 +5,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,20 +140,14 @@ func TestEventsResume(t *testing.T) {
 // A position older than the log keeps is 410 resync_required; a bad one
 // is a 400 naming the field; a space you are not in is a 404.
 func TestEventsErrors(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lanes.db")
-	st, err := store.Open(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	e := newTestEnvOn(t, st)
+	e := newTestEnv(t)
 	u, stranger := e.newUser("ann"), e.newUser("sam")
 	bd := e.personalBoard(u)
 	for i := 0; i < 3; i++ {
 		e.createTask(u, bd.ProjectID, map[string]any{"title": "old"})
 	}
 	// Prune as if a week had passed, through a second handle on the file.
-	later, err := store.Open(context.Background(), path, store.WithClock(func() time.Time { return time.Now().Add(store.ChangeRetention + time.Hour) }))
+	later, err := store.OpenDB(context.Background(), e.db, store.WithClock(func() time.Time { return time.Now().Add(store.ChangeRetention + time.Hour) }))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,18 +6,23 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/lanesboard/lanes/internal/pgtest"
 	"github.com/lanesboard/lanes/server"
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -26,6 +31,7 @@ import (
 type testEnv struct {
 	t   testing.TB
 	st  *store.Store
+	db  string // where st is: a SQLite file or a PostgreSQL URL
 	srv *httptest.Server
 }
 
@@ -45,10 +51,27 @@ type testResp struct {
 	Body   []byte
 }
 
-// openTestStore opens a fresh database file in a temp dir.
+// openTestStore opens a fresh database: a SQLite file in a temp dir or,
+// for a test run by TestOnPostgres, a PostgreSQL schema of its own.
 func openTestStore(t testing.TB, opts ...store.Option) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "lanes.db"), opts...)
+	return openStoreAt(t, freshDB(t), opts...)
+}
+
+// freshDB is where a new, empty database for t is: a SQLite file, or a
+// PostgreSQL schema's URL under TestOnPostgres.
+func freshDB(t testing.TB) string {
+	t.Helper()
+	if onPostgres(t) {
+		return pgtest.URL(t)
+	}
+	return filepath.Join(t.TempDir(), "lanes.db")
+}
+
+// openStoreAt opens the database at db (a path or URL), closed when t ends.
+func openStoreAt(t testing.TB, db string, opts ...store.Option) *store.Store {
+	t.Helper()
+	st, err := store.OpenDB(context.Background(), db, opts...)
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -60,14 +83,17 @@ func openTestStore(t testing.TB, opts ...store.Option) *store.Store {
 // it) unless opts turn it on, and a discard logger.
 func newTestEnv(t testing.TB, opts ...server.Option) *testEnv {
 	t.Helper()
-	return newTestEnvOn(t, openTestStore(t), opts...)
+	db := freshDB(t)
+	e := newTestEnvOn(t, openStoreAt(t, db), opts...)
+	e.db = db
+	return e
 }
 
 // newTestEnvOn starts a server over st.
 func newTestEnvOn(t testing.TB, st *store.Store, opts ...server.Option) *testEnv {
 	t.Helper()
 	all := append([]server.Option{
-		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		server.WithLogger(slog.New(slog.NewTextHandler(testLog(), nil))),
 		server.WithRateLimit(0),
 	}, opts...)
 	srv := httptest.NewServer(server.New(st, all...))
@@ -415,4 +441,45 @@ func str(p *string) string {
 		return "<nil>"
 	}
 	return fmt.Sprintf("%q", *p)
+}
+
+// onPostgres reports whether t runs under TestOnPostgres, and so on a
+// PostgreSQL schema rather than a SQLite file.
+func onPostgres(t testing.TB) bool { return strings.HasPrefix(t.Name(), "TestOnPostgres/") }
+
+// execSQL runs one statement on the env's database behind the server's
+// back, as another program with the database's credentials might: for
+// states the API cannot make. ? marks the arguments.
+func (e *testEnv) execSQL(query string, args ...any) {
+	e.t.Helper()
+	ctx := context.Background()
+	if store.IsURL(e.db) {
+		conn, err := pgx.Connect(ctx, e.db)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		n := 0
+		query = regexp.MustCompile(`\?`).ReplaceAllStringFunc(query, func(string) string { n++; return fmt.Sprintf("$%d", n) })
+		if _, err := conn.Exec(ctx, query, args...); err != nil {
+			e.t.Fatal(err)
+		}
+		return
+	}
+	db, err := sql.Open("sqlite", "file:"+e.db+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, query, args...); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// testLog is where test servers log: nowhere, unless LANES_TEST_LOG is set.
+func testLog() io.Writer {
+	if os.Getenv("LANES_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }

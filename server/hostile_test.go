@@ -215,6 +215,11 @@ func TestMCPTextShowsNoControlCharactersFromOldData(t *testing.T) {
 	b := e.personalBoard(u)
 	k := e.createTask(u, b.ProjectID, map[string]any{"title": "clean for now"})
 	hostile := hostileValues[0].value + "\r\x00\x7f\u009b" + hostileValues[6].value
+	if onPostgres(t) {
+		// PostgreSQL's text can't hold U+0000 at all, so no old data there
+		// has one; every other control character stays.
+		hostile = strings.ReplaceAll(hostile, "\x00", "")
+	}
 	err := e.st.Write(context.Background(), func(tx *store.Tx) error {
 		old, err := tx.TaskByID(k.ID)
 		if err != nil {

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -155,14 +154,7 @@ func TestRestoreWhatStillMakesSense(t *testing.T) {
 	e.do(tm.Owner.Token, "DELETE", "/api/tasks/"+k.ID, nil).want(t, 200, nil)
 	e.do(tm.Owner.Token, "DELETE", "/api/spaces/"+tm.SpaceID+"/members/"+tm.Member.ID, nil).want(t, 200, nil)
 
-	db, err := sql.Open("sqlite", "file:"+e.st.Path()+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`DELETE FROM statuses WHERE id = ?`, review); err != nil {
-		t.Fatal(err)
-	}
+	e.execSQL(`DELETE FROM statuses WHERE id = ?`, review)
 
 	var out struct{ Task restored }
 	e.restore(tm.Owner.Token, k.ID).want(t, 200, &out)

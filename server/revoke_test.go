@@ -22,9 +22,9 @@ import (
 // revokeElsewhere revokes a token as `lanes token revoke` does: another
 // process opens the database and writes the revocation, so nothing in the
 // server's memory hears of it.
-func revokeElsewhere(t *testing.T, st *store.Store, tokenID string) time.Time {
+func revokeElsewhere(t *testing.T, e *testEnv, tokenID string) time.Time {
 	t.Helper()
-	other, err := store.Open(context.Background(), st.Path())
+	other, err := store.OpenDB(context.Background(), e.db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestRevokeEndsTheFeed(t *testing.T) {
 	// would.
 	e.do(ann.Token, "GET", "/api/me", nil).want(t, 200, nil)
 
-	revoked := revokeElsewhere(t, e.st, ann.TokenID)
+	revoked := revokeElsewhere(t, e, ann.TokenID)
 	var after []string
 	ended := false
 	for i := 0; !ended; i++ {
@@ -91,7 +91,7 @@ func TestRevokeEndsAQuietFeed(t *testing.T) {
 	b := e.personalBoard(ann)
 	f := openFeed(t, e, ann.Token, "spaceId="+b.SpaceID)
 	e.do(ann.Token, "GET", "/api/me", nil).want(t, 200, nil)
-	revoked := revokeElsewhere(t, e.st, ann.TokenID)
+	revoked := revokeElsewhere(t, e, ann.TokenID)
 	select {
 	case <-f.done:
 	case <-time.After(5*time.Second - time.Since(revoked)):
@@ -118,7 +118,8 @@ func (b *swapBearer) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // mcpEnv is a test server that counts the /api/mcp requests still open.
 func mcpEnv(t *testing.T) (*testEnv, *atomic.Int64) {
-	st := openTestStore(t)
+	db := freshDB(t)
+	st := openStoreAt(t, db)
 	h := server.New(st, server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))), server.WithRateLimit(0))
 	var open atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +130,7 @@ func mcpEnv(t *testing.T) (*testEnv, *atomic.Int64) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return &testEnv{t: t, st: st, srv: srv}, &open
+	return &testEnv{t: t, st: st, db: db, srv: srv}, &open
 }
 
 // connectMCP opens an SDK client session that, as an MCP host does, also
@@ -170,7 +171,7 @@ func TestRevokeEndsMCPSessions(t *testing.T) {
 	waitFor(t, 5*time.Second, "the session's listening stream is open", func() bool { return open.Load() >= 1 })
 	mustTool(t, cs, "list_spaces", nil)
 
-	revoked := revokeElsewhere(t, e.st, ann.TokenID)
+	revoked := revokeElsewhere(t, e, ann.TokenID)
 	waitFor(t, 5*time.Second-time.Since(revoked), "the session's stream ends after the revocation", func() bool { return open.Load() == 0 })
 
 	_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "list_spaces"})

@@ -145,11 +145,11 @@ func (t *Tx) AddMember(spaceID, userID string, role Role) (*Member, error) {
 
 // SetMemberRole changes a member's role.
 func (t *Tx) SetMemberRole(spaceID, userID string, role Role) (*Member, error) {
-	res, err := t.exec(`UPDATE members SET role = ? WHERE space_id = ? AND user_id = ?`, role, spaceID, userID)
+	n, err := t.exec(`UPDATE members SET role = ? WHERE space_id = ? AND user_id = ?`, role, spaceID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("change member role: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return nil, ErrNotFound
 	}
 	return t.memberChanged(spaceID, userID, "member.updated")
@@ -188,6 +188,7 @@ func (t *Tx) logChange(spaceID, kind, objectID string, payload any) error {
 	if !t.logged {
 		t.logged = true
 		t.onCommit = append(t.onCommit, t.s.changed.notify)
+		t.notice(noticeChanges)
 	}
 	return nil
 }
@@ -224,8 +225,10 @@ func (t *Tx) Idempotency(tokenID, key string) (*Idempotency, error) {
 
 // PutIdempotency remembers (or replaces an expired) response for a key.
 func (t *Tx) PutIdempotency(tokenID, key string, rec Idempotency) error {
-	_, err := t.exec(`INSERT OR REPLACE INTO idempotency (token_id, key, request_hash, status, body, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, tokenID, key, rec.RequestHash, rec.Status, rec.Body, t.stamp())
+	_, err := t.exec(`INSERT INTO idempotency (token_id, key, request_hash, status, body, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (token_id, key) DO UPDATE SET request_hash = excluded.request_hash, status = excluded.status,
+			body = excluded.body, created_at = excluded.created_at`, tokenID, key, rec.RequestHash, rec.Status, rec.Body, t.stamp())
 	if err != nil {
 		return fmt.Errorf("remember idempotency key: %w", err)
 	}
@@ -289,7 +292,7 @@ func (t *Tx) PruneChanges() error {
 	before := FormatTime(t.now.Add(-ChangeRetention))
 	if _, err := t.exec(`DELETE FROM changes WHERE seq IN (
 			SELECT seq FROM changes WHERE seq < ? ORDER BY seq LIMIT 1000)
-		AND (created_at < ? OR ? > ?)`, head, before, head-tail, ChangeRetentionRows); err != nil {
+		AND (created_at < ? OR ?)`, head, before, head-tail > ChangeRetentionRows); err != nil {
 		return fmt.Errorf("prune change log: %w", err)
 	}
 	return nil

@@ -131,7 +131,7 @@ func (t *Tx) ColumnTasks(statusID string) ([]Task, error) {
 // TasksReopeningTo lists the tasks outside a column that would reopen
 // into it (their reopenStatusId), in position order.
 func (t *Tx) TasksReopeningTo(statusID string) ([]Task, error) {
-	return t.tasksWhere(`t.reopen_status_id = ? AND t.status_id IS NOT ? ORDER BY t.position, t.id`, statusID, statusID)
+	return t.tasksWhere(`t.reopen_status_id = ? AND t.status_id IS DISTINCT FROM ? ORDER BY t.position, t.id`, statusID, statusID)
 }
 
 // tasksWhere reads whole tasks (taskCols, assignees, labels) matching

@@ -7,14 +7,32 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/lanesboard/lanes/internal/pgtest"
 	"github.com/lanesboard/lanes/server/store"
 )
 
-func open(t *testing.T, path string) *store.Store {
+// engines are the databases the store runs on, each as a function making
+// a fresh, empty one for a test: a SQLite file, or a PostgreSQL schema.
+var engines = []struct {
+	name  string
+	fresh func(t *testing.T) string
+}{
+	{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "lanes.db") }},
+	{"postgres", func(t *testing.T) string { return pgtest.URL(t) }},
+}
+
+// onEach runs test on each engine, as a subtest named for it.
+func onEach(t *testing.T, test func(t *testing.T, db string)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) { test(t, e.fresh(t)) })
+	}
+}
+
+func open(t *testing.T, db string) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), path)
+	st, err := store.OpenDB(context.Background(), db)
 	if err != nil {
-		t.Fatalf("open %s: %v", path, err)
+		t.Fatalf("open %s: %v", db, err)
 	}
 	return st
 }
@@ -59,194 +77,204 @@ func newUser(t *testing.T, st *store.Store, name string) *store.User {
 // Data written before a close is there after reopening, and reopening runs
 // no migration twice.
 func TestReopenKeepsDataAndSchema(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lanes.db")
-	st := open(t, path)
-	u := newUser(t, st, "ann")
-	sp, p := personal(t, st, u)
-	if err := st.Write(context.Background(), func(tx *store.Tx) error {
-		return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "kept", Priority: "high", CreatorID: u.ID})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-	st = open(t, path)
-	defer st.Close()
-	err := st.Read(context.Background(), func(tx *store.Tx) error {
-		tasks, err := tx.Tasks(p.ID, false)
+	onEach(t, func(t *testing.T, db string) {
+		path := db
+		st := open(t, path)
+		u := newUser(t, st, "ann")
+		sp, p := personal(t, st, u)
+		if err := st.Write(context.Background(), func(tx *store.Tx) error {
+			return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "kept", Priority: "high", CreatorID: u.ID})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Close(); err != nil {
+			t.Fatalf("close: %v", err)
+		}
+		st = open(t, path)
+		defer st.Close()
+		err := st.Read(context.Background(), func(tx *store.Tx) error {
+			tasks, err := tx.Tasks(p.ID, false)
+			if err != nil {
+				return err
+			}
+			if len(tasks) != 1 || tasks[0].Title != "kept" || tasks[0].Priority != "high" {
+				t.Errorf("after reopening: %+v", tasks)
+			}
+			return nil
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		if len(tasks) != 1 || tasks[0].Title != "kept" || tasks[0].Priority != "high" {
-			t.Errorf("after reopening: %+v", tasks)
-		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // A transaction that fails leaves nothing behind, change-log row included.
 func TestFailedWriteLeavesNoTrace(t *testing.T) {
-	st := open(t, filepath.Join(t.TempDir(), "lanes.db"))
-	defer st.Close()
-	u := newUser(t, st, "ann")
-	sp, p := personal(t, st, u)
-	var head int64
-	st.Read(context.Background(), func(tx *store.Tx) (err error) { head, err = tx.ChangeHead(); return })
-	boom := errors.New("boom")
-	err := st.Write(context.Background(), func(tx *store.Tx) error {
-		if err := tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "lost", Priority: "none", CreatorID: u.ID}); err != nil {
-			return err
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		defer st.Close()
+		u := newUser(t, st, "ann")
+		sp, p := personal(t, st, u)
+		var head int64
+		st.Read(context.Background(), func(tx *store.Tx) (err error) { head, err = tx.ChangeHead(); return })
+		boom := errors.New("boom")
+		err := st.Write(context.Background(), func(tx *store.Tx) error {
+			if err := tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "lost", Priority: "none", CreatorID: u.ID}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("write returned %v, want the callback's error", err)
 		}
-		return boom
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("write returned %v, want the callback's error", err)
-	}
-	st.Read(context.Background(), func(tx *store.Tx) error {
-		tasks, _ := tx.Tasks(p.ID, false)
-		after, _ := tx.ChangeHead()
-		if len(tasks) != 0 || after != head {
-			t.Errorf("after a failed write: %d tasks, change head %d → %d", len(tasks), head, after)
-		}
-		return nil
+		st.Read(context.Background(), func(tx *store.Tx) error {
+			tasks, _ := tx.Tasks(p.ID, false)
+			after, _ := tx.ChangeHead()
+			if len(tasks) != 0 || after != head {
+				t.Errorf("after a failed write: %d tasks, change head %d → %d", len(tasks), head, after)
+			}
+			return nil
+		})
 	})
 }
 
 // Every change appends one row to its space's log, in order.
 func TestChangeLogFollowsWrites(t *testing.T) {
-	st := open(t, filepath.Join(t.TempDir(), "lanes.db"))
-	defer st.Close()
-	u := newUser(t, st, "ann")
-	sp, p := personal(t, st, u)
-	var head int64
-	st.Read(context.Background(), func(tx *store.Tx) (err error) { head, err = tx.ChangeHead(); return })
-	k := &store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "a", Priority: "none", CreatorID: u.ID}
-	err := st.Write(context.Background(), func(tx *store.Tx) error {
-		if err := tx.CreateTask(k); err != nil {
-			return err
-		}
-		k.Title = "b"
-		if err := tx.UpdateTask(k); err != nil {
-			return err
-		}
-		return tx.DeleteTask(k)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Read(context.Background(), func(tx *store.Tx) error {
-		changes, err := tx.ChangesAfter(sp.ID, head, 100)
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		defer st.Close()
+		u := newUser(t, st, "ann")
+		sp, p := personal(t, st, u)
+		var head int64
+		st.Read(context.Background(), func(tx *store.Tx) (err error) { head, err = tx.ChangeHead(); return })
+		k := &store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "a", Priority: "none", CreatorID: u.ID}
+		err := st.Write(context.Background(), func(tx *store.Tx) error {
+			if err := tx.CreateTask(k); err != nil {
+				return err
+			}
+			k.Title = "b"
+			if err := tx.UpdateTask(k); err != nil {
+				return err
+			}
+			return tx.DeleteTask(k)
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var kinds []string
-		for i, c := range changes {
-			kinds = append(kinds, c.Kind)
-			if c.ObjectID != k.ID || (i > 0 && c.Seq <= changes[i-1].Seq) {
-				t.Errorf("change %d: %+v", i, c)
+		st.Read(context.Background(), func(tx *store.Tx) error {
+			changes, err := tx.ChangesAfter(sp.ID, head, 100)
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if len(kinds) != 3 || kinds[0] != "task.created" || kinds[1] != "task.updated" || kinds[2] != "task.deleted" {
-			t.Errorf("change kinds %v", kinds)
-		}
-		changed, err := tx.SpaceChangedSince(sp.ID, head)
-		if err != nil || !changed {
-			t.Errorf("SpaceChangedSince(%d) = %v, %v; want true", head, changed, err)
-		}
-		last := changes[len(changes)-1].Seq
-		if changed, _ := tx.SpaceChangedSince(sp.ID, last); changed {
-			t.Error("SpaceChangedSince the last change says changed")
-		}
-		return nil
+			var kinds []string
+			for i, c := range changes {
+				kinds = append(kinds, c.Kind)
+				if c.ObjectID != k.ID || (i > 0 && c.Seq <= changes[i-1].Seq) {
+					t.Errorf("change %d: %+v", i, c)
+				}
+			}
+			if len(kinds) != 3 || kinds[0] != "task.created" || kinds[1] != "task.updated" || kinds[2] != "task.deleted" {
+				t.Errorf("change kinds %v", kinds)
+			}
+			changed, err := tx.SpaceChangedSince(sp.ID, head)
+			if err != nil || !changed {
+				t.Errorf("SpaceChangedSince(%d) = %v, %v; want true", head, changed, err)
+			}
+			last := changes[len(changes)-1].Seq
+			if changed, _ := tx.SpaceChangedSince(sp.ID, last); changed {
+				t.Error("SpaceChangedSince the last change says changed")
+			}
+			return nil
+		})
 	})
 }
 
 // Tasks list in board order: column by column, then by position.
 func TestTasksInBoardOrder(t *testing.T) {
-	st := open(t, filepath.Join(t.TempDir(), "lanes.db"))
-	defer st.Close()
-	u := newUser(t, st, "ann")
-	sp, p := personal(t, st, u)
-	var cols []store.Status
-	st.Read(context.Background(), func(tx *store.Tx) (err error) { cols, err = tx.Statuses(p.ID); return })
-	// Create into the last column first, so creation order is not board order.
-	err := st.Write(context.Background(), func(tx *store.Tx) error {
-		for i := len(cols) - 1; i >= 0; i-- {
-			for j := 0; j < 3; j++ {
-				id := cols[i].ID
-				if err := tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, StatusID: &id, Title: cols[i].Name, Priority: "none", CreatorID: u.ID}); err != nil {
-					return err
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		defer st.Close()
+		u := newUser(t, st, "ann")
+		sp, p := personal(t, st, u)
+		var cols []store.Status
+		st.Read(context.Background(), func(tx *store.Tx) (err error) { cols, err = tx.Statuses(p.ID); return })
+		// Create into the last column first, so creation order is not board order.
+		err := st.Write(context.Background(), func(tx *store.Tx) error {
+			for i := len(cols) - 1; i >= 0; i-- {
+				for j := 0; j < 3; j++ {
+					id := cols[i].ID
+					if err := tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, StatusID: &id, Title: cols[i].Name, Priority: "none", CreatorID: u.ID}); err != nil {
+						return err
+					}
 				}
 			}
-		}
-		return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "no column", Priority: "none", CreatorID: u.ID})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rank := map[string]int{}
-	for i, c := range cols {
-		rank[c.ID] = i + 1
-	}
-	st.Read(context.Background(), func(tx *store.Tx) error {
-		tasks, err := tx.Tasks(p.ID, false)
+			return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "no column", Priority: "none", CreatorID: u.ID})
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tasks) != 3*len(cols)+1 {
-			t.Fatalf("listed %d tasks", len(tasks))
+		rank := map[string]int{}
+		for i, c := range cols {
+			rank[c.ID] = i + 1
 		}
-		ordered := sort.SliceIsSorted(tasks, func(i, j int) bool {
-			ri, rj := 0, 0
-			if tasks[i].StatusID != nil {
-				ri = rank[*tasks[i].StatusID]
+		st.Read(context.Background(), func(tx *store.Tx) error {
+			tasks, err := tx.Tasks(p.ID, false)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if tasks[j].StatusID != nil {
-				rj = rank[*tasks[j].StatusID]
+			if len(tasks) != 3*len(cols)+1 {
+				t.Fatalf("listed %d tasks", len(tasks))
 			}
-			if ri != rj {
-				return ri < rj
+			ordered := sort.SliceIsSorted(tasks, func(i, j int) bool {
+				ri, rj := 0, 0
+				if tasks[i].StatusID != nil {
+					ri = rank[*tasks[i].StatusID]
+				}
+				if tasks[j].StatusID != nil {
+					rj = rank[*tasks[j].StatusID]
+				}
+				if ri != rj {
+					return ri < rj
+				}
+				return tasks[i].Position < tasks[j].Position
+			})
+			if !ordered || tasks[0].Title != "no column" || tasks[1].Title != cols[0].Name {
+				for _, k := range tasks {
+					t.Logf("%s %s", k.Title, k.Position)
+				}
+				t.Fatal("tasks are not in board order")
 			}
-			return tasks[i].Position < tasks[j].Position
+			return nil
 		})
-		if !ordered || tasks[0].Title != "no column" || tasks[1].Title != cols[0].Name {
-			for _, k := range tasks {
-				t.Logf("%s %s", k.Title, k.Position)
-			}
-			t.Fatal("tasks are not in board order")
-		}
-		return nil
 	})
 }
 
 // A revoked token stops authenticating at once, though lookups are cached.
 func TestRevokedTokenStopsAtOnce(t *testing.T) {
-	st := open(t, filepath.Join(t.TempDir(), "lanes.db"))
-	defer st.Close()
-	u := newUser(t, st, "ann")
-	hash := []byte("0123456789abcdef0123456789abcdef")
-	var tok *store.Token
-	if err := st.Write(context.Background(), func(tx *store.Tx) (err error) { tok, err = tx.CreateToken(u.ID, "t", hash); return }); err != nil {
-		t.Fatal(err)
-	}
-	got, user, _, err := st.TokenUser(context.Background(), hash)
-	if err != nil || got.RevokedAt != nil || user.Name != "ann" {
-		t.Fatalf("fresh token: %+v %+v %v", got, user, err)
-	}
-	if err := st.Write(context.Background(), func(tx *store.Tx) error { _, err := tx.RevokeToken(tok.ID); return err }); err != nil {
-		t.Fatal(err)
-	}
-	got, _, _, err = st.TokenUser(context.Background(), hash)
-	if err != nil || got.RevokedAt == nil {
-		t.Fatalf("after revoking, the lookup says %+v, %v; want it revoked", got, err)
-	}
-	if _, _, _, err := st.TokenUser(context.Background(), []byte("unknown")); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("unknown token: %v, want ErrNotFound", err)
-	}
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		defer st.Close()
+		u := newUser(t, st, "ann")
+		hash := []byte("0123456789abcdef0123456789abcdef")
+		var tok *store.Token
+		if err := st.Write(context.Background(), func(tx *store.Tx) (err error) { tok, err = tx.CreateToken(u.ID, "t", hash); return }); err != nil {
+			t.Fatal(err)
+		}
+		got, user, _, err := st.TokenUser(context.Background(), hash)
+		if err != nil || got.RevokedAt != nil || user.Name != "ann" {
+			t.Fatalf("fresh token: %+v %+v %v", got, user, err)
+		}
+		if err := st.Write(context.Background(), func(tx *store.Tx) error { _, err := tx.RevokeToken(tok.ID); return err }); err != nil {
+			t.Fatal(err)
+		}
+		got, _, _, err = st.TokenUser(context.Background(), hash)
+		if err != nil || got.RevokedAt == nil {
+			t.Fatalf("after revoking, the lookup says %+v, %v; want it revoked", got, err)
+		}
+		if _, _, _, err := st.TokenUser(context.Background(), []byte("unknown")); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown token: %v, want ErrNotFound", err)
+		}
+	})
 }
 
 // PositionAfter always sorts after its input, and stays valid and short.

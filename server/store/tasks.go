@@ -101,7 +101,7 @@ func (t *Tx) ColumnRanks(projectID string) (map[string]int, error) {
 // Tasks lists a project's tasks, active or archived, in board order: by
 // column, then position. The rows come off the column index already in
 // position order; only the columns are put in board order here, which
-// spares SQLite a sort of the whole project.
+// spares the database a sort of the whole project.
 func (t *Tx) Tasks(projectID string, archived bool) ([]Task, error) {
 	var spaceID string
 	if err := t.queryRow(`SELECT space_id FROM projects WHERE id = ?`, projectID).Scan(&spaceID); err != nil {
@@ -111,7 +111,7 @@ func (t *Tx) Tasks(projectID string, archived bool) ([]Task, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := t.query(`SELECT `+listCols+` FROM tasks t INDEXED BY tasks_by_column
+	rows, err := t.query(`SELECT `+listCols+` FROM tasks t`+t.s.e.indexedBy("tasks_by_column")+`
 		WHERE t.project_id = ? AND t.is_archived = ?
 		ORDER BY t.status_id, t.position, t.id`, projectID, boolInt(archived))
 	if err != nil {
@@ -177,10 +177,21 @@ func (t *Tx) Tasks(projectID string, archived bool) ([]Task, error) {
 	return out, lrows.Err()
 }
 
+// columnIs is the condition that a task is in the column statusID (nil:
+// in none) and its argument, in a form both engines' indexes serve (IS
+// NOT DISTINCT FROM would not use PostgreSQL's).
+func columnIs(statusID *string) (string, []any) {
+	if statusID == nil {
+		return "status_id IS NULL", nil
+	}
+	return "status_id = ?", []any{*statusID}
+}
+
 // EndOfColumn is a position after every task (archived ones too) in the column.
 func (t *Tx) EndOfColumn(projectID string, statusID *string) (string, error) {
 	var last *string
-	if err := t.queryRow(`SELECT max(position) FROM tasks WHERE project_id = ? AND status_id IS ?`, projectID, statusID).Scan(&last); err != nil {
+	col, arg := columnIs(statusID)
+	if err := t.queryRow(`SELECT max(position) FROM tasks WHERE project_id = ? AND `+col, append([]any{projectID}, arg...)...).Scan(&last); err != nil {
 		return "", fmt.Errorf("find end of column: %w", err)
 	}
 	if last == nil {
@@ -261,8 +272,9 @@ func (t *Tx) keepShort(k *Task) error {
 // its own; k's new key is left on k for the caller to write.
 func (t *Tx) rebalance(k *Task) error {
 	type slot struct{ id, position string }
+	inCol, arg := columnIs(k.StatusID)
 	rows, err := t.query(`SELECT id, position FROM tasks
-		WHERE project_id = ? AND status_id IS ? AND id != ? ORDER BY position, id`, k.ProjectID, k.StatusID, k.ID)
+		WHERE project_id = ? AND `+inCol+` AND id != ? ORDER BY position, id`, append(append([]any{k.ProjectID}, arg...), k.ID)...)
 	if err != nil {
 		return fmt.Errorf("rebalance column: %w", err)
 	}
@@ -341,7 +353,9 @@ func (t *Tx) DeleteTask(k *Task) error {
 	if err != nil {
 		return fmt.Errorf("keep deleted task: %w", err)
 	}
-	if _, err := t.exec(`INSERT OR REPLACE INTO trash (task_id, project_id, space_id, deleted_at, snapshot) VALUES (?, ?, ?, ?, ?)`,
+	if _, err := t.exec(`INSERT INTO trash (task_id, project_id, space_id, deleted_at, snapshot) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (task_id) DO UPDATE SET project_id = excluded.project_id, space_id = excluded.space_id,
+			deleted_at = excluded.deleted_at, snapshot = excluded.snapshot`,
 		k.ID, k.ProjectID, k.SpaceID, t.stamp(), body); err != nil {
 		return fmt.Errorf("keep deleted task: %w", err)
 	}

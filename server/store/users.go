@@ -245,6 +245,7 @@ func (c *tokenCache) clear() {
 // tokensChanged forgets cached authentications once the transaction commits.
 func (t *Tx) tokensChanged() {
 	t.onCommit = append(t.onCommit, t.s.tokens.clear)
+	t.notice(noticeTokens)
 }
 
 // TokenUser finds the token with this hash, its user, and the stored hash
@@ -257,25 +258,21 @@ func (s *Store) TokenUser(ctx context.Context, hash []byte) (*Token, *User, []by
 		return &e.tok, &e.user, e.stored, nil
 	}
 	gen := s.tokens.generation()
-	if err := s.r.acquire(ctx); err != nil {
-		return nil, nil, nil, fmt.Errorf("authenticate: %w", err)
-	}
-	defer s.r.release()
-	st, err := s.r.stmt(ctx, `SELECT `+tokenCols+`, t.hash, u.email, u.is_local, u.created_at
-		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("authenticate: %w", err)
-	}
 	var (
 		tok    Token
 		u      User
 		stored []byte
 		local  int
 	)
-	err = st.QueryRowContext(ctx, hash).Scan(&tok.ID, &tok.UserID, &tok.UserName, &tok.Label, &tok.CreatedAt, &tok.LastUsedAt,
+	err := s.e.lookup(ctx, `SELECT `+tokenCols+`, t.hash, u.email, u.is_local, u.created_at
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, []any{hash},
+		&tok.ID, &tok.UserID, &tok.UserName, &tok.Label, &tok.CreatedAt, &tok.LastUsedAt,
 		&tok.RevokedAt, &stored, &u.Email, &local, &u.CreatedAt)
 	if err != nil {
-		return nil, nil, nil, notFound(err)
+		if err := notFound(err); errors.Is(err, ErrNotFound) {
+			return nil, nil, nil, err
+		}
+		return nil, nil, nil, fmt.Errorf("authenticate: %w", err)
 	}
 	u.ID, u.Name, u.IsLocal = tok.UserID, tok.UserName, local == 1
 	s.tokens.put(hash, cachedToken{tok: tok, user: u, stored: stored, at: now}, gen)

@@ -1,0 +1,149 @@
+package server_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The API's test suite runs on both stores: every TestX of this package
+// runs as written on a SQLite file, and again here, as TestOnPostgres/TestX,
+// on a PostgreSQL schema of its own (openTestStore picks the store from the
+// test's name). The assertions are the same; only the database differs.
+var onPostgresTests = []struct {
+	name string
+	fn   func(*testing.T)
+}{
+	{"TestArchivedProjectRestoreAndRefusal", TestArchivedProjectRestoreAndRefusal},
+	{"TestArchivedProjectSeedIgnoresRestore", TestArchivedProjectSeedIgnoresRestore},
+	{"TestAssignees", TestAssignees},
+	{"TestBadRequests", TestBadRequests},
+	{"TestBodyTooLarge", TestBodyTooLarge},
+	{"TestColumnChangesReachTheTaskList", TestColumnChangesReachTheTaskList},
+	{"TestColumnCreate", TestColumnCreate},
+	{"TestColumnDelete", TestColumnDelete},
+	{"TestColumnEvents", TestColumnEvents},
+	{"TestColumnIdempotency", TestColumnIdempotency},
+	{"TestColumnUpdate", TestColumnUpdate},
+	{"TestColumnValidation", TestColumnValidation},
+	{"TestComments", TestComments},
+	{"TestConcurrentCreatesInOneColumn", TestConcurrentCreatesInOneColumn},
+	{"TestControlCharactersRefusedOverMCP", TestControlCharactersRefusedOverMCP},
+	{"TestControlCharactersRefusedOverREST", TestControlCharactersRefusedOverREST},
+	{"TestDeleteLabelUnlabelsTasks", TestDeleteLabelUnlabelsTasks},
+	{"TestDeleteTaskByCreator", TestDeleteTaskByCreator},
+	{"TestDescriptionsAndCommentsKeepNewlinesAndTabs", TestDescriptionsAndCommentsKeepNewlinesAndTabs},
+	{"TestEventsErrors", TestEventsErrors},
+	{"TestEventsFollowChanges", TestEventsFollowChanges},
+	{"TestEventsResume", TestEventsResume},
+	{"TestIdempotency", TestIdempotency},
+	{"TestLabelEvents", TestLabelEvents},
+	{"TestLabelIdempotency", TestLabelIdempotency},
+	{"TestLabelLimit", TestLabelLimit},
+	{"TestLabelValidation", TestLabelValidation},
+	{"TestLabels", TestLabels},
+	{"TestListShowsChangesFromOutsideTheServer", TestListShowsChangesFromOutsideTheServer},
+	{"TestListShowsEveryChangeAtOnce", TestListShowsEveryChangeAtOnce},
+	{"TestMCPColumnsAndLabels", TestMCPColumnsAndLabels},
+	{"TestMCPErrorsAndRoles", TestMCPErrorsAndRoles},
+	{"TestMCPEveryTool", TestMCPEveryTool},
+	{"TestMCPListsToolsAndPrompts", TestMCPListsToolsAndPrompts},
+	{"TestMCPNeedsAToken", TestMCPNeedsAToken},
+	{"TestMCPOnASeedServer", TestMCPOnASeedServer},
+	{"TestMCPPromptErrorsAreInvalidParams", TestMCPPromptErrorsAreInvalidParams},
+	{"TestMCPPrompts", TestMCPPrompts},
+	{"TestMCPSessionIsNotSharedAcrossTokens", TestMCPSessionIsNotSharedAcrossTokens},
+	{"TestMCPTextShowsNoControlCharactersFromOldData", TestMCPTextShowsNoControlCharactersFromOldData},
+	{"TestMCPUpdateTaskNullClears", TestMCPUpdateTaskNullClears},
+	{"TestMe", TestMe},
+	{"TestMembers", TestMembers},
+	{"TestPatchedListIsTheFullList", TestPatchedListIsTheFullList},
+	{"TestPositionsStayShort", TestPositionsStayShort},
+	{"TestProjects", TestProjects},
+	{"TestRateLimitBadTokensPerAddress", TestRateLimitBadTokensPerAddress},
+	{"TestRateLimitHeadersAndPerToken", TestRateLimitHeadersAndPerToken},
+	{"TestRateLimitIsPerMinuteInAnyMinute", TestRateLimitIsPerMinuteInAnyMinute},
+	{"TestRateLimitOff", TestRateLimitOff},
+	{"TestRateLimitOffSendsNoHeaders", TestRateLimitOffSendsNoHeaders},
+	{"TestReadsByRole", TestReadsByRole},
+	{"TestReopenIntoColumnCompletedFrom", TestReopenIntoColumnCompletedFrom},
+	{"TestRequestID", TestRequestID},
+	{"TestResponsesAreJSON", TestResponsesAreJSON},
+	{"TestRestoreAfterThirtyDays", TestRestoreAfterThirtyDays},
+	{"TestRestoreDeletedTask", TestRestoreDeletedTask},
+	{"TestRestoreKeepsLabels", TestRestoreKeepsLabels},
+	{"TestRestoreNotOnASeedServer", TestRestoreNotOnASeedServer},
+	{"TestRestoreRoles", TestRestoreRoles},
+	{"TestRestoreWhatStillMakesSense", TestRestoreWhatStillMakesSense},
+	{"TestRevokeEndsAQuietFeed", TestRevokeEndsAQuietFeed},
+	{"TestRevokeEndsMCPSessions", TestRevokeEndsMCPSessions},
+	{"TestRevokeEndsTheFeed", TestRevokeEndsTheFeed},
+	{"TestRoleMatrix", TestRoleMatrix},
+	{"TestSeedExamples", TestSeedExamples},
+	{"TestSeedMode", TestSeedMode},
+	{"TestServeEndsFeedsOnShutdown", TestServeEndsFeedsOnShutdown},
+	{"TestServeStopsWithASpareConnectionOpen", TestServeStopsWithASpareConnectionOpen},
+	{"TestServerPrunesTheTrash", TestServerPrunesTheTrash},
+	{"TestSpaces", TestSpaces},
+	{"TestStatuses", TestStatuses},
+	{"TestTaskArchive", TestTaskArchive},
+	{"TestTaskCompletion", TestTaskCompletion},
+	{"TestTaskCreate", TestTaskCreate},
+	{"TestTaskDeleteRemovesSubtasks", TestTaskDeleteRemovesSubtasks},
+	{"TestTaskLabels", TestTaskLabels},
+	{"TestTaskPatch", TestTaskPatch},
+	{"TestTaskPositions", TestTaskPositions},
+	{"TestTokenLabelRefusesControlCharacters", TestTokenLabelRefusesControlCharacters},
+	{"TestUnauthorized", TestUnauthorized},
+	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
+}
+
+// sqliteOnly are the tests that cannot run on PostgreSQL, and why.
+var sqliteOnly = map[string]string{
+	"TestDiskFullIs507AndLosesNothing": "a full disk is made with SQLite's max_page_count; PostgreSQL has no such cap to set per schema",
+}
+
+func TestOnPostgres(t *testing.T) {
+	for _, tc := range onPostgresTests {
+		t.Run(tc.name, tc.fn)
+	}
+}
+
+// Every test of the package is in the PostgreSQL table or says why not, so
+// a new test can't quietly run on SQLite alone.
+func TestEveryTestRunsOnBothStores(t *testing.T) {
+	files, err := filepath.Glob("*_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, tc := range onPostgresTests {
+		listed[tc.name] = true
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name.Name != "server_test" {
+			continue // the package's own unit tests, below the store
+		}
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Test") {
+				continue
+			}
+			n := fn.Name.Name
+			if n == "TestOnPostgres" || n == "TestEveryTestRunsOnBothStores" || n == "TestMain" {
+				continue
+			}
+			if !listed[n] && sqliteOnly[n] == "" {
+				t.Errorf("%s (%s) runs on SQLite only: add it to onPostgresTests, or to sqliteOnly with the reason", n, name)
+			}
+		}
+	}
+}
