@@ -42,6 +42,7 @@ func report(w io.Writer, err error) {
 type app struct {
 	out, errOut io.Writer
 	dataDir     string
+	db          string // --db: a PostgreSQL URL, or "" for the data directory's SQLite
 	configFile  string
 	debug       string
 }
@@ -90,11 +91,42 @@ func (a *app) configPath() (string, error) {
 	return config.Path(a.configFile)
 }
 
-// openStore opens the data directory's database, with its local user.
+// openStore opens the server's database, with its local user: the
+// PostgreSQL database of --db or LANES_DB, or else the data directory's
+// SQLite file.
 func (a *app) openStore(ctx context.Context) (*store.Store, *store.User, error) {
+	db, err := a.database()
+	if err != nil {
+		return nil, nil, err
+	}
+	if db != "" {
+		return local.OpenDB(ctx, db)
+	}
 	dir, err := a.data()
 	if err != nil {
 		return nil, nil, err
 	}
 	return local.OpenStore(ctx, dir)
+}
+
+// database is the PostgreSQL URL the server's data is in: --db, then
+// LANES_DB; "" (or "sqlite") for the data directory's SQLite file.
+func (a *app) database() (string, error) {
+	db, name := a.db, "--db"
+	if db == "" {
+		db, name = os.Getenv("LANES_DB"), "LANES_DB"
+	}
+	switch {
+	case db == "" || db == "sqlite":
+		return "", nil
+	case store.IsURL(db):
+		return db, nil
+	}
+	// The value is not repeated: it may hold a password.
+	return "", fmt.Errorf("%s must be a PostgreSQL URL (postgres://user@host/dbname) or sqlite (the data directory's database)", name)
+}
+
+// addDBFlag gives cmd and its subcommands --db.
+func (a *app) addDBFlag(cmd *cobra.Command) {
+	cmd.PersistentFlags().StringVar(&a.db, "db", "", "the server's database: a PostgreSQL URL (postgres://user@host/dbname), or sqlite for the data directory's file (env LANES_DB; default sqlite)")
 }

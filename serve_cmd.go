@@ -20,11 +20,15 @@ func (a *app) serveCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the task server (the Krokanti Tasks API) on this data directory",
+		Short: "Run the task server (the Krokanti Tasks API) on this data directory or a PostgreSQL database",
 		Long: `Run the task server: the Krokanti Tasks REST API and lanes' additions,
-over the SQLite database in the data directory. Every request needs a token
-from "lanes token create". SIGINT or SIGTERM stops taking requests, lets the
-ones in flight finish, and closes the database.`,
+over the SQLite database in the data directory, or over the PostgreSQL
+database of --db (LANES_DB). On PostgreSQL any number of "lanes serve"
+processes may share one database behind a load balancer: the schema is
+migrated on start (one process at a time), and each process hears the
+others' changes at once. Every request needs a token from "lanes token
+create". SIGINT or SIGTERM stops taking requests, lets the ones in flight
+finish, and closes the database.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			api := server.API(surface)
@@ -63,5 +67,6 @@ ones in flight finish, and closes the database.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7420", "address to listen on")
 	cmd.Flags().IntVar(&rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per token (0 turns the limit off)")
 	cmd.Flags().StringVar(&surface, "api", string(server.APIFull), "API surface: full (the seed plus lanes' additions) or seed (exactly the Krokanti seed)")
+	a.addDBFlag(cmd)
 	return cmd
 }

@@ -180,5 +180,6 @@ the new role. The space is named by name, slug or id.`,
 		},
 	}
 	cmd.AddCommand(create, list, members, add, remove)
+	a.addDBFlag(cmd)
 	return cmd
 }

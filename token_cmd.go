@@ -79,6 +79,7 @@ print it alone on stdout. Only its hash is kept: it can't be shown again.`,
 		},
 	}
 	cmd.AddCommand(create, list, revoke)
+	a.addDBFlag(cmd)
 	return cmd
 }
 

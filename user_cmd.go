@@ -71,6 +71,7 @@ func (a *app) userCmd() *cobra.Command {
 		},
 	}
 	cmd.AddCommand(create, list)
+	a.addDBFlag(cmd)
 	return cmd
 }
 

@@ -27,7 +27,13 @@ import (
 // OpenStore opens the data directory's database and makes sure the local
 // user exists, as the first use of a data directory should.
 func OpenStore(ctx context.Context, dir string) (*store.Store, *store.User, error) {
-	st, err := store.Open(ctx, filepath.Join(dir, "lanes.db"))
+	return OpenDB(ctx, filepath.Join(dir, "lanes.db"))
+}
+
+// OpenDB opens the database at db (a SQLite file, or a PostgreSQL URL)
+// and makes sure the local user exists.
+func OpenDB(ctx context.Context, db string) (*store.Store, *store.User, error) {
+	st, err := store.OpenDB(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}
