@@ -4,9 +4,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/lanesboard/lanes/server/store"
 )
 
 // rateWindow is the span a limit counts over: the seed's limit is per
@@ -71,9 +75,13 @@ func (l *limiter) vouched(r *http.Request, now time.Time) bool {
 	return ok && now.Sub(at) <= provenFor
 }
 
-// window limits each key to limit requests in any rateWindow, exactly: it
-// keeps, per key, the times of the requests it let through in the last
-// window (a sliding window log). A key unused for a window is forgotten.
+// window limits each key to limit requests in any rateWindow: it keeps,
+// per key, the times of the requests let through in the last window (a
+// sliding window log). A key unused for a window is forgotten.
+//
+// Alone, a window is exact. Shared (see share), it also counts what the
+// other processes over the same database let through, as they report it
+// over the store's mesh; see take for how close to exact that stays.
 type window struct {
 	limit   int
 	maxKeys int       // 0: no cap
@@ -81,10 +89,24 @@ type window struct {
 	mu      sync.Mutex
 	logs    map[string]*rateLog
 	swept   int64 // when idle keys were last forgotten
+
+	// peers is how many processes share the limit (this one included);
+	// nil when it is this process's alone.
+	peers func() int
+	// told is this process's requests the others have not been told of
+	// yet, per key, as Unix milliseconds.
+	told map[string][]int64
 }
 
-// rateLog is the times of a key's counted requests, oldest first.
-type rateLog struct{ at []int64 }
+// rateLog is the times of a key's counted requests, oldest first: this
+// process's and, when shared, the others'. own is this process's alone
+// within the last shareSpan.
+type rateLog struct{ at, own []int64 }
+
+// shareSpan is how long the other processes may not yet have heard of a
+// request: the mesh speaks every 20 ms and a NOTIFY arrives in about a
+// millisecond, so a tenth of a second leaves room for a busy database.
+const shareSpan = 100 * time.Millisecond
 
 func newWindow(limit, maxKeys int, now time.Time) *window {
 	return &window{limit: limit, maxKeys: maxKeys, epoch: now, logs: map[string]*rateLog{}}
@@ -128,20 +150,141 @@ func (w *window) take(key string, now time.Time) verdict {
 	}
 	lg.at = lg.at[:copy(lg.at, lg.at[drop:])]
 
+	keep := 0
+	for keep < len(lg.own) && lg.own[keep] <= n-int64(shareSpan) {
+		keep++
+	}
+	lg.own = lg.own[:copy(lg.own, lg.own[keep:])]
+
 	v := verdict{limit: w.limit}
 	if len(lg.at) >= w.limit {
 		v.retryAfter = time.Duration(lg.at[0] + int64(rateWindow) - n)
 		v.reset = now.Add(time.Duration(lg.at[len(lg.at)-1] + int64(rateWindow) - n))
 		return v
 	}
-	lg.at = append(lg.at, n)
+	if w.peers != nil {
+		// Shared: the others may be letting requests of this key through
+		// right now that this process will hear of only within shareSpan.
+		// So in any shareSpan each of the p processes lets through at most
+		// its share of what was left when the span began (at least one):
+		// together they can't spend more than was left. The limit holds
+		// exactly while what is left is at least p; below that, each
+		// process may still pass one, so at most p-1 more than the limit
+		// pass in a window, and only at its very end.
+		if p := w.peers(); p > 1 {
+			left := w.limit - (len(lg.at) - len(lg.own))
+			if len(lg.own) >= max(1, left/p) {
+				v.retryAfter = time.Duration(lg.own[0] + int64(shareSpan) - n)
+				v.reset = now.Add(rateWindow)
+				v.remaining = w.limit - len(lg.at)
+				return v
+			}
+		}
+		lg.own = append(lg.own, n)
+		w.told[key] = append(w.told[key], w.epoch.Add(time.Duration(n)).UnixMilli())
+	}
+	lg.at = insertTime(lg.at, n)
 	v.ok, v.at = true, n
 	v.remaining = w.limit - len(lg.at)
 	v.reset = now.Add(rateWindow)
 	return v
 }
 
+// insertTime puts n into the ordered times at. Requests of this process
+// arrive in order; the others' can be a little older than the newest.
+func insertTime(at []int64, n int64) []int64 {
+	i := len(at)
+	for i > 0 && at[i-1] > n {
+		i--
+	}
+	return slices.Insert(at, i, n)
+}
+
+// share makes the window count the requests of every process that shares
+// the mesh: it tells them of this one's, and counts theirs as they tell.
+func (w *window) share(m *store.Mesh, topic string) {
+	w.mu.Lock()
+	w.peers, w.told = m.Peers, map[string][]int64{}
+	w.mu.Unlock()
+	m.Publish(topic, w.tell)
+	m.Handle(topic, w.hear)
+}
+
+// tell is the messages that report this process's requests since the
+// last: lines of "key ms ms …", a message at most rateMessage bytes.
+func (w *window) tell() []string {
+	w.mu.Lock()
+	told := w.told
+	w.told = map[string][]int64{}
+	w.mu.Unlock()
+	var out []string
+	var b strings.Builder
+	for key, times := range told {
+		line := key
+		for _, ms := range times {
+			line += " " + strconv.FormatInt(ms, 10)
+		}
+		if b.Len() > 0 && b.Len()+1+len(line) > rateMessage {
+			out = append(out, b.String())
+			b.Reset()
+		}
+		if len(line) > rateMessage {
+			continue // more requests than a message holds: never, at any sane limit
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(line)
+	}
+	if b.Len() > 0 {
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// rateMessage bounds one mesh message of the limiter.
+const rateMessage = 6000
+
+// hear counts the requests another process reports. What doesn't parse,
+// or falls outside the window, is ignored; a key holds at most twice its
+// limit, whatever is reported.
+func (w *window) hear(payload string) {
+	now := time.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := int64(now.Sub(w.epoch))
+	for _, line := range strings.Split(payload, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || len(fields[0]) > 64 {
+			continue
+		}
+		key := fields[0]
+		lg := w.logs[key]
+		for _, f := range fields[1:] {
+			ms, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				continue
+			}
+			at := int64(time.UnixMilli(ms).Sub(w.epoch))
+			if at <= n-int64(rateWindow) || at > n+int64(time.Second) {
+				continue
+			}
+			if lg == nil {
+				if w.maxKeys > 0 && len(w.logs) >= w.maxKeys {
+					return
+				}
+				lg = &rateLog{}
+				w.logs[key] = lg
+			}
+			if len(lg.at) < 2*w.limit {
+				lg.at = insertTime(lg.at, at)
+			}
+		}
+	}
+}
+
 // release uncounts a request take let through (at is its verdict's).
+// (Processes already told of it keep counting it, to the window's end.)
 func (w *window) release(key string, at int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()

@@ -63,6 +63,11 @@ func New(st *store.Store, opts ...Option) *Server {
 	}
 	if s.perMin > 0 {
 		s.limits = newLimiter(s.perMin, s.now())
+		if m := st.Mesh(); m != nil {
+			// Several processes over one database: the limit is the token's
+			// across all of them.
+			s.limits.tokens.share(m, "rate")
+		}
 	}
 	s.routes()
 	s.handler = s.logRequests(s.serve)

@@ -42,8 +42,10 @@ type postgresEngine struct {
 	sqlMu sync.RWMutex
 	sql   map[string]string // queries with ? rewritten as $n
 
+	mesh *Mesh
+
 	stop context.CancelFunc
-	done chan struct{}
+	done chan struct{} // closed when the listener and the mesh have stopped
 }
 
 // The advisory locks a schema's lanes processes take, as (key, object).
@@ -86,10 +88,15 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 		pool.Close()
 		return nil, err
 	}
+	e.mesh = newMesh(e)
 	lctx, stop := context.WithCancel(context.Background())
 	e.stop = stop
 	ready := make(chan error, 1)
-	go e.listen(lctx, s, ready)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); e.listen(lctx, s, ready) }()
+	go func() { defer wg.Done(); e.mesh.run(lctx) }()
+	go func() { wg.Wait(); close(e.done) }()
 	select {
 	case err := <-ready:
 		if err != nil {
@@ -125,15 +132,15 @@ func (e *postgresEngine) close() error {
 	return nil
 }
 
-// listen holds one connection LISTENing on the schema's channel for as
-// long as the store is open, and wakes this process on what others commit:
+// listen holds one connection LISTENing on the schema's channels for as
+// long as the store is open: the mesh's messages go to the mesh, and on
+// the change channel it wakes this process on what others commit:
 // the change log grew (the feeds read it), or tokens changed (cached
 // sign-ins are forgotten). A lost connection is made again; since anything
 // may have happened while it was down, the feeds are woken and the sign-ins
 // forgotten as soon as it listens again, and the feeds catch up from the
 // log by sequence number. ready hears the first attempt's outcome.
 func (e *postgresEngine) listen(ctx context.Context, s *Store, ready chan<- error) {
-	defer close(e.done)
 	first := true
 	for ctx.Err() == nil {
 		err := e.listenOnce(ctx, s, func() {
@@ -172,14 +179,20 @@ func (e *postgresEngine) listenOnce(ctx context.Context, s *Store, listening fun
 	// keeps its registration, so it is closed instead.
 	conn := c.Hijack()
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{e.channel}.Sanitize()); err != nil {
-		return err
+	for _, ch := range []string{e.channel, e.channel + "_mesh"} {
+		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return err
+		}
 	}
 	listening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
+		}
+		if n.Channel != e.channel {
+			e.mesh.receive(n.Payload)
+			continue
 		}
 		switch n.Payload {
 		case noticeChanges:
