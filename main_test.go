@@ -149,9 +149,22 @@ func TestServeAnswersAndStopsCleanly(t *testing.T) {
 }
 
 func TestServeRejectsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"serve", "--api", "v2"}, {"serve", "--rate-limit", "-1"}} {
-		if _, _, err := run(t, context.Background(), t.TempDir(), args...); err == nil {
-			t.Errorf("lanes %v: no error", args)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--api", "v2"}, "--api must be full or seed"},
+		{[]string{"serve", "--rate-limit", "-1"}, "--rate-limit must be 0"},
+		{[]string{"serve", "--trusted-proxy", "10.0.0.0/8,lb.internal"}, `--trusted-proxy must be an IP address or a network like 10.0.0.0/8, got "lb.internal"`},
+		{[]string{"serve", "--db", "mysql://root:secret@db/lanes"}, "--db must be a PostgreSQL URL"},
+		{[]string{"token", "list", "--db", "mysql://root:secret@db/lanes"}, "--db must be a PostgreSQL URL"},
+	} {
+		_, _, err := run(t, context.Background(), t.TempDir(), c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("lanes %v: %v, want an error saying %q", c.args, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret") {
+			t.Errorf("lanes %v: the error repeats the password: %v", c.args, err)
 		}
 	}
 }

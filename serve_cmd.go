@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +19,7 @@ func (a *app) serveCmd() *cobra.Command {
 		addr      string
 		rateLimit int
 		surface   string
+		proxies   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -38,6 +41,10 @@ finish, and closes the database.`,
 			if rateLimit < 0 {
 				return fmt.Errorf("--rate-limit must be 0 (off) or more, got %d", rateLimit)
 			}
+			trusted, err := parsePrefixes(proxies)
+			if err != nil {
+				return err
+			}
 			ctx := cmd.Context()
 			st, localUser, err := a.openStore(ctx)
 			if err != nil {
@@ -46,6 +53,7 @@ finish, and closes the database.`,
 			defer st.Close()
 			log := slog.New(slog.NewTextHandler(a.errOut, nil))
 			srv := server.New(st, server.WithLogger(log), server.WithRateLimit(rateLimit), server.WithAPI(api),
+				server.WithTrustedProxies(trusted),
 				server.WithStandup(local.StandupPrompt(nil)))
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
@@ -67,6 +75,25 @@ finish, and closes the database.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7420", "address to listen on")
 	cmd.Flags().IntVar(&rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per token (0 turns the limit off)")
 	cmd.Flags().StringVar(&surface, "api", string(server.APIFull), "API surface: full (the seed plus lanes' additions) or seed (exactly the Krokanti seed)")
+	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", nil, "a load balancer's address or network (CIDR) whose X-Forwarded-For names the client, for the per-address limit on bad tokens; repeat or comma-separate for several")
 	a.addDBFlag(cmd)
 	return cmd
+}
+
+// parsePrefixes reads --trusted-proxy values: addresses or CIDR networks.
+func parsePrefixes(vals []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range vals {
+		v = strings.TrimSpace(v)
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		ip, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("--trusted-proxy must be an IP address or a network like 10.0.0.0/8, got %q", v)
+		}
+		out = append(out, netip.PrefixFrom(ip.Unmap(), ip.Unmap().BitLen()))
+	}
+	return out, nil
 }

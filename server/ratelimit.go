@@ -352,10 +352,14 @@ func (v verdict) setHeaders(h http.Header) {
 }
 
 // clientAddr is who a request comes from, for the per-address limit: the
-// connection's remote IP (never a header such as X-Forwarded-For, which the
-// client writes). An IPv6 address counts as its /64, which one host is
+// connection's remote IP, never a header the client writes. Only when the
+// connection comes from a trusted proxy (a load balancer in front of
+// several servers, see WithTrustedProxies) is X-Forwarded-For read: from
+// its end, the first address that is not itself a trusted proxy (the
+// addresses before that one were written by whoever sent the request, and
+// prove nothing). An IPv6 address counts as its /64, which one host is
 // usually given whole.
-func clientAddr(r *http.Request) string {
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
@@ -364,9 +368,31 @@ func clientAddr(r *http.Request) string {
 	if err != nil {
 		return host
 	}
-	ip = ip.Unmap()
+	ip = ip.Unmap().WithZone("")
+	if isTrusted(ip, trusted) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0 && i >= len(hops)-32; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break // not an address: stop at the last proxy that wrote one
+			}
+			ip = hop.Unmap().WithZone("")
+			if !isTrusted(ip, trusted) {
+				break
+			}
+		}
+	}
 	if ip.Is6() {
-		return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
+		return netip.PrefixFrom(ip, 64).Masked().String()
 	}
 	return ip.String()
+}
+
+func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -68,8 +69,38 @@ func TestClientAddr(t *testing.T) {
 		r, _ := http.NewRequest("GET", "/", nil)
 		r.RemoteAddr = remote
 		r.Header.Set("X-Forwarded-For", "203.0.113.1")
-		if got := clientAddr(r); got != want {
+		if got := clientAddr(r, nil); got != want {
 			t.Errorf("clientAddr(%q) = %q, want %q", remote, got, want)
+		}
+	}
+}
+
+// Behind trusted load balancers, the client is the last address in
+// X-Forwarded-For that is not itself one of them; what the client wrote
+// before that proves nothing, and from anywhere else the header is ignored.
+func TestClientAddrBehindTrustedProxies(t *testing.T) {
+	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}
+	for _, c := range []struct {
+		remote string
+		xff    []string
+		want   string
+	}{
+		{"127.0.0.1:4000", []string{"203.0.113.9"}, "203.0.113.9"},
+		{"127.0.0.1:4000", []string{"198.51.100.1, 203.0.113.9"}, "203.0.113.9"},             // the client's own claim first
+		{"127.0.0.1:4000", []string{"198.51.100.1", "203.0.113.9, 10.1.2.3"}, "203.0.113.9"}, // two proxies
+		{"127.0.0.1:4000", []string{"2001:db8:1:2::7"}, "2001:db8:1:2::/64"},
+		{"127.0.0.1:4000", nil, "127.0.0.1"},
+		{"127.0.0.1:4000", []string{"garbage"}, "127.0.0.1"},
+		{"127.0.0.1:4000", []string{"10.9.9.9"}, "10.9.9.9"},     // only proxies: the first of them
+		{"192.0.2.7:5555", []string{"203.0.113.9"}, "192.0.2.7"}, // not a trusted proxy: header ignored
+	} {
+		r, _ := http.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		for _, v := range c.xff {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := clientAddr(r, trusted); got != c.want {
+			t.Errorf("clientAddr(%s, X-Forwarded-For %q) = %q, want %q", c.remote, c.xff, got, c.want)
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,8 +33,9 @@ type Server struct {
 	writes  atomic.Int64
 	api     API
 	lists   *listCache
-	closing chan struct{} // closed when Serve shuts down: live feeds end
-	standup StandupFunc   // the daily_standup prompt's report (nil: the prompt says how to gather it)
+	closing chan struct{}  // closed when Serve shuts down: live feeds end
+	proxies []netip.Prefix // load balancers whose X-Forwarded-For is believed
+	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
 }
 
 // Option changes how New builds a Server.
@@ -50,6 +52,12 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // many failed authentications, at most DefaultRateLimit, per client
 // address); 0 turns the limits off. The default is the seed's 100.
 func WithRateLimit(perMinute int) Option { return func(s *Server) { s.perMin = perMinute } }
+
+// WithTrustedProxies names the load balancers in front of the server: a
+// request arriving from one of them is limited by the client address its
+// X-Forwarded-For gives, not by the balancer's own. From anywhere else the
+// header is ignored.
+func WithTrustedProxies(p []netip.Prefix) Option { return func(s *Server) { s.proxies = p } }
 
 // DefaultRateLimit is the seed's limit: requests per minute per token.
 const DefaultRateLimit = 100
@@ -151,7 +159,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		// A token that proved good lately is looked up even so, so that
 		// someone sending bad tokens from a shared address (an office
 		// behind one NAT) can't lock out everyone else there.
-		addr = clientAddr(r)
+		addr = clientAddr(r, s.proxies)
 		if byIP = s.limits.addrs.take(addr, s.now()); !byIP.ok && !s.limits.vouched(r, s.now()) {
 			byIP.setHeaders(w.Header())
 			writeJSON(w, http.StatusTooManyRequests, errRateLimited)
