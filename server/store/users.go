@@ -97,7 +97,10 @@ func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
 // TouchToken records that the token was used now.
 func (t *Tx) TouchToken(id string) error {
 	_, err := t.exec(`UPDATE tokens SET last_used_at = ? WHERE id = ?`, t.stamp(), id)
-	t.tokensChanged()
+	// Only this process's sign-ins are forgotten (so its next request sees
+	// the new time): the others need not hear of it, and touch the token
+	// themselves at most once a minute.
+	t.onCommit = append(t.onCommit, t.s.tokens.clear)
 	return err
 }
 
