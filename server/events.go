@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -88,26 +89,15 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	defer beat.Stop()
 	poll := time.NewTicker(pollEvery)
 	defer poll.Stop()
+	recheck := false // the token and membership are due a look, changes or not
 	for {
 		wake := s.store.Changed() // before reading, so no change slips between
-		var batch []store.Change
-		err := s.store.Read(r.Context(), func(tx *store.Tx) error {
-			// The token and membership are checked again, in the snapshot the
-			// changes are read from: a token revoked or a member removed
-			// hears nothing written after, and the feed ends within a poll.
-			if err := s.stillSignedIn(tx, p); err != nil {
-				return err
-			}
-			if _, _, err := spaceRole(tx, spaceID, p.user.ID); err != nil {
-				return err
-			}
-			var err error
-			batch, err = tx.ChangesAfter(spaceID, after, 500)
-			return err
-		})
+		ticket := s.ring.ticket()
+		batch, err := s.nextBatch(r.Context(), p, spaceID, after, ticket, recheck)
 		if err != nil {
 			return // the client gone, the token revoked, the member removed, or the store closing
 		}
+		recheck = false
 		for _, c := range batch {
 			fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", c.Seq, c.Kind, c.Payload)
 			after = c.Seq
@@ -125,6 +115,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-wake:
 		case <-poll.C:
+			recheck = true
 		case <-beat.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return
@@ -132,6 +123,48 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			rc.Flush()
 		}
 	}
+}
+
+// nextBatch is up to 500 of the space's changes after seq for p's feed,
+// or the error that ends it. The changes come from the process's ring
+// when it holds them, else from the database. Either way the token and the
+// membership are checked after the changes are read (a revocation is for
+// good, so a token found good then was good when they were written): a
+// token revoked or a member removed hears nothing written after. recheck
+// asks for that check even when there is nothing to send, so a feed ends
+// within a poll of a revocation.
+func (s *Server) nextBatch(ctx context.Context, p principal, spaceID string, after, ticket int64, recheck bool) ([]store.Change, error) {
+	if err := s.ring.refresh(ctx, s.store, ticket); err == nil {
+		if batch, ok := s.ring.after(spaceID, after, 500); ok {
+			if len(batch) > 0 || recheck {
+				tokenOK, member, err := s.store.StillAllowed(ctx, p.tokenID, spaceID, p.user.ID)
+				switch {
+				case err != nil:
+					return nil, err
+				case !tokenOK:
+					s.store.ForgetTokens()
+					return nil, errUnauthorized
+				case !member:
+					return nil, notFound("Space")
+				}
+			}
+			return batch, nil
+		}
+	}
+	var batch []store.Change
+	err := s.store.Read(ctx, func(tx *store.Tx) error {
+		// Older than the ring: read, and checked, in one snapshot.
+		if err := s.stillSignedIn(tx, p); err != nil {
+			return err
+		}
+		if _, _, err := spaceRole(tx, spaceID, p.user.ID); err != nil {
+			return err
+		}
+		var err error
+		batch, err = tx.ChangesAfter(spaceID, after, 500)
+		return err
+	})
+	return batch, err
 }
 
 // eventCursor reads where the feed starts: ?after=, else Last-Event-ID.

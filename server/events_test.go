@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -202,4 +203,63 @@ func TestServeEndsFeedsOnShutdown(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("shutdown waited on the open feed")
 	}
+}
+
+// Many feeds on two spaces share the process's reads of the log: each
+// hears exactly its own space's changes, in order, once; a feed opened
+// later from a position older than anything the process has read gets the
+// same, and so does one opened from where another left off.
+func TestManyFeedsEachHearTheirSpace(t *testing.T) {
+	e := newTestEnv(t)
+	ann := e.newUser("ann")
+	bob := e.newUser("bob")
+	a, b := e.personalBoard(ann), e.personalBoard(bob)
+	start := openFeed(t, e, ann.Token, "spaceId="+a.SpaceID)
+	e.createTask(ann, a.ProjectID, map[string]any{"title": "before the crowd"})
+	first := start.next()
+	start.close()
+
+	var feeds []*feed
+	for i := range 24 {
+		if i%2 == 0 {
+			feeds = append(feeds, openFeed(t, e, ann.Token, "spaceId="+a.SpaceID))
+		} else {
+			feeds = append(feeds, openFeed(t, e, bob.Token, "spaceId="+b.SpaceID))
+		}
+	}
+	const n = 15
+	for i := range n {
+		e.createTask(ann, a.ProjectID, map[string]any{"title": fmt.Sprintf("ann %d", i)})
+		e.createTask(bob, b.ProjectID, map[string]any{"title": fmt.Sprintf("bob %d", i)})
+	}
+	hear := func(f *feed, who string, from int64) {
+		t.Helper()
+		last := from
+		for i := range n {
+			ev := f.next()
+			if ev.ID <= last || !strings.Contains(ev.Data, fmt.Sprintf(`"title":"%s %d"`, who, i)) {
+				t.Fatalf("%s's feed, change %d: %+v after %d", who, i, ev, last)
+			}
+			last = ev.ID
+		}
+		f.none(100 * time.Millisecond)
+	}
+	for i, f := range feeds {
+		who := map[bool]string{true: "ann", false: "bob"}[i%2 == 0]
+		hear(f, who, first.ID)
+		f.close()
+	}
+	late := openFeed(t, e, ann.Token, "spaceId="+a.SpaceID+"&after="+strconv.FormatInt(first.ID, 10))
+	hear(late, "ann", first.ID)
+	late.close()
+	// From the log's start, older than the ring: read from the database
+	// until it catches up.
+	all := openFeed(t, e, ann.Token, "spaceId="+a.SpaceID+"&after=0")
+	for ev := all.next(); ev.ID != first.ID; ev = all.next() {
+		if ev.ID > first.ID {
+			t.Fatalf("from the start: %+v, never the first task (%d)", ev, first.ID)
+		}
+	}
+	hear(all, "ann", first.ID)
+	all.close()
 }

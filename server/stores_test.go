@@ -39,6 +39,7 @@ var onPostgresTests = []struct {
 	{"TestEventsErrors", TestEventsErrors},
 	{"TestEventsFollowChanges", TestEventsFollowChanges},
 	{"TestEventsResume", TestEventsResume},
+	{"TestManyFeedsEachHearTheirSpace", TestManyFeedsEachHearTheirSpace},
 	{"TestIdempotency", TestIdempotency},
 	{"TestLabelEvents", TestLabelEvents},
 	{"TestLabelIdempotency", TestLabelIdempotency},

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -195,8 +196,19 @@ func (t *Tx) logChange(spaceID, kind, objectID string, payload any) error {
 
 // ChangesAfter lists change-log rows of a space after seq, oldest first.
 func (t *Tx) ChangesAfter(spaceID string, after int64, limit int) ([]Change, error) {
-	rows, err := t.query(`SELECT seq, space_id, kind, object_id, payload, created_at FROM changes
+	return t.changes(`SELECT seq, space_id, kind, object_id, payload, created_at FROM changes
 		WHERE space_id = ? AND seq > ? ORDER BY seq LIMIT ?`, spaceID, after, limit)
+}
+
+// ChangesSince lists change-log rows of every space after seq, oldest
+// first: what a process's feeds share (see the server's feed ring).
+func (t *Tx) ChangesSince(after int64, limit int) ([]Change, error) {
+	return t.changes(`SELECT seq, space_id, kind, object_id, payload, created_at FROM changes
+		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+}
+
+func (t *Tx) changes(query string, args ...any) ([]Change, error) {
+	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read changes: %w", err)
 	}
@@ -296,4 +308,17 @@ func (t *Tx) PruneChanges() error {
 		return fmt.Errorf("prune change log: %w", err)
 	}
 	return nil
+}
+
+// StillAllowed reports, in one statement and no transaction, whether a
+// token is still good and its user still a member of a space: what a
+// long-lived feed asks before each batch it sends.
+func (s *Store) StillAllowed(ctx context.Context, tokenID, spaceID, userID string) (tokenOK, member bool, err error) {
+	var tokens, members int
+	err = s.e.lookup(ctx, `SELECT (SELECT count(*) FROM tokens WHERE id = ? AND revoked_at IS NULL),
+		(SELECT count(*) FROM members WHERE space_id = ? AND user_id = ?)`, []any{tokenID, spaceID, userID}, &tokens, &members)
+	if err != nil {
+		return false, false, fmt.Errorf("check the feed's token and membership: %w", err)
+	}
+	return tokens > 0, members > 0, nil
 }
