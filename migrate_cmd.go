@@ -85,7 +85,7 @@ printed.`,
 			rep, err := store.Copy(ctx, from, target)
 			if errors.Is(err, store.ErrNotEmpty) {
 				return fmt.Errorf("%w; nothing was copied. migrate fills an empty database only: "+
-					"point --to at a new database, or at a new schema with ?search_path=NAME", err)
+					"point --to at a new database, or at a new schema (CREATE SCHEMA name; then ?search_path=name)", err)
 			}
 			if err != nil {
 				return fmt.Errorf("nothing was copied: %w", err)
