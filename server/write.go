@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/lanesboard/lanes/server/store"
 )
 
-// idempotencyTTL is how long a response to a keyed write is remembered.
-const idempotencyTTL = 24 * time.Hour
+// idempotencyTTL is how long a response to a keyed write is remembered
+// (the store's, so that lanes migrate carries over the same records).
+const idempotencyTTL = store.IdempotencyTTL
 
 var errIdempotencyMismatch = conflict("idempotency_mismatch", "Idempotency-Key was already used for a different request")
 

@@ -38,7 +38,7 @@ func open(t *testing.T, db string) *store.Store {
 }
 
 // personal is the user's Personal space and its General project.
-func personal(t *testing.T, st *store.Store, u *store.User) (store.Space, store.Project) {
+func personal(t testing.TB, st *store.Store, u *store.User) (store.Space, store.Project) {
 	t.Helper()
 	var sp store.Space
 	var p store.Project
@@ -60,7 +60,7 @@ func personal(t *testing.T, st *store.Store, u *store.User) (store.Space, store.
 	return sp, p
 }
 
-func newUser(t *testing.T, st *store.Store, name string) *store.User {
+func newUser(t testing.TB, st *store.Store, name string) *store.User {
 	t.Helper()
 	var u *store.User
 	err := st.Write(context.Background(), func(tx *store.Tx) error {

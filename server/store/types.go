@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // Role is a member's role in a space. Lowercase everywhere in JSON.
 type Role string
 
@@ -156,6 +158,10 @@ type Change struct {
 	Payload   []byte
 	CreatedAt string
 }
+
+// IdempotencyTTL is how long the response to a write sent with an
+// Idempotency-Key is kept for its retries.
+const IdempotencyTTL = 24 * time.Hour
 
 // Idempotency is a remembered response to a write sent with a key.
 type Idempotency struct {
