@@ -75,11 +75,17 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 		return nil, fmt.Errorf("connect to %s: %w", redact(cfg.ConnConfig), err)
 	}
 	e := &postgresEngine{pool: pool, url: redact(cfg.ConnConfig), sql: map[string]string{}, done: make(chan struct{})}
-	var schema string
-	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+	var current *string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect to %s: %w", e.url, err)
 	}
+	if current == nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s: no schema of the search_path %q exists; make it first (CREATE SCHEMA)",
+			e.url, cfg.ConnConfig.RuntimeParams["search_path"])
+	}
+	schema := *current
 	h := fnv.New32a()
 	h.Write([]byte("lanes:" + schema))
 	e.key = int32(h.Sum32())

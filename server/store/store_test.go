@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/lanesboard/lanes/internal/pgtest"
@@ -294,5 +296,20 @@ func TestPositionAfter(t *testing.T) {
 		if store.ValidPosition(bad) {
 			t.Errorf("ValidPosition(%q) = true", bad)
 		}
+	}
+}
+
+// A search_path naming no schema is refused in words that say what to do.
+func TestOpenPostgresNamesAMissingSchema(t *testing.T) {
+	u, err := url.Parse(pgtest.URL(t)) // reachable, or skipped as the other PostgreSQL tests are
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", "no_such_schema_here")
+	u.RawQuery = q.Encode()
+	_, err = store.OpenPostgres(context.Background(), u.String())
+	if err == nil || !strings.Contains(err.Error(), `no schema of the search_path "no_such_schema_here" exists; make it first (CREATE SCHEMA)`) {
+		t.Fatalf("open with a missing schema: %v", err)
 	}
 }
