@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -118,16 +119,19 @@ func (m *Mesh) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			var out []string
+			// The sources are asked with the mesh unlocked: they take locks
+			// of their own, under which they may ask the mesh (Peers).
 			m.mu.Lock()
-			for topic, next := range m.sources {
+			sources := maps.Clone(m.sources)
+			m.mu.Unlock()
+			var out []string
+			for topic, next := range sources {
 				for _, p := range next() {
 					if len(p) <= meshPayload {
 						out = append(out, topic+" "+p)
 					}
 				}
 			}
-			m.mu.Unlock()
 			if now.Sub(lastHello) >= meshHello {
 				out = append(out, "hello")
 				lastHello = now
