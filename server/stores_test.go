@@ -82,6 +82,7 @@ var onPostgresTests = []struct {
 	{"TestRevokeEndsMCPSessions", TestRevokeEndsMCPSessions},
 	{"TestRevokeEndsTheFeed", TestRevokeEndsTheFeed},
 	{"TestRoleMatrix", TestRoleMatrix},
+	{"TestSameKeyTwiceKeepsKeysApart", TestSameKeyTwiceKeepsKeysApart},
 	{"TestSeedExamples", TestSeedExamples},
 	{"TestSeedMode", TestSeedMode},
 	{"TestServeEndsFeedsOnShutdown", TestServeEndsFeedsOnShutdown},
