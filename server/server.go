@@ -33,7 +33,7 @@ type Server struct {
 	writes  atomic.Int64
 	api     API
 	lists   *listCache
-	ring    feedRing // the change log's newest rows, shared by this process's feeds
+	ring    feedRing       // the change log's newest rows, shared by this process's feeds
 	closing chan struct{}  // closed when Serve shuts down: live feeds end
 	proxies []netip.Prefix // load balancers whose X-Forwarded-For is believed
 	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)

@@ -13,6 +13,8 @@ import (
 // runs as written on a SQLite file, and again here, as TestOnPostgres/TestX,
 // on a PostgreSQL schema of its own (openTestStore picks the store from the
 // test's name). The assertions are the same; only the database differs.
+// The few that can run on one store only are in sqliteOnly or
+// postgresOnly, each with the reason.
 var onPostgresTests = []struct {
 	name string
 	fn   func(*testing.T)
@@ -83,6 +85,7 @@ var onPostgresTests = []struct {
 	{"TestRevokeEndsMCPSessions", TestRevokeEndsMCPSessions},
 	{"TestRevokeEndsTheFeed", TestRevokeEndsTheFeed},
 	{"TestRoleMatrix", TestRoleMatrix},
+	{"TestSameKeyTwiceKeepsKeysApart", TestSameKeyTwiceKeepsKeysApart},
 	{"TestSeedExamples", TestSeedExamples},
 	{"TestSeedMode", TestSeedMode},
 	{"TestServeEndsFeedsOnShutdown", TestServeEndsFeedsOnShutdown},
@@ -107,11 +110,20 @@ var sqliteOnly = map[string]string{
 	"TestDiskFullIs507AndLosesNothing": "a full disk is made with SQLite's max_page_count; PostgreSQL has no such cap to set per schema",
 }
 
-// postgresOnly are the tests of what only PostgreSQL has (several
-// processes over one database), and so run only on it, and why.
+// postgresOnly are the tests that cannot run on SQLite, and why. They make
+// their PostgreSQL schemas themselves (pgtest.URL), and run once.
 var postgresOnly = map[string]string{
-	"TestRateLimitIsSharedByProcesses": "several processes share one limit only over PostgreSQL",
+	"TestMultiProcessFeed":              severalProcesses,
+	"TestMultiProcessIdempotency":       severalProcesses,
+	"TestMultiProcessListCache":         severalProcesses,
+	"TestMultiProcessListenerReconnect": "it drops the servers' LISTEN connections to PostgreSQL; SQLite has none",
+	"TestMultiProcessMembership":        severalProcesses,
+	"TestMultiProcessPositions":         severalProcesses,
+	"TestMultiProcessRevocation":        severalProcesses,
+	"TestRateLimitIsSharedByProcesses":  "several processes share one limit only over PostgreSQL",
 }
+
+const severalProcesses = "needs several processes over one database; SQLite is one process"
 
 func TestOnPostgres(t *testing.T) {
 	for _, tc := range onPostgresTests {
@@ -130,6 +142,7 @@ func TestEveryTestRunsOnBothStores(t *testing.T) {
 	for _, tc := range onPostgresTests {
 		listed[tc.name] = true
 	}
+	seen := map[string]bool{}
 	fset := token.NewFileSet()
 	for _, name := range files {
 		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
@@ -148,8 +161,27 @@ func TestEveryTestRunsOnBothStores(t *testing.T) {
 			if n == "TestOnPostgres" || n == "TestEveryTestRunsOnBothStores" || n == "TestMain" {
 				continue
 			}
-			if !listed[n] && sqliteOnly[n] == "" && postgresOnly[n] == "" {
-				t.Errorf("%s (%s) runs on SQLite only: add it to onPostgresTests, or to sqliteOnly with the reason", n, name)
+			seen[n] = true
+			places := 0
+			for _, in := range []bool{listed[n], sqliteOnly[n] != "", postgresOnly[n] != ""} {
+				if in {
+					places++
+				}
+			}
+			switch {
+			case places == 0:
+				t.Errorf("%s (%s) runs on SQLite only: add it to onPostgresTests, or to sqliteOnly or postgresOnly with the reason", n, name)
+			case places > 1:
+				t.Errorf("%s (%s) is in more than one of onPostgresTests, sqliteOnly and postgresOnly", n, name)
+			}
+		}
+	}
+	// An entry for a test that is gone would let a new test of that name
+	// skip a store unremarked.
+	for _, m := range []map[string]string{sqliteOnly, postgresOnly} {
+		for n := range m {
+			if !seen[n] {
+				t.Errorf("%s is listed as running on one store only, but there is no such test", n)
 			}
 		}
 	}

@@ -124,3 +124,50 @@ func SpreadPositions(n int) []string {
 	}
 	return keys
 }
+
+// PositionBetween is a key strictly between a and b, which must be valid
+// keys with a < b: the next integer after a if that is below b, else a's
+// integer part with a fraction between the two.
+func PositionBetween(a, b string) string {
+	if next := PositionAfter(a); next < b {
+		return next
+	}
+	n := integerLength(a[0])
+	whole, frac := a[:n], a[n:]
+	if len(b) > n && b[:n] == whole {
+		return whole + fractionBetween(frac, b[n:])
+	}
+	// b is the integer right after a's: any fraction above a's will do.
+	return whole + fractionBetween(frac, "")
+}
+
+// fractionBetween is the shortest digit string that, read as a fraction
+// (0.x in base 62), lies strictly between a and b; b == "" stands for 1.
+// It never ends in '0', so it is a valid fraction of a key.
+func fractionBetween(a, b string) string {
+	var out []byte
+	for i := 0; ; i++ {
+		lo := 0
+		if i < len(a) {
+			lo = digitValue(a[i])
+		}
+		hi := len(digits)
+		if b != "" {
+			// b is not used up before it differs from a: a < b, and a
+			// never ends in '0'.
+			hi = digitValue(b[i])
+		}
+		switch {
+		case lo == hi:
+			out = append(out, digits[lo])
+		case hi-lo > 1:
+			return string(append(out, digits[(lo+hi)/2]))
+		case b != "" && len(b) > i+1:
+			// b's digit, cut short, is below b and above a.
+			return string(append(out, digits[hi]))
+		default:
+			// lo, then anything above the rest of a.
+			return string(append(out, digits[lo])) + fractionBetween(a[min(i+1, len(a)):], "")
+		}
+	}
+}

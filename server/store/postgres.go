@@ -185,10 +185,12 @@ func (e *postgresEngine) listenOnce(ctx context.Context, s *Store, listening fun
 	// keeps its registration, so it is closed instead.
 	conn := c.Hijack()
 	defer conn.Close(context.Background())
-	for _, ch := range []string{e.channel, e.channel + "_mesh"} {
-		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{ch}.Sanitize()); err != nil {
-			return err
-		}
+	// One statement for both channels: it is what pg_stat_activity shows
+	// of the connection ("LISTEN <channel>; …"), so an operator can tell
+	// the listening connections apart.
+	listen := `LISTEN ` + pgx.Identifier{e.channel}.Sanitize() + `; LISTEN ` + pgx.Identifier{e.channel + "_mesh"}.Sanitize()
+	if _, err := conn.Exec(ctx, listen); err != nil {
+		return err
 	}
 	listening()
 	for {

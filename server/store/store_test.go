@@ -313,3 +313,50 @@ func TestOpenPostgresNamesAMissingSchema(t *testing.T) {
 		t.Fatalf("open with a missing schema: %v", err)
 	}
 }
+
+// PositionBetween is a valid key strictly between its two, however close
+// they are.
+func TestPositionBetween(t *testing.T) {
+	check := func(a, b string) string {
+		t.Helper()
+		m := store.PositionBetween(a, b)
+		if m <= a || m >= b || !store.ValidPosition(m) {
+			t.Fatalf("PositionBetween(%q, %q) = %q", a, b, m)
+		}
+		return m
+	}
+	pairs := [][2]string{
+		{"a0", "a1"}, {"a0", "a0V"}, {"a0", "a01"}, {"a0", "a001"}, {"a0z", "a1"}, {"a0zzz", "a1"},
+		{"az", "b00"}, {"Zz", "a0"}, {"Zzz", "a0"}, {"a0V", "a0W"}, {"a0V", "a0V1"}, {"a0Vz", "a0W"},
+		{"bzz", "c000"}, {"a5", "b00"}, {"zzzzzzzzzzzzzzzzzzzzzzzzzzz", "zzzzzzzzzzzzzzzzzzzzzzzzzzzV"},
+	}
+	for _, p := range pairs {
+		check(p[0], p[1])
+	}
+	// Halving the gap again and again, toward either end, grows the key
+	// a character at a time.
+	for _, low := range []bool{true, false} {
+		a, b := "a0", "a1"
+		for range 300 {
+			if m := check(a, b); low {
+				b = m
+			} else {
+				a = m
+			}
+		}
+		if len(a) > 80 || len(b) > 80 {
+			t.Errorf("300 halvings made keys %q and %q", a, b)
+		}
+	}
+	// Between any two of many keys.
+	keys := store.SpreadPositions(40)
+	for i := range keys {
+		keys = append(keys, store.PositionBetween(keys[i], store.PositionAfter(keys[i])))
+	}
+	sort.Strings(keys)
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			check(keys[i], keys[j])
+		}
+	}
+}

@@ -209,14 +209,16 @@ func (t *Tx) CreateTask(k *Task) error {
 		k.AssigneeIDs = []string{}
 	}
 	k.LabelIDs = sortedIDs(k.LabelIDs)
-	if k.Position == "" {
+	sent := k.Position != ""
+	if !sent {
 		pos, err := t.EndOfColumn(k.ProjectID, k.StatusID)
 		if err != nil {
 			return err
 		}
 		k.Position = pos
 	}
-	if err := t.keepShort(k); err != nil {
+	// A key after the column's last is no other card's.
+	if err := t.keepApart(k, sent); err != nil {
 		return err
 	}
 	if err := t.insertTask(k); err != nil {
@@ -240,9 +242,15 @@ func (t *Tx) insertTask(k *Task) error {
 
 // UpdateTask writes k's editable fields back and bumps its version.
 func (t *Tx) UpdateTask(k *Task) error {
-	if err := t.keepShort(k); err != nil {
+	if err := t.keepApart(k, true); err != nil {
 		return err
 	}
+	return t.writeTask(k)
+}
+
+// writeTask is UpdateTask without a look at the other keys of k's column:
+// for rebalance, which is giving them all new ones.
+func (t *Tx) writeTask(k *Task) error {
 	k.UpdatedAt = t.stamp()
 	k.Version++
 	if _, err := t.exec(`UPDATE tasks SET status_id = ?, title = ?, description = ?, priority = ?, due_date = ?,
@@ -256,13 +264,42 @@ func (t *Tx) UpdateTask(k *Task) error {
 	return t.logChange(k.SpaceID, "task.updated", k.ID, k)
 }
 
-// keepShort rebalances k's column when k's key has grown past
-// PositionBound, so no key the server writes ever nears what it accepts.
-func (t *Tx) keepShort(k *Task) error {
-	if len(k.Position) <= PositionBound {
-		return nil
+// keepApart keeps k's key short and, unless the caller knows no other
+// card can have it (mayBeTaken false), k's own. A key another card of the
+// column has is moved to just after that card's: two clients that put
+// different cards into one gap at the same moment, each from the same view
+// of the column, both send the key between the same two neighbours, and a
+// board that made its key for the end of a column before someone else
+// added a card there sends that card's key. Left so, no key would fit
+// between the two cards, and a board could never put a card there. A key
+// grown past PositionBound has its column rebalanced, so no key the server
+// writes ever nears what it accepts.
+func (t *Tx) keepApart(k *Task, mayBeTaken bool) error {
+	if mayBeTaken {
+		col, arg := columnIs(k.StatusID)
+		others := append(append([]any{k.ProjectID}, arg...), k.Position, k.ID)
+		var taken bool
+		if err := t.queryRow(`SELECT EXISTS (SELECT 1 FROM tasks WHERE project_id = ? AND `+col+` AND position = ? AND id != ?)`,
+			others...).Scan(&taken); err != nil {
+			return fmt.Errorf("look for a card at position %q: %w", k.Position, err)
+		}
+		if taken {
+			var next *string
+			if err := t.queryRow(`SELECT min(position) FROM tasks WHERE project_id = ? AND `+col+` AND position > ? AND id != ?`,
+				others...).Scan(&next); err != nil {
+				return fmt.Errorf("find the card after position %q: %w", k.Position, err)
+			}
+			if next == nil {
+				k.Position = PositionAfter(k.Position)
+			} else {
+				k.Position = PositionBetween(k.Position, *next)
+			}
+		}
 	}
-	return t.rebalance(k)
+	if len(k.Position) > PositionBound {
+		return t.rebalance(k)
+	}
+	return nil
 }
 
 // rebalance gives every task of k's column (its project and status,
@@ -309,7 +346,7 @@ func (t *Tx) rebalance(k *Task) error {
 			return fmt.Errorf("rebalance column: %w", err)
 		}
 		other.Position = keys[i]
-		if err := t.UpdateTask(other); err != nil {
+		if err := t.writeTask(other); err != nil {
 			return err
 		}
 	}
@@ -448,7 +485,7 @@ func (t *Tx) Trashed(id string) (*Trashed, error) {
 // task is reported as task.restored, with a new version.
 func (t *Tx) RestoreTask(tr *Trashed) error {
 	root := &tr.Tasks[0]
-	if err := t.keepShort(root); err != nil {
+	if err := t.keepApart(root, true); err != nil {
 		return err
 	}
 	member := map[string]bool{}
