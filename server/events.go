@@ -90,9 +90,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	poll := time.NewTicker(pollEvery)
 	defer poll.Stop()
 	recheck := false // the token and membership are due a look, changes or not
+	tokens := s.store.TokensChanged()
 	for {
 		wake := s.store.Changed() // before reading, so no change slips between
 		ticket := s.ring.ticket()
+		if t := s.store.TokensChanged(); t != tokens {
+			recheck, tokens = true, t // a token was revoked somewhere: this one?
+		}
 		batch, err := s.nextBatch(r.Context(), p, spaceID, after, ticket, recheck)
 		if err != nil {
 			return // the client gone, the token revoked, the member removed, or the store closing

@@ -206,7 +206,7 @@ func (e *postgresEngine) listenOnce(ctx context.Context, s *Store, listening fun
 		case noticeChanges:
 			s.changed.notify()
 		case noticeTokens:
-			s.tokens.clear()
+			s.tokensChanged()
 		}
 	}
 }

@@ -245,11 +245,24 @@ func (c *tokenCache) clear() {
 	c.gen++
 }
 
-// tokensChanged forgets cached authentications once the transaction commits.
+// tokensChanged forgets cached authentications once the transaction
+// commits, here and in every process over the database.
 func (t *Tx) tokensChanged() {
-	t.onCommit = append(t.onCommit, t.s.tokens.clear)
+	t.onCommit = append(t.onCommit, t.s.tokensChanged)
 	t.notice(noticeTokens)
 }
+
+// tokensChanged forgets this process's cached sign-ins and wakes its
+// feeds, which look again at their tokens (see TokensChanged).
+func (s *Store) tokensChanged() {
+	s.tokens.clear()
+	s.changed.notify()
+}
+
+// TokensChanged counts the times this process has heard that tokens
+// changed (made or revoked, here or by another process). A long-lived
+// stream that sees it move checks its token again at once.
+func (s *Store) TokensChanged() uint64 { return s.tokens.generation() }
 
 // TokenUser finds the token with this hash, its user, and the stored hash
 // (for the caller's constant-time compare). It is the one query of every
