@@ -89,10 +89,17 @@ func (c *cluster) lanes(args ...string) string {
 // runLanes runs the binary with a home of its own and returns its stdout.
 func runLanes(t testing.TB, bin string, args ...string) string {
 	t.Helper()
+	return runLanesEnv(t, bin, isolatedEnv(t.TempDir()), args...)
+}
+
+// runLanesEnv runs the binary in the environment env and returns its
+// stdout.
+func runLanesEnv(t testing.TB, bin string, env []string, args ...string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = isolatedEnv(t.TempDir())
+	cmd.Env = env
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {

@@ -618,6 +618,21 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 
+	// Every process lists each project the same, byte for byte: the lists
+	// each keeps (patched with the changes it heard of, or read afresh
+	// after the restart) agree.
+	for pi, p := range s.projects {
+		var lists []string
+		for _, pr := range c.procs {
+			lists = append(lists, string(must(t, s.hc, "GET", pr.URL()+"/api/tasks?projectId="+p.id, s.annTok, nil, 200).body))
+		}
+		for i := 1; i < len(lists); i++ {
+			if lists[i] != lists[0] {
+				t.Errorf("project %d: p%d lists\n%s\np0 lists\n%s", pi, i, lists[i], lists[0])
+			}
+		}
+	}
+
 	// Every subscriber saw the whole log of its space, in order, once.
 	for _, p := range s.projects {
 		log := c.changeLog(t, p.space)
