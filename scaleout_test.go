@@ -1154,3 +1154,84 @@ func TestScaleOutListenReconnects(t *testing.T) {
 		sub.mu.Unlock()
 	}
 }
+
+// TestScaleOutDatabaseConnectionsDropped: PostgreSQL drops every
+// connection the processes hold, as a restart or a failover of the
+// database would. Nothing had started on the connections the processes
+// kept idle in their pools, so no request may fail for it: the first
+// sign-in, read and write after the drop each succeed on every process,
+// and a subscriber on each sees every change.
+func TestScaleOutDatabaseConnectionsDropped(t *testing.T) {
+	c := newCluster(t, 3)
+	s := newSharedSetup(t, c, 1)
+	p := s.projects[0]
+	fresh := c.token("ann", "never-used") // in no process's sign-in cache
+	var bases []string
+	for _, pr := range c.procs {
+		bases = append(bases, pr.URL())
+	}
+	var subs []*subscriber
+	for i := range c.procs {
+		sub := follow(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases, i)
+		sub.waitConnected(t)
+		subs = append(subs, sub)
+	}
+	hc := httpClient(5 * time.Second)
+	// Every process has its pool's connections open and idle.
+	for i, b := range bases {
+		var wg sync.WaitGroup
+		for k := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				send(context.Background(), hc, "POST", b+"/api/tasks", s.annTok, newKey(), map[string]any{"projectId": p.id, "title": fmt.Sprintf("before-%d-%d", i, k)})
+			}()
+		}
+		wg.Wait()
+	}
+	var dropped int
+	c.pg(func(ctx context.Context, conn *pgx.Conn) error {
+		return conn.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, c.app).Scan(&dropped)
+	})
+	if dropped < 6 {
+		t.Fatalf("dropped %d connections; want at least two per process", dropped)
+	}
+	t.Logf("dropped %d connections", dropped)
+	for i, b := range bases {
+		for _, r := range []struct {
+			method, path, token string
+			body                any
+			want                int
+		}{
+			{"GET", "/api/me", fresh, nil, 200},
+			{"GET", "/api/tasks?projectId=" + p.id, s.annTok, nil, 200},
+			{"POST", "/api/tasks", s.annTok, map[string]any{"projectId": p.id, "title": fmt.Sprintf("after-%d", i)}, 201},
+			{"POST", "/api/tasks", s.bobTok, map[string]any{"projectId": p.id, "title": fmt.Sprintf("after-%d-bob", i)}, 201},
+		} {
+			a, err := send(context.Background(), hc, r.method, b+r.path, r.token, newKey(), r.body)
+			if err != nil || a.status != r.want {
+				t.Errorf("p%d, %s %s after the drop: %v %s, want %d", i, r.method, r.path, err, a, r.want)
+			}
+		}
+	}
+	if t.Failed() {
+		for _, pr := range c.procs {
+			for _, l := range strings.Split(pr.log(), "\n") {
+				if strings.Contains(l, "level=ERROR") {
+					t.Log(l)
+				}
+			}
+		}
+	}
+	log := c.changeLog(t, p.space)
+	for _, sub := range subs {
+		if !waitFor(5*time.Second, func() bool { return sub.lastSeq() >= log[len(log)-1].seq }) {
+			t.Errorf("%s stopped at %d; the log is at %d", sub.name, sub.lastSeq(), log[len(log)-1].seq)
+		}
+		sub.mu.Lock()
+		if d := logDiff(sub.events, log); d != "" {
+			t.Errorf("%s: %s", sub.name, d)
+		}
+		sub.mu.Unlock()
+	}
+}
