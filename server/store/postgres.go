@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -58,6 +59,15 @@ const (
 // losing its connection.
 const listenRetry = 500 * time.Millisecond
 
+// IdleInTransaction is how long PostgreSQL lets a lanes connection sit
+// idle inside a transaction before it ends the session (its
+// idle_in_transaction_session_timeout, unless the URL sets one). lanes
+// never waits on anything but the database inside a transaction, so only
+// a process that stopped running (frozen, stalled, stopped in a debugger)
+// gets there; without the bound, one frozen in the middle of a write would
+// hold the write lock, and so every process's writes, until it ran again.
+const IdleInTransaction = 5 * time.Second
+
 // OpenPostgres connects to the PostgreSQL database at url
 // (postgres://user@host/dbname?…; a search_path parameter picks a schema),
 // brings its schema up to date under an advisory lock (so processes
@@ -69,6 +79,9 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 		return nil, fmt.Errorf("read database URL: %w", err)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(IdleInTransaction.Milliseconds(), 10)
+	}
 	s := newStore(opts)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
