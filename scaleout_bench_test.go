@@ -276,18 +276,22 @@ func runClients(b *testing.B, clients int, unit string, op func(i int) error) {
 }
 
 // BenchmarkScaleOutCreates: POST /api/tasks (with an Idempotency-Key, as
-// the board sends it) against one process, from 1 and from 16 concurrent
-// clients, on SQLite and on PostgreSQL. Reports creates/s.
+// the board sends it) from 1 and from 16 concurrent clients, against one
+// process on SQLite, one on PostgreSQL, and three on PostgreSQL (the
+// clients' requests spread over them by turns). Reports creates/s.
 func BenchmarkScaleOutCreates(b *testing.B) {
-	for _, kind := range []string{"sqlite", "postgres"} {
-		b.Run(kind, func(b *testing.B) {
-			tg := startTarget(b, kind, 1)
-			base := tg.procs[0].URL()
+	for _, target := range []struct {
+		name, kind string
+		procs      int
+	}{{"sqlite", "sqlite", 1}, {"postgres", "postgres", 1}, {"postgres-3procs", "postgres", 3}} {
+		b.Run(target.name, func(b *testing.B) {
+			tg := startTarget(b, target.kind, target.procs)
 			for _, clients := range []int{1, 16} {
 				b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 					cpu := startCPU(tg.pids())
 					b.ResetTimer()
 					runClients(b, clients, "creates/s", func(i int) error {
+						base := tg.procs[i%len(tg.procs)].URL()
 						a, _, err := writeOnce(context.Background(), tg.hc, func() string { return base }, "POST", "/api/tasks", tg.token,
 							map[string]any{"projectId": tg.project.id, "title": fmt.Sprintf("bench %d/%d", b.N, i)})
 						if err == nil && a.status != 201 {
