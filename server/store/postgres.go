@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -58,6 +61,15 @@ const (
 // losing its connection.
 const listenRetry = 500 * time.Millisecond
 
+// IdleInTransaction is how long PostgreSQL lets a lanes connection sit
+// idle inside a transaction before it ends the session (its
+// idle_in_transaction_session_timeout, unless the URL sets one). lanes
+// never waits on anything but the database inside a transaction, so only
+// a process that stopped running (frozen, stalled, stopped in a debugger)
+// gets there; without the bound, one frozen in the middle of a write would
+// hold the write lock, and so every process's writes, until it ran again.
+const IdleInTransaction = 5 * time.Second
+
 // OpenPostgres connects to the PostgreSQL database at url
 // (postgres://user@host/dbname?…; a search_path parameter picks a schema),
 // brings its schema up to date under an advisory lock (so processes
@@ -69,6 +81,9 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 		return nil, fmt.Errorf("read database URL: %w", err)
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(IdleInTransaction.Milliseconds(), 10)
+	}
 	s := newStore(opts)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -285,7 +300,11 @@ func (e *postgresEngine) begin(ctx context.Context, write bool) (conn, error) {
 	if write {
 		opts = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
 	}
-	tx, err := e.pool.BeginTx(ctx, opts)
+	var tx pgx.Tx
+	err := e.onLiveConn(ctx, func() (err error) {
+		tx, err = e.pool.BeginTx(ctx, opts)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +320,40 @@ func (e *postgresEngine) begin(ctx context.Context, write bool) (conn, error) {
 }
 
 func (e *postgresEngine) lookup(ctx context.Context, query string, args []any, dest ...any) error {
-	return e.pool.QueryRow(ctx, e.rewrite(query), args...).Scan(dest...)
+	return e.onLiveConn(ctx, func() error {
+		return e.pool.QueryRow(ctx, e.rewrite(query), args...).Scan(dest...)
+	})
+}
+
+// onLiveConn runs fn, a first statement on a connection from the pool
+// (BEGIN, or a lone read), again while it fails because the connection
+// turns out to be gone: the database restarted, failed over, or had it
+// terminated while it sat idle in the pool. Nothing ran on such a
+// connection, and the pool drops it, so the request goes on with another
+// rather than failing. Every idle connection may be gone, so fn is tried
+// once more than the pool holds.
+func (e *postgresEngine) onLiveConn(ctx context.Context, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if err == nil || ctx.Err() != nil || attempt >= int(e.pool.Config().MaxConns) || !connGone(err) {
+			return err
+		}
+	}
+}
+
+// connGone says whether err means the connection was found dead on first
+// use: the server had closed it (a FATAL error such as 57P01
+// admin_shutdown, read from a connection it then closed), or it could
+// not be written to.
+func connGone(err error) bool {
+	if pgconn.SafeToRetry(err) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Severity == "FATAL" || strings.HasPrefix(pe.Code, "57P")
+	}
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // postgresConn is a PostgreSQL transaction.
