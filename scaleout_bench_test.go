@@ -390,7 +390,7 @@ func BenchmarkScaleOutFanout(b *testing.B) {
 	var subs []*subscriber
 	for i := range 3 * perProc {
 		p := i % 3
-		s := follow(b, fmt.Sprintf("subscriber %d on p%d", i, p), tg.token, tg.project.space, []string{tg.procs[p].URL()}, 0)
+		s := subscribe(b, fmt.Sprintf("subscriber %d on p%d", i, p), tg.token, tg.project.space, []string{tg.procs[p].URL()}, 0)
 		s.onEvent = func(e feedEvent) {
 			if e.kind != "task.created" {
 				return

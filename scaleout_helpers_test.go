@@ -605,9 +605,9 @@ type subscriber struct {
 	cancel     context.CancelFunc
 }
 
-// follow starts a subscriber of space on process home, from the start of
+// subscribe starts a subscriber of space on process home, from the start of
 // the log (after=0). It stops when t ends.
-func follow(t testing.TB, name, token, space string, bases []string, home int) *subscriber {
+func subscribe(t testing.TB, name, token, space string, bases []string, home int) *subscriber {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &subscriber{name: name, token: token, space: space, bases: bases, home: home, hc: &http.Client{Transport: &http.Transport{
 		DialContext: (&net.Dialer{Timeout: 2 * time.Second}).DialContext,

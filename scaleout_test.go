@@ -468,7 +468,7 @@ func TestScaleOut(t *testing.T) {
 	var subs []*subscriber
 	for pi, p := range s.projects {
 		for i := range c.procs {
-			subs = append(subs, follow(t, fmt.Sprintf("subscriber of space %d on p%d", pi, i), s.annTok, p.space, bases, i))
+			subs = append(subs, subscribe(t, fmt.Sprintf("subscriber of space %d on p%d", pi, i), s.annTok, p.space, bases, i))
 		}
 	}
 	for _, sub := range subs {
@@ -925,7 +925,7 @@ func TestScaleOutAppendsToOneColumn(t *testing.T) {
 // sseOpen opens a feed straight from a process and reports when it ends.
 func sseOpen(t *testing.T, name, token, space string, bases []string, home int) *subscriber {
 	t.Helper()
-	s := follow(t, name, token, space, bases[home:home+1], 0)
+	s := subscribe(t, name, token, space, bases[home:home+1], 0)
 	s.waitConnected(t)
 	return s
 }
@@ -1071,7 +1071,7 @@ func TestScaleOutListenReconnects(t *testing.T) {
 	var mu sync.Mutex
 	subs := []*subscriber{}
 	for i := 1; i < 3; i++ {
-		sub := follow(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases[i:i+1], 0)
+		sub := subscribe(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases[i:i+1], 0)
 		sub.onEvent = func(e feedEvent) {
 			var k struct{ Title string }
 			json.Unmarshal(e.data, &k)
@@ -1172,7 +1172,7 @@ func TestScaleOutDatabaseConnectionsDropped(t *testing.T) {
 	}
 	var subs []*subscriber
 	for i := range c.procs {
-		sub := follow(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases, i)
+		sub := subscribe(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases, i)
 		sub.waitConnected(t)
 		subs = append(subs, sub)
 	}
