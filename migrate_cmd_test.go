@@ -313,7 +313,7 @@ func TestMigrateRoundTrip(t *testing.T) {
 	t.Logf("lanes migrate printed:\n%s", out)
 	t.Logf("%d reads compared, %d changes", len(before), head)
 	for _, want := range []string{
-		"Copied " + filepath.Join(data, "lanes.db") + " into postgres://postgres@127.0.0.1:5432/test (schema lt_",
+		"Copied " + filepath.Join(data, "lanes.db") + " into " + redactedBase(t) + " (schema lt_",
 		"Verified before the commit", fmt.Sprintf("The change log continues after %d.", head),
 		"idempotency", "trash ", "task_labels ", "Serve it with: lanes serve --db",
 	} {
@@ -548,4 +548,16 @@ func TestMigrateBadFlags(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(empty, "lanes.db")); err == nil {
 		t.Error("migrate made a database in the directory it was to copy from")
 	}
+}
+
+// redactedBase is the tests' PostgreSQL as lanes names it in what it
+// prints: user, host, port and database, without the password or the
+// query.
+func redactedBase(t *testing.T) string {
+	t.Helper()
+	cfg, err := pgx.ParseConfig(pgtest.Base())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -38,7 +37,12 @@ func TestDetails(t *testing.T) {
 			k.DueDate != nil && k.DueDate.Format("2006-01-02") == "2026-11-26" &&
 			k.CommentCount == 1 && k.Description != nil && *k.Description == "Five hundred words."
 	})
-	time.Sleep(300 * time.Millisecond) // the server has it all; let its last answer reach the board
+	// The server has it all; wait for the comment, the last answer, to reach
+	// the board (a fixed sleep was too short on a loaded machine). A resize
+	// repaints the whole screen, so the comment shows in what is read next
+	// even if it was drawn already.
+	tm.Send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	waitScreen(t, tm, "ann · 25 Nov 09:00", "on it")
 	m := finish(t, tm)
 	golden(t, "details-100x30", m.View())
 	comments, err := e.direct.Comments(context.Background(), mustTask(e, "Write the launch post").ID)
