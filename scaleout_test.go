@@ -1142,17 +1142,7 @@ func TestScaleOutListenReconnects(t *testing.T) {
 		create(fmt.Sprintf("after-%d", k))
 		time.Sleep(time.Duration(100+rand.IntN(400)) * time.Millisecond)
 	}
-	log := c.changeLog(t, p.space)
-	for _, sub := range subs {
-		if !waitFor(5*time.Second, func() bool { return sub.lastSeq() >= log[len(log)-1].seq }) {
-			t.Errorf("%s stopped at %d; the log is at %d", sub.name, sub.lastSeq(), log[len(log)-1].seq)
-		}
-		sub.mu.Lock()
-		if d := logDiff(sub.events, log); d != "" {
-			t.Errorf("%s: %s", sub.name, d)
-		}
-		sub.mu.Unlock()
-	}
+	c.wantSubscribersHeardTheLog(t, p.space, subs)
 }
 
 // TestScaleOutDatabaseConnectionsDropped: PostgreSQL drops every
@@ -1223,7 +1213,15 @@ func TestScaleOutDatabaseConnectionsDropped(t *testing.T) {
 			}
 		}
 	}
-	log := c.changeLog(t, p.space)
+	c.wantSubscribersHeardTheLog(t, p.space, subs)
+}
+
+// wantSubscribersHeardTheLog waits (up to 5 s) for each subscriber to reach
+// the end of space's change log, and fails unless each heard exactly the
+// log: every change, in order, once.
+func (c *cluster) wantSubscribersHeardTheLog(t *testing.T, space string, subs []*subscriber) {
+	t.Helper()
+	log := c.changeLog(t, space)
 	for _, sub := range subs {
 		if !waitFor(5*time.Second, func() bool { return sub.lastSeq() >= log[len(log)-1].seq }) {
 			t.Errorf("%s stopped at %d; the log is at %d", sub.name, sub.lastSeq(), log[len(log)-1].seq)
