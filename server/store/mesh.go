@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Mesh carries short messages between the lanes processes that share one
@@ -109,11 +111,21 @@ func (m *Mesh) receive(msg string) {
 
 // run speaks for this process until ctx ends: what each source has to
 // send every meshInterval, and a hello every meshHello so the others
-// count it among the living.
+// count it among the living. It speaks on a connection of its own, so
+// that a pool busy with requests never holds up what the others must hear
+// within shareSpan.
 func (m *Mesh) run(ctx context.Context) {
 	tick := time.NewTicker(meshInterval)
 	defer tick.Stop()
-	var lastHello time.Time
+	var (
+		conn      *pgx.Conn
+		lastHello time.Time
+	)
+	defer func() {
+		if conn != nil {
+			conn.Close(context.Background())
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -136,11 +148,20 @@ func (m *Mesh) run(ctx context.Context) {
 				out = append(out, "hello")
 				lastHello = now
 			}
+			if conn == nil {
+				c, err := m.e.pool.Acquire(ctx)
+				if err != nil {
+					continue // the database is away: what was to be said is lost, as a hint may be
+				}
+				conn = c.Hijack()
+			}
 			for _, msg := range out {
-				if _, err := m.e.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, m.e.channel+"_mesh", m.self+" "+msg); err != nil {
+				if _, err := conn.Exec(ctx, `SELECT pg_notify($1, $2)`, m.e.channel+"_mesh", m.self+" "+msg); err != nil {
 					if ctx.Err() == nil {
 						slog.Default().Debug("lanes: mesh message not sent", "err", err)
 					}
+					conn.Close(context.Background())
+					conn = nil
 					break
 				}
 			}

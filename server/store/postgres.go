@@ -47,6 +47,14 @@ type postgresEngine struct {
 
 	mesh *Mesh
 
+	// writer is the process's one place in the queue for the write lock:
+	// a write transaction takes it before a connection. So at most one
+	// connection of the pool waits on (or holds) the lock, and reads,
+	// sign-ins and feeds keep the rest while writes queue; and a process
+	// that freezes holds up the others' writes once, not once per write
+	// it had waiting.
+	writer chan struct{}
+
 	stop context.CancelFunc
 	done chan struct{} // closed when the listener and the mesh have stopped
 }
@@ -89,7 +97,8 @@ func OpenPostgres(ctx context.Context, url string, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", redact(cfg.ConnConfig), err)
 	}
-	e := &postgresEngine{pool: pool, url: redact(cfg.ConnConfig), sql: map[string]string{}, done: make(chan struct{})}
+	e := &postgresEngine{pool: pool, url: redact(cfg.ConnConfig), sql: map[string]string{}, done: make(chan struct{}),
+		writer: make(chan struct{}, 1)}
 	var current *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
 		pool.Close()
@@ -299,24 +308,30 @@ func (e *postgresEngine) begin(ctx context.Context, write bool) (conn, error) {
 	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
 	if write {
 		opts = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+		select {
+		case e.writer <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	var tx pgx.Tx
+	c := &postgresConn{e: e, write: write}
 	err := e.onLiveConn(ctx, func() (err error) {
-		tx, err = e.pool.BeginTx(ctx, opts)
+		c.tx, err = e.pool.BeginTx(ctx, opts)
 		return err
 	})
 	if err != nil {
+		c.leave()
 		return nil, err
 	}
 	if write {
 		// Taken first, before anything is read: every statement after it
 		// sees every write committed before it.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, e.key, writeLock); err != nil {
-			tx.Rollback(context.Background())
+		if _, err := c.tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, e.key, writeLock); err != nil {
+			c.rollback()
 			return nil, err
 		}
 	}
-	return &postgresConn{e: e, tx: tx}, nil
+	return c, nil
 }
 
 func (e *postgresEngine) lookup(ctx context.Context, query string, args []any, dest ...any) error {
@@ -358,11 +373,22 @@ func connGone(err error) bool {
 
 // postgresConn is a PostgreSQL transaction.
 type postgresConn struct {
-	e  *postgresEngine
-	tx pgx.Tx
+	e     *postgresEngine
+	tx    pgx.Tx
+	write bool // it holds the engine's writer place until it ends
+	ended bool
+}
+
+// leave gives back the writer place, once the transaction has ended.
+func (c *postgresConn) leave() {
+	if c.write && !c.ended {
+		c.ended = true
+		<-c.e.writer
+	}
 }
 
 func (c *postgresConn) commit(ctx context.Context, notices []string) error {
+	defer c.leave()
 	for _, n := range notices {
 		// Delivered when (and only if) the transaction commits. The
 		// payload only names what changed, well inside NOTIFY's 8000
@@ -375,7 +401,10 @@ func (c *postgresConn) commit(ctx context.Context, notices []string) error {
 	return c.tx.Commit(ctx)
 }
 
-func (c *postgresConn) rollback() { c.tx.Rollback(context.Background()) }
+func (c *postgresConn) rollback() {
+	defer c.leave()
+	c.tx.Rollback(context.Background())
+}
 
 func (c *postgresConn) exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tag, err := c.tx.Exec(ctx, c.e.rewrite(query), args...)
