@@ -1194,3 +1194,24 @@ func TestResponsesAreJSON(t *testing.T) {
 		}
 	}
 }
+
+// An Idempotency-Key is printable ASCII of at most 255 characters: any
+// other is a 400 naming the header, and nothing is made, on either store
+// (PostgreSQL could not even keep a key that is not UTF-8).
+func TestIdempotencyKeyMustBePrintableASCII(t *testing.T) {
+	e := newTestEnv(t)
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	for _, key := range []string{"k\xff", "k\xfe\x80", "tab\there", "é-accent", strings.Repeat("k", 256)} {
+		res := e.do(u.Token, "POST", "/api/tasks", map[string]any{"projectId": b.ProjectID, "title": "keyed"}, "Idempotency-Key", key)
+		res.wantErr(t, 400, "validation_failed")
+		if !strings.Contains(string(res.Body), `"field":"Idempotency-Key"`) {
+			t.Errorf("key %q: %s, want the field named", key, res.Body)
+		}
+	}
+	if n := len(e.listTasks(u, b.ProjectID, false)); n != 0 {
+		t.Fatalf("%d tasks made by refused requests", n)
+	}
+	e.do(u.Token, "POST", "/api/tasks", map[string]any{"projectId": b.ProjectID, "title": "keyed"},
+		"Idempotency-Key", "0193f0c2-7a1b-7c3d-9e4f-a5b6c7d8e9f0 retry/1").want(t, 201, nil)
+}

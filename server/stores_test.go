@@ -43,6 +43,7 @@ var onPostgresTests = []struct {
 	{"TestEventsResume", TestEventsResume},
 	{"TestManyFeedsEachHearTheirSpace", TestManyFeedsEachHearTheirSpace},
 	{"TestIdempotency", TestIdempotency},
+	{"TestIdempotencyKeyMustBePrintableASCII", TestIdempotencyKeyMustBePrintableASCII},
 	{"TestLabelEvents", TestLabelEvents},
 	{"TestLabelIdempotency", TestLabelIdempotency},
 	{"TestLabelLimit", TestLabelLimit},

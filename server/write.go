@@ -40,8 +40,8 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, fn func(tx *store.
 // same key and the same request gets it back without fn running again.
 func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op) {
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > 255 {
-		s.writeError(w, r, invalid("Idempotency-Key", "Idempotency-Key must be at most 255 characters"))
+	if err := checkIdempotencyKey(key); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	p := actor(r)
@@ -98,6 +98,18 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	writeRaw(w, status, out)
+}
+
+// checkIdempotencyKey refuses a key no store can keep alike (see
+// store.ValidIdempotencyKey).
+func checkIdempotencyKey(key string) error {
+	switch {
+	case len(key) > 255:
+		return invalid("Idempotency-Key", "Idempotency-Key must be at most 255 characters")
+	case !store.ValidIdempotencyKey(key):
+		return invalid("Idempotency-Key", "Idempotency-Key must be printable ASCII (letters, digits, punctuation, spaces), such as a UUID")
+	}
+	return nil
 }
 
 // shape is v as this server's API sends it.

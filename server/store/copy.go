@@ -41,7 +41,8 @@ type TableReport struct {
 	// found alike in the source and in the target.
 	Checksum string
 	// Expired counts rows left behind because they no longer mean anything:
-	// idempotency records older than IdempotencyTTL.
+	// idempotency records older than IdempotencyTTL, or whose key the
+	// server now refuses (see ValidIdempotencyKey).
 	Expired int64
 	// Replaced counts rows with text PostgreSQL can't hold (U+0000, or
 	// bytes that are not UTF-8), which was replaced by U+FFFD; ReplacedKeys
@@ -132,8 +133,9 @@ var copyTables = []copyTable{
 //
 // Every row is copied as it is (ids, token hashes, positions, times, the
 // change log's sequence numbers), except two kinds:
-//   - idempotency records older than IdempotencyTTL, which no retry may
-//     replay any more, are left behind (counted as Expired);
+//   - idempotency records older than IdempotencyTTL, or with a key the
+//     server now refuses (not printable ASCII), which no retry may replay
+//     any more, are left behind (counted as Expired);
 //   - text PostgreSQL can't store, U+0000 or bytes that are not UTF-8
 //     (SQLite keeps either), is replaced by U+FFFD (counted as Replaced,
 //     with the first few rows named).
@@ -338,6 +340,15 @@ func copyOne(ctx context.Context, t copyTable, src conn, dst *postgresConn, cuto
 	}
 	defer rows.Close()
 	s := &copySource{t: &t, rows: rows, sc: t.newScanner(), tr: tr}
+	if t.name == "idempotency" {
+		// A key the server would now refuse (not printable ASCII: old
+		// rows only) can never be sent again to replay its answer.
+		key := slices.Index(t.colNames(), "key")
+		s.drop = func(vals []any) bool {
+			k, _ := vals[key].(string)
+			return !ValidIdempotencyKey(k)
+		}
+	}
 	n, err := dst.tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.colNames(), s)
 	if s.err != nil {
 		err = s.err // the real cause; CopyFrom reports it less plainly
@@ -353,6 +364,7 @@ func copyOne(ctx context.Context, t copyTable, src conn, dst *postgresConn, cuto
 		return nil, fmt.Errorf("verify %s: %w", t.name, err)
 	}
 	tr.Rows, tr.Checksum = s.n, s.sum.String()
+	want -= s.dropped
 	if s.n != want || n != want || got != want || gotSum.String() != tr.Checksum {
 		return nil, fmt.Errorf("verify %s: the source holds %d rows (%d read, checksum %s), the target %d (%d written, checksum %s): nothing was copied",
 			t.name, want, s.n, tr.Checksum, got, n, gotSum.String())
@@ -408,16 +420,28 @@ type copySource struct {
 	n    int64
 	sum  digest
 	err  error
+	// drop, if set, says a row is left behind (counted in tr.Expired and
+	// dropped).
+	drop    func(vals []any) bool
+	dropped int64
 }
 
 func (s *copySource) Next() bool {
-	if s.err != nil || !s.rows.Next() {
-		return false
-	}
-	vals, err := s.sc.scan(s.rows)
-	if err != nil {
-		s.err = fmt.Errorf("row %d: %w", s.n+1, err)
-		return false
+	var vals []any
+	for {
+		if s.err != nil || !s.rows.Next() {
+			return false
+		}
+		var err error
+		if vals, err = s.sc.scan(s.rows); err != nil {
+			s.err = fmt.Errorf("row %d: %w", s.n+1, err)
+			return false
+		}
+		if s.drop == nil || !s.drop(vals) {
+			break
+		}
+		s.tr.Expired++
+		s.dropped++
 	}
 	var fixed []string
 	for i, c := range s.t.cols {

@@ -182,3 +182,19 @@ func defaultStatuses() []Status {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ValidIdempotencyKey reports whether key can be an Idempotency-Key: at
+// most 255 characters of printable ASCII. Anything else (Go's HTTP server
+// lets other bytes through in a header) SQLite would keep and PostgreSQL
+// refuse.
+func ValidIdempotencyKey(key string) bool {
+	if len(key) > 255 {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < ' ' || key[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
