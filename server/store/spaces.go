@@ -50,10 +50,11 @@ func (t *Tx) SpaceByID(id string) (*Space, error) {
 }
 
 // FindSpaces finds the shared spaces whose id or slug is ref, or whose name
-// is ref ignoring case (personal spaces are their owners' alone).
+// is ref ignoring the case of ASCII letters (personal spaces are their
+// owners' alone).
 func (t *Tx) FindSpaces(ref string) ([]Space, error) {
 	rows, err := t.query(`SELECT `+spaceCols+` FROM spaces s
-		WHERE s.is_personal = 0 AND (s.id = ? OR s.slug = ? OR lower(s.name) = lower(?)) ORDER BY s.name, s.id`, ref, ref, ref)
+		WHERE s.is_personal = 0 AND (s.id = ? OR s.slug = ? OR lower(s.name) = ?) ORDER BY s.name, s.id`, ref, ref, lowerASCII(ref))
 	if err != nil {
 		return nil, fmt.Errorf("find space %q: %w", ref, err)
 	}
@@ -321,4 +322,19 @@ func (s *Store) StillAllowed(ctx context.Context, tokenID, spaceID, userID strin
 		return false, false, fmt.Errorf("check the feed's token and membership: %w", err)
 	}
 	return tokens > 0, members > 0, nil
+}
+
+// lowerASCII is s with its ASCII capitals made small and nothing else
+// changed: what lower() does on both engines to a column (SQLite's folds
+// ASCII only; PostgreSQL's follows the column's "C" collation). A
+// parameter is folded here rather than by lower(?), which PostgreSQL
+// would fold by the database's own collation, every letter.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }

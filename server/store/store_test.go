@@ -360,3 +360,29 @@ func TestPositionBetween(t *testing.T) {
 		}
 	}
 }
+
+// A shared space is found by its name, ASCII capitals or not, whatever
+// else the name holds, alike on both engines.
+func TestFindSpacesByName(t *testing.T) {
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		defer st.Close()
+		ctx := context.Background()
+		u := newUser(t, st, "ada")
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.CreateSpace(&store.Space{Name: "ÖL Team", Slug: "oel"}, u.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for ref, want := range map[string]int{"ÖL Team": 1, "ÖL TEAM": 1, "Öl team": 1, "öl team": 0, "oel": 1, "OEL": 0} {
+			var found []store.Space
+			if err := st.Read(ctx, func(tx *store.Tx) (err error) { found, err = tx.FindSpaces(ref); return }); err != nil {
+				t.Fatal(err)
+			}
+			if len(found) != want {
+				t.Errorf("FindSpaces(%q) found %d spaces, want %d", ref, len(found), want)
+			}
+		}
+	})
+}
