@@ -219,22 +219,29 @@ func (w *window) tell() []string {
 	w.mu.Unlock()
 	var out []string
 	var b strings.Builder
-	for key, times := range told {
-		line := key
-		for _, ms := range times {
-			line += " " + strconv.FormatInt(ms, 10)
-		}
+	add := func(line string) {
 		if b.Len() > 0 && b.Len()+1+len(line) > rateMessage {
 			out = append(out, b.String())
 			b.Reset()
-		}
-		if len(line) > rateMessage {
-			continue // more requests than a message holds: never, at any sane limit
 		}
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
 		b.WriteString(line)
+	}
+	for key, times := range told {
+		// A key's times go in as many lines as they need: a very busy key
+		// (a limit in the tens of thousands) would not fit in one message.
+		line := key
+		for _, ms := range times {
+			t := " " + strconv.FormatInt(ms, 10)
+			if len(line)+len(t) > rateMessage {
+				add(line)
+				line = key
+			}
+			line += t
+		}
+		add(line)
 	}
 	if b.Len() > 0 {
 		out = append(out, b.String())

@@ -104,3 +104,34 @@ func TestClientAddrBehindTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+// However many requests a key made since the last report, every one is
+// told, in messages the mesh can carry, and a window hearing them counts
+// them all.
+func TestRateTellSplitsABusyKey(t *testing.T) {
+	t0 := time.Now()
+	w := newWindow(100000, 0, t0)
+	w.peers, w.told = func() int { return 1 }, map[string][]int64{}
+	key := "0193f0c2-7a1b-7c3d-9e4f-a5b6c7d8e9f0"
+	for i := range 2000 {
+		w.take(key, t0.Add(time.Duration(i)*time.Microsecond))
+	}
+	w.take("other", t0)
+	msgs := w.tell()
+	if len(msgs) < 2 {
+		t.Fatalf("2,001 requests told in %d message(s), want them split", len(msgs))
+	}
+	heard := newWindow(100000, 0, t0)
+	for _, m := range msgs {
+		if len(m) > rateMessage {
+			t.Fatalf("a message of %d bytes, over %d", len(m), rateMessage)
+		}
+		heard.hear(m)
+	}
+	if n := len(heard.logs[key].at); n != 2000 {
+		t.Fatalf("the other process counted %d of the key's 2,000 requests", n)
+	}
+	if n := len(heard.logs["other"].at); n != 1 {
+		t.Fatalf("the other process counted %d of the other key's 1", n)
+	}
+}

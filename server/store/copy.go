@@ -163,6 +163,12 @@ func Copy(ctx context.Context, from, to *Store) (*CopyReport, error) {
 		return nil, fmt.Errorf("write to %s: %w", rep.To, err)
 	}
 	dst := c.(*postgresConn)
+	// The copy reads SQLite between its statements here, for as long as a
+	// big file takes: not what the idle timeout is for (a frozen process).
+	if _, err := dst.exec(ctx, `SET LOCAL idle_in_transaction_session_timeout = 0`); err != nil {
+		dst.rollback()
+		return nil, fmt.Errorf("write to %s: %w", rep.To, err)
+	}
 	committed := false
 	defer func() {
 		if !committed {

@@ -366,7 +366,10 @@ func connGone(err error) bool {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Severity == "FATAL" || strings.HasPrefix(pe.Code, "57P")
+		// admin_shutdown (a terminated backend, a restart) and
+		// crash_shutdown; not every FATAL (a refused password, too many
+		// connections), which another try can't mend.
+		return pe.Code == "57P01" || pe.Code == "57P02"
 	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
