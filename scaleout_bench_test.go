@@ -391,7 +391,7 @@ func BenchmarkScaleOutFanout(b *testing.B) {
 	for i := range 3 * perProc {
 		p := i % 3
 		s := subscribe(b, fmt.Sprintf("subscriber %d on p%d", i, p), tg.token, tg.project.space, []string{tg.procs[p].URL()}, 0)
-		s.onEvent = func(e feedEvent) {
+		s.hear(func(e feedEvent) {
 			if e.kind != "task.created" {
 				return
 			}
@@ -411,7 +411,7 @@ func BenchmarkScaleOutFanout(b *testing.B) {
 			if w.left.Add(-1) == 0 {
 				close(w.done)
 			}
-		}
+		})
 		subs = append(subs, s)
 	}
 	for _, s := range subs {

@@ -744,6 +744,14 @@ func (s *subscriber) add(ev feedEvent) {
 	}
 }
 
+// hear has f called with each event from now on (under the subscriber's
+// lock, as its goroutine reads the field).
+func (s *subscriber) hear(f func(feedEvent)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onEvent = f
+}
+
 // lastSeq is the last event's sequence number.
 func (s *subscriber) lastSeq() int64 {
 	s.mu.Lock()

@@ -1072,7 +1072,7 @@ func TestScaleOutListenReconnects(t *testing.T) {
 	subs := []*subscriber{}
 	for i := 1; i < 3; i++ {
 		sub := subscribe(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases[i:i+1], 0)
-		sub.onEvent = func(e feedEvent) {
+		sub.hear(func(e feedEvent) {
 			var k struct{ Title string }
 			json.Unmarshal(e.data, &k)
 			mu.Lock()
@@ -1081,7 +1081,7 @@ func TestScaleOutListenReconnects(t *testing.T) {
 			if ch != nil {
 				ch <- e.at
 			}
-		}
+		})
 		sub.waitConnected(t)
 		subs = append(subs, sub)
 	}

@@ -103,7 +103,9 @@ func TestNewCommentShowsMyName(t *testing.T) {
 	keys(tm, "enter")
 	waitScreen(t, tm, "No description.")
 	keys(tm, "c", "first!", "enter")
-	waitScreen(t, tm, "first!")
+	// Not "first!" alone: that is on the screen as it is typed, before
+	// the comment is made.
+	waitScreen(t, tm, "· 25 Nov", "first!")
 	m := finish(t, tm)
 	v := m.View()
 	if !strings.Contains(v, "ann · 25 Nov") || strings.Contains(v, "you ·") {
