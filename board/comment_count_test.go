@@ -64,3 +64,82 @@ func TestCommentCountedOnce(t *testing.T) {
 		d.close()
 	}
 }
+
+// A comment whose answer is lost is sent again with the same key and
+// answered from the server's memory. If the feed has meanwhile brought the
+// card with the comment in it, the comment is not counted a second time.
+func TestCommentCountedOnceWhenItsAnswerIsLost(t *testing.T) {
+	env := newTestEnv(t, 12)
+	d := env.driver(t.TempDir(), env.token)
+	d.settle(5 * time.Second)
+	m, err := d.e.State().NewCard(env.project, "", "Talked about", time.Now())
+	d.do(m, err)
+	d.settle(5 * time.Second)
+	id := d.e.Resolve(m.TaskID)
+
+	c, err := d.e.State().AddComment(id, "one remark", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, err := d.e.Do(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var send []Cmd
+	for _, cmd := range cmds {
+		next, _ := d.e.Update(cmd()) // the outbox write; its answer sends
+		send = append(send, next...)
+	}
+	var sent sentMsg
+	for _, cmd := range send {
+		if msg, ok := cmd().(sentMsg); ok {
+			sent = msg
+		}
+	}
+	if sent.req.Op != OpComment || sent.err != nil {
+		t.Fatalf("the comment's answer: %+v", sent)
+	}
+	// The server made the comment, but its answer never arrives.
+	sent.err = &Failure{Class: Transient, Message: "connection reset"}
+	retry, _ := d.e.Update(sent)
+	// The feed brings the card as the comment left it.
+	k, err := env.direct.Task(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(k.Task)
+	d.e.Update(LiveMsg{e: d.e, events: []api.Event{{Seq: 1, Kind: "task.updated", Data: raw}}})
+	// The retry sends it again and gets the remembered answer, before
+	// anything else (a fetch would hide a wrong count) reaches the engine.
+	var again []Cmd
+	for _, cmd := range retry {
+		next, _ := d.e.Update(cmd())
+		again = append(again, next...)
+	}
+	var rest []Cmd
+	resent := false
+	for _, cmd := range again {
+		msg := cmd()
+		if s, ok := msg.(sentMsg); ok && s.req.Op == OpComment {
+			resent = true
+			next, _ := d.e.Update(s)
+			rest = append(rest, next...)
+			continue
+		}
+		rest = append(rest, func() any { return msg })
+	}
+	if !resent {
+		t.Fatal("the comment was not sent again")
+	}
+	if got, _ := d.e.Confirmed().Card(id); got.Comments != 1 {
+		t.Errorf("on the remembered answer: %d comments, want 1", got.Comments)
+	}
+	d.run(rest)
+	d.settle(10 * time.Second)
+	for name, s := range map[string]*State{"board": d.e.State(), "confirmed": d.e.Confirmed()} {
+		if got, _ := s.Card(id); got.Comments != 1 {
+			t.Errorf("%s: the card shows %d comments, want 1", name, got.Comments)
+		}
+	}
+	d.close()
+}

@@ -189,7 +189,12 @@ type Engine struct {
 	// hearing back (sent, or found in the outbox at start). Until each is
 	// answered, a fetch would show its card twice (the server's copy and
 	// the pending one), so fetches wait: deferred says one is owed.
-	unsure   map[string]bool
+	unsure map[string]bool
+	// bases are the card's confirmed version when each comment first set
+	// out (-1: unknown, it may have set out before a restart). A comment
+	// sent again after a lost answer is counted against its first base: by
+	// then the feed may have brought the card with the comment in it.
+	bases    map[string]int64
 	deferred bool
 
 	members []Member          // the space's members (see Members)
@@ -286,6 +291,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		opts: o, ctx: ctx, journal: newJournal(ob, base+cacheSuffix),
 		persisted: map[string]bool{}, perTask: map[string]int{}, inflight: map[string]bool{},
 		refused: map[string]string{}, refusedAt: map[string]int64{}, renamed: map[string]string{}, touched: map[string]touch{}, unsure: map[string]bool{},
+		bases: map[string]int64{},
 	}
 	for _, r := range raw {
 		var m Mutation
@@ -304,6 +310,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	for _, m := range e.pending {
 		if m.creates() {
 			e.unsure[m.ID] = true // it may have been sent before the restart
+		}
+		if m.Kind == KindComment {
+			e.bases[m.ID] = -1 // so may this; the fetch after the start counts it
 		}
 		e.persisted[m.ID] = true
 		e.perTask[m.TaskID]++
@@ -678,6 +687,13 @@ func (e *Engine) send(group []Mutation) Cmd {
 	if c, ok := e.confirmed.Card(req.TaskID); ok {
 		base = c.Version
 	}
+	if req.Op == OpComment {
+		if first, ok := e.bases[group[0].ID]; ok {
+			base = first
+		} else {
+			e.bases[group[0].ID] = base
+		}
+	}
 	e.trace("sent", "task", req.TaskID, "op", string(req.Op), "changes", ids, "kinds", kinds(group), "base_version", base)
 	r, ctx := e.opts.Remote, e.ctx
 	if req.Shape != nil {
@@ -924,6 +940,7 @@ func (e *Engine) drop(id string) {
 			}
 			delete(e.persisted, id)
 			delete(e.unsure, id)
+			delete(e.bases, id)
 			return
 		}
 	}
