@@ -16,41 +16,8 @@ func TestCommentCountedOnce(t *testing.T) {
 	for _, feedFirst := range []bool{true, false} {
 		env := newTestEnv(t, 11)
 		d := env.driver(t.TempDir(), env.token)
-		d.settle(5 * time.Second)
-		m, err := d.e.State().NewCard(env.project, "", "Talked about", time.Now())
-		d.do(m, err)
-		d.settle(5 * time.Second)
-		id := d.e.Resolve(m.TaskID)
-
-		c, err := d.e.State().AddComment(id, "one remark", time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmds, err := d.e.Do(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var send []Cmd
-		for _, cmd := range cmds {
-			next, _ := d.e.Update(cmd()) // the outbox write; its answer sends
-			send = append(send, next...)
-		}
-		var sent any
-		for _, cmd := range send {
-			if msg, ok := cmd().(sentMsg); ok {
-				sent = msg
-			}
-		}
-		if sent == nil {
-			t.Fatal("the comment was never sent")
-		}
-		// The card as the server now holds it, as the live feed brings it.
-		k, err := env.direct.Task(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := json.Marshal(k.Task)
-		live := LiveMsg{e: d.e, events: []api.Event{{Seq: 1, Kind: "task.updated", Data: raw}}}
+		id, sent := commentOnNewCard(t, env, d)
+		live := liveCard(t, env, d, id)
 		if feedFirst {
 			d.e.Update(live)
 			d.e.Update(sent)
@@ -65,18 +32,15 @@ func TestCommentCountedOnce(t *testing.T) {
 	}
 }
 
-// A comment whose answer is lost is sent again with the same key and
-// answered from the server's memory. If the feed has meanwhile brought the
-// card with the comment in it, the comment is not counted a second time.
-func TestCommentCountedOnceWhenItsAnswerIsLost(t *testing.T) {
-	env := newTestEnv(t, 12)
-	d := env.driver(t.TempDir(), env.token)
+// commentOnNewCard makes a card, then a comment on it, and returns the
+// card's id and the comment's answer, not yet given to the engine.
+func commentOnNewCard(t *testing.T, env *testEnv, d *driver) (string, sentMsg) {
+	t.Helper()
 	d.settle(5 * time.Second)
 	m, err := d.e.State().NewCard(env.project, "", "Talked about", time.Now())
 	d.do(m, err)
 	d.settle(5 * time.Second)
 	id := d.e.Resolve(m.TaskID)
-
 	c, err := d.e.State().AddComment(id, "one remark", time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -90,25 +54,41 @@ func TestCommentCountedOnceWhenItsAnswerIsLost(t *testing.T) {
 		next, _ := d.e.Update(cmd()) // the outbox write; its answer sends
 		send = append(send, next...)
 	}
-	var sent sentMsg
 	for _, cmd := range send {
-		if msg, ok := cmd().(sentMsg); ok {
-			sent = msg
+		if msg, ok := cmd().(sentMsg); ok && msg.req.Op == OpComment {
+			return id, msg
 		}
 	}
-	if sent.req.Op != OpComment || sent.err != nil {
-		t.Fatalf("the comment's answer: %+v", sent)
-	}
-	// The server made the comment, but its answer never arrives.
-	sent.err = &Failure{Class: Transient, Message: "connection reset"}
-	retry, _ := d.e.Update(sent)
-	// The feed brings the card as the comment left it.
+	t.Fatal("the comment was never sent")
+	return "", sentMsg{}
+}
+
+// liveCard is the live feed bringing the card as the server now holds it.
+func liveCard(t *testing.T, env *testEnv, d *driver, id string) LiveMsg {
+	t.Helper()
 	k, err := env.direct.Task(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
 	raw, _ := json.Marshal(k.Task)
-	d.e.Update(LiveMsg{e: d.e, events: []api.Event{{Seq: 1, Kind: "task.updated", Data: raw}}})
+	return LiveMsg{e: d.e, events: []api.Event{{Seq: 1, Kind: "task.updated", Data: raw}}}
+}
+
+// A comment whose answer is lost is sent again with the same key and
+// answered from the server's memory. If the feed has meanwhile brought the
+// card with the comment in it, the comment is not counted a second time.
+func TestCommentCountedOnceWhenItsAnswerIsLost(t *testing.T) {
+	env := newTestEnv(t, 12)
+	d := env.driver(t.TempDir(), env.token)
+	id, sent := commentOnNewCard(t, env, d)
+	if sent.err != nil {
+		t.Fatalf("the comment's answer: %v", sent.err)
+	}
+	// The server made the comment, but its answer never arrives.
+	sent.err = &Failure{Class: Transient, Message: "connection reset"}
+	retry, _ := d.e.Update(sent)
+	// The feed brings the card as the comment left it.
+	d.e.Update(liveCard(t, env, d, id))
 	// The retry sends it again and gets the remembered answer, before
 	// anything else (a fetch would hide a wrong count) reaches the engine.
 	var again []Cmd
