@@ -939,10 +939,7 @@ func TestScaleOutRevokedTokenEverywhere(t *testing.T) {
 	p := s.projects[0]
 	carlTok := c.token("bob", "carl-feed")
 	carlID := c.tokenID("carl-feed")
-	var bases []string
-	for _, pr := range c.procs {
-		bases = append(bases, pr.URL())
-	}
+	bases := c.urls()
 	hc := httpClient(5 * time.Second)
 	var feeds []*subscriber
 	for i := range c.procs {
@@ -1001,10 +998,7 @@ func TestScaleOutRemovedMemberEverywhere(t *testing.T) {
 	c := newCluster(t, 3)
 	s := newSharedSetup(t, c, 1)
 	p := s.projects[0]
-	var bases []string
-	for _, pr := range c.procs {
-		bases = append(bases, pr.URL())
-	}
+	bases := c.urls()
 	hc := httpClient(5 * time.Second)
 	var feeds []*subscriber
 	for i := 1; i < 3; i++ {
@@ -1063,10 +1057,7 @@ func TestScaleOutListenReconnects(t *testing.T) {
 	c := newCluster(t, 3)
 	s := newSharedSetup(t, c, 1)
 	p := s.projects[0]
-	var bases []string
-	for _, pr := range c.procs {
-		bases = append(bases, pr.URL())
-	}
+	bases := c.urls()
 	arrived := map[string]chan time.Time{}
 	var mu sync.Mutex
 	subs := []*subscriber{}
@@ -1156,10 +1147,7 @@ func TestScaleOutDatabaseConnectionsDropped(t *testing.T) {
 	s := newSharedSetup(t, c, 1)
 	p := s.projects[0]
 	fresh := c.token("ann", "never-used") // in no process's sign-in cache
-	var bases []string
-	for _, pr := range c.procs {
-		bases = append(bases, pr.URL())
-	}
+	bases := c.urls()
 	var subs []*subscriber
 	for i := range c.procs {
 		sub := subscribe(t, fmt.Sprintf("subscriber on p%d", i), s.annTok, p.space, bases, i)
@@ -1232,4 +1220,13 @@ func (c *cluster) wantSubscribersHeardTheLog(t *testing.T, space string, subs []
 		}
 		sub.mu.Unlock()
 	}
+}
+
+// urls is each process's address, in order.
+func (c *cluster) urls() []string {
+	var out []string
+	for _, pr := range c.procs {
+		out = append(out, pr.URL())
+	}
+	return out
 }
