@@ -39,6 +39,28 @@ func projectRole(tx *store.Tx, projectID, userID string) (*store.Project, store.
 	return p, role, nil
 }
 
+// ofProjectRole loads, with load, a thing of a project (a column, a
+// label), then its project and the user's role there. A thing that isn't
+// there and one in a project the user can't see are the same 404, named
+// what.
+func ofProjectRole[T any](tx *store.Tx, id, userID, what string, load func(string) (*T, error), projectID func(*T) string) (*T, *store.Project, store.Role, error) {
+	v, err := load(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, "", notFound(what)
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	p, role, err := tx.ProjectAndRole(projectID(v), userID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && role == "") {
+		return nil, nil, "", notFound(what)
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return v, p, role, nil
+}
+
 // taskRole loads a task and the user's role in its space.
 func taskRole(tx *store.Tx, taskID, userID string) (*store.Task, store.Role, error) {
 	k, err := tx.TaskByID(taskID)

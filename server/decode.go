@@ -345,6 +345,16 @@ func checkHex(name, v string) (string, error) {
 	return v, nil
 }
 
+// hexColor reads the optional, nullable "color" of a column or a label:
+// "#rrggbb", or null to clear it.
+func (b body) hexColor() (opt[string], error) {
+	c, err := b.str("color", true)
+	if err != nil {
+		return c, err
+	}
+	return optional(c, func(v string) (string, error) { return checkHex("color", v) })
+}
+
 func checkHours(name string, v float64) (float64, error) {
 	if v < 0 || v > 100000 || math.IsNaN(v) {
 		return 0, invalid(name, "%s must be between 0 and 100000", name)

@@ -30,10 +30,7 @@ func decodeLabel(b body, create bool) (in labelInput, err error) {
 	if in.name, err = optional(in.name, func(v string) (string, error) { return line("name", v, maxLabelName) }); err != nil {
 		return
 	}
-	if in.color, err = b.str("color", true); err != nil {
-		return
-	}
-	if in.color, err = optional(in.color, func(v string) (string, error) { return checkHex("color", v) }); err != nil {
+	if in.color, err = b.hexColor(); err != nil {
 		return
 	}
 	if create && !in.name.Set {
@@ -59,24 +56,18 @@ func labelTaken(err error, name string) error {
 	return err
 }
 
-// labelRole loads a label, its project and the user's role there.
-func labelRole(tx *store.Tx, labelID, userID string) (*store.Label, *store.Project, store.Role, error) {
-	l, err := tx.LabelByID(labelID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, "", notFound("Label")
-	}
+// labelToChange loads a label and its project for a change, which needs a
+// Member or more.
+func labelToChange(tx *store.Tx, labelID, userID string) (*store.Label, *store.Project, error) {
+	l, p, role, err := ofProjectRole(tx, labelID, userID, "Label", tx.LabelByID, func(l *store.Label) string { return l.ProjectID })
 	if err != nil {
-		return nil, nil, "", err
+		return nil, nil, err
 	}
-	p, role, err := tx.ProjectAndRole(l.ProjectID, userID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && role == "") {
-		return nil, nil, "", notFound("Label")
-	}
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return l, p, role, nil
+	return l, p, need(role, store.RoleMember, labelsChange)
 }
+
+// labelsChange finishes "Viewers can't …" for every change of labels.
+const labelsChange = "change labels in this space"
 
 // checkTaskLabels refuses label ids that are not labels of the project.
 func checkTaskLabels(tx *store.Tx, projectID string, ids []string) error {
@@ -132,7 +123,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return 0, nil, err
 		}
-		if err := need(role, store.RoleMember, "change labels in this space"); err != nil {
+		if err := need(role, store.RoleMember, labelsChange); err != nil {
 			return 0, nil, err
 		}
 		labels, err := tx.Labels(p.ID)
@@ -162,11 +153,8 @@ func (s *Server) updateLabel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
-		l, p, role, err := labelRole(tx, id, actor(r).user.ID)
+		l, p, err := labelToChange(tx, id, actor(r).user.ID)
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleMember, "change labels in this space"); err != nil {
 			return 0, nil, err
 		}
 		before := *l
@@ -188,11 +176,8 @@ func (s *Server) deleteLabel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, nil, func(tx *store.Tx) (int, any, error) {
-		l, p, role, err := labelRole(tx, id, actor(r).user.ID)
+		l, p, err := labelToChange(tx, id, actor(r).user.ID)
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleMember, "change labels in this space"); err != nil {
 			return 0, nil, err
 		}
 		if err := tx.DeleteLabel(p.SpaceID, l); err != nil {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/lanesboard/lanes/server/store"
@@ -63,10 +62,7 @@ func decodeStatus(b body, create bool) (in statusInput, err error) {
 	}); err != nil {
 		return
 	}
-	if in.color, err = b.str("color", true); err != nil {
-		return
-	}
-	if in.color, err = optional(in.color, func(v string) (string, error) { return checkHex("color", v) }); err != nil {
+	if in.color, err = b.hexColor(); err != nil {
 		return
 	}
 	if create && !in.name.Set {
@@ -94,7 +90,7 @@ func (in statusInput) apply(st *store.Status) {
 // columnToChange is the column statusID, its project and the project's
 // columns, for a change only an Owner or Admin may make.
 func columnToChange(tx *store.Tx, statusID, userID string) (*store.Status, *store.Project, []store.Status, error) {
-	st, p, role, err := statusRole(tx, statusID, userID)
+	st, p, role, err := ofProjectRole(tx, statusID, userID, "Status", tx.StatusByID, func(st *store.Status) string { return st.ProjectID })
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -106,25 +102,6 @@ func columnToChange(tx *store.Tx, statusID, userID string) (*store.Status, *stor
 		return nil, nil, nil, err
 	}
 	return st, p, sts, nil
-}
-
-// statusRole loads a column, its project and the user's role there.
-func statusRole(tx *store.Tx, statusID, userID string) (*store.Status, *store.Project, store.Role, error) {
-	st, err := tx.StatusByID(statusID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, "", notFound("Status")
-	}
-	if err != nil {
-		return nil, nil, "", err
-	}
-	p, role, err := tx.ProjectAndRole(st.ProjectID, userID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && role == "") {
-		return nil, nil, "", notFound("Status")
-	}
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return st, p, role, nil
 }
 
 func (c columns) doneCount() int {
