@@ -39,6 +39,16 @@ func projectRole(tx *store.Tx, projectID, userID string) (*store.Project, store.
 	return p, role, nil
 }
 
+// projectToChange loads a project for a change that needs at least min;
+// action finishes "Viewers can't …".
+func projectToChange(tx *store.Tx, projectID, userID string, min store.Role, action string) (*store.Project, error) {
+	p, role, err := projectRole(tx, projectID, userID)
+	if err != nil {
+		return nil, err
+	}
+	return p, need(role, min, action)
+}
+
 // ofProjectRole loads, with load, a thing of a project (a column, a
 // label), then its project and the user's role there. A thing that isn't
 // there and one in a project the user can't see are the same 404, named

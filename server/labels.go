@@ -119,11 +119,8 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
-		p, role, err := projectRole(tx, projectID, actor(r).user.ID)
+		p, err := projectToChange(tx, projectID, actor(r).user.ID, store.RoleMember, labelsChange)
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleMember, labelsChange); err != nil {
 			return 0, nil, err
 		}
 		labels, err := tx.Labels(p.ID)

@@ -151,11 +151,8 @@ func (s *Server) updateProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
-		p, role, err := projectRole(tx, id, actor(r).user.ID)
+		p, err := projectToChange(tx, id, actor(r).user.ID, store.RoleAdmin, "change project settings; ask an owner or admin")
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleAdmin, "change project settings; ask an owner or admin"); err != nil {
 			return 0, nil, err
 		}
 		in.apply(p)
@@ -180,11 +177,8 @@ func (s *Server) archiveProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, nil, func(tx *store.Tx) (int, any, error) {
-		p, role, err := projectRole(tx, id, actor(r).user.ID)
+		p, err := projectToChange(tx, id, actor(r).user.ID, store.RoleAdmin, "archive projects; ask an owner or admin")
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleAdmin, "archive projects; ask an owner or admin"); err != nil {
 			return 0, nil, err
 		}
 		if !p.IsArchived {

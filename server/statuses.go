@@ -153,11 +153,8 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
-		p, role, err := projectRole(tx, projectID, actor(r).user.ID)
+		p, err := projectToChange(tx, projectID, actor(r).user.ID, store.RoleAdmin, columnsAdminOnly)
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleAdmin, columnsAdminOnly); err != nil {
 			return 0, nil, err
 		}
 		cols, err := tx.Statuses(p.ID)

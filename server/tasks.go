@@ -183,11 +183,8 @@ func (s *Server) createTask(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.write(w, r, raw, func(tx *store.Tx) (int, any, error) {
-		p, role, err := projectRole(tx, in.projectID.V, actor(r).user.ID)
+		p, err := projectToChange(tx, in.projectID.V, actor(r).user.ID, store.RoleMember, "create tasks in this space")
 		if err != nil {
-			return 0, nil, err
-		}
-		if err := need(role, store.RoleMember, "create tasks in this space"); err != nil {
 			return 0, nil, err
 		}
 		if p.IsArchived {
