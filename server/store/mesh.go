@@ -23,7 +23,7 @@ import (
 // meshForget.
 type Mesh struct {
 	e    *postgresEngine
-	self string // this process's name on the mesh
+	self string // this process's name on the mesh, and on its change notices
 
 	mu       sync.Mutex
 	handlers map[string]func(payload string)

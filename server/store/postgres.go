@@ -226,7 +226,11 @@ func (e *postgresEngine) listenOnce(ctx context.Context, s *Store, listening fun
 			e.mesh.receive(n.Payload)
 			continue
 		}
-		switch n.Payload {
+		what, from, _ := strings.Cut(n.Payload, " ")
+		if from == e.mesh.self {
+			continue // this process's own commit: heard already, as it committed
+		}
+		switch what {
 		case noticeChanges:
 			s.changed.notify()
 		case noticeTokens:
@@ -394,9 +398,10 @@ func (c *postgresConn) commit(ctx context.Context, notices []string) error {
 	defer c.leave()
 	for _, n := range notices {
 		// Delivered when (and only if) the transaction commits. The
-		// payload only names what changed, well inside NOTIFY's 8000
-		// bytes: listeners read the changes themselves from the log.
-		if _, err := c.tx.Exec(ctx, `SELECT pg_notify($1, $2)`, c.e.channel, n); err != nil {
+		// payload only names what changed and the process that says so,
+		// well inside NOTIFY's 8000 bytes: listeners read the changes
+		// themselves from the log, and skip their own process's.
+		if _, err := c.tx.Exec(ctx, `SELECT pg_notify($1, $2)`, c.e.channel, n+" "+c.e.mesh.self); err != nil {
 			c.rollback()
 			return err
 		}
