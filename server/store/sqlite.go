@@ -5,14 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
-	"strconv"
-	"strings"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -275,36 +271,4 @@ func sqliteConflict(err error) bool {
 func sqliteFull(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL
-}
-
-// migration is one numbered schema step of an engine.
-type migration struct {
-	name    string
-	version int
-	body    string
-}
-
-// migrationSteps are the engine's migrations after version, in order.
-func migrationSteps(dir string, version int) ([]migration, error) {
-	names, err := fs.Glob(migrations, "migrations/"+dir+"/*.sql")
-	if err != nil {
-		return nil, fmt.Errorf("list migrations: %w", err)
-	}
-	slices.Sort(names)
-	var out []migration
-	for _, name := range names {
-		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with its number", name)
-		}
-		if n <= version {
-			continue
-		}
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return nil, fmt.Errorf("read migration %s: %w", name, err)
-		}
-		out = append(out, migration{name: name, version: n, body: string(body)})
-	}
-	return out, nil
 }

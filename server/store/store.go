@@ -12,7 +12,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -288,4 +291,36 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// migration is one numbered schema step of an engine.
+type migration struct {
+	name    string
+	version int
+	body    string
+}
+
+// migrationSteps are the engine's migrations after version, in order.
+func migrationSteps(dir string, version int) ([]migration, error) {
+	names, err := fs.Glob(migrations, "migrations/"+dir+"/*.sql")
+	if err != nil {
+		return nil, fmt.Errorf("list migrations: %w", err)
+	}
+	slices.Sort(names)
+	var out []migration
+	for _, name := range names {
+		n, err := strconv.Atoi(strings.SplitN(filepath.Base(name), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with its number", name)
+		}
+		if n <= version {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", name, err)
+		}
+		out = append(out, migration{name: name, version: n, body: string(body)})
+	}
+	return out, nil
 }
