@@ -104,7 +104,9 @@ printed.`,
 // checked.
 func printCopyReport(a *app, rep *store.CopyReport, took time.Duration) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Copied %s into %s (schema %s) in %s:\n\n", rep.From, rep.To, rep.Schema, took.Round(time.Millisecond))
+	// The schema's name is the database's to say: drawn harmless, as are
+	// the names of the two databases.
+	fmt.Fprintf(&b, "Copied %s into %s (schema %s) in %s:\n\n", safe.Line(rep.From), safe.Line(rep.To), safe.Line(rep.Schema), took.Round(time.Millisecond))
 	t := newTable("TABLE", "ROWS", "CHECKSUM", "")
 	var total int64
 	for _, tr := range rep.Tables {
