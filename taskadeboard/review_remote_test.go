@@ -66,6 +66,16 @@ func isCreate(req *http.Request) bool {
 	return req.Method == http.MethodPost && strings.HasSuffix(req.URL.Path, "/tasks/")
 }
 
+// fetchedHookedRemote is hookedRemote("") once it has read the project.
+func (e *env) fetchedHookedRemote(t *testing.T) (*Remote, *hook) {
+	t.Helper()
+	r, h := e.hookedRemote("")
+	if _, err := r.Fetch(context.Background(), e.project); err != nil {
+		t.Fatal(err)
+	}
+	return r, h
+}
+
 func (e *env) hookedRemote(dir string) (*Remote, *hook) {
 	h := &hook{}
 	c := taskade.New(e.srv.URL, e.token, taskade.WithRetry(0, time.Millisecond, time.Millisecond),
@@ -85,11 +95,8 @@ func newCard(key, col, title string) board.Request {
 // rather than being dropped as "deleted elsewhere".
 func TestAListReadBeforeACreateDoesNotForgetTheCard(t *testing.T) {
 	env := newEnv(t)
-	r, h := env.hookedRemote("")
+	r, h := env.fetchedHookedRemote(t)
 	ctx := context.Background()
-	if _, err := r.Fetch(ctx, env.project); err != nil {
-		t.Fatal(err)
-	}
 	read, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	h.set(nil, func(req *http.Request) {
@@ -124,11 +131,8 @@ func TestAListReadBeforeACreateDoesNotForgetTheCard(t *testing.T) {
 func TestARetriedCreateDoesNotAdoptACreateStillOnItsWay(t *testing.T) {
 	env := newEnv(t)
 	other := env.card("To Do", "Other")
-	r, h := env.hookedRemote("")
+	r, h := env.fetchedHookedRemote(t)
 	ctx := context.Background()
-	if _, err := r.Fetch(ctx, env.project); err != nil {
-		t.Fatal(err)
-	}
 	env.srv.DropNext(http.MethodPost, 1)
 	a := newCard("a", env.cols["To Do"], "Same")
 	if _, err := r.Send(ctx, a); err == nil {
@@ -252,11 +256,8 @@ func TestACreateRecordedInTheFutureIsNotHeldBack(t *testing.T) {
 func TestACreateAnsweredUnreadablyIsFoundNotRefused(t *testing.T) {
 	for _, body := range []string{`{"ok":true,"item":[]}`, `{"ok":true,"item":[{"text":"x"}]}`, `{"ok":true}`, `{"ok":true,"item":"what"}`} {
 		env := newEnv(t)
-		r, h := env.hookedRemote("")
+		r, h := env.fetchedHookedRemote(t)
 		ctx := context.Background()
-		if _, err := r.Fetch(ctx, env.project); err != nil {
-			t.Fatal(err)
-		}
 		h.mu.Lock()
 		h.answer = func(req *http.Request) string {
 			if isCreate(req) {
@@ -291,11 +292,8 @@ func TestACreateAnsweredUnreadablyIsFoundNotRefused(t *testing.T) {
 func TestACreateAnswerNamingAnotherTaskIsNotTaken(t *testing.T) {
 	env := newEnv(t)
 	card := env.card("To Do", "Someone's card")
-	r, h := env.hookedRemote("")
+	r, h := env.fetchedHookedRemote(t)
 	ctx := context.Background()
-	if _, err := r.Fetch(ctx, env.project); err != nil {
-		t.Fatal(err)
-	}
 	fake := "11111111-1111-1111-1111-111111111111"
 	for i, answer := range []string{
 		`{"ok":true,"item":[{"id":"` + card + `","text":"Mine","parentId":"` + env.cols["To Do"] + `"}]}`,
@@ -332,11 +330,8 @@ func TestACreateAnswerNamingAnotherTaskIsNotTaken(t *testing.T) {
 func TestAMoveAnswerWithAnotherParentIsNotTaken(t *testing.T) {
 	env := newEnv(t)
 	card := env.card("To Do", "Mover")
-	r, h := env.hookedRemote("")
+	r, h := env.fetchedHookedRemote(t)
 	ctx := context.Background()
-	if _, err := r.Fetch(ctx, env.project); err != nil {
-		t.Fatal(err)
-	}
 	h.mu.Lock()
 	h.answer = func(req *http.Request) string {
 		if strings.HasSuffix(req.URL.Path, "/move") {
