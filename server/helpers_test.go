@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -482,4 +484,9 @@ func testLog() io.Writer {
 		return os.Stderr
 	}
 	return io.Discard
+}
+
+// fieldNames is a JSON object's field names, sorted and comma-separated.
+func fieldNames[V any](obj map[string]V) string {
+	return strings.Join(slices.Sorted(maps.Keys(obj)), ",")
 }

@@ -36,12 +36,7 @@ func TestLabels(t *testing.T) {
 	res := e.do(u.Token, "POST", "/api/labels", map[string]any{"projectId": b.ProjectID, "name": "  bug ", "color": "#ff0000"})
 	var raw struct{ Label map[string]json.RawMessage }
 	res.want(t, 201, &raw)
-	var keys []string
-	for k := range raw.Label {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if got := strings.Join(keys, ","); got != "color,id,name,projectId" {
+	if got := fieldNames(raw.Label); got != "color,id,name,projectId" {
 		t.Fatalf("label fields %s", got)
 	}
 	var bug tLabel
