@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -391,6 +392,34 @@ func queryBool(r *http.Request, name string) (bool, error) {
 	default:
 		return false, invalid(name, "%s must be true or false, got %q", name, clip(v))
 	}
+}
+
+// queryCount reads an optional whole-number query parameter from 1 to max
+// (def when absent).
+func queryCount(r *http.Request, name string, def, max int) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > max {
+		return 0, invalid(name, "%s must be a whole number from 1 to %d, got %q", name, max, clip(v))
+	}
+	return n, nil
+}
+
+// querySeq reads an optional sequence number (a cursor) from the query: 0
+// when absent.
+func querySeq(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 1 {
+		return 0, invalid(name, "%s must be a positive whole number, got %q", name, clip(v))
+	}
+	return n, nil
 }
 
 // pathUUID reads a UUID from the path.

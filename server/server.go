@@ -114,6 +114,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/tasks/{id}/restore", s.restoreTask)
 	m.HandleFunc("GET /api/tasks/{id}/comments", s.listComments)
 	m.HandleFunc("POST /api/tasks/{id}/comments", s.addComment)
+	m.HandleFunc("GET /api/tasks/{id}/activity", s.taskActivity)
 	m.HandleFunc("POST /api/tasks/{id}/assignees", s.assign)
 	m.HandleFunc("DELETE /api/tasks/{id}/assignees/{userId}", s.unassign)
 

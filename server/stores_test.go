@@ -20,6 +20,8 @@ var onPostgresTests = []struct {
 	fn   func(*testing.T)
 }{
 	{"TestArchivedProjectRestoreAndRefusal", TestArchivedProjectRestoreAndRefusal},
+	{"TestTaskActivity", TestTaskActivity},
+	{"TestTaskActivityDeleteRestore", TestTaskActivityDeleteRestore},
 	{"TestArchivedProjectSeedIgnoresRestore", TestArchivedProjectSeedIgnoresRestore},
 	{"TestAssignees", TestAssignees},
 	{"TestBadRequests", TestBadRequests},

@@ -579,6 +579,39 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// Activity pages: the default and the most a request may ask for.
+const (
+	activityPage    = 50
+	maxActivityPage = 200
+)
+
+// taskActivity is a task's history, newest first, a page at a time: a
+// page of limit entries before the id in ?before= (the last id of the
+// page before).
+func (s *Server) taskActivity(w http.ResponseWriter, r *http.Request) {
+	id, err := pathUUID(r, "id", "task")
+	var (
+		limit  int
+		before int64
+	)
+	if err == nil {
+		limit, err = queryCount(r, "limit", activityPage, maxActivityPage)
+	}
+	if err == nil {
+		before, err = querySeq(r, "before")
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.read(w, r, func(tx *store.Tx) (any, error) {
+		if _, _, err := taskRole(tx, id, actor(r).user.ID); err != nil {
+			return nil, err
+		}
+		return tx.TaskActivity(id, before, limit)
+	})
+}
+
 func (s *Server) addComment(w http.ResponseWriter, r *http.Request) {
 	id, raw, b, err := pathAndBody(r, "task")
 	var content string

@@ -52,6 +52,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op
 		replayed bool
 	)
 	err := s.store.Write(r.Context(), func(tx *store.Tx) error {
+		tx.SetActor(p.user.ID)
 		if key != "" {
 			rec, err := tx.Idempotency(p.tokenID, key)
 			switch {

@@ -124,6 +124,7 @@ var copyTables = []copyTable{
 	tableOf("idempotency", "token_id, key", "token_id text, key text, request_hash bytes, status int, body bytes, "+
 		"created_at text"),
 	tableOf("trash", "task_id", "task_id text, project_id text, space_id text, deleted_at text, snapshot text"),
+	tableOf("activity", "seq", "seq int, task_id text, kind text, actor_id text?, changes text?, created_at text"),
 }
 
 // Copy copies everything in from (a SQLite or PostgreSQL store) into to,

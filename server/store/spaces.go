@@ -179,18 +179,41 @@ func (t *Tx) memberChanged(spaceID, userID, kind string) (*Member, error) {
 
 // logChange appends to the change log; the payload is the object as sent.
 func (t *Tx) logChange(spaceID, kind, objectID string, payload any) error {
-	body, err := json.Marshal(payload)
+	return t.log(event{SpaceID: spaceID, Kind: kind, ObjectID: objectID, Payload: payload})
+}
+
+// An event is one change as the transaction logs it: the change log's row
+// (what live feeds send) and, for a change to a task or its comments, an
+// entry in the task's activity.
+type event struct {
+	SpaceID, Kind, ObjectID string
+	Payload                 any
+	// TaskID is the task the change is to (a comment's task): set, the
+	// change is kept in that task's activity.
+	TaskID string
+	// Changes are the fields an update changed (nil when not known or not
+	// an update).
+	Changes map[string]FieldChange
+}
+
+// log writes e to the change log and, for a task's change, its activity.
+func (t *Tx) log(e event) error {
+	body, err := json.Marshal(e.Payload)
 	if err != nil {
-		return fmt.Errorf("encode %s change: %w", kind, err)
+		return fmt.Errorf("encode %s change: %w", e.Kind, err)
 	}
-	if _, err := t.exec(`INSERT INTO changes (space_id, kind, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-		spaceID, kind, objectID, body, t.stamp()); err != nil {
-		return fmt.Errorf("log %s change: %w", kind, err)
+	var seq int64
+	if err := t.queryRow(`INSERT INTO changes (space_id, kind, object_id, payload, created_at) VALUES (?, ?, ?, ?, ?) RETURNING seq`,
+		e.SpaceID, e.Kind, e.ObjectID, body, t.stamp()).Scan(&seq); err != nil {
+		return fmt.Errorf("log %s change: %w", e.Kind, mapErr(err))
 	}
 	if !t.logged {
 		t.logged = true
 		t.onCommit = append(t.onCommit, t.s.changed.notify)
 		t.notice(noticeChanges)
+	}
+	if e.TaskID != "" {
+		return t.addActivity(seq, e)
 	}
 	return nil
 }

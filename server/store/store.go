@@ -191,7 +191,12 @@ type Tx struct {
 	notices  []string
 	ctx      context.Context
 	now      time.Time
+	actor    string // the user whose request this is ("" for the server's own work)
 }
+
+// SetActor names the user whose request the transaction carries out: the
+// change log and each task's activity say who made a change.
+func (t *Tx) SetActor(userID string) { t.actor = userID }
 
 // Now is the transaction's clock reading, the same for every row it writes.
 func (t *Tx) Now() time.Time { return t.now }

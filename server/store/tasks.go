@@ -51,7 +51,11 @@ func (t *Tx) TaskByID(id string) (*Task, error) {
 	if err := t.readAssignees(k); err != nil {
 		return nil, err
 	}
-	return k, t.readLabels(k)
+	if err := t.readLabels(k); err != nil {
+		return nil, err
+	}
+	k.remember()
+	return k, nil
 }
 
 // readPeopleAndLabels fills in each task's assignees and labels.
@@ -227,7 +231,11 @@ func (t *Tx) CreateTask(k *Task) error {
 	if err := t.insertLabels(k); err != nil {
 		return err
 	}
-	return t.logChange(k.SpaceID, "task.created", k.ID, k)
+	if err := t.log(event{SpaceID: k.SpaceID, Kind: "task.created", ObjectID: k.ID, Payload: k, TaskID: k.ID}); err != nil {
+		return err
+	}
+	k.remember()
+	return nil
 }
 
 func (t *Tx) insertTask(k *Task) error {
@@ -261,7 +269,18 @@ func (t *Tx) writeTask(k *Task) error {
 		k.EstimatedHours, k.Position, k.CommentCount, k.UpdatedAt, k.Version, k.ReopenStatusID, k.ID); err != nil {
 		return fmt.Errorf("update task: %w", err)
 	}
-	return t.logChange(k.SpaceID, "task.updated", k.ID, k)
+	e := event{SpaceID: k.SpaceID, Kind: "task.updated", ObjectID: k.ID, Payload: k, Changes: k.changes()}
+	// A card's history holds what people did to it: not the keys of a
+	// column respaced around it (read without TaskByID), nor the count a
+	// comment's own entry already tells.
+	if _, counted := e.Changes["commentCount"]; len(e.Changes) > 1 || len(e.Changes) == 1 && !counted {
+		e.TaskID = k.ID
+	}
+	if err := t.log(e); err != nil {
+		return err
+	}
+	k.remember()
+	return nil
 }
 
 // keepApart keeps k's key short and, unless the caller knows no other
@@ -400,7 +419,8 @@ func (t *Tx) DeleteTask(k *Task) error {
 		return fmt.Errorf("delete task: %w", err)
 	}
 	for _, id := range append(tree[1:], k.ID) {
-		if err := t.logChange(k.SpaceID, "task.deleted", id, map[string]string{"id": id, "projectId": k.ProjectID}); err != nil {
+		if err := t.log(event{SpaceID: k.SpaceID, Kind: "task.deleted", ObjectID: id, TaskID: id,
+			Payload: map[string]string{"id": id, "projectId": k.ProjectID}}); err != nil {
 			return err
 		}
 	}
@@ -553,9 +573,10 @@ func (t *Tx) RestoreTask(tr *Trashed) error {
 				return fmt.Errorf("restore comments: %w", err)
 			}
 		}
-		if err := t.logChange(k.SpaceID, "task.restored", k.ID, k); err != nil {
+		if err := t.log(event{SpaceID: k.SpaceID, Kind: "task.restored", ObjectID: k.ID, Payload: k, TaskID: k.ID}); err != nil {
 			return err
 		}
+		k.remember()
 	}
 	if _, err := t.exec(`DELETE FROM trash WHERE task_id = ?`, root.ID); err != nil {
 		return fmt.Errorf("restore task: %w", err)
@@ -567,11 +588,39 @@ func (t *Tx) RestoreTask(tr *Trashed) error {
 // a thousand a call, oldest first, so it stays cheap).
 func (t *Tx) PruneTrash() error {
 	before := FormatTime(t.now.Add(-TrashRetention))
-	if _, err := t.exec(`DELETE FROM trash WHERE task_id IN (
-			SELECT task_id FROM trash WHERE deleted_at < ? ORDER BY deleted_at LIMIT 1000)`, before); err != nil {
+	rows, err := t.query(`SELECT task_id, snapshot FROM trash WHERE deleted_at < ? ORDER BY deleted_at LIMIT 1000`, before)
+	if err != nil {
 		return fmt.Errorf("prune trash: %w", err)
 	}
-	return nil
+	var roots, gone []string
+	for rows.Next() {
+		var id string
+		var body []byte
+		if err := rows.Scan(&id, &body); err != nil {
+			rows.Close()
+			return fmt.Errorf("prune trash: %w", err)
+		}
+		roots, gone = append(roots, id), append(gone, id)
+		// The subtasks deleted with it go with it, and their history too.
+		var snap trashSnapshot
+		if json.Unmarshal(body, &snap) == nil {
+			for _, k := range snap.Tasks {
+				if k.ID != id {
+					gone = append(gone, k.ID)
+				}
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("prune trash: %w", err)
+	}
+	for _, id := range roots {
+		if _, err := t.exec(`DELETE FROM trash WHERE task_id = ?`, id); err != nil {
+			return fmt.Errorf("prune trash: %w", err)
+		}
+	}
+	return t.forgetActivity(gone)
 }
 
 // Subtasks lists a task's direct subtasks in position order.
@@ -669,7 +718,8 @@ func (t *Tx) AddComment(k *Task, authorID, content string) (*Comment, error) {
 	if err := t.queryRow(`SELECT name FROM users WHERE id = ?`, authorID).Scan(&c.AuthorName); err != nil {
 		return nil, fmt.Errorf("read comment author: %w", notFound(err))
 	}
-	if err := t.logChange(k.SpaceID, "comment.created", c.ID, c); err != nil {
+	if err := t.log(event{SpaceID: k.SpaceID, Kind: "comment.created", ObjectID: c.ID, Payload: c, TaskID: k.ID,
+		Changes: map[string]FieldChange{"commentId": {To: c.ID}, "content": {To: excerpt(c.Content, maxActivityExcerpt)}}}); err != nil {
 		return nil, err
 	}
 	k.CommentCount++

@@ -136,6 +136,9 @@ type Task struct {
 	UpdatedAt    string   `json:"updatedAt"`
 	Version      int64    `json:"version"`
 	SpaceID      string   `json:"-"`
+	// was is the task as TaskByID read it: what an update's activity
+	// compares with.
+	was *Task
 }
 
 // Comment is a note on a task.
