@@ -118,6 +118,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/tasks/{id}/assignees", s.assign)
 	m.HandleFunc("DELETE /api/tasks/{id}/assignees/{userId}", s.unassign)
 
+	m.HandleFunc("GET /api/search", s.search)
 	m.HandleFunc("GET /api/me", s.me)
 	m.HandleFunc("GET /api/events", s.events)
 	m.Handle("/api/mcp", s.newMCP())

@@ -21,6 +21,7 @@ var onPostgresTests = []struct {
 }{
 	{"TestArchivedProjectRestoreAndRefusal", TestArchivedProjectRestoreAndRefusal},
 	{"TestTaskActivity", TestTaskActivity},
+	{"TestSearch", TestSearch},
 	{"TestTaskActivityDeleteRestore", TestTaskActivityDeleteRestore},
 	{"TestArchivedProjectSeedIgnoresRestore", TestArchivedProjectSeedIgnoresRestore},
 	{"TestAssignees", TestAssignees},

@@ -108,6 +108,9 @@ type engine interface {
 	// indexedBy is the clause that makes the table before it be read
 	// through index, where the engine needs telling ("" where it doesn't).
 	indexedBy(index string) string
+	// searchQuery is the query of a full-text search, and its arguments
+	// (see Tx.Search for the columns it reads).
+	searchQuery(f SearchFilter) (string, []any)
 	// describe names the database for logs, without secrets.
 	describe() string
 	close() error
