@@ -132,8 +132,9 @@ $LANES_CONFIG, or $XDG_CONFIG_HOME/lanes/config.toml.`,
 	pf.StringVar(&a.debug, "debug", "", "debug logs in the state directory, comma-separated: \"http\" (every request, http.log), \"engine\" (the sync engine's decisions, engine.log) (env LANES_DEBUG)")
 	root.Flags().BoolP("version", "v", false, "print the version, commit, build date and Go version")
 	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.exportCmd(), a.importCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.migrateCmd(), a.checkCmd(),
-		a.configCmd(), versionCmd(), manCmd(root))
+		a.cardCmd(), a.configCmd(), versionCmd(), manCmd(root))
 	a.completeBoardFlags(root)
+	a.completeCardCommands(root)
 	usageArgs(root)
 	return root
 }
