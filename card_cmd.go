@@ -44,10 +44,10 @@ board: lanes card add, list, move, done and comment.
 The board is found as the board finds it: --project and --space by name,
 slug or id, else the board opened last, else the personal space's first
 project; on --server (or LANES_SERVER, or the config file's server), else
-on the local server. A card is named by its id, by a part of its id that
-no other card's holds (at least 4 characters: lanes card list shows the end
-of each id, long enough to tell them apart), or by its title (any case,
-among the cards the board shows).
+on the local server. A card is named by its id, by its title (any case,
+among the cards the board shows), or else by a part of its id that no
+other card's holds (at least 4 characters: lanes card list shows the end
+of each id, long enough to tell them apart).
 
 Output is a table for people, or JSON with --format json: a card is an
 object with the API's task fields (id, projectId, parentTaskId, title,

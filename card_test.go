@@ -328,6 +328,12 @@ func TestCardAmbiguousTitle(t *testing.T) {
 	}
 	// A part of an id every card shares is no card's either.
 	cardFails(t, e.data, 1, "could be any of", "card", "done", one.ID[:4])
+	// A title wins over a part of an id that happens to hold it.
+	part := one.ID[len(one.ID)-6:]
+	titled := cardJSONOf(t, cardOK(t, e.data, "card", "add", part, "--format", "json"))
+	if got := cardJSONOf(t, cardOK(t, e.data, "card", "move", part, "--to", "In Progress", "--format", "json")); got.ID != titled.ID {
+		t.Fatalf("move %q moved %s, want the card of that title, %s (not %s, whose id holds it)", part, got.ID, titled.ID, one.ID)
+	}
 }
 
 // A title holding terminal escapes (stored as a server that allows

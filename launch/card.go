@@ -188,11 +188,11 @@ func columnNames(cols []board.Column) string {
 	return strings.Join(names, ", ")
 }
 
-// Card finds a card by its id, a part of its id no other card's holds
-// (at least MinIDPart characters: what ShortID shows, or its start), or
-// its title (any case; among the cards Listed shows). A
-// ref that names none, or more than one, is an error that says so,
-// listing the cards it could mean with their ids.
+// Card finds a card by its id, its title (any case; among the cards
+// Listed shows), or else a part of its id no other card's holds (at least
+// MinIDPart characters: what ShortID shows, or its start). A ref that
+// names none, or more than one, is an error that says so, listing the
+// cards it could mean with their ids.
 func (cs *Cards) Card(ref string) (*board.Card, error) {
 	want := strings.TrimSpace(ref)
 	if want == "" {
@@ -207,11 +207,11 @@ func (cs *Cards) Card(ref string) (*board.Card, error) {
 			found = append(found, c)
 		}
 	}
-	if len(want) >= MinIDPart {
+	// A title wins over a part of an id: "cafe" names the card of that
+	// title, not it and every card whose id happens to hold those letters.
+	if len(found) == 0 && len(want) >= MinIDPart {
 		for _, c := range cs.fetched.Cards {
-			part := strings.Contains(c.ID, want)
-			seen := slices.ContainsFunc(found, func(o *board.Card) bool { return o.ID == c.ID })
-			if k, ok := cs.state.Card(c.ID); ok && part && !seen {
+			if k, ok := cs.state.Card(c.ID); ok && strings.Contains(c.ID, want) {
 				found = append(found, k)
 			}
 		}
