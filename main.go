@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,61 @@ func main() {
 	stop()
 	if err != nil {
 		report(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is a command used wrongly: an unknown flag or command, a
+// missing argument, a value a flag can't take.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef is a usageError saying what is wrong.
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// exitCode is how lanes exits after err, as gh does: 0 for success, 2 for
+// a command used wrongly (usageError), 1 for one that failed (the server
+// refused, a card not found, no network), so a script can tell its own
+// mistake from the world's.
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, new(usageError)):
+		return 2
+	}
+	return 1
+}
+
+// usageArgs makes every command's check of its arguments (cobra.ExactArgs
+// and the like) say a wrong number of them is a usageError.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			err := check(cmd, args)
+			if err == nil || errors.As(err, new(usageError)) {
+				return err
+			}
+			return usageError{err}
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
+}
+
+// exactArgs is cobra.ExactArgs as a usage error that shows the usage.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		if n == 0 {
+			return usagef("unknown command %q for %q (usage: %s)", args[0], cmd.CommandPath(), cmd.UseLine())
+		}
+		return usagef("%s takes %d argument%s, got %d (usage: %s)", cmd.CommandPath(), n, map[bool]string{true: "s"}[n > 1], len(args), cmd.UseLine())
 	}
 }
 
@@ -66,7 +121,8 @@ $LANES_CONFIG, or $XDG_CONFIG_HOME/lanes/config.toml.`,
 	root.SetVersionTemplate("{{.Version}}")
 	var bf boardFlags
 	a.addBoardFlags(root, &bf)
-	root.Args = cobra.NoArgs
+	root.Args = exactArgs(0)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.runBoard(cmd, bf) }
 	root.SetOut(out)
 	root.SetErr(errOut)
@@ -76,8 +132,10 @@ $LANES_CONFIG, or $XDG_CONFIG_HOME/lanes/config.toml.`,
 	pf.StringVar(&a.debug, "debug", "", "debug logs in the state directory, comma-separated: \"http\" (every request, http.log), \"engine\" (the sync engine's decisions, engine.log) (env LANES_DEBUG)")
 	root.Flags().BoolP("version", "v", false, "print the version, commit, build date and Go version")
 	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.exportCmd(), a.importCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.migrateCmd(), a.checkCmd(),
-		a.configCmd(), versionCmd(), manCmd(root))
+		a.cardCmd(), a.configCmd(), versionCmd(), manCmd(root))
 	a.completeBoardFlags(root)
+	a.completeCardCommands(root)
+	usageArgs(root)
 	return root
 }
 

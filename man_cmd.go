@@ -28,7 +28,10 @@ func manCmd(root *cobra.Command) *cobra.Command {
 			page = page.WithLongDescription(reflow(root.Long)).WithSection("Files",
 				"$XDG_CONFIG_HOME/lanes/config.toml (or --config, $LANES_CONFIG): the config file.\n"+
 					"$XDG_DATA_HOME/lanes (or --data, $LANES_DATA): the database, each board's outbox and cache.\n"+
-					"$XDG_STATE_HOME/lanes: logs (server.log, http.log, engine.log).")
+					"$XDG_STATE_HOME/lanes: logs (server.log, http.log, engine.log).").WithSection("Exit status",
+				"0: the command did what it was asked.\n"+
+					"1: it failed: the server refused or could not be reached, or what it names (a card, a column, a project) is not there.\n"+
+					"2: it was used wrongly: an unknown command or flag, or the wrong number of arguments (and for lanes card, a value a flag can't take).")
 			_, err = fmt.Fprint(cmd.OutOrStdout(), page.Build(roff.NewDocument()))
 			return err
 		},

@@ -73,6 +73,14 @@ func SaveCache(o Options, s *State, members ...Member) error {
 	return writeCache(base+cacheSuffix, s, members)
 }
 
+// ReadCache is the cached board the engine for o would paint first, and
+// the space's members kept with it: empty when there is none (or it is
+// unreadable, as a cache is only a head start). For what must not ask the
+// server, such as shell completion.
+func ReadCache(o Options) (Fetched, []Member, error) {
+	return readCache(filepath.Join(o.Dir, "boards", fileKey(o.Server, o.ProjectID)) + cacheSuffix)
+}
+
 // Cached reports whether the board the engine for o would open has a
 // cached copy on disk, so it can be drawn with the server away.
 func Cached(o Options) bool {

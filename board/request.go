@@ -63,6 +63,11 @@ func groupKey(group []Mutation) string {
 	return group[0].ID + "+" + group[len(group)-1].ID
 }
 
+// RequestOf is the request one mutation becomes on its own, as the engine
+// would send it, under the mutation's id as its key: for a command that
+// makes a change without opening a board (lanes card).
+func RequestOf(m Mutation) Request { return request([]Mutation{m}) }
+
 // request turns a group of one card's consecutive mutations into a request.
 // Only mutations that patch the task are ever grouped.
 func request(group []Mutation) Request {
