@@ -135,7 +135,7 @@ func (e *Engine) Describe(a Activity) string {
 			what += ": " + quoted(text)
 		}
 	case ActivityUpdated:
-		what = inWords(e.updates(a.Changes))
+		what = inWords(e.updates(a.Changes, a.ActorID))
 	default:
 		what = "did " + a.Kind
 	}
@@ -147,8 +147,8 @@ func (e *Engine) Describe(a Activity) string {
 var fieldOrder = []string{"statusId", "completedAt", "isArchived", "title", "description", "priority", "dueDate",
 	"assigneeIds", "labelIds", "estimatedHours", "position"}
 
-// updates are what an update did, a phrase per field.
-func (e *Engine) updates(changes map[string]Change) []string {
+// updates are what an update by actor did, a phrase per field.
+func (e *Engine) updates(changes map[string]Change, actor string) []string {
 	fields := make([]string, 0, len(changes))
 	for f := range changes {
 		fields = append(fields, f)
@@ -226,10 +226,10 @@ func (e *Engine) updates(changes map[string]Change) []string {
 		case "assigneeIds":
 			added, removed := listChange(c)
 			if len(added) > 0 {
-				out = append(out, "assigned "+inWords(e.people(added)))
+				out = append(out, "assigned "+inWords(e.people(added, actor)))
 			}
 			if len(removed) > 0 {
-				out = append(out, "unassigned "+inWords(e.people(removed)))
+				out = append(out, "unassigned "+inWords(e.people(removed, actor)))
 			}
 		case "labelIds":
 			added, removed := listChange(c)
@@ -251,12 +251,16 @@ func (e *Engine) updates(changes map[string]Change) []string {
 	return out
 }
 
-func (e *Engine) people(ids []string) []string {
+// people are the users ids named, the actor as "themselves".
+func (e *Engine) people(ids []string, actor string) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
 		out[i] = "someone"
 		if n, ok := e.Name(id); ok {
 			out[i] = n
+		}
+		if id == actor {
+			out[i] = "themselves"
 		}
 	}
 	return out

@@ -59,6 +59,8 @@ func TestDescribe(t *testing.T) {
 		{Activity{Kind: ActivityUpdated, Actor: "cat", Changes: map[string]Change{"estimatedHours": ch(`null`, `2.5`)}}, "cat estimated it at 2.5h"},
 		{Activity{Kind: ActivityUpdated, Actor: "ana", Changes: map[string]Change{"assigneeIds": ch(`["u-ben"]`, `["u-cat","u-zed"]`)}},
 			"ana assigned cat and someone and unassigned ben"},
+		{Activity{Kind: ActivityUpdated, Actor: "ana", ActorID: "u-ana", Changes: map[string]Change{"assigneeIds": ch(`[]`, `["u-ana"]`)}},
+			"ana assigned themselves"},
 		{Activity{Kind: ActivityUpdated, Actor: "ana", Changes: map[string]Change{"labelIds": ch(`["l-ui"]`, `["l-bug","l-old"]`)}},
 			"ana labelled it #bug and a label and took #ui off it"},
 		{Activity{Kind: ActivityUpdated, Actor: "ana", Changes: map[string]Change{"commentCount": ch(`0`, `1`)}}, "ana changed it"},
