@@ -59,6 +59,10 @@ type Model struct {
 	input    common.Input
 	editor   textarea.Model
 	comments []board.Comment
+	// mine are the comments made here that no list from the server has
+	// held yet: a list asked for before one was made (at Open) and
+	// answered after keeps it shown.
+	mine     []board.Comment
 	note     string // why the comments could not be listed
 	picking  bool   // choosing assignees (from the engine's members)
 	pick     int    // the member under the cursor
@@ -112,6 +116,10 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case board.CommentsMsg:
 		if msg.TaskID == m.ctx.Engine.Resolve(m.id) {
 			m.comments, m.note = msg.Comments, ""
+			m.mine = slices.DeleteFunc(m.mine, func(t board.Comment) bool {
+				return slices.ContainsFunc(msg.Comments, func(c board.Comment) bool { return c.Content == t.Content })
+			})
+			m.comments = append(slices.Clip(m.comments), m.mine...)
 			if msg.Err != nil {
 				m.note = "Couldn't load the comments: " + msg.Err.Error()
 			}
@@ -310,7 +318,8 @@ func (m Model) typed(c *board.Card, value string) (Model, tea.Cmd) {
 		if strings.TrimSpace(value) == "" {
 			return m, nil
 		}
-		m.comments = append(m.comments, board.Comment{Author: m.me(), Content: value, CreatedAt: now})
+		made := board.Comment{Author: m.me(), Content: value, CreatedAt: now}
+		m.comments, m.mine = append(m.comments, made), append(m.mine, made)
 		m, cmd := m.do(s.AddComment(c.ID, value, now))
 		m.input.ToldOfCut(m.ctx)
 		return m, cmd
