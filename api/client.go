@@ -37,6 +37,7 @@ type Client struct {
 	mu        sync.Mutex
 	kind      ServerKind
 	me        *User
+	missing   map[Feature]bool   // later additions a lanes server was found without (see route)
 	mcp       *mcp.ClientSession // for list_statuses on a seed-only server
 	mcpFailed time.Time
 }

@@ -43,10 +43,16 @@ func (e *Error) Error() string {
 var ErrNotSupported = errors.New("not supported by this server")
 
 // unsupported is ErrNotSupported for one operation, in a sentence a person
-// can be shown: "this server can't add columns".
-type unsupported struct{ what string }
+// can be shown: "this server can't add columns" (or said, when set, as the
+// whole sentence: "this server keeps no activity").
+type unsupported struct{ what, said string }
 
-func (e *unsupported) Error() string { return "this server can't " + e.what }
+func (e *unsupported) Error() string {
+	if e.said != "" {
+		return e.said
+	}
+	return "this server can't " + e.what
+}
 
 // Is makes errors.Is(err, ErrNotSupported) hold.
 func (e *unsupported) Is(target error) bool { return target == ErrNotSupported }

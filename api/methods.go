@@ -46,6 +46,11 @@ const (
 	FeatureRestore                    // deleted tasks kept and restorable
 	FeatureColumns                    // columns made, changed, reordered, WIP-limited, deleted
 	FeatureLabels                     // project labels, and labelIds on tasks
+	// FeatureActivity and FeatureSearch came later than the rest: a lanes
+	// server from before them has the other additions but not these
+	// routes (see route).
+	FeatureActivity // GET /api/tasks/:id/activity: a task's history
+	FeatureSearch   // GET /api/search: full-text search
 )
 
 // Probe finds out what the server speaks by asking for the current user
@@ -88,8 +93,43 @@ func (c *Client) Kind() ServerKind {
 
 // Supports says whether the server is known (from Probe) to have the
 // addition. Before a probe it says no: sending only the seed's fields is
-// always safe.
-func (c *Client) Supports(f Feature) bool { return c.Kind() == ServerLanes }
+// always safe. Activity and search are said yes until a call finds an
+// older lanes server without them.
+func (c *Client) Supports(f Feature) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kind == ServerLanes && !c.missing[f]
+}
+
+// route finds out, once, whether a lanes server has the route of a later
+// addition (f), after a call to it was answered 404: that means the task
+// or space asked about is not found, or a lanes server from before the
+// route that has no such endpoint. A request the route itself refuses as
+// malformed (probe: a 400) tells them apart without reading the server's
+// sentence; a 404 to it means the route is missing.
+func (c *Client) route(ctx context.Context, f Feature, probe string) (bool, error) {
+	c.mu.Lock()
+	missing, known := c.missing[f]
+	c.mu.Unlock()
+	if known {
+		return !missing, nil
+	}
+	err := c.do(ctx, call{method: http.MethodGet, path: probe}, nil)
+	switch {
+	case IsNotFound(err):
+		missing = true
+	case err == nil, IsValidation(err):
+	default:
+		return false, fmt.Errorf("find out whether the server has %s: %w", probe, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.missing == nil {
+		c.missing = map[Feature]bool{}
+	}
+	c.missing[f] = missing
+	return !missing, nil
+}
 
 // addition checks, probing once if needed, that the server has lanes'
 // additions before calling one.

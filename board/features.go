@@ -22,6 +22,11 @@ const (
 	FeatureEstimate   Feature = "estimate"
 	FeatureWipLimits  Feature = "WIP limits"
 	FeatureDoneToggle Feature = "done columns" // making a column done or open
+	// FeatureActivity is a card's history (ActivityReader), FeatureSearch
+	// a search of every project (Searcher): a Remote without the
+	// interface has neither; Lacks says why in the backend's words.
+	FeatureActivity Feature = "activity"
+	FeatureSearch   Feature = "search"
 )
 
 // Lacker is a Remote that can't do all lanes does. Lacks says why f can't

@@ -375,3 +375,48 @@ func (r apiRemote) Members(ctx context.Context, spaceID string) ([]Member, error
 func (r apiRemote) Follow(ctx context.Context, spaceID string, after int64, fn func(api.Event)) error {
 	return r.c.Follow(ctx, spaceID, after, fn)
 }
+
+// Activity reads a page of a card's history, newest first.
+func (r apiRemote) Activity(ctx context.Context, taskID string, before int64, limit int) ([]Activity, error) {
+	as, err := r.c.TaskActivity(ctx, taskID, before, limit)
+	switch {
+	case errors.Is(err, api.ErrNotSupported):
+		return nil, &unavailable{err.Error(), ErrNoActivity}
+	case err != nil:
+		return nil, classify("load the activity", err)
+	}
+	out := make([]Activity, len(as))
+	for i, a := range as {
+		out[i] = Activity{ID: a.ID, Kind: a.Kind, TaskID: a.TaskID, At: a.CreatedAt}
+		if a.ActorID != nil {
+			out[i].ActorID = *a.ActorID
+		}
+		if a.ActorName != nil {
+			out[i].Actor = *a.ActorName
+		}
+		if len(a.Changes) > 0 {
+			out[i].Changes = make(map[string]Change, len(a.Changes))
+			for f, c := range a.Changes {
+				out[i].Changes[f] = Change{From: c.From, To: c.To}
+			}
+		}
+	}
+	return out, nil
+}
+
+// Search searches the cards and comments the person can see.
+func (r apiRemote) Search(ctx context.Context, q SearchQuery) ([]SearchHit, error) {
+	hits, err := r.c.Search(ctx, api.SearchOptions{Q: q.Text, SpaceID: q.SpaceID, ProjectID: q.ProjectID, Limit: q.Limit})
+	switch {
+	case errors.Is(err, api.ErrNotSupported):
+		return nil, &unavailable{err.Error(), ErrNoSearch}
+	case err != nil:
+		return nil, classify("search", err)
+	}
+	out := make([]SearchHit, len(hits))
+	for i, h := range hits {
+		out[i] = SearchHit{Kind: h.Kind, TaskID: h.TaskID, CommentID: h.CommentID, ProjectID: h.ProjectID, SpaceID: h.SpaceID,
+			Title: h.Title, Snippet: h.Snippet}
+	}
+	return out, nil
+}

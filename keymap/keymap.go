@@ -27,8 +27,9 @@ type KeyMap struct {
 	// Columns opens the column menu, Labels the focused card's label
 	// picker, View cycles columns → swimlanes by assignee, priority and
 	// label, Palette the command palette, Editor the description in
-	// $EDITOR (on the details screen).
-	Columns, Labels, View, Palette, Editor key.Binding
+	// $EDITOR (on the details screen), Search the search of every
+	// project on the server (the filter, /, narrows the open board).
+	Columns, Labels, View, Palette, Editor, Search key.Binding
 }
 
 // Default is the bindings lanes ships with: vim keys and arrows both.
@@ -69,6 +70,7 @@ func Default() KeyMap {
 		View:         b("cycle view", "v"),
 		Palette:      b("command palette", ":", "ctrl+k"),
 		Editor:       b("description in $EDITOR", "E"),
+		Search:       b("search all projects", "F"),
 	}
 }
 
@@ -83,6 +85,7 @@ func (k *KeyMap) Actions() map[string]*key.Binding {
 		"filter": &k.Filter, "projects": &k.Projects, "standup": &k.Standup, "refresh": &k.Refresh,
 		"theme": &k.Theme, "help": &k.Help, "quit": &k.Quit,
 		"columns": &k.Columns, "labels": &k.Labels, "view": &k.View, "palette": &k.Palette, "editor": &k.Editor,
+		"search_all": &k.Search,
 	}
 }
 
@@ -210,6 +213,6 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Left, k.Right, k.Up, k.Down, k.Top, k.Bottom},
 		{k.MoveLeft, k.MoveRight, k.MoveUp, k.MoveDown, k.Complete, k.Archive, k.Undo, k.Redo},
 		{k.PriorityUp, k.PriorityDown, k.New, k.Edit, k.Details, k.Delete, k.Labels, k.Editor},
-		{k.Filter, k.View, k.Columns, k.Palette, k.Projects, k.Standup, k.Refresh, k.Theme, k.Help, k.Quit},
+		{k.Filter, k.Search, k.View, k.Columns, k.Palette, k.Projects, k.Standup, k.Refresh, k.Theme, k.Help, k.Quit},
 	}
 }

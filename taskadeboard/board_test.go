@@ -1,6 +1,7 @@
 package taskadeboard
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -164,6 +165,23 @@ func TestWhatTaskadeLacksIsSaidAtTheKey(t *testing.T) {
 	}
 	if d.e.CanRestore() {
 		t.Fatal("undo of a delete is offered, but Taskade can't restore")
+	}
+}
+
+// A Taskade board keeps no activity lanes can read and can't be searched:
+// said in Taskade's terms, as the board's sentinels.
+func TestTaskadeHasNoActivityOrSearch(t *testing.T) {
+	env := newEnv(t)
+	env.card("To Do", "Card")
+	d := env.driver(t.TempDir())
+	d.settle()
+	act := d.e.LoadActivity(d.card("Card").ID)().(board.ActivityMsg)
+	if !errors.Is(act.Err, board.ErrNoActivity) || !strings.Contains(act.Err.Error(), "Taskade's API keeps no history") {
+		t.Fatalf("activity on Taskade: %v", act.Err)
+	}
+	found := d.e.Search("card", true)().(board.SearchMsg)
+	if !errors.Is(found.Err, board.ErrNoSearch) || !strings.Contains(found.Err.Error(), "Taskade's API has no search") {
+		t.Fatalf("search on Taskade: %v", found.Err)
 	}
 }
 

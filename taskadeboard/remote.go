@@ -163,6 +163,10 @@ func (r *Remote) Lacks(f board.Feature) string {
 		return "Taskade has no estimates"
 	case board.FeatureWipLimits:
 		return "Taskade has no WIP limits"
+	case board.FeatureActivity:
+		return "Taskade's API keeps no history of a task lanes can read"
+	case board.FeatureSearch:
+		return "Taskade's API has no search lanes can use: / filters the open board"
 	case board.FeatureDoneToggle:
 		return `in Taskade the column named "Done" is the done column: rename a column to make it one`
 	case board.FeaturePriority, board.FeatureLabels:

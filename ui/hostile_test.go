@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -31,7 +32,8 @@ const hostileTitle = "inj \x1b]0;pwned\x07\x1b[2J\x1b[H\x1b[31mRED\x1b[0m end"
 // them, and straight into its store, as a server that allows anything
 // would hold them) and through a cache file (as an old lanes or another
 // backend may have left it), then draws the board, the details, the
-// assign picker, the standup screens and the project switcher with a
+// card's activity, the assign picker, the search of every project (for a
+// word of the data), the standup screens and the project switcher with a
 // colour profile that adds no escapes: no control character from the data
 // reaches the output, only the newlines between lines. `go test` runs the
 // seeds; `go test -fuzz FuzzHostileText ./ui` looks for more.
@@ -251,6 +253,9 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 		next, _ := m.Update(e.LoadComments(id)())
 		m = next.(Model)
 		look("the details")
+		run(press("A"))
+		look("the activity")
+		press("A")
 		press("e")
 		look("the description being edited")
 		press("esc")
@@ -259,6 +264,17 @@ func drawEverything(t *testing.T, e *board.Engine, ids []string, space, project 
 		press("esc")
 		press("esc")
 	}
+	// The search, for a word of the data (the space's name): its hits
+	// quote the data's titles and snippets.
+	word := "x"
+	if ws := strings.FieldsFunc(space, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }); len(ws) > 0 {
+		word = ws[0]
+	}
+	press("F")
+	press(word)
+	run(press("enter"))
+	look("the search")
+	press("esc")
 	press("s")
 	for range len(m.standup.People()) + 1 {
 		look("standup")

@@ -3,7 +3,8 @@
 // engine's mutations; all I/O is the engine's, run as commands.
 //
 // Each screen is a package of its own with its model, Update and View:
-// columns (the board itself), details, switcher, standup and help, all
+// columns (the board itself), details, switcher, standup, help, the
+// command palette and the search of every project, all
 // sharing one common.Context. The Model here owns which screen is in
 // front, hands it the keys, takes the engine's messages, and draws the
 // status and help lines under the board.
@@ -32,6 +33,7 @@ import (
 	"github.com/lanesboard/lanes/ui/details"
 	"github.com/lanesboard/lanes/ui/help"
 	"github.com/lanesboard/lanes/ui/palette"
+	"github.com/lanesboard/lanes/ui/search"
 	"github.com/lanesboard/lanes/ui/standup"
 	"github.com/lanesboard/lanes/ui/switcher"
 )
@@ -50,6 +52,7 @@ const (
 	modeSwitch       // the project switcher
 	modeStandup      // standup: the team one person at a time
 	modePalette      // the command palette
+	modeSearch       // the search of every project
 )
 
 // Choice is a project the switcher offers.
@@ -105,6 +108,7 @@ type Model struct {
 	standup  standup.Model
 	help     help.Model
 	palette  palette.Model
+	search   search.Model
 	helpLine map[int]string // the help line drawn, by width; shared by the model's copies
 	quitting bool
 
@@ -118,6 +122,9 @@ type Model struct {
 	autoDark    bool    // what the renderer found the background to be at New
 	initCmd     tea.Cmd // what a screen open from the start (the switcher) asked for
 	savingTheme bool    // a SaveTheme is on its way
+	// found is a card the search found in another project, whose details
+	// open once that project's board has it.
+	found search.Found
 }
 
 // New builds the board over an opened engine.
@@ -144,7 +151,7 @@ func New(e *board.Engine, cfg Config) Model {
 		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now,
 		NoEditor: cfg.NoEditor, TempDir: cfg.EditorDir}
 	m := Model{ctx: ctx, cfg: cfg, board: columns.New(ctx), details: details.New(ctx), switcher: switcher.New(ctx, cfg.Switcher),
-		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), palette: palette.New(ctx), helpLine: map[int]string{},
+		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), palette: palette.New(ctx), search: search.New(ctx, cfg.Switcher), helpLine: map[int]string{},
 		theme: theme, autoDark: autoDark}
 	m.board.Follow()
 	if cfg.OpenStandup {
@@ -189,7 +196,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.standup.Refresh()
 		}
 		m.refreshDone()
-		return m, tea.Batch(common.Wrap(cmds), m.watchRefusals())
+		// Each call may change m: made before m is returned.
+		refusals, found := m.watchRefusals(), m.openFound()
+		return m, tea.Batch(common.Wrap(cmds), refusals, found)
 	}
 	switch msg := msg.(type) {
 	case refusalSeenMsg:
@@ -220,8 +229,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		var cmd tea.Cmd
 		m.standup, cmd = m.standup.Update(msg)
 		return m, cmd
-	case board.CommentsMsg:
+	case board.CommentsMsg, board.ActivityMsg:
 		m.details, _ = m.details.Update(msg)
+		return m, nil
+	case board.SearchMsg, search.ProjectsMsg:
+		m.search, _ = m.search.Update(msg)
 		return m, nil
 	case details.EditorReadyMsg, details.EditedMsg:
 		// Taken whichever screen is in front: the editor's text is saved
@@ -280,6 +292,15 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			}
 		}
 		return m, cmd
+	case modeSearch:
+		m.search, cmd = m.search.Update(msg)
+		if m.search.Closed() {
+			m.mode = modeBoard
+			if f, ok := m.search.Chosen(); ok {
+				return m.open(f)
+			}
+		}
+		return m, cmd
 	}
 	if back {
 		m.mode = modeBoard
@@ -310,6 +331,15 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, cmd
 	case key.Matches(msg, k.Theme):
 		return m.cycleTheme()
+	case key.Matches(msg, k.Search):
+		if why := e.Lacks(board.FeatureSearch); why != "" {
+			m.ctx.Message = why
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.search, cmd = m.search.Open()
+		m.mode = modeSearch
+		return m, cmd
 	case key.Matches(msg, k.Redo):
 		cmds, redid, err := e.Redo()
 		if err != nil {
@@ -354,7 +384,7 @@ func (m *Model) typing() bool {
 		return m.board.Typing()
 	case modeDetails:
 		return m.details.Typing()
-	case modeSwitch, modePalette, modeHelp:
+	case modeSwitch, modePalette, modeHelp, modeSearch:
 		return true
 	}
 	return false
@@ -453,6 +483,7 @@ type closedMsg struct{ err error }
 func (m Model) opened(msg switcher.OpenedMsg) (tea.Model, tea.Cmd) {
 	if msg.Err != nil {
 		m.ctx.Message = "Couldn't open " + msg.Choice.Label() + ": " + msg.Err.Error()
+		m.found = search.Found{} // its card is not opened either
 		return m, nil
 	}
 	old, e := m.ctx.Engine, msg.Engine
@@ -463,5 +494,66 @@ func (m Model) opened(msg switcher.OpenedMsg) (tea.Model, tea.Cmd) {
 	m.refreshWait, m.refusals = false, e.Refusals()
 	m.ctx.Message = "Opened " + msg.Choice.Label()
 	m.board.Follow()
-	return m, tea.Batch(common.Wrap(append(e.Start(), e.Live())), func() tea.Msg { return closedMsg{old.Close()} })
+	found := m.openFound() // the board's cache may have the card
+	return m, tea.Batch(common.Wrap(append(e.Start(), e.Live())), func() tea.Msg { return closedMsg{old.Close()} }, found)
+}
+
+// open opens the card the search found: its details, here if it is in
+// the open project, else once its project is open and its board has it.
+func (m Model) open(f search.Found) (tea.Model, tea.Cmd) {
+	if f.Hit.ProjectID == m.ctx.ProjectID {
+		m.found = f
+		cmd := m.openFound()
+		return m, cmd
+	}
+	if !f.Known || m.cfg.Switcher == nil {
+		m.ctx.Message = "Can't open " + quoted(f.Hit.Title) + " here: its project is not one lanes can open from this board"
+		return m, nil
+	}
+	m.found = f
+	cmd := m.switcher.OpenChoice(f.Project)
+	return m, cmd
+}
+
+// openFound opens the details of the card the search found, once the
+// board in front is its project's and holds it. A board loaded from the
+// server without it says so, as does one that could not be loaded; a
+// person who went on to another screen meanwhile is left there.
+func (m *Model) openFound() tea.Cmd {
+	f := m.found
+	if f.Hit.TaskID == "" || f.Hit.ProjectID != m.ctx.ProjectID {
+		return nil
+	}
+	if m.mode != modeBoard {
+		m.found = search.Found{}
+		return nil
+	}
+	e := m.ctx.Engine
+	if _, ok := e.State().Card(f.Hit.TaskID); ok {
+		m.found = search.Found{}
+		m.board.Select(f.Hit.TaskID)
+		next, cmd, ok := m.details.Open(f.Hit.TaskID)
+		m.details = next
+		if ok {
+			m.mode = modeDetails
+		}
+		return cmd
+	}
+	switch st := e.Status(); {
+	case st.Fresh:
+		m.found = search.Found{}
+		m.ctx.Message = quoted(f.Hit.Title) + " is not on the board: it may have been archived or deleted since"
+	case st.Fetched > 0 && st.FetchErr != "":
+		m.found = search.Found{}
+		m.ctx.Message = "Couldn't load the board to open " + quoted(f.Hit.Title) + ": " + st.FetchErr
+	}
+	return nil
+}
+
+// quoted is a title as a message quotes it (the status line cleans it).
+func quoted(title string) string {
+	if r := []rune(title); len(r) > 40 {
+		title = string(r[:39]) + "…"
+	}
+	return `"` + title + `"`
 }

@@ -29,6 +29,8 @@ func (m Model) View() string {
 		return m.switcher.View() + "\n" + m.statusLine()
 	case modePalette:
 		return m.palette.View() + "\n" + m.statusLine()
+	case modeSearch:
+		return m.search.View() + "\n" + m.statusLine()
 	case modeStandup:
 		return lipgloss.JoinVertical(lipgloss.Left, m.standup.View(), m.statusLine())
 	}

@@ -1,9 +1,11 @@
 // Package details is the screen of one card: its description (drawn as
 // Markdown), subtasks, comments, due date and assignees, each changed
-// from there; the description in the inline editor or in $EDITOR.
+// from there; the description in the inline editor or in $EDITOR; and,
+// on a key, its activity (who did what to it, newest first).
 package details
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,13 +24,14 @@ import (
 // configurable ones) and listed at the bottom of the screen.
 var (
 	detailKeys = struct {
-		Description, Due, Subtask, Comment, Assign, Toggle, Up, Down, Back key.Binding
+		Description, Due, Subtask, Comment, Assign, Activity, Toggle, Up, Down, Back key.Binding
 	}{
 		Assign:      key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "assign")),
 		Description: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "description")),
 		Due:         key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "due date")),
 		Subtask:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "add subtask")),
 		Comment:     key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "comment")),
+		Activity:    key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "activity")),
 		Toggle:      key.NewBinding(key.WithKeys(" ", "x"), key.WithHelp("space", "complete subtask")),
 		Up:          key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("j/k", "subtask")),
 		Down:        key.NewBinding(key.WithKeys("j", "down")),
@@ -56,10 +59,27 @@ type Model struct {
 	input    common.Input
 	editor   textarea.Model
 	comments []board.Comment
+	// mine are the comments made here that no list from the server has
+	// held yet: a list asked for before one was made (at Open) and
+	// answered after keeps it shown.
+	mine     []board.Comment
 	note     string // why the comments could not be listed
 	picking  bool   // choosing assignees (from the engine's members)
 	pick     int    // the member under the cursor
 	md       *markdown
+	activity activity
+}
+
+// activityLines bounds the entries of the activity section drawn.
+const activityLines = 8
+
+// activity is the activity section: shown or not, and what the server
+// said of the card's history.
+type activity struct {
+	shown   bool
+	loading bool
+	entries []board.Activity // newest first
+	err     error
 }
 
 // New is the details screen, showing nothing until Open.
@@ -96,8 +116,20 @@ func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	case board.CommentsMsg:
 		if msg.TaskID == m.ctx.Engine.Resolve(m.id) {
 			m.comments, m.note = msg.Comments, ""
+			m.mine = slices.DeleteFunc(m.mine, func(t board.Comment) bool {
+				return slices.ContainsFunc(msg.Comments, func(c board.Comment) bool { return c.Content == t.Content })
+			})
+			m.comments = append(slices.Clip(m.comments), m.mine...)
 			if msg.Err != nil {
 				m.note = "Couldn't load the comments: " + msg.Err.Error()
+			}
+		}
+	case board.ActivityMsg:
+		if msg.TaskID == m.ctx.Engine.Resolve(m.id) {
+			m.activity.loading = false
+			m.activity.err = msg.Err
+			if msg.Err == nil {
+				m.activity.entries = msg.Entries
 			}
 		}
 	case EditorReadyMsg:
@@ -205,6 +237,15 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.runEditor(c.ID, c.Description)
+	case key.Matches(msg, detailKeys.Activity):
+		// Read again each time it is shown: the card may have changed
+		// since. What was read stays drawn until the answer comes.
+		m.activity.shown = !m.activity.shown
+		if !m.activity.shown {
+			return m, nil
+		}
+		m.activity.loading = true
+		return m, common.Wrap([]board.Cmd{m.ctx.Engine.LoadActivity(c.ID)})
 	case key.Matches(msg, detailKeys.Assign):
 		// The list known (cached with the board) shows at once; the
 		// server's may have someone new.
@@ -277,7 +318,8 @@ func (m Model) typed(c *board.Card, value string) (Model, tea.Cmd) {
 		if strings.TrimSpace(value) == "" {
 			return m, nil
 		}
-		m.comments = append(m.comments, board.Comment{Author: m.me(), Content: value, CreatedAt: now})
+		made := board.Comment{Author: m.me(), Content: value, CreatedAt: now}
+		m.comments, m.mine = append(m.comments, made), append(m.mine, made)
 		m, cmd := m.do(s.AddComment(c.ID, value, now))
 		m.input.ToldOfCut(m.ctx)
 		return m, cmd
@@ -379,6 +421,9 @@ func (m Model) View() string {
 		b.WriteString(st.Meta.Render(safe.Line(cm.Author)+" · "+cm.CreatedAt.In(m.ctx.Now().Location()).Format("2 Jan 15:04")) + "\n")
 		b.WriteString("  " + ansi.Truncate(safe.Line(cm.Content), w-2, "…") + "\n")
 	}
+	if m.activity.shown {
+		b.WriteString(m.activityView(w))
+	}
 	if m.picking {
 		b.WriteString("\n" + st.ColumnTitle.Render("Assign (space toggles, esc done)") + "\n")
 		members := m.ctx.Engine.Members()
@@ -405,11 +450,43 @@ func (m Model) View() string {
 	if m.ctx.NoEditor == "" { // the key is only refused here
 		keys = append(keys, m.ctx.Keys.Editor)
 	}
-	keys = append(keys, detailKeys.Due, detailKeys.Subtask, detailKeys.Comment, detailKeys.Assign, detailKeys.Toggle, detailKeys.Up, detailKeys.Back)
+	keys = append(keys, detailKeys.Due, detailKeys.Subtask, detailKeys.Comment, detailKeys.Assign, detailKeys.Activity, detailKeys.Toggle, detailKeys.Up, detailKeys.Back)
 	var help []string
 	for _, k := range keys {
 		help = append(help, k.Help().Key+" "+st.Muted.Render(k.Help().Desc))
 	}
 	body := b.String() + "\n" + strings.Join(help, "  ")
 	return st.Dialog.Width(min(m.ctx.Width-2, w+4)).Render(body)
+}
+
+// activityView is the activity section: the newest entries, one line
+// each, in words. Names, titles and comments in them are someone else's:
+// cleaned before they are drawn.
+func (m Model) activityView(w int) string {
+	st, e := &m.ctx.Styles, m.ctx.Engine
+	a := &m.activity
+	var b strings.Builder
+	b.WriteString("\n" + st.ColumnTitle.Render("Activity") + "\n")
+	switch {
+	case a.err != nil && errors.Is(a.err, board.ErrNoActivity):
+		b.WriteString(st.Muted.Render(ansi.Truncate(safe.Line(a.err.Error()), w, "…")) + "\n")
+		return b.String()
+	case a.err != nil:
+		b.WriteString(st.Muted.Render(ansi.Truncate(safe.Line("Couldn't load the activity: "+a.err.Error()), w, "…")) + "\n")
+	case a.loading && a.entries == nil:
+		b.WriteString(st.Muted.Render("Loading…") + "\n")
+		return b.String()
+	case len(a.entries) == 0:
+		b.WriteString(st.Muted.Render("No activity yet.") + "\n")
+	}
+	loc := m.ctx.Now().Location()
+	for i, en := range a.entries {
+		if i == activityLines {
+			b.WriteString(st.Muted.Render("  … and earlier") + "\n")
+			break
+		}
+		when := en.At.In(loc).Format("2 Jan 15:04")
+		b.WriteString(st.Meta.Render(when) + "  " + ansi.Truncate(safe.Line(e.Describe(en)), max(0, w-len(when)-2), "…") + "\n")
+	}
+	return b.String()
 }

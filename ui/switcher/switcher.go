@@ -87,6 +87,22 @@ func (m Model) Open() (_ Model, _ tea.Cmd, ok bool) {
 	}), true
 }
 
+// OpenChoice opens the project c as enter in the switcher does (the
+// project search opens the project of a card it found so): the status
+// line says so, and the command answers with an OpenedMsg. Nil when there
+// is no source to open it from.
+func (m *Model) OpenChoice(c Choice) tea.Cmd {
+	if m.src == nil {
+		return nil
+	}
+	m.ctx.Message = "Opening " + c.Label() + "…"
+	src := m.src
+	return func() tea.Msg {
+		e, err := src.Open(context.Background(), c)
+		return OpenedMsg{c, e, err}
+	}
+}
+
 // Closed is whether the last Update went back to the board.
 func (m *Model) Closed() bool { return m.closed }
 
@@ -130,12 +146,7 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		if c.ProjectID == m.ctx.ProjectID {
 			return m, nil
 		}
-		m.ctx.Message = "Opening " + c.Label() + "…"
-		src := m.src
-		return m, func() tea.Msg {
-			e, err := src.Open(context.Background(), c)
-			return OpenedMsg{c, e, err}
-		}
+		return m, m.OpenChoice(c)
 	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
