@@ -106,11 +106,24 @@ var onPostgresTests = []struct {
 	{"TestTokenLabelRefusesControlCharacters", TestTokenLabelRefusesControlCharacters},
 	{"TestUnauthorized", TestUnauthorized},
 	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
+	{"TestWebhookEventsAreDeliveredSigned", TestWebhookEventsAreDeliveredSigned},
+	{"TestWebhookFailingForThreeDaysIsDisabled", TestWebhookFailingForThreeDaysIsDisabled},
+	{"TestWebhookHonoursRetryAfter", TestWebhookHonoursRetryAfter},
+	{"TestWebhookOwnerLeavingDisablesIt", TestWebhookOwnerLeavingDisablesIt},
+	{"TestWebhookPingRedeliverAndDisable", TestWebhookPingRedeliverAndDisable},
+	{"TestWebhookPrivateDestinationsRefused", TestWebhookPrivateDestinationsRefused},
+	{"TestWebhookReadsByRole", TestWebhookReadsByRole},
+	{"TestWebhookRedirectsAndAnswers", TestWebhookRedirectsAndAnswers},
+	{"TestWebhookRetriesUntilDelivered", TestWebhookRetriesUntilDelivered},
+	{"TestWebhookSubscriptions", TestWebhookSubscriptions},
+	{"TestWebhookSurvivesKill", TestWebhookSurvivesKill},
 }
 
 // sqliteOnly are the tests that cannot run on PostgreSQL, and why.
 var sqliteOnly = map[string]string{
 	"TestDiskFullIs507AndLosesNothing": "a full disk is made with SQLite's max_page_count; PostgreSQL has no such cap to set per schema",
+	"TestWebhookOrderUnderLoad": "each of its 2,000 deliveries commits its outcome, which on PostgreSQL (an fsync each) takes half a minute; " +
+		"TestMultiProcessWebhooks checks the order there, with two processes sending",
 }
 
 // postgresOnly are the tests that cannot run on SQLite, and why. They make
@@ -123,6 +136,7 @@ var postgresOnly = map[string]string{
 	"TestMultiProcessMembership":        severalProcesses,
 	"TestMultiProcessPositions":         severalProcesses,
 	"TestMultiProcessRevocation":        severalProcesses,
+	"TestMultiProcessWebhooks":          severalProcesses,
 	"TestRateLimitIsSharedByProcesses":  "several processes share one limit only over PostgreSQL",
 }
 
