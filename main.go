@@ -26,7 +26,7 @@ func main() {
 	stop()
 	if err != nil {
 		report(os.Stderr, err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -70,12 +70,13 @@ $LANES_CONFIG, or $XDG_CONFIG_HOME/lanes/config.toml.`,
 	root.RunE = func(cmd *cobra.Command, _ []string) error { return a.runBoard(cmd, bf) }
 	root.SetOut(out)
 	root.SetErr(errOut)
+	root.SetFlagErrorFunc(flagError)
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.dataDir, "data", "", "data directory (env LANES_DATA; default $XDG_DATA_HOME/lanes)")
 	pf.StringVar(&a.configFile, "config", "", "config file (env LANES_CONFIG; default $XDG_CONFIG_HOME/lanes/config.toml)")
 	pf.StringVar(&a.debug, "debug", "", "debug logs in the state directory, comma-separated: \"http\" (every request, http.log), \"engine\" (the sync engine's decisions, engine.log) (env LANES_DEBUG)")
 	root.Flags().BoolP("version", "v", false, "print the version, commit, build date and Go version")
-	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.exportCmd(), a.importCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.migrateCmd(), a.checkCmd(),
+	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.exportCmd(), a.importCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.webhookCmd(), a.migrateCmd(), a.checkCmd(),
 		a.configCmd(), versionCmd(), manCmd(root))
 	a.completeBoardFlags(root)
 	return root
