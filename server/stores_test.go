@@ -106,6 +106,7 @@ var onPostgresTests = []struct {
 	{"TestTokenLabelRefusesControlCharacters", TestTokenLabelRefusesControlCharacters},
 	{"TestUnauthorized", TestUnauthorized},
 	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
+	{"TestWebhookColumnChangesAreEvents", TestWebhookColumnChangesAreEvents},
 	{"TestWebhookEventsAreDeliveredSigned", TestWebhookEventsAreDeliveredSigned},
 	{"TestWebhookFailingForThreeDaysIsDisabled", TestWebhookFailingForThreeDaysIsDisabled},
 	{"TestWebhookHonoursRetryAfter", TestWebhookHonoursRetryAfter},

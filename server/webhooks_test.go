@@ -916,3 +916,26 @@ func TestWebhookReadsByRole(t *testing.T) {
 		}
 	}
 }
+
+// What a column change does to its cards is reported as it would be had
+// each card been changed alone: a column made done completes its cards
+// (task.completed), a column deleted moves its cards (task.moved).
+func TestWebhookColumnChangesAreEvents(t *testing.T) {
+	e := newHookEnv(t)
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	rcv := newReceiver(t, nil)
+	e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.completed", "task.moved", "task.updated"}, nil)
+	review := e.createTask(u, b.ProjectID, map[string]any{"title": "in review", "statusId": b.col(t, "In Review")})
+	doing := e.createTask(u, b.ProjectID, map[string]any{"title": "in progress", "statusId": b.col(t, "In Progress")})
+	e.do(u.Token, "PATCH", "/api/statuses/"+b.col(t, "In Review"), map[string]any{"isDone": true}).want(t, 200, nil)
+	e.do(u.Token, "DELETE", "/api/statuses/"+b.col(t, "In Progress")+"?moveTo="+b.col(t, "To Do"), nil).want(t, 200, nil)
+	calls := rcv.wait("both cards' events", func(c []hookCall) bool { return len(c) >= 2 })
+	var k0, k1 tTask
+	json.Unmarshal(calls[0].payload(t).Data, &k0)
+	json.Unmarshal(calls[1].payload(t).Data, &k1)
+	if calls[0].Event != "task.completed" || k0.ID != review.ID || calls[1].Event != "task.moved" || k1.ID != doing.ID ||
+		*k1.StatusID != b.col(t, "To Do") {
+		t.Fatalf("the receiver got %s", describeCalls(calls))
+	}
+}
