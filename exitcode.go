@@ -35,6 +35,21 @@ func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	}
 }
 
+// needArgs refuses, as a usage error, anything but n arguments; what names
+// them ("the webhook's ID").
+func needArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		plural := "s"
+		if len(args) == 1 {
+			plural = ""
+		}
+		return usagef("%s needs %s (got %d argument%s)", cmd.CommandPath(), what, len(args), plural)
+	}
+}
+
 // flagError makes cobra's refusal of a flag a usage error.
 func flagError(_ *cobra.Command, err error) error { return usageError{err} }
 

@@ -75,7 +75,7 @@ people; --format json is for scripts. Exit status: 0 done, 1 failed,
 		Long: `Subscribe URL (http or https) to the events of a space, or of one project
 of it with --project. Without --events, every event. The signing secret is
 printed once: keep it where the receiver can read it.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: needArgs(1, "the URL to send to"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, e := range events {
 				if !slices.Contains(store.WebhookEvents, e) {
@@ -176,7 +176,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 	remove := &cobra.Command{
 		Use:   "remove ID",
 		Short: "Remove a webhook and its deliveries",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			c, cn, err := client(ctx)
@@ -202,7 +202,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 		Long: `Send the webhook a ping (event "ping", signed like every delivery) and
 wait up to --wait for the outcome. Exit status 1 if the receiver did not
 take it.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: needArgs(1, "the webhook's ID (see lanes webhook list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if wait <= 0 {
 				return usagef("--wait must be more than 0, got %s", wait)
@@ -240,7 +240,7 @@ take it.`,
 	deliveries := &cobra.Command{
 		Use:   "deliveries ID",
 		Short: "List a webhook's latest deliveries: state, attempts, response code, duration, error",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if limit < 1 || limit > 100 {
 				return usagef("--limit must be 1 to 100, got %d", limit)
@@ -277,7 +277,7 @@ take it.`,
 	redeliver := &cobra.Command{
 		Use:   "redeliver ID DELIVERY",
 		Short: "Send a delivery again, under the same delivery id",
-		Args:  usageArgs(cobra.ExactArgs(2)),
+		Args:  needArgs(2, "the webhook's ID and the delivery's (see lanes webhook deliveries)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			c, cn, err := client(ctx)
@@ -301,7 +301,7 @@ take it.`,
 		return &cobra.Command{
 			Use:   use + " ID",
 			Short: short,
-			Args:  usageArgs(cobra.ExactArgs(1)),
+			Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				ctx := cmd.Context()
 				c, cn, err := client(ctx)

@@ -183,7 +183,8 @@ func TestWebhookCommands(t *testing.T) {
 		exit int
 		want string
 	}{
-		{[]string{"add"}, 2, "accepts 1 arg"},
+		{[]string{"add"}, 2, "lanes webhook add needs the URL to send to (got 0 arguments)"},
+		{[]string{"test"}, 2, "lanes webhook test needs the webhook's ID (see lanes webhook list)"},
 		{[]string{"add", "https://203.0.113.9/x", "--events", "task.exploded"}, 2, `"task.exploded" is not an event`},
 		{[]string{"list", "--format", "yaml"}, 2, "--format must be table or json"},
 		{[]string{"list", "--colour"}, 2, "unknown flag"},

@@ -107,6 +107,7 @@ var onPostgresTests = []struct {
 	{"TestUnauthorized", TestUnauthorized},
 	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
 	{"TestWebhookColumnChangesAreEvents", TestWebhookColumnChangesAreEvents},
+	{"TestWebhookDeliveriesPage", TestWebhookDeliveriesPage},
 	{"TestWebhookEventsAreDeliveredSigned", TestWebhookEventsAreDeliveredSigned},
 	{"TestWebhookFailingForThreeDaysIsDisabled", TestWebhookFailingForThreeDaysIsDisabled},
 	{"TestWebhookHonoursRetryAfter", TestWebhookHonoursRetryAfter},

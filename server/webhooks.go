@@ -311,9 +311,10 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		limit, err = queryCount(r, "limit", 50, maxDeliveriesPage)
 	}
-	var before int64
-	if err == nil {
-		before, err = querySeq(r, "before")
+	// before, the last delivery of the page before, pages back.
+	var before string
+	if err == nil && r.URL.Query().Has("before") {
+		before, err = queryUUID(r, "before")
 	}
 	if err != nil {
 		s.writeError(w, r, err)
@@ -323,7 +324,18 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request) {
 		if _, err := hookToManage(tx, id, actor(r).user.ID); err != nil {
 			return nil, err
 		}
-		return tx.Deliveries(id, before, limit)
+		var seq int64
+		if before != "" {
+			d, err := tx.DeliveryByID(id, before)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, invalid("before", "before must be the id of one of this webhook's deliveries (it may have been pruned)")
+			}
+			if err != nil {
+				return nil, err
+			}
+			seq = d.Seq
+		}
+		return tx.Deliveries(id, seq, limit)
 	})
 }
 

@@ -939,3 +939,28 @@ func TestWebhookColumnChangesAreEvents(t *testing.T) {
 		t.Fatalf("the receiver got %s", describeCalls(calls))
 	}
 }
+
+// Deliveries page back from the newest, by the last delivery of the page
+// before.
+func TestWebhookDeliveriesPage(t *testing.T) {
+	e := newHookEnv(t)
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	hook := e.newWebhook(u, b.SpaceID, newReceiver(t, nil).URL(), []string{"task.added"}, nil)
+	for i := range 5 {
+		e.createTask(u, b.ProjectID, map[string]any{"title": fmt.Sprint(i)})
+	}
+	all := e.waitDeliveries(u, hook.ID, "five deliveries", func(ds []tDelivery) bool { return len(ds) == 5 })
+	var page []tDelivery
+	e.do(u.Token, "GET", "/api/webhooks/"+hook.ID+"/deliveries?limit=2", nil).want(t, 200, &page)
+	if len(page) != 2 || page[0].ID != all[0].ID || page[1].ID != all[1].ID {
+		t.Fatalf("first page %+v", page)
+	}
+	e.do(u.Token, "GET", "/api/webhooks/"+hook.ID+"/deliveries?limit=2&before="+page[1].ID, nil).want(t, 200, &page)
+	if len(page) != 2 || page[0].ID != all[2].ID || page[1].ID != all[3].ID {
+		t.Fatalf("second page %+v", page)
+	}
+	for _, q := range []string{"limit=0", "limit=101", "before=nope", "before=00000000-0000-4000-8000-000000000000"} {
+		e.do(u.Token, "GET", "/api/webhooks/"+hook.ID+"/deliveries?"+q, nil).wantErr(t, 400, "validation_failed")
+	}
+}
