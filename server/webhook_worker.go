@@ -287,9 +287,9 @@ func (h *Webhooks) leaseEnd() time.Time { return h.now().Add(2 * h.cfg.timeout) 
 func (h *Webhooks) sendAll(ctx context.Context, o *store.Outgoing) {
 	for o != nil {
 		a, permanent := h.send(ctx, o)
-		if ctx.Err() != nil {
+		if !a.Delivered && ctx.Err() != nil {
 			// Stopping: the attempt was cut short; give it back so the next
-			// start sends it at once.
+			// start sends it at once. (One that got its answer is recorded.)
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			err := h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(o) })
 			cancel()
@@ -321,6 +321,12 @@ func (h *Webhooks) sendAll(ctx context.Context, o *store.Outgoing) {
 		cancel()
 		if err != nil {
 			h.log.Error("webhooks: record a delivery", "delivery", o.ID, "err", err)
+			return
+		}
+		if ctx.Err() != nil && next != nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(next) })
+			cancel()
 			return
 		}
 		o = next

@@ -1,9 +1,9 @@
 // Package store keeps the task server's data: users, tokens, spaces,
-// members, projects, statuses, tasks, comments, the change log and the
-// idempotency records, in a SQLite file (one process) or in PostgreSQL (any
-// number of processes over one database). It knows nothing of HTTP or
-// roles; the server decides who may do what and calls the store inside one
-// transaction per request.
+// members, projects, statuses, tasks, comments, the change log, the
+// idempotency records, and webhook subscriptions with their outbox, in a
+// SQLite file (one process) or in PostgreSQL (any number of processes over
+// one database). It knows nothing of HTTP or roles; the server decides who
+// may do what and calls the store inside one transaction per request.
 package store
 
 import (
