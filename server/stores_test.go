@@ -120,6 +120,7 @@ var onPostgresTests = []struct {
 	{"TestWebhookSlowReceiverHoldsUpNoOther", TestWebhookSlowReceiverHoldsUpNoOther},
 	{"TestWebhookSubscriptions", TestWebhookSubscriptions},
 	{"TestWebhookSurvivesKill", TestWebhookSurvivesKill},
+	{"TestWebhooksNotOnASeedServer", TestWebhooksNotOnASeedServer},
 }
 
 // sqliteOnly are the tests that cannot run on PostgreSQL, and why.

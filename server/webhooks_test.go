@@ -987,3 +987,15 @@ func TestWebhookDeliveriesPage(t *testing.T) {
 		e.do(u.Token, "GET", "/api/webhooks/"+hook.ID+"/deliveries?"+q, nil).wantErr(t, 400, "validation_failed")
 	}
 }
+
+// Webhooks are a lanes addition: a server serving the seed alone has none.
+func TestWebhooksNotOnASeedServer(t *testing.T) {
+	e := newHookEnv(t, server.WithAPI(server.APISeed))
+	u := e.newUser("ada")
+	var spaces []map[string]any
+	e.do(u.Token, "GET", "/api/spaces", nil).want(t, 200, &spaces)
+	e.do(u.Token, "POST", "/api/webhooks", map[string]any{"spaceId": spaces[0]["id"], "url": "https://203.0.113.9/x",
+		"events": []string{"task.added"}}).wantErr(t, 404, "not_found")
+	e.do(u.Token, "GET", "/api/webhooks", nil).wantErr(t, 404, "not_found")
+	e.do(u.Token, "POST", "/api/webhooks/00000000-0000-4000-8000-000000000000/ping", nil).wantErr(t, 404, "not_found")
+}
