@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -28,60 +27,6 @@ func main() {
 	if err != nil {
 		report(os.Stderr, err)
 		os.Exit(exitCode(err))
-	}
-}
-
-// usageError is a command used wrongly: an unknown flag or command, a
-// missing argument, a value a flag can't take.
-type usageError struct{ err error }
-
-func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
-
-// usagef is a usageError saying what is wrong.
-func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
-
-// exitCode is how lanes exits after err, as gh does: 0 for success, 2 for
-// a command used wrongly (usageError), 1 for one that failed (the server
-// refused, a card not found, no network), so a script can tell its own
-// mistake from the world's.
-func exitCode(err error) int {
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, new(usageError)):
-		return 2
-	}
-	return 1
-}
-
-// usageArgs makes every command's check of its arguments (cobra.ExactArgs
-// and the like) say a wrong number of them is a usageError.
-func usageArgs(c *cobra.Command) {
-	if check := c.Args; check != nil {
-		c.Args = func(cmd *cobra.Command, args []string) error {
-			err := check(cmd, args)
-			if err == nil || errors.As(err, new(usageError)) {
-				return err
-			}
-			return usageError{err}
-		}
-	}
-	for _, sub := range c.Commands() {
-		usageArgs(sub)
-	}
-}
-
-// exactArgs is cobra.ExactArgs as a usage error that shows the usage.
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) == n {
-			return nil
-		}
-		if n == 0 {
-			return usagef("unknown command %q for %q (usage: %s)", args[0], cmd.CommandPath(), cmd.UseLine())
-		}
-		return usagef("%s takes %d argument%s, got %d (usage: %s)", cmd.CommandPath(), n, map[bool]string{true: "s"}[n > 1], len(args), cmd.UseLine())
 	}
 }
 
@@ -131,7 +76,7 @@ $LANES_CONFIG, or $XDG_CONFIG_HOME/lanes/config.toml.`,
 	pf.StringVar(&a.configFile, "config", "", "config file (env LANES_CONFIG; default $XDG_CONFIG_HOME/lanes/config.toml)")
 	pf.StringVar(&a.debug, "debug", "", "debug logs in the state directory, comma-separated: \"http\" (every request, http.log), \"engine\" (the sync engine's decisions, engine.log) (env LANES_DEBUG)")
 	root.Flags().BoolP("version", "v", false, "print the version, commit, build date and Go version")
-	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.exportCmd(), a.importCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.migrateCmd(), a.checkCmd(),
+	root.AddCommand(a.serveCmd(), a.sshCmd(), a.standupCmd(), a.exportCmd(), a.importCmd(), a.userCmd(), a.spaceCmd(), a.tokenCmd(), a.webhookCmd(), a.migrateCmd(), a.checkCmd(),
 		a.cardCmd(), a.configCmd(), versionCmd(), manCmd(root))
 	a.completeBoardFlags(root)
 	a.completeCardCommands(root)

@@ -20,6 +20,7 @@ func (a *app) serveCmd() *cobra.Command {
 		rateLimit int
 		surface   string
 		proxies   []string
+		private   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,7 +32,12 @@ processes may share one database behind a load balancer: the schema is
 migrated on start (one process at a time), and each process hears the
 others' changes at once. Every request needs a token from "lanes token
 create". SIGINT or SIGTERM stops taking requests, lets the ones in flight
-finish, and closes the database.`,
+finish, and closes the database.
+
+The server sends webhooks (lanes webhook) while it runs. They go to public
+addresses only: a URL on loopback, a private network or another internal
+range is refused, unless --allow-private-webhooks (or
+LANES_ALLOW_PRIVATE_WEBHOOKS=1) says the receivers may be there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			api := server.API(surface)
@@ -52,15 +58,16 @@ finish, and closes the database.`,
 			}
 			defer st.Close()
 			log := slog.New(slog.NewTextHandler(a.errOut, nil))
+			private = private || local.PrivateWebhooks()
 			srv := server.New(st, server.WithLogger(log), server.WithRateLimit(rateLimit), server.WithAPI(api),
-				server.WithTrustedProxies(trusted),
+				server.WithTrustedProxies(trusted), server.WithPrivateWebhooks(private),
 				server.WithStandup(local.StandupPrompt(nil)))
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
 			log.Info("lanes serving", "url", "http://"+ln.Addr().String()+"/api", "database", st.Path(),
-				"local_user", localUser.Name, "api", surface, "rate_limit_per_minute", rateLimit)
+				"local_user", localUser.Name, "api", surface, "rate_limit_per_minute", rateLimit, "private_webhooks", private)
 			serveErr := srv.Serve(ctx, ln, 30*time.Second)
 			if err := st.Close(); err != nil {
 				return fmt.Errorf("close database: %w", err)
@@ -75,6 +82,7 @@ finish, and closes the database.`,
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:7420", "address to listen on")
 	cmd.Flags().IntVar(&rateLimit, "rate-limit", server.DefaultRateLimit, "requests per minute per token (0 turns the limit off)")
 	cmd.Flags().StringVar(&surface, "api", string(server.APIFull), "API surface: full (the seed plus lanes' additions) or seed (exactly the Krokanti seed)")
+	cmd.Flags().BoolVar(&private, "allow-private-webhooks", false, "let webhooks go to loopback, private and link-local addresses, for receivers on this machine or network (env LANES_ALLOW_PRIVATE_WEBHOOKS=1)")
 	cmd.Flags().StringSliceVar(&proxies, "trusted-proxy", nil, "a load balancer's address or network (CIDR) whose X-Forwarded-For names the client, for the per-address limit on bad tokens; repeat or comma-separate for several")
 	a.addDBFlag(cmd)
 	return cmd

@@ -9,10 +9,12 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -593,4 +595,38 @@ func TestMultiProcessListenerReconnect(t *testing.T) {
 		t.Fatalf("once listening again: %+v", ev)
 	}
 	t.Logf("listening again, B's feed had A's change %s after A answered", time.Since(start).Round(time.Millisecond))
+}
+
+// Two servers over one database each run a delivery worker: every change,
+// made through either, reaches the receiver once and in order, never two
+// deliveries of the subscription at once, though both workers wake for
+// every change and a flaky receiver makes them retry.
+func TestMultiProcessWebhooks(t *testing.T) {
+	db := pgtest.URL(t)
+	envs := []*testEnv{newHookEnvOn(t, db, openStoreAt(t, db)), newHookEnvOn(t, db, openStoreAt(t, db))}
+	u := envs[0].newUser("ada")
+	b := envs[0].personalBoard(u)
+	rcv := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		if sum := sha256.Sum256([]byte(c.Delivery + fmt.Sprint(n))); sum[0] < 40 {
+			return 503
+		}
+		return 204
+	})
+	envs[1].newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	const n = 200
+	for i := range n {
+		envs[i%2].createTask(u, b.ProjectID, map[string]any{"title": fmt.Sprint(i)})
+	}
+	calls := rcv.wait("every change accepted", func(c []hookCall) bool { return len(accepted(c)) >= n })
+	checkInOrder(t, calls)
+	for i, c := range accepted(calls) {
+		var k tTask
+		json.Unmarshal(c.payload(t).Data, &k)
+		if k.Title != fmt.Sprint(i) {
+			t.Fatalf("delivery %d was of task %q, want %d", i, k.Title, i)
+		}
+	}
+	if m := rcv.most(); m != 1 {
+		t.Fatalf("the receiver was sent %d deliveries at once", m)
+	}
 }

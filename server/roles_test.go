@@ -83,7 +83,36 @@ func TestRoleMatrix(t *testing.T) {
 		changeM   = []int{200, 200, 200, 403, 404, 401}
 		adminOnly = []int{200, 200, 403, 403, 404, 401}
 		addAdmin  = []int{201, 201, 403, 403, 404, 401}
+		sendAdmin = []int{202, 202, 403, 403, 404, 401}
 	)
+	// Webhooks: none is sent (this server's worker is not running), and
+	// the addresses are public ones (private ones are refused). Each case
+	// removes what it made: a space holds at most 20.
+	var hooks func(t *testing.T) []tWebhook
+	clearHooks := func(t *testing.T) {
+		t.Cleanup(func() {
+			for _, w := range hooks(t) {
+				e.do(owner.Token, "DELETE", "/api/webhooks/"+w.ID, nil).want(t, 200, nil)
+			}
+		})
+	}
+	newHook := func(t *testing.T) tWebhook {
+		clearHooks(t)
+		var out struct{ Webhook tWebhook }
+		e.do(owner.Token, "POST", "/api/webhooks", map[string]any{"spaceId": tm.SpaceID, "url": "https://203.0.113.9/" + unique("hook"),
+			"events": []string{"task.added"}}).want(t, 201, &out)
+		return out.Webhook
+	}
+	hooks = func(t *testing.T) []tWebhook {
+		var out []tWebhook
+		e.do(owner.Token, "GET", "/api/webhooks?spaceId="+tm.SpaceID, nil).want(t, 200, &out)
+		return out
+	}
+	hookDeliveries := func(t *testing.T, id string) []tDelivery {
+		var out []tDelivery
+		e.do(owner.Token, "GET", "/api/webhooks/"+id+"/deliveries", nil).want(t, 200, &out)
+		return out
+	}
 	cases := []struct {
 		name    string
 		want    []int
@@ -218,6 +247,46 @@ func TestRoleMatrix(t *testing.T) {
 			}}
 		}},
 	}
+	cases = append(cases, []struct {
+		name    string
+		want    []int
+		prepare func(t *testing.T) roleReq
+	}{
+		{"POST /api/webhooks", addAdmin, func(t *testing.T) roleReq {
+			clearHooks(t)
+			url := "https://203.0.113.9/" + unique("hook")
+			return roleReq{"POST", "/api/webhooks", map[string]any{"spaceId": tm.SpaceID, "url": url, "events": []string{"task.added"}}, func(t *testing.T) bool {
+				return slices.ContainsFunc(hooks(t), func(w tWebhook) bool { return w.URL == url })
+			}}
+		}},
+		{"PATCH /api/webhooks/{id}", adminOnly, func(t *testing.T) roleReq {
+			w := newHook(t)
+			return roleReq{"PATCH", "/api/webhooks/" + w.ID, map[string]any{"events": []string{"task.completed"}}, func(t *testing.T) bool {
+				return slices.ContainsFunc(hooks(t), func(o tWebhook) bool { return o.ID == w.ID && slices.Equal(o.Events, []string{"task.completed"}) })
+			}}
+		}},
+		{"DELETE /api/webhooks/{id}", adminOnly, func(t *testing.T) roleReq {
+			w := newHook(t)
+			return roleReq{"DELETE", "/api/webhooks/" + w.ID, nil, func(t *testing.T) bool {
+				return !slices.ContainsFunc(hooks(t), func(o tWebhook) bool { return o.ID == w.ID })
+			}}
+		}},
+		{"POST /api/webhooks/{id}/ping", sendAdmin, func(t *testing.T) roleReq {
+			w := newHook(t)
+			return roleReq{"POST", "/api/webhooks/" + w.ID + "/ping", nil, func(t *testing.T) bool {
+				return len(hookDeliveries(t, w.ID)) == 1
+			}}
+		}},
+		{"POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver", sendAdmin, func(t *testing.T) roleReq {
+			w := newHook(t)
+			e.do(owner.Token, "POST", "/api/webhooks/"+w.ID+"/ping", nil).want(t, 202, nil)
+			d := hookDeliveries(t, w.ID)[0]
+			e.execSQL(`UPDATE webhook_deliveries SET state = 'failed', finished_at = next_attempt_at WHERE id = ?`, d.ID)
+			return roleReq{"POST", "/api/webhooks/" + w.ID + "/deliveries/" + d.ID + "/redeliver", nil, func(t *testing.T) bool {
+				return hookDeliveries(t, w.ID)[0].State == "pending"
+			}}
+		}},
+	}...)
 	for _, c := range cases {
 		for i, role := range roleNames {
 			want := c.want[i]

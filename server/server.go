@@ -37,6 +37,8 @@ type Server struct {
 	closing chan struct{}  // closed when Serve shuts down: live feeds end
 	proxies []netip.Prefix // load balancers whose X-Forwarded-For is believed
 	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
+	hookCfg hookConfig     // how webhooks are sent (the options set it)
+	hooks   *Webhooks      // the webhook delivery worker
 }
 
 // Option changes how New builds a Server.
@@ -66,10 +68,11 @@ const DefaultRateLimit = 100
 // New builds the server over st.
 func New(st *store.Store, opts ...Option) *Server {
 	s := &Server{store: st, log: slog.Default(), now: time.Now, perMin: DefaultRateLimit, mux: http.NewServeMux(), api: APIFull, lists: newListCache(),
-		closing: make(chan struct{})}
+		closing: make(chan struct{}), hookCfg: defaultHookConfig()}
 	for _, o := range opts {
 		o(s)
 	}
+	s.hooks = newWebhooks(st, s.log, s.now, s.hookCfg)
 	if s.perMin > 0 {
 		s.limits = newLimiter(s.perMin, s.now())
 		if m := st.Mesh(); m != nil {
@@ -119,6 +122,14 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /api/tasks/{id}/assignees/{userId}", s.unassign)
 
 	m.HandleFunc("GET /api/search", s.search)
+	m.HandleFunc("GET /api/webhooks", s.listWebhooks)
+	m.HandleFunc("POST /api/webhooks", s.createWebhook)
+	m.HandleFunc("PATCH /api/webhooks/{id}", s.updateWebhook)
+	m.HandleFunc("DELETE /api/webhooks/{id}", s.deleteWebhook)
+	m.HandleFunc("GET /api/webhooks/{id}/deliveries", s.listDeliveries)
+	m.HandleFunc("POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver", s.redeliver)
+	m.HandleFunc("POST /api/webhooks/{id}/ping", s.pingWebhook)
+
 	m.HandleFunc("GET /api/me", s.me)
 	m.HandleFunc("GET /api/events", s.events)
 	m.Handle("/api/mcp", s.newMCP())
@@ -253,8 +264,11 @@ func (s *Server) logRequests(next http.HandlerFunc) http.Handler {
 }
 
 // Serve answers on ln until ctx is done, then stops taking requests and
-// waits up to drain for those in flight.
+// waits up to drain for those in flight. It sends webhooks meanwhile (see
+// Webhooks), and stops sending once the last request is answered.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
+	s.hooks.Start(context.WithoutCancel(ctx))
+	defer s.hooks.Stop()
 	var (
 		mu    sync.Mutex
 		state = map[net.Conn]http.ConnState{}

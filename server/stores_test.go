@@ -107,11 +107,29 @@ var onPostgresTests = []struct {
 	{"TestTokenLabelRefusesControlCharacters", TestTokenLabelRefusesControlCharacters},
 	{"TestUnauthorized", TestUnauthorized},
 	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
+	{"TestWebhookColumnChangesAreEvents", TestWebhookColumnChangesAreEvents},
+	{"TestWebhookDeliveriesPage", TestWebhookDeliveriesPage},
+	{"TestWebhookEventsAreDeliveredSigned", TestWebhookEventsAreDeliveredSigned},
+	{"TestWebhookFailingForThreeDaysIsDisabled", TestWebhookFailingForThreeDaysIsDisabled},
+	{"TestWebhookHonoursRetryAfter", TestWebhookHonoursRetryAfter},
+	{"TestWebhookOwnerLeavingDisablesIt", TestWebhookOwnerLeavingDisablesIt},
+	{"TestWebhookPingRedeliverAndDisable", TestWebhookPingRedeliverAndDisable},
+	{"TestWebhookPrivateDestinationsRefused", TestWebhookPrivateDestinationsRefused},
+	{"TestWebhookReadsByRole", TestWebhookReadsByRole},
+	{"TestWebhookRedirectsAndAnswers", TestWebhookRedirectsAndAnswers},
+	{"TestWebhookRetriesUntilDelivered", TestWebhookRetriesUntilDelivered},
+	{"TestWebhookSlowReceiverHoldsUpNoOther", TestWebhookSlowReceiverHoldsUpNoOther},
+	{"TestWebhookSubscriptions", TestWebhookSubscriptions},
+	{"TestWebhookSurvivesKill", TestWebhookSurvivesKill},
+	{"TestWebhooksNotOnASeedServer", TestWebhooksNotOnASeedServer},
 }
 
 // sqliteOnly are the tests that cannot run on PostgreSQL, and why.
 var sqliteOnly = map[string]string{
 	"TestDiskFullIs507AndLosesNothing": "a full disk is made with SQLite's max_page_count; PostgreSQL has no such cap to set per schema",
+	"TestReadmeWebhookReceivers":       "it runs the README's receivers against a delivery, whose bytes are the same whichever store queued them",
+	"TestWebhookOrderUnderLoad": "each of its 1,100 deliveries commits its outcome, which on PostgreSQL (an fsync each) takes most of a minute; " +
+		"TestMultiProcessWebhooks checks the order there, with two processes sending",
 }
 
 // postgresOnly are the tests that cannot run on SQLite, and why. They make
@@ -124,6 +142,7 @@ var postgresOnly = map[string]string{
 	"TestMultiProcessMembership":        severalProcesses,
 	"TestMultiProcessPositions":         severalProcesses,
 	"TestMultiProcessRevocation":        severalProcesses,
+	"TestMultiProcessWebhooks":          severalProcesses,
 	"TestRateLimitIsSharedByProcesses":  "several processes share one limit only over PostgreSQL",
 }
 

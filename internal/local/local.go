@@ -85,7 +85,8 @@ func Start(ctx context.Context, dir string, log io.Writer, standup server.Standu
 		st.Close()
 		return nil, fmt.Errorf("start the local server: %w", err)
 	}
-	opts := []server.Option{server.WithLogger(slog.New(slog.NewTextHandler(log, nil))), server.WithRateLimit(0)}
+	opts := []server.Option{server.WithLogger(slog.New(slog.NewTextHandler(log, nil))), server.WithRateLimit(0),
+		server.WithPrivateWebhooks(PrivateWebhooks())}
 	if standup != nil {
 		opts = append(opts, server.WithStandup(standup))
 	}
@@ -98,6 +99,17 @@ func Start(ctx context.Context, dir string, log io.Writer, standup server.Standu
 		return errors.Join(<-done, st.Close())
 	}
 	return &Server{Store: st, Local: u, URL: "http://" + ln.Addr().String(), stop: stop}, nil
+}
+
+// PrivateWebhooks says whether LANES_ALLOW_PRIVATE_WEBHOOKS lets webhooks go
+// to loopback and private addresses (a receiver on this machine): set to
+// 1, true or yes.
+func PrivateWebhooks() bool {
+	switch strings.ToLower(strings.TrimSpace(os.Getenv("LANES_ALLOW_PRIVATE_WEBHOOKS"))) {
+	case "1", "true", "yes":
+		return true
+	}
+	return false
 }
 
 // Stop stops the server, letting requests in flight finish, and closes

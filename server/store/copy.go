@@ -125,6 +125,11 @@ var copyTables = []copyTable{
 		"created_at text"),
 	tableOf("trash", "task_id", "task_id text, project_id text, space_id text, deleted_at text, snapshot text"),
 	tableOf("activity", "seq", "seq int, task_id text, kind text, actor_id text?, changes text?, created_at text"),
+	tableOf("webhooks", "id", "id text, space_id text, project_id text?, url text, events text, description text?, "+
+		"secret text, owner_id text, failing_since text?, disabled_at text?, disabled_reason text?, created_at text, updated_at text"),
+	tableOf("webhook_deliveries", "seq", "seq int, id text, webhook_id text, event text, payload text, state text, "+
+		"attempts int, next_attempt_at text, give_up_at text, leased_until text?, lease text?, last_attempt_at text?, "+
+		"response_code int?, duration_ms int?, error text?, created_at text, finished_at text?"),
 }
 
 // Copy copies everything in from (a SQLite or PostgreSQL store) into to,
@@ -213,6 +218,17 @@ func Copy(ctx context.Context, from, to *Store) (*CopyReport, error) {
 		// would never see it.
 		if _, err := dst.exec(ctx, `SELECT setval(pg_get_serial_sequence('changes', 'seq'), ?)`, rep.LastSeq); err != nil {
 			return nil, fmt.Errorf("continue the change log's numbering after %d: %w", rep.LastSeq, err)
+		}
+	}
+	// Likewise the webhook outbox: a new delivery must queue after the
+	// copied ones.
+	var lastDelivery int64
+	if err := dst.queryRow(ctx, `SELECT coalesce(max(seq), 0) FROM webhook_deliveries`).Scan(&lastDelivery); err != nil {
+		return nil, fmt.Errorf("read the copied webhook deliveries: %w", err)
+	}
+	if lastDelivery > 0 {
+		if _, err := dst.exec(ctx, `SELECT setval(pg_get_serial_sequence('webhook_deliveries', 'seq'), ?)`, lastDelivery); err != nil {
+			return nil, fmt.Errorf("continue the webhook deliveries' numbering after %d: %w", lastDelivery, err)
 		}
 	}
 	for _, t := range copyTables {

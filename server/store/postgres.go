@@ -181,6 +181,7 @@ func (e *postgresEngine) listen(ctx context.Context, s *Store, ready chan<- erro
 			}
 			s.changed.notify()
 			s.tokens.clear()
+			s.queued.notify()
 		})
 		if first {
 			ready <- err
@@ -235,6 +236,8 @@ func (e *postgresEngine) listenOnce(ctx context.Context, s *Store, listening fun
 			s.changed.notify()
 		case noticeTokens:
 			s.tokensChanged()
+		case noticeDeliveries:
+			s.queued.notify()
 		}
 	}
 }

@@ -154,6 +154,11 @@ func (t *Tx) SetMemberRole(spaceID, userID string, role Role) (*Member, error) {
 	if n == 0 {
 		return nil, ErrNotFound
 	}
+	if !role.AtLeast(RoleAdmin) {
+		if err := t.disableWebhooksOf(spaceID, userID); err != nil {
+			return nil, err
+		}
+	}
 	return t.memberChanged(spaceID, userID, "member.updated")
 }
 
@@ -165,6 +170,9 @@ func (t *Tx) RemoveMember(spaceID, userID string) error {
 	}
 	if _, err := t.exec(`DELETE FROM members WHERE space_id = ? AND user_id = ?`, spaceID, userID); err != nil {
 		return fmt.Errorf("remove member: %w", err)
+	}
+	if err := t.disableWebhooksOf(spaceID, userID); err != nil {
+		return err
 	}
 	return t.logChange(spaceID, "member.removed", userID, m)
 }
@@ -213,9 +221,11 @@ func (t *Tx) log(e event) error {
 		t.notice(noticeChanges)
 	}
 	if e.TaskID != "" {
-		return t.addActivity(seq, e)
+		if err := t.addActivity(seq, e); err != nil {
+			return err
+		}
 	}
-	return nil
+	return t.queueDeliveries(e)
 }
 
 // ChangesAfter lists change-log rows of a space after seq, oldest first.

@@ -154,5 +154,14 @@ func (t *Tx) tasksWhere(where string, args ...any) ([]Task, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)
 	}
-	return out, t.readPeopleAndLabels(out)
+	if err := t.readPeopleAndLabels(out); err != nil {
+		return nil, err
+	}
+	// Read to be changed (a column deleted or made done moves, completes or
+	// reopens them): an update then says what changed, for the task's
+	// activity and for webhooks, as one read by TaskByID does.
+	for i := range out {
+		out[i].remember()
+	}
+	return out, nil
 }

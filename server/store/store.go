@@ -1,9 +1,9 @@
 // Package store keeps the task server's data: users, tokens, spaces,
-// members, projects, statuses, tasks, comments, the change log and the
-// idempotency records, in a SQLite file (one process) or in PostgreSQL (any
-// number of processes over one database). It knows nothing of HTTP or
-// roles; the server decides who may do what and calls the store inside one
-// transaction per request.
+// members, projects, statuses, tasks, comments, the change log, the
+// idempotency records, and webhook subscriptions with their outbox, in a
+// SQLite file (one process) or in PostgreSQL (any number of processes over
+// one database). It knows nothing of HTTP or roles; the server decides who
+// may do what and calls the store inside one transaction per request.
 package store
 
 import (
@@ -59,6 +59,7 @@ type Store struct {
 	now     func() time.Time
 	tokens  tokenCache
 	changed signal
+	queued  signal // a webhook delivery was queued (see DeliveriesQueued)
 	// maxPages, if set, caps the database's size in pages (SQLite only).
 	maxPages int
 }
@@ -138,8 +139,9 @@ type row interface{ Scan(dest ...any) error }
 
 // What a committed transaction tells other processes over one database.
 const (
-	noticeChanges = "changes" // the change log grew
-	noticeTokens  = "tokens"  // a token was revoked or made
+	noticeChanges    = "changes"    // the change log grew
+	noticeTokens     = "tokens"     // a token was revoked or made
+	noticeDeliveries = "deliveries" // a webhook delivery was queued
 )
 
 // Option changes how Open builds a Store.
@@ -195,6 +197,11 @@ type Tx struct {
 	ctx      context.Context
 	now      time.Time
 	actor    string // the user whose request this is ("" for the server's own work)
+	// hooks are the active webhook subscriptions of each space the
+	// transaction logged a change of (nil: none read yet).
+	hooks     map[string][]hookSub
+	queued    bool // a webhook delivery was queued: wake the workers on commit
+	respacing bool // rebalance is rewriting a column's keys: no webhook event
 }
 
 // SetActor names the user whose request the transaction carries out: the

@@ -352,6 +352,9 @@ func (t *Tx) rebalance(k *Task) error {
 	})
 	col = slices.Insert(col, at, slot{k.ID, k.Position})
 	keys := SpreadPositions(len(col))
+	// The other cards' new keys are no one's change: no webhook hears of them.
+	t.respacing = true
+	defer func() { t.respacing = false }()
 	for i, s := range col {
 		if i == at {
 			k.Position = keys[i]

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// Which addresses a webhook may reach: public unicast only.
+func TestPublicAddr(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"8.8.8.8": true, "203.0.113.9": true, "2606:4700::1111": true, "64:ff9b::808:808": true, "2002:808:808::1": true,
+		"127.0.0.1": false, "127.1.2.3": false, "::1": false, "10.0.0.1": false, "172.31.255.255": false, "192.168.0.1": false,
+		"169.254.169.254": false, "fe80::1": false, "fd12:3456::1": false, "fc00::1": false, "0.0.0.0": false, "::": false,
+		"0.1.2.3": false, "100.64.0.1": false, "100.127.255.255": false, "192.0.0.8": false, "198.18.0.1": false,
+		"224.0.0.1": false, "239.255.255.250": false, "255.255.255.255": false, "240.0.0.1": false, "ff02::1": false,
+		"::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false, "::ffff:8.8.8.8": true, "64:ff9b::7f00:1": false,
+		"64:ff9b:1::1": false, "2002:a00:1::1": false, "2001::1": false, "fec0::1": false, "100::1": false,
+	} {
+		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// A signature is t=UNIX,v1=hex(HMAC-SHA256(secret, t + "." + body)).
+func TestSign(t *testing.T) {
+	at := time.Unix(1767225600, 0)
+	body := []byte(`{"event":"ping"}`)
+	mac := hmac.New(sha256.New, []byte("whsec_abc"))
+	mac.Write([]byte("1767225600." + string(body)))
+	want := "t=1767225600,v1=" + hex.EncodeToString(mac.Sum(nil))
+	if got := Sign("whsec_abc", at, body); got != want {
+		t.Fatalf("Sign = %s, want %s", got, want)
+	}
+}
+
+// Retry-After is seconds or an HTTP date, never more than an hour.
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for v, want := range map[string]time.Duration{
+		"": 0, "0": 0, "30": 30 * time.Second, "86400": time.Hour, "-5": 0, "soon": 0,
+		"Tue, 01 Dec 2026 10:02:00 GMT": 2 * time.Minute, "Tue, 01 Dec 2026 09:00:00 GMT": 0, "Wed, 02 Dec 2026 10:00:00 GMT": time.Hour,
+	} {
+		if got := retryAfter(v, now); got != want {
+			t.Errorf("retryAfter(%q) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+// The backoff doubles from the minimum to the maximum, with jitter that
+// keeps it between half and all of the step.
+func TestBackoff(t *testing.T) {
+	h := &Webhooks{cfg: hookConfig{retryMin: 5 * time.Second, retryMax: time.Hour}}
+	for n, step := range map[int]time.Duration{1: 5 * time.Second, 2: 10 * time.Second, 5: 80 * time.Second, 10: 2560 * time.Second, 11: time.Hour, 40: time.Hour} {
+		for range 50 {
+			if d := h.backoff(n); d < step/2 || d > step {
+				t.Fatalf("backoff(%d) = %s, want %s to %s", n, d, step/2, step)
+			}
+		}
+	}
+}

@@ -1,0 +1,476 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lanesboard/lanes/server/store"
+)
+
+// Webhooks sends the deliveries the store queues (see store/webhooks.go):
+// each subscription's oldest pending delivery first and one at a time, so
+// a receiver gets a subscription's events in the order they happened;
+// different subscriptions in parallel, at most maxInFlight at once.
+//
+// A delivery is leased in a write transaction before it is sent (so no two
+// workers, in this process or another over the same PostgreSQL database,
+// send it at once) and its outcome written afterwards. A worker that dies
+// mid-send leaves a lease that expires, and the delivery is sent again
+// under the same id: receivers get every event at least once and dedupe
+// by X-Lanes-Delivery.
+//
+// Retries: a network error, a timeout, 408, 429 or 5xx is tried again
+// after an exponential backoff with jitter (or what Retry-After asks, up
+// to an hour), until the delivery has waited DeliveryWindow (24 h); then
+// it is failed. A redirect (not followed) or any other 4xx answer fails
+// it at once: the receiver refused it and would refuse the same bytes
+// again. A subscription whose deliveries have failed for three days is
+// disabled.
+//
+// Serve starts and stops it; a server answering through its Handler alone
+// (httptest) starts it with Start.
+type Webhooks struct {
+	st       *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	cfg      hookConfig
+	client   *http.Client
+	resolver *net.Resolver
+	worker   string // this worker's lease prefix
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc
+	stopped chan struct{}
+}
+
+// hookConfig is how the worker sends; the options below change it.
+type hookConfig struct {
+	allowPrivate bool
+	retryMin     time.Duration // the first retry's wait
+	retryMax     time.Duration // the longest backoff
+	timeout      time.Duration // one attempt, connection to the last byte read
+	poll         time.Duration // how often to look without being woken
+}
+
+// The worker's fixed bounds.
+const (
+	maxInFlight        = 8                // deliveries sent at once, each to a different subscription
+	maxResponseBody    = 64 << 10         // bytes of a receiver's answer read
+	maxRetryAfter      = time.Hour        // the longest Retry-After honoured
+	disableAfter       = 72 * time.Hour   // failing this long disables a subscription
+	pruneEvery         = 10 * time.Minute // how often finished deliveries are pruned
+	bodyExcerpt        = 200              // bytes of an error answer kept in the delivery
+	webhookUserAgent   = "lanes-webhooks/1"
+	defaultHookPoll    = time.Second
+	defaultHookTimeout = 10 * time.Second
+)
+
+// WithPrivateWebhooks lets webhooks go to loopback, private, link-local
+// and other internal addresses (lanes serve --allow-private-webhooks):
+// for tests and for self-hosting where the receiver is on the same
+// network. Off by default.
+func WithPrivateWebhooks(allow bool) Option {
+	return func(s *Server) { s.hookCfg.allowPrivate = allow }
+}
+
+// WithWebhookRetry sets the backoff between a delivery's attempts: the
+// first retry waits about min, each next one twice as long, up to max
+// (defaults 5 s and 1 h).
+func WithWebhookRetry(min, max time.Duration) Option {
+	return func(s *Server) { s.hookCfg.retryMin, s.hookCfg.retryMax = min, max }
+}
+
+// WithWebhookTimeout bounds one attempt (default 10 s). A delivery's lease
+// is twice as long.
+func WithWebhookTimeout(d time.Duration) Option {
+	return func(s *Server) { s.hookCfg.timeout = d }
+}
+
+func defaultHookConfig() hookConfig {
+	return hookConfig{retryMin: 5 * time.Second, retryMax: time.Hour, timeout: defaultHookTimeout, poll: defaultHookPoll}
+}
+
+func newWebhooks(st *store.Store, log *slog.Logger, now func() time.Time, cfg hookConfig) *Webhooks {
+	var b [6]byte
+	rand.Read(b[:])
+	h := &Webhooks{st: st, log: log, now: now, cfg: cfg, resolver: net.DefaultResolver, worker: hex.EncodeToString(b[:])}
+	dialer := &net.Dialer{Timeout: cfg.timeout, KeepAlive: 30 * time.Second, Control: h.dialControl}
+	h.client = &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 nil, // a proxy would dial for us, past the address check
+			DialContext:           dialer.DialContext,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          64,
+			MaxIdleConnsPerHost:   maxInFlight,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   cfg.timeout,
+			ResponseHeaderTimeout: cfg.timeout,
+		},
+		Timeout: cfg.timeout,
+		// Not followed: a redirect could lead anywhere, and the receiver
+		// was chosen.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return h
+}
+
+// Webhooks is the server's delivery worker.
+func (s *Server) Webhooks() *Webhooks { return s.hooks }
+
+// Start starts sending, until Stop (or ctx ends). Starting a running
+// worker does nothing.
+func (h *Webhooks) Start(ctx context.Context) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped != nil {
+		return
+	}
+	ctx, h.cancel = context.WithCancel(ctx)
+	h.stopped = make(chan struct{})
+	go func(done chan struct{}) {
+		defer close(done)
+		h.run(ctx)
+	}(h.stopped)
+}
+
+// Stop stops sending and waits until the worker has: deliveries being sent
+// are cut short and given back to the queue (a receiver that had already
+// taken one gets it again, under the same id, on the next start).
+func (h *Webhooks) Stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopped == nil {
+		return
+	}
+	h.cancel()
+	<-h.stopped
+	h.stopped = nil
+}
+
+// run is the worker's loop: lease what is due, send each in its own
+// goroutine, and sleep until something is queued, a send finishes, the
+// next retry is due, or the poll comes round (for other processes' work).
+func (h *Webhooks) run(ctx context.Context) {
+	var (
+		wg       sync.WaitGroup
+		inFlight = make(chan struct{}, maxInFlight)
+		freed    = make(chan struct{}, 1)
+		pruned   time.Time
+	)
+	defer wg.Wait()
+	for {
+		queued := h.st.DeliveriesQueued() // before looking, so no wake-up is missed
+		wait := h.cfg.poll
+		if time.Since(pruned) >= pruneEvery {
+			pruned = time.Now()
+			if err := h.st.Write(ctx, func(tx *store.Tx) error { return tx.PruneDeliveries() }); err != nil && ctx.Err() == nil {
+				h.log.Error("webhooks: prune deliveries", "err", err)
+			}
+		}
+		if free := cap(inFlight) - len(inFlight); free > 0 {
+			outs, next, err := h.lease(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				h.log.Error("webhooks: lease deliveries", "err", err)
+			}
+			for _, o := range outs {
+				inFlight <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					h.sendAll(ctx, o)
+					<-inFlight
+					select {
+					case freed <- struct{}{}:
+					default:
+					}
+				}()
+			}
+			if next > 0 && next < wait {
+				wait = next
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-queued:
+		case <-freed:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// lease leases up to n due deliveries, each the head of its
+// subscription's queue, and says how long until the next one not yet due
+// is (0: none waits).
+func (h *Webhooks) lease(ctx context.Context, n int) ([]*store.Outgoing, time.Duration, error) {
+	var heads []store.DeliveryHead
+	if err := h.st.Read(ctx, func(tx *store.Tx) (err error) { heads, err = tx.DeliveryHeads(); return }); err != nil {
+		return nil, 0, err
+	}
+	now := h.now()
+	stamp := store.FormatTime(now)
+	var due []store.DeliveryHead
+	var next time.Duration
+	for _, hd := range heads {
+		at := hd.NextAttemptAt
+		if hd.LeasedUntil != nil && *hd.LeasedUntil > at {
+			at = *hd.LeasedUntil
+		}
+		if at <= stamp {
+			due = append(due, hd)
+			continue
+		}
+		if t, err := time.Parse(store.TimeFormat, at); err == nil {
+			if d := t.Sub(now); next == 0 || d < next {
+				next = d
+			}
+		}
+	}
+	if len(due) == 0 {
+		return nil, next, nil
+	}
+	slices.SortFunc(due, func(a, b store.DeliveryHead) int {
+		return strings.Compare(a.NextAttemptAt, b.NextAttemptAt)
+	})
+	due = due[:min(n, len(due))]
+	var outs []*store.Outgoing
+	err := h.st.Write(ctx, func(tx *store.Tx) error {
+		outs = outs[:0]
+		for _, hd := range due {
+			o, err := tx.LeaseDelivery(hd.Seq, h.newLease(), h.leaseEnd())
+			if err != nil {
+				return err
+			}
+			if o != nil {
+				outs = append(outs, o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, next, err
+	}
+	return outs, next, nil
+}
+
+func (h *Webhooks) newLease() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return h.worker + "-" + hex.EncodeToString(b[:])
+}
+
+// leaseEnd is when a lease taken now runs out: time to send and record.
+func (h *Webhooks) leaseEnd() time.Time { return h.now().Add(2 * h.cfg.timeout) }
+
+// sendAll sends o, then the next delivery of its subscription while one
+// is due, each recorded (and the next leased) in one transaction.
+func (h *Webhooks) sendAll(ctx context.Context, o *store.Outgoing) {
+	for o != nil {
+		a, permanent := h.send(ctx, o)
+		if !a.Delivered && ctx.Err() != nil {
+			// Stopping: the attempt was cut short; give it back so the next
+			// start sends it at once. (One that got its answer is recorded.)
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err := h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(o) })
+			cancel()
+			if err != nil {
+				h.log.Error("webhooks: give back a delivery", "delivery", o.ID, "err", err)
+			}
+			return
+		}
+		if !a.Delivered && !permanent {
+			a.RetryAt = h.retryAt(o, a)
+		}
+		var next *store.Outgoing
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := h.st.Write(rctx, func(tx *store.Tx) error {
+			next = nil
+			recorded, failingSince, err := tx.RecordAttempt(o, a.Attempt)
+			if err != nil || !recorded {
+				return err
+			}
+			if since, perr := time.Parse(store.TimeFormat, failingSince); perr == nil && failingSince != "" && h.now().Sub(since) >= disableAfter {
+				if err := tx.DisableWebhook(o.WebhookID, "its deliveries failed for 3 days"); err != nil {
+					return err
+				}
+				return nil
+			}
+			next, err = tx.LeaseNext(o.WebhookID, h.newLease(), h.leaseEnd())
+			return err
+		})
+		cancel()
+		if err != nil {
+			h.log.Error("webhooks: record a delivery", "delivery", o.ID, "err", err)
+			return
+		}
+		if ctx.Err() != nil && next != nil {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(next) })
+			cancel()
+			return
+		}
+		o = next
+	}
+}
+
+// retryAt is when to try a failed delivery again: after the backoff for
+// its attempt count (or the receiver's Retry-After), or zero if its window
+// is over. The last retry falls at the window's end.
+func (h *Webhooks) retryAt(o *store.Outgoing, a hookAttempt) time.Time {
+	giveUp, err := time.Parse(store.TimeFormat, o.GiveUpAt)
+	now := h.now()
+	if err != nil || !now.Before(giveUp) {
+		return time.Time{}
+	}
+	wait := h.backoff(o.Attempts)
+	if a.retryAfter > 0 {
+		wait = min(a.retryAfter, maxRetryAfter)
+	}
+	at := now.Add(wait)
+	if at.After(giveUp) {
+		at = giveUp
+	}
+	return at
+}
+
+// backoff is the wait after the nth attempt (from 1): retryMin doubled
+// each time up to retryMax, with equal jitter (between half and all of it).
+func (h *Webhooks) backoff(n int) time.Duration {
+	d := h.cfg.retryMin
+	for i := 1; i < n && d < h.cfg.retryMax; i++ {
+		d *= 2
+	}
+	d = min(d, h.cfg.retryMax)
+	if d <= 1 {
+		return d
+	}
+	return d/2 + mrand.N(d/2+1)
+}
+
+// send makes one attempt at o. permanent says a failure is not worth
+// retrying.
+func (h *Webhooks) send(ctx context.Context, o *store.Outgoing) (a hookAttempt, permanent bool) {
+	a.At = h.now()
+	began := time.Now()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(o.Payload))
+	if err != nil {
+		a.Error = "the webhook's URL can't be sent to: " + err.Error()
+		return a, true
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", webhookUserAgent)
+	req.Header.Set("X-Lanes-Event", o.Event)
+	req.Header.Set("X-Lanes-Delivery", o.ID)
+	req.Header.Set("X-Lanes-Signature", Sign(o.Secret, began, o.Payload))
+	res, err := h.client.Do(req)
+	if err != nil {
+		a.Duration = time.Since(began)
+		var dest *destinationError
+		if errors.As(err, &dest) {
+			a.Error = "refused: " + dest.Error()
+			return a, true
+		}
+		a.Error = sendError(err, h.cfg.timeout)
+		return a, false
+	}
+	body, readErr := io.ReadAll(io.LimitReader(res.Body, maxResponseBody))
+	res.Body.Close()
+	a.Duration = time.Since(began)
+	a.Code = res.StatusCode
+	switch c := res.StatusCode; {
+	case c >= 200 && c < 300:
+		a.Delivered = true
+		return a, false
+	case c >= 300 && c < 400:
+		a.Error = fmt.Sprintf("HTTP %d: redirect to %s not followed", c, clipText(res.Header.Get("Location")))
+		return a, true
+	}
+	a.Error = fmt.Sprintf("HTTP %d", res.StatusCode)
+	if excerpt := strings.TrimSpace(string(clipBytes(body, bodyExcerpt))); excerpt != "" {
+		a.Error += ": " + excerpt
+	}
+	if readErr != nil {
+		a.Error += " (reading the answer: " + sendError(readErr, h.cfg.timeout) + ")"
+	}
+	switch c := res.StatusCode; {
+	case c == http.StatusTooManyRequests, c == http.StatusServiceUnavailable, c >= 500, c == http.StatusRequestTimeout:
+		a.retryAfter = retryAfter(res.Header.Get("Retry-After"), time.Now())
+		return a, false
+	}
+	return a, true
+}
+
+// hookAttempt is an Attempt with the receiver's Retry-After.
+type hookAttempt struct {
+	store.Attempt
+	retryAfter time.Duration
+}
+
+// sendError is what a failed request's error says, without Go's
+// `Post "URL": ` prefix.
+func sendError(err error, timeout time.Duration) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Sprintf("no answer within %s", timeout)
+		}
+		err = ue.Err
+	}
+	return err.Error()
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date (0 when
+// absent or unreadable).
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(min(n, int(maxRetryAfter/time.Second))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return min(t.Sub(now), maxRetryAfter)
+	}
+	return 0
+}
+
+func clipBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+func clipText(s string) string { return string(clipBytes([]byte(s), bodyExcerpt)) }
+
+// Sign is the X-Lanes-Signature of body sent at t with secret:
+// "t=UNIX,v1=HEX(HMAC-SHA256(secret, t + "." + body))".
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
+}
