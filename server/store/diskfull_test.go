@@ -16,15 +16,15 @@ import (
 // ErrDiskFull, and a refused write leaves what was there readable.
 func TestDiskFullIsNamed(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "lanes.db"), store.WithMaxPages(60))
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "lanes.db"), store.WithMaxPages(100))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	var made int
 	for i := 0; ; i++ {
-		if i == 100 {
-			t.Fatal("60 pages never filled")
+		if i == 200 {
+			t.Fatal("100 pages never filled")
 		}
 		err = st.Write(ctx, func(tx *store.Tx) error {
 			_, err := tx.CreateUser(fmt.Sprintf("user %d %s", i, strings.Repeat("x", 3000)), nil, false)
