@@ -23,20 +23,22 @@ import (
 
 // Server answers the API. Build it with New; it is an http.Handler.
 type Server struct {
-	store   *store.Store
-	log     *slog.Logger
-	now     func() time.Time
-	limits  *limiter
-	perMin  int
-	mux     *http.ServeMux
-	handler http.Handler
-	writes  atomic.Int64
-	api     API
-	lists   *listCache
-	ring    feedRing       // the change log's newest rows, shared by this process's feeds
-	closing chan struct{}  // closed when Serve shuts down: live feeds end
-	proxies []netip.Prefix // load balancers whose X-Forwarded-For is believed
-	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
+	store    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	limits   *limiter
+	perMin   int
+	mux      *http.ServeMux
+	handler  http.Handler
+	writes   atomic.Int64
+	api      API
+	lists    *listCache
+	ring     feedRing                   // the change log's newest rows, shared by this process's feeds
+	closing  chan struct{}              // closed when Serve shuts down: live feeds end
+	proxies  []netip.Prefix             // load balancers whose X-Forwarded-For is believed
+	standup  StandupFunc                // the daily_standup prompt's report (nil: the prompt says how to gather it)
+	patterns []string                   // the patterns routes() registered, in order (see routeMux)
+	doc      func() (openAPIDoc, error) // GET /api/openapi.json's answer, built once, on first use
 }
 
 // Option changes how New builds a Server.
@@ -70,6 +72,7 @@ func New(st *store.Store, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
+	s.doc = sync.OnceValues(func() (openAPIDoc, error) { return newOpenAPIDoc(s.api) })
 	if s.perMin > 0 {
 		s.limits = newLimiter(s.perMin, s.now())
 		if m := st.Mesh(); m != nil {
@@ -83,8 +86,20 @@ func New(st *store.Store, opts ...Option) *Server {
 	return s
 }
 
+// routeMux registers the API's routes on the server's mux and keeps each
+// pattern: the list the OpenAPI document is checked against, so a route
+// can't be added without the test noticing.
+type routeMux struct{ s *Server }
+
+func (m routeMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(pattern, h) }
+
+func (m routeMux) Handle(pattern string, h http.Handler) {
+	m.s.mux.Handle(pattern, h)
+	m.s.patterns = append(m.s.patterns, pattern)
+}
+
 func (s *Server) routes() {
-	m := s.mux
+	m := routeMux{s}
 	m.HandleFunc("GET /api/spaces", s.listSpaces)
 	m.HandleFunc("POST /api/spaces", s.createSpace)
 	m.HandleFunc("GET /api/spaces/{id}/members", s.listMembers)
@@ -120,6 +135,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/me", s.me)
 	m.HandleFunc("GET /api/events", s.events)
 	m.Handle("/api/mcp", s.newMCP())
+	m.HandleFunc(openAPIRoute, s.openAPI)
+}
+
+// serves reports whether the server answers the route pattern on its API
+// surface: in seed mode, the seed's routes and this document.
+func (s *Server) serves(pattern string) bool {
+	return pattern != "" && (s.api != APISeed || seedRoute(pattern) || pattern == openAPIRoute)
 }
 
 // ServeHTTP answers one request.
@@ -129,7 +151,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // token or not), then authenticates, rate-limits and limits the body.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
-	if s.api == APISeed && pattern != "" && !seedRoute(pattern) {
+	if pattern != "" && !s.serves(pattern) {
 		pattern, h = "", http.NotFoundHandler()
 	}
 	if pattern == "" {
@@ -145,6 +167,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusNotFound, &apiError{Msg: "No such endpoint: " + r.Method + " " + r.URL.Path, Code: "not_found"})
+		return
+	}
+	if pattern == openAPIRoute {
+		// Public, like any API's documentation: it tells nothing about
+		// anyone's data, and answering it costs less than checking a token.
+		h.ServeHTTP(w, r)
 		return
 	}
 	var (
