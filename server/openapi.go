@@ -902,7 +902,7 @@ func (b *docBuilder) typeSchema(t reflect.Type) obj {
 	case reflect.Int64:
 		return obj{"type": "integer", "format": "int64"}
 	case reflect.Float64:
-		return obj{"type": "number"}
+		return obj{"type": "number", "format": "double"}
 	case reflect.Slice:
 		// The server never sends these lists as null (store and handlers
 		// make them empty); the response test holds it to that.
@@ -958,7 +958,7 @@ func requestSchemas() map[string]func(b *docBuilder) obj {
 	priority := obj{"type": "string", "enum": priorities, "description": "Task priority."}
 	view := obj{"type": "string", "enum": views, "description": "Default view mode."}
 	role := obj{"type": "string", "enum": grantedRoles, "description": "The member's role (a space has one owner: its maker)."}
-	hours := obj{"type": []string{"number", "null"}, "minimum": 0, "maximum": 100000, "description": "Time estimate in hours."}
+	hours := obj{"type": []string{"number", "null"}, "format": "double", "minimum": 0, "maximum": 100000, "description": "Time estimate in hours."}
 	position := obj{"type": "string", "pattern": "^[A-Za-z][0-9A-Za-z]*$", "maxLength": store.MaxPosition, "description": "Where the task goes in its column: a fractional index key such as a0 or a0V; tasks sort by it byte by byte."}
 	labelIDs := obj{"type": []string{"array", "null"}, "maxItems": maxLabelsPerTask, "items": obj{"type": "string", "format": "uuid"},
 		"description": "The task's labels (labels of its project); null or [] clears them."}
@@ -1085,7 +1085,7 @@ func requestSchemas() map[string]func(b *docBuilder) obj {
 			return obj{"type": "object", "required": []string{"jsonrpc"}, "description": "A JSON-RPC 2.0 request, notification or response (MCP).",
 				"properties": obj{
 					"jsonrpc": obj{"type": "string", "const": "2.0"},
-					"id":      obj{"type": []string{"string", "integer"}},
+					"id":      obj{"description": "The request's id: a string or a number (null in an error answering a message that could not be read)."},
 					"method":  obj{"type": "string"},
 					"params":  obj{"type": "object"},
 					"result":  obj{},
