@@ -4,7 +4,7 @@ package server
 // routes() registered them: what its OpenAPI document must describe.
 func ServedRoutes(s *Server) []string {
 	var out []string
-	for _, p := range s.patterns {
+	for _, p := range s.routed {
 		if s.serves(p) {
 			out = append(out, p)
 		}

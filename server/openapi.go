@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -47,10 +48,10 @@ type apiOp struct {
 	summary string
 	desc    string
 	query   []apiParam
-	headers []apiParam // request headers beyond Authorization and Idempotency-Key
-	body    string     // the request body's schema (a component), "" for none
-	status  int        // the success status; 200 when 0
-	resp    func(b *docBuilder) obj
+	headers []apiParam              // request headers beyond Authorization and Idempotency-Key
+	body    string                  // the request body's schema (a component), "" for none
+	status  int                     // the success status; 200 when 0
+	resp    func(b *docBuilder) obj // the success body's schema; nil for none
 	errs    map[int]string
 	// responses, when set, is the whole responses object: for the routes
 	// that are not JSON in and JSON out (the event feed, MCP, this document).
@@ -70,9 +71,12 @@ type apiParam struct {
 }
 
 // apiOperations is the document's entry for each route, keyed by the
-// pattern routes() registers it under. To document a new route, add its
-// entry here (and any new request or response schema to schemaTypes or
-// requestSchemas).
+// pattern routes() registers it under. To document a new route: add its
+// entry here; a new request body to requestSchemas, a new object the
+// server sends (a Go struct it encodes) to schemaTypes, with fieldNotes
+// for its enums and formats; and a request that succeeds on it to
+// exerciseFullSurface in openapi_test.go. A route the seed does not list
+// is marked as lanes' own by itself.
 func apiOperations() map[string]apiOp {
 	uuidParam := func(name, desc string, required bool) apiParam {
 		return apiParam{name: name, desc: desc, required: required, schema: obj{"type": "string", "format": "uuid"}}
@@ -327,12 +331,17 @@ func (b *docBuilder) build() ([]byte, error) {
 func (b *docBuilder) info() obj {
 	desc := "The API of lanes' task server: the Krokanti Tasks REST API (the seed) and lanes' additions to it, " +
 		"each addition (route, field, parameter, schema) marked \"x-lanes-addition\": true. " +
-		"A server started with `lanes serve --api seed` offers the seed's surface alone, and describes it at this same URL.\n\n" +
+		"A server started with `lanes serve --api seed` offers the seed's surface alone, and describes it at this same URL.\n\n"
+	if b.seed {
+		desc = "The Krokanti Tasks REST API (the seed) as lanes' task server offers it when started with `lanes serve --api seed`: " +
+			"the seed's routes and fields alone, without lanes' additions (a full server describes those at this same URL).\n\n"
+	}
+	desc +=
 		"Authentication: a personal API token (kt_…) as a Bearer token on every request but this document.\n\n" +
-		"Errors: a JSON body {\"error\": sentence, \"code\": machine code (optional), \"field\": the request field at fault (optional)}.\n\n" +
-		"Rate limit: 100 requests per minute per token (and as many failed authentications per client address). " +
-		"Every answer to a limited request carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset; " +
-		"over the limit the answer is 429 with Retry-After, the seconds to wait."
+			"Errors: a JSON body {\"error\": sentence, \"code\": machine code (optional), \"field\": the request field at fault (optional)}.\n\n" +
+			"Rate limit: 100 requests per minute per token (and as many failed authentications per client address). " +
+			"Every answer to a limited request carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset; " +
+			"over the limit the answer is 429 with Retry-After, the seconds to wait."
 	if !b.seed {
 		desc += "\n\nIdempotency: a POST, PATCH or DELETE sent with an Idempotency-Key header is done once; a retry with the same key " +
 			"(from the same token, within 24 h) gets the first answer again, with Idempotent-Replayed: true."
@@ -1125,6 +1134,14 @@ type openAPIDoc struct {
 	etag string
 }
 
+// openAPIDocs are the two surfaces' documents, each built once for the
+// process on first use (every Server of a surface serves the same bytes)
+// and never changed after.
+var openAPIDocs = map[API]func() (openAPIDoc, error){
+	APIFull: sync.OnceValues(func() (openAPIDoc, error) { return newOpenAPIDoc(APIFull) }),
+	APISeed: sync.OnceValues(func() (openAPIDoc, error) { return newOpenAPIDoc(APISeed) }),
+}
+
 func newOpenAPIDoc(a API) (openAPIDoc, error) {
 	body, err := OpenAPI(a)
 	if err != nil {
@@ -1136,7 +1153,7 @@ func newOpenAPIDoc(a API) (openAPIDoc, error) {
 
 // openAPI answers GET /api/openapi.json.
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
-	doc, err := s.doc()
+	doc, err := openAPIDocs[s.api]()
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -44,8 +44,14 @@ type openAPIChecker struct {
 	*openAPISpec
 
 	mu   sync.Mutex
-	seen map[string]map[int]bool // "METHOD /path/template": the statuses checked
+	seen map[string]map[int]int // "METHOD /path/template": how many answers of each status were checked
 }
+
+// checksPerAnswerKind bounds how many answers of one operation and status
+// one server's checker holds to the document: a test that sends the same
+// request a thousand times is checked on its first ones, so that checking
+// costs the suite seconds, not minutes.
+const checksPerAnswerKind = 30
 
 // openAPISpec is a document ready to check answers against.
 type openAPISpec struct {
@@ -89,7 +95,7 @@ func newOpenAPIChecker(t testing.TB, h http.Handler) *openAPIChecker {
 	if spec == nil {
 		t.Fatalf("GET /api/openapi.json is neither server.OpenAPI(APIFull) nor server.OpenAPI(APISeed)")
 	}
-	return &openAPIChecker{t: t, h: h, openAPISpec: spec, seen: map[string]map[int]bool{}}
+	return &openAPIChecker{t: t, h: h, openAPISpec: spec, seen: map[string]map[int]int{}}
 }
 
 // parseOpenAPI parses and validates a document, and makes its response
@@ -230,15 +236,23 @@ func (c *openAPIChecker) check(r *http.Request, reqBody []byte, rec *recordingWr
 	key := strings.ToUpper(route.Method) + " " + route.Path
 	c.mu.Lock()
 	if c.seen[key] == nil {
-		c.seen[key] = map[int]bool{}
+		c.seen[key] = map[int]int{}
 	}
-	c.seen[key][status] = true
+	c.seen[key][status]++
+	n := c.seen[key][status]
 	c.mu.Unlock()
+	if n > checksPerAnswerKind {
+		return
+	}
 
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route,
 		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil && status < 400 {
-		c.t.Errorf("%s: the OpenAPI document calls this request invalid, but the server did it:\n%v\nrequest body: %s", what, err, clipBody(reqBody))
+	// A request the server refused may break the document's rules (many
+	// tests send such on purpose); one it did must keep them.
+	if status < 400 {
+		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+			c.t.Errorf("%s: the OpenAPI document calls this request invalid, but the server did it:\n%v\nrequest body: %s", what, err, clipBody(reqBody))
+		}
 	}
 	ct := rec.header.Get("Content-Type")
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}

@@ -23,22 +23,21 @@ import (
 
 // Server answers the API. Build it with New; it is an http.Handler.
 type Server struct {
-	store    *store.Store
-	log      *slog.Logger
-	now      func() time.Time
-	limits   *limiter
-	perMin   int
-	mux      *http.ServeMux
-	handler  http.Handler
-	writes   atomic.Int64
-	api      API
-	lists    *listCache
-	ring     feedRing                   // the change log's newest rows, shared by this process's feeds
-	closing  chan struct{}              // closed when Serve shuts down: live feeds end
-	proxies  []netip.Prefix             // load balancers whose X-Forwarded-For is believed
-	standup  StandupFunc                // the daily_standup prompt's report (nil: the prompt says how to gather it)
-	patterns []string                   // the patterns routes() registered, in order (see routeMux)
-	doc      func() (openAPIDoc, error) // GET /api/openapi.json's answer, built once, on first use
+	store   *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	limits  *limiter
+	perMin  int
+	mux     *http.ServeMux
+	handler http.Handler
+	writes  atomic.Int64
+	api     API
+	lists   *listCache
+	ring    feedRing       // the change log's newest rows, shared by this process's feeds
+	closing chan struct{}  // closed when Serve shuts down: live feeds end
+	proxies []netip.Prefix // load balancers whose X-Forwarded-For is believed
+	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
+	routed  []string       // the patterns routes() registered, in order (see routeMux)
 }
 
 // Option changes how New builds a Server.
@@ -72,7 +71,6 @@ func New(st *store.Store, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	s.doc = sync.OnceValues(func() (openAPIDoc, error) { return newOpenAPIDoc(s.api) })
 	if s.perMin > 0 {
 		s.limits = newLimiter(s.perMin, s.now())
 		if m := st.Mesh(); m != nil {
@@ -95,11 +93,13 @@ func (m routeMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(patt
 
 func (m routeMux) Handle(pattern string, h http.Handler) {
 	m.s.mux.Handle(pattern, h)
-	m.s.patterns = append(m.s.patterns, pattern)
+	m.s.routed = append(m.s.routed, pattern)
 }
 
 func (s *Server) routes() {
 	m := routeMux{s}
+	m.HandleFunc(openAPIRoute, s.openAPI)
+
 	m.HandleFunc("GET /api/spaces", s.listSpaces)
 	m.HandleFunc("POST /api/spaces", s.createSpace)
 	m.HandleFunc("GET /api/spaces/{id}/members", s.listMembers)
@@ -135,7 +135,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/me", s.me)
 	m.HandleFunc("GET /api/events", s.events)
 	m.Handle("/api/mcp", s.newMCP())
-	m.HandleFunc(openAPIRoute, s.openAPI)
 }
 
 // serves reports whether the server answers the route pattern on its API
