@@ -71,12 +71,18 @@ type apiParam struct {
 }
 
 // apiOperations is the document's entry for each route, keyed by the
-// pattern routes() registers it under. To document a new route: add its
-// entry here; a new request body to requestSchemas, a new object the
-// server sends (a Go struct it encodes) to schemaTypes, with fieldNotes
-// for its enums and formats; and a request that succeeds on it to
-// exerciseFullSurface in openapi_test.go. A route the seed does not list
-// is marked as lanes' own by itself.
+// pattern routes() registers it under. To document a new route:
+//   - add its entry here (a new tag also goes in apiTags);
+//   - a request body, or an answer that is not a Go type, goes in
+//     handWrittenSchemas; an object the server encodes from a Go struct
+//     goes in schemaTypes, with fieldNotes for what its type can't say
+//     (enums, formats, descriptions);
+//   - a new kind of change on the feed goes in feedResponses;
+//   - a request that succeeds on it goes in exerciseFullSurface
+//     (openapi_test.go), so its answers are checked;
+//   - then go generate in internal/openapiclient.
+//
+// A route the seed does not list is marked as lanes' own by itself.
 func apiOperations() map[string]apiOp {
 	uuidParam := func(name, desc string, required bool) apiParam {
 		return apiParam{name: name, desc: desc, required: required, schema: obj{"type": "string", "format": "uuid"}}
@@ -353,22 +359,25 @@ func (b *docBuilder) info() obj {
 	return obj{"title": title, "version": "1", "description": desc}
 }
 
-var tagDescriptions = map[string]string{
-	"Spaces":    "Team and personal workspaces.",
-	"Members":   "Who belongs to a space, in which role (owner, admin, member, viewer).",
-	"Projects":  "A space's projects: each holds columns (statuses) and tasks.",
-	"Statuses":  "A project's columns, in board order; a column with isDone is a done column.",
-	"Labels":    "Tags a project's tasks can carry.",
-	"Tasks":     "Cards.",
-	"Comments":  "Notes on a task.",
-	"Assignees": "Who a task is assigned to.",
-	"Me":        "The token's user.",
-	"Events":    "The live change feed.",
-	"MCP":       "The Model Context Protocol server, for AI assistants.",
-	"Docs":      "This document.",
+// apiTags are the groups of operations, in the document's order.
+func apiTags() [][2]string {
+	return [][2]string{
+		{"Spaces", "Team and personal workspaces."},
+		{"Members", "Who belongs to a space, in which role (owner, admin, member, viewer)."},
+		{"Projects", "A space's projects: each holds columns (statuses) and tasks."},
+		{"Statuses", "A project's columns, in board order; a column with isDone is a done column."},
+		{"Labels", "Tags a project's tasks can carry."},
+		{"Tasks", "Cards."},
+		{"Comments", "Notes on a task."},
+		{"Assignees", "Who a task is assigned to."},
+		{"Me", "The token's user."},
+		{"Events", "The live change feed."},
+		{"MCP", "The Model Context Protocol server, for AI assistants."},
+		{"Docs", "This document."},
+	}
 }
 
-// tags lists the tags the document's operations use, in a fixed order.
+// tags lists the tags the document's operations use, in apiTags' order.
 func (b *docBuilder) tags(paths obj) []obj {
 	used := map[string]bool{}
 	for _, item := range paths {
@@ -379,14 +388,14 @@ func (b *docBuilder) tags(paths obj) []obj {
 		}
 	}
 	var out []obj
-	for _, t := range []string{"Spaces", "Members", "Projects", "Statuses", "Labels", "Tasks", "Comments", "Assignees", "Me", "Events", "MCP", "Docs"} {
-		if used[t] {
-			out = append(out, obj{"name": t, "description": tagDescriptions[t]})
-			delete(used, t)
+	for _, t := range apiTags() {
+		if used[t[0]] {
+			out = append(out, obj{"name": t[0], "description": t[1]})
+			delete(used, t[0])
 		}
 	}
 	for t := range used {
-		b.fail(fmt.Errorf("openapi: tag %q has no place in tags(): add it there and to tagDescriptions", t))
+		b.fail(fmt.Errorf("openapi: tag %q is not in apiTags", t))
 	}
 	return out
 }
@@ -707,10 +716,10 @@ func (b *docBuilder) ref(name string) obj {
 	var s obj
 	if t, ok := b.schemaTypes()[name]; ok {
 		s = b.structSchema(name, t)
-	} else if f, ok := requestSchemas()[name]; ok {
+	} else if f, ok := handWrittenSchemas()[name]; ok {
 		s = f(b)
 	} else {
-		b.fail(fmt.Errorf("openapi: no schema %q: add it to schemaTypes or requestSchemas", name))
+		b.fail(fmt.Errorf("openapi: no schema %q: add it to schemaTypes or handWrittenSchemas", name))
 		return r
 	}
 	if !b.seed && !b.seedOnes[name] {
@@ -938,10 +947,10 @@ func conventions(p obj, name string) {
 
 func asStrings(v any) []string { s, _ := v.([]string); return s }
 
-// requestSchemas are the request bodies, as the handlers decode them. A
-// property made with addition is left out of the seed's document. Request
-// bodies may carry other fields: the server ignores them.
-func requestSchemas() map[string]func(b *docBuilder) obj {
+// handWrittenSchemas are the schemas written out by hand: the request
+// bodies, as the handlers decode them (other fields are ignored, so they
+// may be sent), and answers that are not a Go type the server encodes.
+func handWrittenSchemas() map[string]func(b *docBuilder) obj {
 	uuid := func(desc string) obj { return obj{"type": "string", "format": "uuid", "description": desc} }
 	nullUUID := func(desc string) obj {
 		return obj{"type": []string{"string", "null"}, "format": "uuid", "description": desc}
@@ -1105,11 +1114,13 @@ func requestSchemas() map[string]func(b *docBuilder) obj {
 	}
 }
 
-// body is a request body's schema: the seed's properties, and lanes'
-// additions (marked, and left out of the seed's document).
-func (b *docBuilder) body(required []string, seedProps, additions obj) obj {
+// body is a request body's schema: its properties, and the ones lanes adds
+// to a body the seed describes (marked, and left out of the seed's
+// document). A body only lanes' own routes take needs no additions: it is
+// marked as a whole.
+func (b *docBuilder) body(required []string, own, additions obj) obj {
 	props := obj{}
-	for k, v := range seedProps {
+	for k, v := range own {
 		props[k] = v
 	}
 	if !b.seed {
