@@ -526,7 +526,7 @@ func (b *docBuilder) operation(pattern string, op apiOp) obj {
 	}
 	if len(op.query) > 0 {
 		add(400, "A query parameter is missing or invalid (code validation_failed, field naming it).")
-		if slices.ContainsFunc(op.query, func(p apiParam) bool { return p.required }) {
+		if slices.ContainsFunc(op.query, func(p apiParam) bool { return p.required && p.schema["format"] == "uuid" }) { // names an object
 			add(404, "No such object, or the caller can't see it: a space's objects are 404, not 403, to those outside it (code not_found).")
 		}
 	}
