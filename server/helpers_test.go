@@ -35,6 +35,10 @@ type testEnv struct {
 	st  *store.Store
 	db  string // where st is: a SQLite file or a PostgreSQL URL
 	srv *httptest.Server
+	// oas checks every answer against the server's OpenAPI document (nil
+	// in benchmarks and fuzz targets, which can't fail from a server's
+	// goroutine).
+	oas *openAPIChecker
 }
 
 // testUser is a user of the env's server with one token.
@@ -98,9 +102,17 @@ func newTestEnvOn(t testing.TB, st *store.Store, opts ...server.Option) *testEnv
 		server.WithLogger(slog.New(slog.NewTextHandler(testLog(), nil))),
 		server.WithRateLimit(0),
 	}, opts...)
-	srv := httptest.NewServer(server.New(st, all...))
-	t.Cleanup(srv.Close)
-	return &testEnv{t: t, st: st, srv: srv}
+	e := &testEnv{t: t, st: st}
+	var h http.Handler = server.New(st, all...)
+	switch t.(type) {
+	case *testing.B, *testing.F:
+	default:
+		e.oas = newOpenAPIChecker(t, h)
+		h = e.oas
+	}
+	e.srv = httptest.NewServer(h)
+	t.Cleanup(e.srv.Close)
+	return e
 }
 
 // on is the env reporting to t instead (for fuzz targets and subtests that

@@ -39,6 +39,7 @@ type Server struct {
 	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
 	hookCfg hookConfig     // how webhooks are sent (the options set it)
 	hooks   *Webhooks      // the webhook delivery worker
+	routed  []string       // the patterns routes() registered, in order (see routeMux)
 }
 
 // Option changes how New builds a Server.
@@ -86,8 +87,22 @@ func New(st *store.Store, opts ...Option) *Server {
 	return s
 }
 
+// routeMux registers the API's routes on the server's mux and keeps each
+// pattern: the list the OpenAPI document is checked against, so a route
+// can't be added without the test noticing.
+type routeMux struct{ s *Server }
+
+func (m routeMux) HandleFunc(pattern string, h http.HandlerFunc) { m.Handle(pattern, h) }
+
+func (m routeMux) Handle(pattern string, h http.Handler) {
+	m.s.mux.Handle(pattern, h)
+	m.s.routed = append(m.s.routed, pattern)
+}
+
 func (s *Server) routes() {
-	m := s.mux
+	m := routeMux{s}
+	m.HandleFunc(openAPIRoute, s.openAPI)
+
 	m.HandleFunc("GET /api/spaces", s.listSpaces)
 	m.HandleFunc("POST /api/spaces", s.createSpace)
 	m.HandleFunc("GET /api/spaces/{id}/members", s.listMembers)
@@ -135,6 +150,12 @@ func (s *Server) routes() {
 	m.Handle("/api/mcp", s.newMCP())
 }
 
+// serves reports whether the server answers the route pattern on its API
+// surface: in seed mode, the seed's routes and this document.
+func (s *Server) serves(pattern string) bool {
+	return pattern != "" && (s.api != APISeed || seedRoute(pattern) || pattern == openAPIRoute)
+}
+
 // ServeHTTP answers one request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
@@ -142,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // token or not), then authenticates, rate-limits and limits the body.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
-	if s.api == APISeed && pattern != "" && !seedRoute(pattern) {
+	if pattern != "" && !s.serves(pattern) {
 		pattern, h = "", http.NotFoundHandler()
 	}
 	if pattern == "" {
@@ -158,6 +179,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusNotFound, &apiError{Msg: "No such endpoint: " + r.Method + " " + r.URL.Path, Code: "not_found"})
+		return
+	}
+	if pattern == openAPIRoute {
+		// Public, like any API's documentation: it tells nothing about
+		// anyone's data, and answering it costs less than checking a token.
+		h.ServeHTTP(w, r)
 		return
 	}
 	var (

@@ -67,6 +67,8 @@ var onPostgresTests = []struct {
 	{"TestMCPUpdateTaskNullClears", TestMCPUpdateTaskNullClears},
 	{"TestMe", TestMe},
 	{"TestMembers", TestMembers},
+	{"TestOpenAPICoversEveryRoute", TestOpenAPICoversEveryRoute},
+	{"TestOpenAPIResponsesMatchTheDocument", TestOpenAPIResponsesMatchTheDocument},
 	{"TestPatchedListIsTheFullList", TestPatchedListIsTheFullList},
 	{"TestPositionsStayShort", TestPositionsStayShort},
 	{"TestProjects", TestProjects},
@@ -130,6 +132,7 @@ var sqliteOnly = map[string]string{
 	"TestReadmeWebhookReceivers":       "it runs the README's receivers against a delivery, whose bytes are the same whichever store queued them",
 	"TestWebhookOrderUnderLoad": "each of its 1,100 deliveries commits its outcome, which on PostgreSQL (an fsync each) takes most of a minute; " +
 		"TestMultiProcessWebhooks checks the order there, with two processes sending",
+	"TestOpenAPIDocumentIsValid": "it reads no database: the document is built from the route table and Go types alone",
 }
 
 // postgresOnly are the tests that cannot run on SQLite, and why. They make
