@@ -39,6 +39,7 @@ type Client struct {
 	me        *User
 	mcp       *mcp.ClientSession // for list_statuses on a seed-only server
 	mcpFailed time.Time
+	noBatch   bool // the server answered POST /api/batch with 404 or 405
 }
 
 // Option changes how New builds a Client.

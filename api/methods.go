@@ -46,6 +46,7 @@ const (
 	FeatureRestore                    // deleted tasks kept and restorable
 	FeatureColumns                    // columns made, changed, reordered, WIP-limited, deleted
 	FeatureLabels                     // project labels, and labelIds on tasks
+	FeatureBatch                      // POST /api/batch: many task changes in one request
 )
 
 // Probe finds out what the server speaks by asking for the current user
@@ -88,8 +89,13 @@ func (c *Client) Kind() ServerKind {
 
 // Supports says whether the server is known (from Probe) to have the
 // addition. Before a probe it says no: sending only the seed's fields is
-// always safe.
-func (c *Client) Supports(f Feature) bool { return c.Kind() == ServerLanes }
+// always safe. A lanes server from before batches says so to the first
+// one (see Batch), and from then on does not support FeatureBatch.
+func (c *Client) Supports(f Feature) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.kind == ServerLanes && (f != FeatureBatch || !c.noBatch)
+}
 
 // addition checks, probing once if needed, that the server has lanes'
 // additions before calling one.
@@ -348,7 +354,7 @@ func (c *Client) CreateTask(ctx context.Context, in TaskCreate, opts ...WriteOpt
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks", in, opts), &out); err != nil {
+	if err := c.do(ctx, createTaskCall(in, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -371,7 +377,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ..
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodPatch, "/api/tasks/"+esc(id), p, opts), &out); err != nil {
+	if err := c.do(ctx, updateTaskCall(id, p, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -380,7 +386,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ..
 // DeleteTask deletes a task and its subtasks (a lanes server keeps them
 // for RestoreTask; any other, for good).
 func (c *Client) DeleteTask(ctx context.Context, id string, opts ...WriteOption) error {
-	return c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(id), nil, opts), nil)
+	return c.do(ctx, deleteTaskCall(id, opts), nil)
 }
 
 // RestoreTask brings a deleted task back, with its subtasks, comments and
@@ -393,7 +399,7 @@ func (c *Client) RestoreTask(ctx context.Context, id string, opts ...WriteOption
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(id)+"/restore", nil, opts), &out); err != nil {
+	if err := c.do(ctx, restoreTaskCall(id, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -416,8 +422,7 @@ func (c *Client) AddComment(ctx context.Context, taskID, content string, opts ..
 	var out struct {
 		Comment *Comment `json:"comment"`
 	}
-	body := map[string]any{"content": content}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/comments", body, opts), &out); err != nil {
+	if err := c.do(ctx, addCommentCall(taskID, content, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("comment", out.Comment)
@@ -431,8 +436,7 @@ func (c *Client) Assign(ctx context.Context, taskID, userID string, opts ...Writ
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	body := map[string]any{"userId": userID}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/assignees", body, opts), &out); err != nil {
+	if err := c.do(ctx, assignCall(taskID, userID, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -446,7 +450,7 @@ func (c *Client) Unassign(ctx context.Context, taskID, userID string, opts ...Wr
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(taskID)+"/assignees/"+esc(userID), nil, opts), &out); err != nil {
+	if err := c.do(ctx, unassignCall(taskID, userID, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -458,4 +462,37 @@ func wrapped[T any](name string, v *T) (*T, error) {
 		return nil, errors.New(`the server's answer has no "` + name + `" object`)
 	}
 	return v, nil
+}
+
+// The task, comment and assignee writes as requests: the single methods
+// above and the batch operations (batch.go) both make them here, so a
+// change sent alone and the same change in a batch are the same request,
+// byte for byte, and its idempotency key means the same either way.
+
+func createTaskCall(in TaskCreate, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks", in, opts)
+}
+
+func updateTaskCall(id string, p TaskPatch, opts []WriteOption) call {
+	return write(http.MethodPatch, "/api/tasks/"+esc(id), p, opts)
+}
+
+func deleteTaskCall(id string, opts []WriteOption) call {
+	return write(http.MethodDelete, "/api/tasks/"+esc(id), nil, opts)
+}
+
+func restoreTaskCall(id string, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks/"+esc(id)+"/restore", nil, opts)
+}
+
+func addCommentCall(taskID, content string, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/comments", map[string]any{"content": content}, opts)
+}
+
+func assignCall(taskID, userID string, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/assignees", map[string]any{"userId": userID}, opts)
+}
+
+func unassignCall(taskID, userID string, opts []WriteOption) call {
+	return write(http.MethodDelete, "/api/tasks/"+esc(taskID)+"/assignees/"+esc(userID), nil, opts)
 }
