@@ -91,6 +91,14 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request) {
 			if r.Context().Err() != nil {
 				return // the caller is gone: what ran stays, the rest never starts
 			}
+			if i > 0 {
+				// Each operation is a request of its own: a token revoked
+				// while the batch runs ends its access at the next one.
+				if _, err := s.authenticate(r); err != nil {
+					results[i] = s.errorResult(r, err)
+					continue
+				}
+			}
 			results[i] = s.runOp(r, i, op, &reads)
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"results": results})
@@ -214,7 +222,7 @@ func checkOpPath(name, p string) error {
 		return invalid(name, "%s must be at most 2048 characters", name)
 	}
 	u, err := url.ParseRequestURI(p)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.Fragment != "" || !strings.HasPrefix(u.Path, "/api/") {
+	if err != nil || strings.Contains(p, "#") || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/api/") {
 		return invalid(name, hint, name)
 	}
 	// The mux would answer an unclean path with a redirect, which an
