@@ -130,16 +130,16 @@ type Options struct {
 	Actor       string // the user whose changes these are
 	Remote      Remote
 	Now         func() time.Time
-	MaxInFlight int // concurrent requests (default 4)
-	// NoBatch sends one request per change even to a server that takes
-	// many in one (POST /api/batch): for tests of that path, and to
-	// compare.
-	NoBatch     bool
+	MaxInFlight int           // concurrent requests (default 4)
 	BackoffBase time.Duration // first retry wait (default 250ms)
 	BackoffCap  time.Duration // longest retry wait (default 30s)
 	// Log, if set, records the sync engine's decisions (sent, confirmed,
 	// refused, rebased) for bug reports: lanes --debug engine.
 	Log *slog.Logger
+	// NoBatch sends one request per change even to a server that takes
+	// many in one (POST /api/batch): for tests of that path, and to
+	// compare.
+	NoBatch bool
 }
 
 // Engine is one project's board and its optimistic sync. It is a value the
@@ -155,35 +155,29 @@ type Engine struct {
 	persisted map[string]bool // mutation ids whose outbox line is on disk
 	perTask   map[string]int  // pending mutations per card
 	inflight  map[string]bool // cards with a request on the wire
-	onWire    int             // requests on the wire (a batch is one)
-	holding   bool            // answers of a batch are being taken in: send nothing yet
-	// reapplyOwed: answers taken in while holding changed what the view
-	// is computed from.
-	reapplyOwed bool
-	held        entry // outbox writes gathered while holding (see markDone)
-	refused     map[string]string
-	refusedAt   map[string]int64 // the refusal's number (see refusals), per card
-	refusals    int64
-	renamed     map[string]string // temporary id → server id
-	history     []undo
-	shapedAt    int64     // e.confirms when a column or label change was last confirmed
-	redo        redoState // what Redo can make again (undo.go)
-	notices     []string
-	nextSeq     int64
-	paused      bool
-	attempt     int
-	lastErr     string
-	waiting     bool
-	fetching    bool
-	fetched     int64
-	fetchErr    string
-	loadErr     string // why the server refused the board, until a fetch succeeds
-	authErr     string // why the server refused the token, until a send gets through
-	cacheBusy   bool
-	cacheAt     time.Time // no cache write before this
-	fresh       bool      // the confirmed state came from the server, not the cache
-	syncedAt    time.Time // when a fetch last succeeded
-	needFetch   bool      // a fetch is owed: one failed, or an answer showed the board behind
+	refused   map[string]string
+	refusedAt map[string]int64 // the refusal's number (see refusals), per card
+	refusals  int64
+	renamed   map[string]string // temporary id → server id
+	history   []undo
+	shapedAt  int64     // e.confirms when a column or label change was last confirmed
+	redo      redoState // what Redo can make again (undo.go)
+	notices   []string
+	nextSeq   int64
+	paused    bool
+	attempt   int
+	lastErr   string
+	waiting   bool
+	fetching  bool
+	fetched   int64
+	fetchErr  string
+	loadErr   string // why the server refused the board, until a fetch succeeds
+	authErr   string // why the server refused the token, until a send gets through
+	cacheBusy bool
+	cacheAt   time.Time // no cache write before this
+	fresh     bool      // the confirmed state came from the server, not the cache
+	syncedAt  time.Time // when a fetch last succeeded
+	needFetch bool      // a fetch is owed: one failed, or an answer showed the board behind
 	// confirms counts answers that changed the confirmed state; touched is
 	// the count at each card's latest one. A fetch remembers the count it
 	// started at, and an answer that overtook it wins over what it read.
@@ -192,6 +186,13 @@ type Engine struct {
 	// dropped, when set (by tests), hears of every change reapply drops.
 	dropped func(Mutation, error)
 	live    live
+	onWire  int  // requests on the wire (a batch is one)
+	holding bool // answers of a batch are being taken in: send nothing yet
+	// reapplyOwed: answers taken in while holding changed what the view
+	// is computed from.
+	reapplyOwed bool
+	held        entry // outbox writes gathered while holding (see markDone)
+
 	// forget are changes reapply dropped, still to be marked done in the
 	// outbox (else a restart would bring them back).
 	forget []string
