@@ -51,6 +51,7 @@ const (
 	// routes (see route).
 	FeatureActivity // GET /api/tasks/:id/activity: a task's history
 	FeatureSearch   // GET /api/search: full-text search
+	FeatureBatch    // POST /api/batch: many task changes in one request
 )
 
 // Probe finds out what the server speaks by asking for the current user
@@ -93,12 +94,22 @@ func (c *Client) Kind() ServerKind {
 
 // Supports says whether the server is known (from Probe) to have the
 // addition. Before a probe it says no: sending only the seed's fields is
-// always safe. Activity and search are said yes until a call finds an
-// older lanes server without them.
+// always safe. Activity, search and batches are said yes until a call
+// finds an older lanes server without them.
 func (c *Client) Supports(f Feature) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.kind == ServerLanes && !c.missing[f]
+}
+
+// lacks notes that the lanes server turned out not to have addition f.
+func (c *Client) lacks(f Feature) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.missing == nil {
+		c.missing = map[Feature]bool{}
+	}
+	c.missing[f] = true
 }
 
 // route finds out, once, whether a lanes server has the route of a later
@@ -122,12 +133,16 @@ func (c *Client) route(ctx context.Context, f Feature, probe string) (bool, erro
 	default:
 		return false, fmt.Errorf("find out whether the server has %s: %w", probe, err)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.missing == nil {
-		c.missing = map[Feature]bool{}
+	if missing {
+		c.lacks(f)
+	} else {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.missing == nil {
+			c.missing = map[Feature]bool{}
+		}
+		c.missing[f] = false
 	}
-	c.missing[f] = missing
 	return !missing, nil
 }
 
@@ -388,7 +403,7 @@ func (c *Client) CreateTask(ctx context.Context, in TaskCreate, opts ...WriteOpt
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks", in, opts), &out); err != nil {
+	if err := c.do(ctx, createTaskCall(in, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -411,7 +426,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ..
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodPatch, "/api/tasks/"+esc(id), p, opts), &out); err != nil {
+	if err := c.do(ctx, updateTaskCall(id, p, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -420,7 +435,7 @@ func (c *Client) UpdateTask(ctx context.Context, id string, p TaskPatch, opts ..
 // DeleteTask deletes a task and its subtasks (a lanes server keeps them
 // for RestoreTask; any other, for good).
 func (c *Client) DeleteTask(ctx context.Context, id string, opts ...WriteOption) error {
-	return c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(id), nil, opts), nil)
+	return c.do(ctx, deleteTaskCall(id, opts), nil)
 }
 
 // RestoreTask brings a deleted task back, with its subtasks, comments and
@@ -433,7 +448,7 @@ func (c *Client) RestoreTask(ctx context.Context, id string, opts ...WriteOption
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(id)+"/restore", nil, opts), &out); err != nil {
+	if err := c.do(ctx, restoreTaskCall(id, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -456,8 +471,7 @@ func (c *Client) AddComment(ctx context.Context, taskID, content string, opts ..
 	var out struct {
 		Comment *Comment `json:"comment"`
 	}
-	body := map[string]any{"content": content}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/comments", body, opts), &out); err != nil {
+	if err := c.do(ctx, addCommentCall(taskID, content, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("comment", out.Comment)
@@ -471,8 +485,7 @@ func (c *Client) Assign(ctx context.Context, taskID, userID string, opts ...Writ
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	body := map[string]any{"userId": userID}
-	if err := c.do(ctx, write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/assignees", body, opts), &out); err != nil {
+	if err := c.do(ctx, assignCall(taskID, userID, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -486,7 +499,7 @@ func (c *Client) Unassign(ctx context.Context, taskID, userID string, opts ...Wr
 	var out struct {
 		Task *Task `json:"task"`
 	}
-	if err := c.do(ctx, write(http.MethodDelete, "/api/tasks/"+esc(taskID)+"/assignees/"+esc(userID), nil, opts), &out); err != nil {
+	if err := c.do(ctx, unassignCall(taskID, userID, opts), &out); err != nil {
 		return nil, err
 	}
 	return wrapped("task", out.Task)
@@ -498,4 +511,37 @@ func wrapped[T any](name string, v *T) (*T, error) {
 		return nil, errors.New(`the server's answer has no "` + name + `" object`)
 	}
 	return v, nil
+}
+
+// The task, comment and assignee writes as requests: the single methods
+// above and the batch operations (batch.go) both make them here, so a
+// change sent alone and the same change in a batch are the same request,
+// byte for byte, and its idempotency key means the same either way.
+
+func createTaskCall(in TaskCreate, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks", in, opts)
+}
+
+func updateTaskCall(id string, p TaskPatch, opts []WriteOption) call {
+	return write(http.MethodPatch, "/api/tasks/"+esc(id), p, opts)
+}
+
+func deleteTaskCall(id string, opts []WriteOption) call {
+	return write(http.MethodDelete, "/api/tasks/"+esc(id), nil, opts)
+}
+
+func restoreTaskCall(id string, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks/"+esc(id)+"/restore", nil, opts)
+}
+
+func addCommentCall(taskID, content string, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/comments", map[string]any{"content": content}, opts)
+}
+
+func assignCall(taskID, userID string, opts []WriteOption) call {
+	return write(http.MethodPost, "/api/tasks/"+esc(taskID)+"/assignees", map[string]any{"userId": userID}, opts)
+}
+
+func unassignCall(taskID, userID string, opts []WriteOption) call {
+	return write(http.MethodDelete, "/api/tasks/"+esc(taskID)+"/assignees/"+esc(userID), nil, opts)
 }

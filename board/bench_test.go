@@ -3,6 +3,7 @@ package board
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 // benchBoard is a board of n cards spread over four columns, positions as
@@ -132,6 +133,44 @@ func BenchmarkStandup(b *testing.B) {
 					b.Fatalf("u5's standup: %d people", len(r.People))
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkOutboxDrain is a board coming back online with 1,000 changes
+// waiting (new cards, moves, priorities, due dates, comments, made while
+// the server could not be reached), until the server has them all: sent
+// as batches, and one request per change as to a server without batches.
+// The real server on loopback over SQLite, through the (now faultless)
+// proxy that counts the requests; requests/op is the round trips.
+func BenchmarkOutboxDrain(b *testing.B) {
+	for _, mode := range []struct {
+		name    string
+		noBatch bool
+	}{{"batch", false}, {"one-per-change", true}} {
+		b.Run(mode.name+"/changes=1000", func(b *testing.B) {
+			var requests, batches int64
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				env := newTestEnv(b, uint64(i+1))
+				d := env.driverWith(b.TempDir(), env.token, func(d *driver) { d.noBatch = mode.noBatch })
+				d.waitLoaded(time.Minute)
+				d.settle(10 * time.Second)
+				d.goOffline()
+				if made := d.offlineWork(1000, 5, false); d.e.Status().Waiting != made {
+					b.Fatalf("%d waiting of %d made", d.e.Status().Waiting, made)
+				}
+				before, sent := env.proxy.count("forwarded"), env.proxy.count("batch")
+				b.StartTimer()
+				env.proxy.set(faults{})
+				d.settle(5 * time.Minute)
+				b.StopTimer()
+				requests += env.proxy.count("forwarded") - before
+				batches += env.proxy.count("batch") - sent
+				d.close()
+			}
+			b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+			b.ReportMetric(float64(batches)/float64(b.N), "batches/op")
 		})
 	}
 }

@@ -30,6 +30,10 @@ type modelCard struct {
 // from its data directory at random moments (as after kill -9). Then it
 // checks the server holds exactly what was intended: no change lost, none
 // applied twice, no card duplicated. The seed is LANES_CHAOS_SEED or 42.
+//
+// The server takes batches, so the changes that pile up while the proxy
+// fails go many to a request, and a batch's answer dropped after the
+// server committed it is sent again whole.
 func TestChaos(t *testing.T) {
 	mutations, maxCards := 1000, 80
 	if testing.Short() {
@@ -38,6 +42,29 @@ func TestChaos(t *testing.T) {
 	if *chaosFull {
 		mutations, maxCards = 10_000, 300
 	}
+	env := runChaos(t, mutations, maxCards, false)
+	if env.proxy.count("batch") == 0 {
+		t.Error("no batch was sent: the test did not exercise batching")
+	}
+}
+
+// TestChaosOneRequestPerChange is TestChaos as against a server without
+// batches: every change its own request.
+func TestChaosOneRequestPerChange(t *testing.T) {
+	mutations, maxCards := 500, 50
+	if testing.Short() {
+		mutations, maxCards = 200, 30
+	}
+	if *chaosFull {
+		mutations, maxCards = 10_000, 300
+	}
+	env := runChaos(t, mutations, maxCards, true)
+	if n := env.proxy.count("batch"); n != 0 {
+		t.Errorf("%d batches sent by an engine told to send none", n)
+	}
+}
+
+func runChaos(t *testing.T, mutations, maxCards int, noBatch bool) *testEnv {
 	seed := uint64(42)
 	if s, err := strconv.ParseUint(os.Getenv("LANES_CHAOS_SEED"), 10, 64); err == nil {
 		seed = s
@@ -49,7 +76,7 @@ func TestChaos(t *testing.T) {
 		doneCol[c.ID] = c.IsDone
 	}
 	env.proxy.set(faults{Reset: 0.05, Drop: 0.05, Unavailable: 0.03, RateLimit: 0.02, MaxLatency: 2 * time.Millisecond})
-	d := env.driver(t.TempDir(), env.token)
+	d := env.driverWith(t.TempDir(), env.token, func(d *driver) { d.noBatch = noBatch })
 	d.waitLoaded(time.Minute)
 	model := map[string]*modelCard{}
 	created, crashes, accepted := 0, 0, 0
@@ -179,6 +206,7 @@ func TestChaos(t *testing.T) {
 		t.Errorf("the server has %d card(s) %q that nobody made", len(extra), title)
 	}
 	d.close()
+	return env
 }
 
 // waitLoaded handles messages until the engine has the board's columns.

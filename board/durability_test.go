@@ -42,9 +42,9 @@ func TestOutboxKeepsRenamesWhileNeeded(t *testing.T) {
 	}
 	o.append(map[string]string{"id": "m1", "taskId": "new-1"})
 	o.append(map[string]string{"id": "m2", "taskId": "new-2"})
-	o.renamed("new-1", "real-1")
-	o.renamed("new-2", "real-2")
-	o.renamed("new-1", "real-1") // twice: one line
+	o.renamed(rename{From: "new-1", To: "real-1"})
+	o.renamed(rename{From: "new-2", To: "real-2"})
+	o.renamed(rename{From: "new-1", To: "real-1"}) // twice: one line
 	o.done("m2")
 	if err := o.compact(); err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestOpenAppliesConfirmedChangesAndRenames(t *testing.T) {
 	title := "Made"
 	o.append(Mutation{ID: "c", Kind: KindCreate, TaskID: "new-x", ProjectID: "p", Title: &title, Seq: 1})
 	o.append(Mutation{ID: "m", Kind: KindPriority, TaskID: "new-x", Priority: ptrTo(PriorityHigh), Seq: 2})
-	o.renamed("new-x", "made")
+	o.renamed(rename{From: "new-x", To: "made"})
 	o.close()
 
 	e, err := Open(context.Background(), opts)

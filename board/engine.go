@@ -136,6 +136,10 @@ type Options struct {
 	// Log, if set, records the sync engine's decisions (sent, confirmed,
 	// refused, rebased) for bug reports: lanes --debug engine.
 	Log *slog.Logger
+	// NoBatch sends one request per change even to a server that takes
+	// many in one (POST /api/batch): for tests of that path, and to
+	// compare.
+	NoBatch bool
 }
 
 // Engine is one project's board and its optimistic sync. It is a value the
@@ -182,9 +186,20 @@ type Engine struct {
 	// dropped, when set (by tests), hears of every change reapply drops.
 	dropped func(Mutation, error)
 	live    live
+	onWire  int  // requests on the wire (a batch is one)
+	holding bool // answers of a batch are being taken in: send nothing yet
+	// reapplyOwed: answers taken in while holding changed what the view
+	// is computed from.
+	reapplyOwed bool
+	held        entry // outbox writes gathered while holding (see markDone)
+
 	// forget are changes reapply dropped, still to be marked done in the
 	// outbox (else a restart would bring them back).
 	forget []string
+	// forgetGone are the cards of deletes reapply dropped as done
+	// already (the card was gone): the outbox says they are gone, so a
+	// restart from an older cache does not show them again.
+	forgetGone []outboxLine
 	// unsure are creates that may have reached the server without lanes
 	// hearing back (sent, or found in the outbox at start). Until each is
 	// answered, a fetch would show its card twice (the server's copy and
@@ -558,9 +573,14 @@ func (e *Engine) withForget(cmds []Cmd) []Cmd {
 	if len(e.forget) == 0 {
 		return cmds
 	}
-	ids := e.forget
-	e.forget = nil
-	return append(cmds, e.markDone(ids)...)
+	ids, gone := e.forget, e.forgetGone
+	e.forget, e.forgetGone = nil, nil
+	if len(gone) > 0 {
+		// Numbered after any cache write already under way, which may
+		// still hold the cards (see markDone).
+		e.confirms++
+	}
+	return append(cmds, e.markDone(ids, gone...)...)
 }
 
 func (e *Engine) update(msg any) ([]Cmd, bool) {
@@ -574,7 +594,14 @@ func (e *Engine) update(msg any) ([]Cmd, bool) {
 		if msg.e != e {
 			return nil, false
 		}
+		e.onWire--
 		return e.onSent(msg), true
+	case batchSentMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		e.onWire--
+		return e.onBatchSent(msg), true
 	case fetchedMsg:
 		if msg.e != e {
 			return nil, false
@@ -637,23 +664,46 @@ func (e *Engine) onPersisted(msg persistedMsg) []Cmd {
 }
 
 // pump sends what can be sent: per card in order, one request in flight per
-// card, a few cards at once, consecutive PATCHes of a card merged.
+// card, a few requests at once, consecutive PATCHes of a card merged. To a
+// server that takes batches, the cards' requests go many to a request
+// (see batch.go); changes to columns and labels always go one by one.
 func (e *Engine) pump() []Cmd {
-	if e.paused {
+	if e.paused || e.holding {
 		return nil
 	}
-	var cmds []Cmd
+	var (
+		cmds    []Cmd
+		batch   [][]Mutation
+		batches = e.batches()
+	)
+	flush := func() {
+		switch len(batch) {
+		case 0:
+			return
+		case 1:
+			cmds = append(cmds, e.send(batch[0])) // one change: as ever, alone
+		default:
+			cmds = append(cmds, e.sendBatch(batch))
+		}
+		batch = nil
+	}
 	blocked := map[string]bool{}
-	for i := 0; i < len(e.pending) && len(e.inflight) < e.opts.MaxInFlight; i++ {
+	// A batch being filled was counted on the wire when it was begun.
+	for i := 0; i < len(e.pending) && (e.onWire < e.opts.MaxInFlight || len(batch) > 0); i++ {
 		m := e.pending[i]
 		key := m.TaskID
 		if e.inflight[key] || blocked[key] {
 			continue
 		}
 		// A change that names a card, column or label the server has not
-		// made yet waits for it.
+		// made yet waits for it: in a batch too, it goes in the next one,
+		// once the create's answer has given the server's id.
 		if !e.persisted[m.ID] || m.waitsOn() != "" || (IsTemp(key) && !m.creates()) {
 			blocked[key] = true
+			continue
+		}
+		if !(batches && !m.shapes()) && e.onWire >= e.opts.MaxInFlight {
+			blocked[key] = true // its turn comes with the next answer
 			continue
 		}
 		group := []Mutation{m}
@@ -669,12 +719,25 @@ func (e *Engine) pump() []Cmd {
 			}
 		}
 		e.inflight[key] = true
+		if batches && !m.shapes() {
+			if len(batch) == 0 {
+				e.onWire++
+			}
+			if batch = append(batch, group); len(batch) == batchMax {
+				flush()
+			}
+			continue
+		}
+		e.onWire++
 		cmds = append(cmds, e.send(group))
 	}
+	flush()
 	return cmds
 }
 
-func (e *Engine) send(group []Mutation) Cmd {
+// prepare readies a group's request: what is sent, and the message its
+// answer will come back in.
+func (e *Engine) prepare(group []Mutation) sentMsg {
 	if group[0].creates() {
 		e.unsure[group[0].ID] = true
 	}
@@ -695,16 +758,22 @@ func (e *Engine) send(group []Mutation) Cmd {
 		}
 	}
 	e.trace("sent", "task", req.TaskID, "op", string(req.Op), "changes", ids, "kinds", kinds(group), "base_version", base)
+	return sentMsg{e: e, req: req, ids: ids, group: group, base: base}
+}
+
+func (e *Engine) send(group []Mutation) Cmd {
+	msg := e.prepare(group)
 	r, ctx := e.opts.Remote, e.ctx
-	if req.Shape != nil {
+	if msg.req.Shape != nil {
+		msg.base = 0
 		return func() any {
-			shape, err := r.Reshape(ctx, req)
-			return sentMsg{e: e, req: req, ids: ids, shape: shape, err: err, group: group}
+			msg.shape, msg.err = r.Reshape(ctx, msg.req)
+			return msg
 		}
 	}
 	return func() any {
-		card, err := r.Send(ctx, req)
-		return sentMsg{e: e, req: req, ids: ids, card: card, err: err, group: group, base: base}
+		msg.card, msg.err = r.Send(ctx, msg.req)
+		return msg
 	}
 }
 
@@ -754,7 +823,10 @@ func (e *Engine) onSent(msg sentMsg) []Cmd {
 		e.confirmed.remove(msg.req.TaskID)
 		e.confirms++
 		e.touched[msg.req.TaskID] = touch{at: e.confirms, deleted: true}
-		e.notify("Couldn't %s: it was deleted elsewhere", msg.group[0].Describe(title))
+		last := msg.group[len(msg.group)-1]
+		if !e.deletedLater([]refusal{{m: last}})[last.ID] {
+			e.notify("Couldn't %s: it was deleted elsewhere", msg.group[0].Describe(title))
+		}
 	default:
 		e.refusals++
 		e.refused[msg.req.TaskID], e.refusedAt[msg.req.TaskID] = f.Message, e.refusals
@@ -951,10 +1023,13 @@ func (e *Engine) drop(id string) {
 // real id, so a crash never leaves a change naming an id nobody knows, and
 // what the server confirmed (the card as it now stands, or that it is gone)
 // so a restart from an older cache still shows it.
+//
+// While a batch's answers are taken in, the writes gather into one entry,
+// written once all are in (see onBatchSent): a few fsyncs for the batch
+// rather than a few per change.
 func (e *Engine) markDone(ids []string, lines ...outboxLine) []Cmd {
-	j := e.journal
-	t := j.ticket()
-	en := entry{n: e.confirms, done: ids}
+	en := &e.held
+	en.done = append(en.done, ids...)
 	for _, l := range lines {
 		if l.Renamed != nil {
 			en.renames = append(en.renames, *l.Renamed)
@@ -962,6 +1037,24 @@ func (e *Engine) markDone(ids []string, lines ...outboxLine) []Cmd {
 			en.lines = append(en.lines, l)
 		}
 	}
+	if e.holding {
+		return nil
+	}
+	return e.writeHeld()
+}
+
+// writeHeld writes what markDone gathered. Its confirmed lines are
+// numbered with the count of the last answer among them, so a cache write
+// drops them only once it holds them all.
+func (e *Engine) writeHeld() []Cmd {
+	en := e.held
+	e.held = entry{}
+	if len(en.done) == 0 && len(en.renames) == 0 && len(en.lines) == 0 {
+		return nil
+	}
+	en.n = e.confirms
+	j := e.journal
+	t := j.ticket()
 	return []Cmd{func() any {
 		err := j.write(t, en)
 		if errors.Is(err, errClosed) {
@@ -989,7 +1082,15 @@ func (e *Engine) confirmedLine(id string) (outboxLine, bool) {
 // reapply recomputes the view from the confirmed state and the pending log,
 // dropping (and explaining) changes that no longer apply.
 func (e *Engine) reapply() {
+	if e.holding {
+		// A batch's answers are being taken in: the view is recomputed
+		// once, after the last (see onBatchSent), not once per answer.
+		e.reapplyOwed = true
+		return
+	}
+	e.reapplyOwed = false
 	view, refused := rebase(e.confirmed, e.pending)
+	deleted := e.deletedLater(refused)
 	for _, r := range refused {
 		if e.inflight[r.m.TaskID] || !e.fresh {
 			// Its answer will tell; or the state is only the cache, which
@@ -1001,13 +1102,45 @@ func (e *Engine) reapply() {
 		if e.dropped != nil {
 			e.dropped(r.m, r.err)
 		}
-		if errors.Is(r.err, ErrGone) {
+		if r.m.Kind == KindDelete && errors.Is(r.err, ErrGone) {
+			e.forgetGone = append(e.forgetGone, outboxLine{Gone: r.m.TaskID})
+		}
+		switch {
+		case errors.Is(r.err, ErrGone) && deleted[r.m.ID]:
+			// The person deleted the card afterwards (or this is the
+			// delete): gone is what they asked for.
+		case errors.Is(r.err, ErrGone):
 			e.notify("Your change to a card was dropped: it was deleted elsewhere")
-		} else {
+		default:
 			e.notify("Couldn't %s: %v", r.m.Describe(""), r.err)
 		}
 	}
 	e.view = view
+}
+
+// deletedLater says, of each mutation in ms, whether the pending log ends
+// its card deleted by this person at or after it. A lanes killed after the
+// server did a change and a later delete of its card, but before the
+// outbox recorded them done, sends the change again at the next start
+// (under a new key, if it is merged with others), and the card is gone:
+// that is no news to the person who deleted it.
+func (e *Engine) deletedLater(ms []refusal) map[string]bool {
+	type fate struct {
+		kind Kind
+		seq  int64
+	}
+	last := map[string]fate{}
+	for _, m := range e.pending {
+		if m.Kind == KindDelete || m.Kind == KindUndelete {
+			last[m.TaskID] = fate{m.Kind, m.Seq}
+		}
+	}
+	out := map[string]bool{}
+	for _, r := range ms {
+		f, ok := last[r.m.TaskID]
+		out[r.m.ID] = ok && f.kind == KindDelete && r.m.Seq <= f.seq
+	}
+	return out
 }
 
 func (e *Engine) onFetched(msg fetchedMsg) []Cmd {

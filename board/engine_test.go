@@ -94,10 +94,21 @@ type driver struct {
 	debug bool
 	// log, if set, is the engine's Options.Log.
 	log *slog.Logger
+	// noBatch sends one request per change though the server takes
+	// batches (Options.NoBatch).
+	noBatch bool
 }
 
 func (env *testEnv) driver(dir, token string) *driver {
+	return env.driverWith(dir, token, nil)
+}
+
+// driverWith is driver with set changing the driver before it opens.
+func (env *testEnv) driverWith(dir, token string, set func(*driver)) *driver {
 	d := &driver{t: env.t, env: env, dir: dir, token: token, msgs: make(chan any, 1024), debug: os.Getenv("LANES_DEBUG_ENGINE") != ""}
+	if set != nil {
+		set(d)
+	}
 	d.open()
 	return d
 }
@@ -107,7 +118,7 @@ func (d *driver) open() {
 	e, err := Open(context.Background(), Options{
 		Dir: d.dir, Server: d.env.srv.URL, ProjectID: d.env.project,
 		Remote:      NewRemote(d.env.client(d.env.proxy.URL(), d.token)),
-		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log,
+		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log, NoBatch: d.noBatch,
 	})
 	if err != nil {
 		d.t.Fatal(err)

@@ -45,7 +45,7 @@ func newFaultProxy(t testing.TB, target string, seed uint64) *faultProxy {
 		t.Fatal(err)
 	}
 	p := &faultProxy{ln: ln, target: target, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), counts: map[string]*atomic.Int64{}, conns: map[net.Conn]struct{}{}}
-	for _, k := range []string{"forwarded", "reset", "dropped", "503", "429"} {
+	for _, k := range []string{"forwarded", "reset", "dropped", "503", "429", "batch"} {
 		p.counts[k] = new(atomic.Int64)
 	}
 	p.wg.Add(1)
@@ -65,8 +65,8 @@ func (p *faultProxy) set(f faults) {
 func (p *faultProxy) count(kind string) int64 { return p.counts[kind].Load() }
 
 func (p *faultProxy) summary() string {
-	return fmt.Sprintf("forwarded %d, reset %d, dropped after commit %d, 503 %d, 429 %d",
-		p.count("forwarded"), p.count("reset"), p.count("dropped"), p.count("503"), p.count("429"))
+	return fmt.Sprintf("forwarded %d, reset %d, dropped after commit %d, 503 %d, 429 %d (of them batches %d)",
+		p.count("forwarded"), p.count("reset"), p.count("dropped"), p.count("503"), p.count("429"), p.count("batch"))
 }
 
 // close stops the proxy, cutting connections the client keeps idle.
@@ -142,6 +142,9 @@ func (p *faultProxy) serve(client net.Conn) {
 		body, err := io.ReadAll(req.Body)
 		if err != nil {
 			return
+		}
+		if req.URL.Path == "/api/batch" {
+			p.counts["batch"].Add(1) // batches sent, whatever befalls them
 		}
 		kind, delay := p.roll()
 		p.counts[kind].Add(1)

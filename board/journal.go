@@ -60,20 +60,18 @@ func (j *journal) write(t uint64, e entry) error {
 	if j.closed {
 		return errClosed
 	}
-	for _, r := range e.renames {
-		if err := j.o.renamed(r.From, r.To); err != nil {
-			return err
-		}
+	// Each kind of line goes in one write and fsync (see writeLines), in
+	// this order.
+	if err := j.o.renamed(e.renames...); err != nil {
+		return err
 	}
 	if e.add != nil {
 		if err := j.o.append(*e.add); err != nil {
 			return err
 		}
 	}
-	for _, l := range e.lines {
-		if err := j.o.confirmed(e.n, l); err != nil {
-			return err
-		}
+	if err := j.o.confirmed(e.n, e.lines...); err != nil {
+		return err
 	}
 	if len(e.done) > 0 {
 		if err := j.o.done(e.done...); err != nil {

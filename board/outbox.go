@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // ErrLocked means another lanes process has this board's outbox open.
@@ -155,27 +156,33 @@ func readOutbox(path string) (outboxFile, error) {
 	return f, nil
 }
 
-// confirmed records a change the server confirmed (a card, or a deletion),
-// numbered n, until a cache write covering n drops it.
-func (o *outbox) confirmed(n int64, l outboxLine) error {
-	if err := o.writeLine(l); err != nil {
+// confirmed records changes the server confirmed (cards, or deletions),
+// numbered n, until a cache write covering n drops them.
+func (o *outbox) confirmed(n int64, ls ...outboxLine) error {
+	if err := o.writeLines(ls); err != nil {
 		return err
 	}
-	o.deltas = append(o.deltas, delta{n: n, line: l})
+	for _, l := range ls {
+		o.deltas = append(o.deltas, delta{n: n, line: l})
+	}
 	return nil
 }
 
-// renamed records that temporary id from is now to.
-func (o *outbox) renamed(from, to string) error {
-	for _, r := range o.renames {
-		if r.From == from {
-			return nil // on disk already
+// renamed records that temporary ids are now the server's.
+func (o *outbox) renamed(rs ...rename) error {
+	var lines []outboxLine
+	var fresh []rename
+	for _, r := range rs {
+		if !slices.ContainsFunc(o.renames, func(old rename) bool { return old.From == r.From }) &&
+			!slices.ContainsFunc(fresh, func(old rename) bool { return old.From == r.From }) {
+			lines = append(lines, outboxLine{Renamed: &rename{From: r.From, To: r.To}})
+			fresh = append(fresh, r)
 		}
 	}
-	if err := o.writeLine(outboxLine{Renamed: &rename{From: from, To: to}}); err != nil {
+	if err := o.writeLines(lines); err != nil {
 		return err
 	}
-	o.renames = append(o.renames, rename{From: from, To: to})
+	o.renames = append(o.renames, fresh...)
 	return nil
 }
 
@@ -209,27 +216,44 @@ func (o *outbox) append(entry any) error {
 
 // done records that the entries with these ids left the log.
 func (o *outbox) done(ids ...string) error {
-	for _, id := range ids {
-		if err := o.writeLine(outboxLine{Done: id}); err != nil {
-			return err
-		}
-		o.pending--
+	lines := make([]outboxLine, len(ids))
+	for i, id := range ids {
+		lines[i] = outboxLine{Done: id}
 	}
+	if err := o.writeLines(lines); err != nil {
+		return err
+	}
+	o.pending -= len(ids)
 	return nil
 }
 
-func (o *outbox) writeLine(l outboxLine) error {
-	b, err := json.Marshal(l)
-	if err != nil {
-		return fmt.Errorf("encode outbox line: %w", err)
+func (o *outbox) writeLine(l outboxLine) error { return o.writeLines([]outboxLine{l}) }
+
+// writeLines appends lines of one kind (renames, confirmed cards, dones)
+// in one write and fsyncs them. Lines of one kind may reach the disk in
+// any order among themselves (each says something of its own id); the
+// fsync after each kind keeps the order that matters between kinds: a
+// done is never on disk without the rename and the confirmed card written
+// before it, however the machine stops.
+func (o *outbox) writeLines(ls []outboxLine) error {
+	if len(ls) == 0 {
+		return nil
 	}
-	if _, err := o.f.Write(append(b, '\n')); err != nil {
+	var buf []byte
+	for _, l := range ls {
+		b, err := json.Marshal(l)
+		if err != nil {
+			return fmt.Errorf("encode outbox line: %w", err)
+		}
+		buf = append(append(buf, b...), '\n')
+	}
+	if _, err := o.f.Write(buf); err != nil {
 		return fmt.Errorf("write outbox: %w", err)
 	}
 	if err := o.f.Sync(); err != nil {
 		return fmt.Errorf("sync outbox: %w", err)
 	}
-	o.lines++
+	o.lines += len(ls)
 	return nil
 }
 

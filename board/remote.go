@@ -199,26 +199,7 @@ func (r apiRemote) Send(ctx context.Context, q Request) (*Card, error) {
 	)
 	switch q.Op {
 	case OpCreate:
-		m := q.Create
-		in := api.TaskCreate{ProjectID: m.ProjectID, StatusID: m.StatusID, DueDate: m.Due}
-		if m.Title != nil {
-			in.Title = *m.Title
-		}
-		if m.Priority != nil {
-			in.Priority = api.Priority(*m.Priority)
-		}
-		if m.ParentID != "" {
-			in.ParentTaskID = &m.ParentID
-		}
-		if m.Description != nil && *m.Description != "" {
-			in.Description = m.Description
-		}
-		// A key past what the server makes would only have it renumber
-		// the column; with none it appends, which is where the key was.
-		if m.Position != nil && len(*m.Position) <= PositionBound && r.c.Supports(api.FeaturePositions) {
-			in.Position = *m.Position
-		}
-		t, err = r.c.CreateTask(ctx, in, key)
+		t, err = r.c.CreateTask(ctx, r.taskCreate(q.Create), key)
 	case OpPatch:
 		t, err = r.c.UpdateTask(ctx, q.TaskID, r.patch(q.Patch), key)
 	case OpDelete:
@@ -241,6 +222,161 @@ func (r apiRemote) Send(ctx context.Context, q Request) (*Card, error) {
 		return nil, nil
 	}
 	return CardFromTask(t), nil
+}
+
+// taskCreate is what a create sends.
+func (r apiRemote) taskCreate(m *Mutation) api.TaskCreate {
+	in := api.TaskCreate{ProjectID: m.ProjectID, StatusID: m.StatusID, DueDate: m.Due}
+	if m.Title != nil {
+		in.Title = *m.Title
+	}
+	if m.Priority != nil {
+		in.Priority = api.Priority(*m.Priority)
+	}
+	if m.ParentID != "" {
+		in.ParentTaskID = &m.ParentID
+	}
+	if m.Description != nil && *m.Description != "" {
+		in.Description = m.Description
+	}
+	// A key past what the server makes would only have it renumber
+	// the column; with none it appends, which is where the key was.
+	if m.Position != nil && len(*m.Position) <= PositionBound && r.c.Supports(api.FeaturePositions) {
+		in.Position = *m.Position
+	}
+	return in
+}
+
+// batchBytes is the most a batch's operations carry: a lanes server takes
+// api.MaxBatchBytes, and the envelope's quoting needs a little of it.
+const batchBytes = api.MaxBatchBytes * 3 / 4
+
+// CanBatch says whether the server is known to take batches.
+func (r apiRemote) CanBatch() bool { return r.c.Supports(api.FeatureBatch) }
+
+// SendBatch sends the requests as batches of at most api.MaxBatchOps
+// operations and batchBytes each, every request under its own key and as
+// Send would send it alone, so the server does each once however it
+// arrives. A batch the server refuses as a whole (or, after all, does not
+// take) is sent again one request at a time; one that got no answer leaves
+// it and the ones after it waiting, with the reason.
+func (r apiRemote) SendBatch(ctx context.Context, reqs []Request) []Answer {
+	out := make([]Answer, len(reqs))
+	if _, err := r.c.Probe(ctx); err != nil {
+		f := classify("reach the server", err)
+		for i := range out {
+			out[i].Err = f
+		}
+		return out
+	}
+	ops := make([]api.BatchOp, len(reqs))
+	var todo []int
+	for i, q := range reqs {
+		op, err := r.op(q)
+		if err != nil {
+			out[i].Err = classify(string(q.Op), err)
+			continue
+		}
+		ops[i] = op
+		todo = append(todo, i)
+	}
+	// waitAll gives the requests not yet answered the failure that
+	// stopped the sending: they wait in the outbox, to go again later.
+	waitAll := func(from []int, f error) []Answer {
+		for _, i := range from {
+			out[i].Err = f
+		}
+		return out
+	}
+	for len(todo) > 0 {
+		n, size := 0, 0
+		for n < len(todo) && n < api.MaxBatchOps {
+			s := api.BatchSize(ops[todo[n] : todo[n]+1])
+			if n > 0 && size+s > batchBytes {
+				break
+			}
+			size += s
+			n++
+		}
+		chunk := todo[:n]
+		var (
+			res []api.BatchResult
+			err error
+		)
+		if size <= batchBytes {
+			chunkOps := make([]api.BatchOp, n)
+			for j, i := range chunk {
+				chunkOps[j] = ops[i]
+			}
+			res, err = r.c.Batch(ctx, chunkOps, false)
+		} else {
+			err = api.ErrNotSupported // one change too big for a batch: alone
+		}
+		if err == nil {
+			for j, i := range chunk {
+				out[i] = r.answer(reqs[i], res[j])
+			}
+			todo = todo[n:]
+			continue
+		}
+		if f := classify("send changes", err); waits(f) != nil {
+			return waitAll(todo, f)
+		}
+		for k, i := range chunk {
+			card, err := r.Send(ctx, reqs[i])
+			if waits(err) != nil {
+				return waitAll(todo[k:], err)
+			}
+			out[i] = Answer{Card: card, Err: err}
+		}
+		todo = todo[n:]
+	}
+	return out
+}
+
+// op is the request as a batch operation: the same request Send makes.
+func (r apiRemote) op(q Request) (api.BatchOp, error) {
+	key := api.IdempotencyKey(q.Key)
+	switch q.Op {
+	case OpCreate:
+		return api.CreateTaskOp(r.taskCreate(q.Create), key)
+	case OpPatch:
+		return api.UpdateTaskOp(q.TaskID, r.patch(q.Patch), key)
+	case OpDelete:
+		return api.DeleteTaskOp(q.TaskID, key), nil
+	case OpRestore:
+		return api.RestoreTaskOp(q.TaskID, key), nil
+	case OpComment:
+		return api.AddCommentOp(q.TaskID, q.Comment, key)
+	case OpAssign:
+		return api.AssignOp(q.TaskID, q.UserID, key)
+	case OpUnassign:
+		return api.UnassignOp(q.TaskID, q.UserID, key), nil
+	}
+	return api.BatchOp{}, &Failure{Class: Refused, Message: fmt.Sprintf("lanes can't send %q", q.Op)}
+}
+
+// answer is a batched request's result as Send would have returned it.
+func (r apiRemote) answer(q Request, res api.BatchResult) Answer {
+	var (
+		t   *api.Task
+		err error
+	)
+	switch q.Op {
+	case OpDelete:
+		err = res.Err()
+	case OpComment:
+		_, err = res.Comment()
+	default:
+		t, err = res.Task()
+	}
+	if err != nil {
+		return Answer{Err: classify(string(q.Op), err)}
+	}
+	if t == nil {
+		return Answer{}
+	}
+	return Answer{Card: CardFromTask(t)}
 }
 
 func (r apiRemote) patch(p Patch) api.TaskPatch {

@@ -43,7 +43,7 @@ func readBody(r *http.Request) ([]byte, body, error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, nil, &apiError{Status: http.StatusRequestEntityTooLarge, Msg: "Request body must be at most 1 MiB", Code: "payload_too_large"}
+			return nil, nil, &apiError{Status: http.StatusRequestEntityTooLarge, Msg: fmt.Sprintf("Request body must be at most %d MiB", tooBig.Limit>>20), Code: "payload_too_large"}
 		}
 		return nil, nil, &apiError{Status: http.StatusBadRequest, Msg: "Could not read the request body", Code: "validation_failed"}
 	}

@@ -256,6 +256,14 @@ func apiOperations() map[string]apiOp {
 			status: http.StatusAccepted, resp: wrap("delivery", "Delivery"),
 			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first."}},
 
+		batchPattern: {id: "batch", tag: "Batch", summary: "Many task, comment and assignee requests in one round trip",
+			desc: "Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, " +
+				"its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is " +
+				"done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as " +
+				"one request per 10 operations.",
+			body: "BatchRequest", resp: func(b *docBuilder) obj { return b.ref("BatchResults") }, notWrite: true,
+			errs: map[int]string{507: "The server's disk is full (code disk_full): an atomic batch wrote nothing."}},
+
 		"GET /api/me": {id: "me", tag: "Me", summary: "Who the token belongs to", resp: wrap("user", "User")},
 		"GET /api/events": {id: "events", tag: "Events", summary: "Follow a space's changes (Server-Sent Events)",
 			desc: "A text/event-stream of the space's change log. Each event's id is its sequence number, its event name the kind of change " +
@@ -417,6 +425,7 @@ func apiTags() [][2]string {
 		{"Tasks", "Cards."},
 		{"Comments", "Notes on a task."},
 		{"Assignees", "Who a task is assigned to."},
+		{"Batch", "Many requests in one."},
 		{"Activity", "Each task's history."},
 		{"Search", "Full-text search."},
 		{"Webhooks", "Events POSTed to other tools' URLs, signed."},
@@ -1103,6 +1112,36 @@ func handWrittenSchemas() map[string]func(b *docBuilder) obj {
 		},
 		"MemberAdd": func(b *docBuilder) obj {
 			return b.body([]string{"userId", "role"}, obj{"userId": uuid("The user to add."), "role": role}, nil)
+		},
+		"BatchRequest": func(b *docBuilder) obj {
+			return b.body([]string{"operations"}, obj{
+				"operations": obj{"type": "array", "maxItems": maxBatchOps,
+					// An operation that is not one is that operation's 400,
+					// not the batch's.
+					"items":       obj{"anyOf": []any{b.ref("BatchOperation"), obj{}}},
+					"description": "The requests, each a BatchOperation; anything else is answered 400 in its own result."},
+				"atomic": obj{"type": "boolean", "default": false, "description": "All operations in one transaction, or none."},
+			}, nil)
+		},
+		"BatchOperation": func(b *docBuilder) obj {
+			return b.body([]string{"method", "path"}, obj{
+				"method": obj{"type": "string", "description": "GET, POST, PATCH or DELETE, as the endpoint takes it (another is the operation's 405)."},
+				"path": obj{"type": "string", "maxLength": 2048,
+					"description": "A task, comment or assignee endpoint's path (with its query), such as /api/tasks/ID or /api/tasks?projectId=ID."},
+				"body":           obj{"oneOf": []any{obj{}, obj{"type": "null"}}, "description": "The request's JSON body; left out or null for none."},
+				"idempotencyKey": obj{"type": []string{"string", "null"}, "maxLength": 255, "description": "The operation's Idempotency-Key."},
+			}, nil)
+		},
+		"BatchResults": func(b *docBuilder) obj {
+			return b.body([]string{"results"}, obj{"results": obj{"type": "array", "items": b.ref("BatchResult"),
+				"description": "One per operation, in order."}}, nil)
+		},
+		"BatchResult": func(b *docBuilder) obj {
+			return b.body([]string{"status", "body"}, obj{
+				"status":   obj{"type": "integer", "description": "The HTTP status the operation would have been answered alone (424 batch_rolled_back: an atomic batch's other operations)."},
+				"body":     obj{"oneOf": []any{obj{}, obj{"type": "null"}}, "description": "The JSON the operation would have been answered alone, an error's too."},
+				"replayed": obj{"type": "boolean", "description": "true when answered from an idempotency record; left out otherwise."},
+			}, nil)
 		},
 		"WebhookCreate": func(b *docBuilder) obj {
 			return b.body([]string{"spaceId", "url", "events"}, webhookFields(obj{"spaceId": uuid("The space whose events to send.")}), nil)

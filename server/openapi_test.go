@@ -400,6 +400,23 @@ func exerciseFullSurface(t *testing.T, e *testEnv) {
 	e.do(member.Token, "POST", task+"/restore", nil).want(t, 200, nil)
 	e.do(member.Token, "DELETE", "/api/labels/"+lb.Label.ID, nil).want(t, 200, nil)
 
+	// A batch, and an atomic one rolled back.
+	e.do(member.Token, "POST", "/api/batch", map[string]any{"operations": []map[string]any{
+		{"method": "POST", "path": "/api/tasks", "body": map[string]any{"projectId": projectID, "title": "Batched"}, "idempotencyKey": "b-1"},
+		{"method": "PATCH", "path": task, "body": map[string]any{"priority": "low"}},
+		{"method": "GET", "path": task + "/comments"},
+		{"method": "GET", "path": "/api/spaces"},
+	}}).want(t, 200, nil)
+	e.do(member.Token, "POST", "/api/batch", map[string]any{"atomic": true, "operations": []map[string]any{
+		{"method": "PATCH", "path": task, "body": map[string]any{"priority": "urgent"}},
+		{"method": "PATCH", "path": task, "body": map[string]any{"priority": "nope"}},
+	}}).want(t, 200, nil)
+	tooMany := make([]map[string]any, 101)
+	for i := range tooMany {
+		tooMany[i] = map[string]any{"method": "GET", "path": task}
+	}
+	e.do(member.Token, "POST", "/api/batch", map[string]any{"operations": tooMany}).wantErr(t, 400, "validation_failed")
+
 	// Activity and search.
 	e.do(viewer.Token, "GET", task+"/activity", nil).want(t, 200, nil)
 	e.do(viewer.Token, "GET", task+"/activity?limit=2&before=999999", nil).want(t, 200, nil)

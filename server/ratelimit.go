@@ -127,17 +127,23 @@ type verdict struct {
 }
 
 // take counts a request of key at now if the window has room for it.
-func (w *window) take(key string, now time.Time) verdict {
+func (w *window) take(key string, now time.Time) verdict { return w.takeN(key, now, 1) }
+
+// takeN counts n requests of key at now if the window has room for all of
+// them, and none otherwise (a batch's weight: see batchCost). n is at most
+// the limit.
+func (w *window) takeN(key string, now time.Time, n int) verdict {
+	n = max(1, min(n, w.limit))
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	n := int64(now.Sub(w.epoch))
-	if n-w.swept >= int64(rateWindow) {
-		w.forgetIdle(n)
+	at := int64(now.Sub(w.epoch))
+	if at-w.swept >= int64(rateWindow) {
+		w.forgetIdle(at)
 	}
 	lg := w.logs[key]
 	if lg == nil {
 		if w.maxKeys > 0 && len(w.logs) >= w.maxKeys {
-			w.makeRoom(n)
+			w.makeRoom(at)
 		}
 		lg = &rateLog{}
 		w.logs[key] = lg
@@ -145,21 +151,24 @@ func (w *window) take(key string, now time.Time) verdict {
 	// Drop what has left the window: a request exactly a window old no
 	// longer counts, so no span of rateWindow holds more than the limit.
 	drop := 0
-	for drop < len(lg.at) && lg.at[drop] <= n-int64(rateWindow) {
+	for drop < len(lg.at) && lg.at[drop] <= at-int64(rateWindow) {
 		drop++
 	}
 	lg.at = lg.at[:copy(lg.at, lg.at[drop:])]
 
 	keep := 0
-	for keep < len(lg.own) && lg.own[keep] <= n-int64(shareSpan) {
+	for keep < len(lg.own) && lg.own[keep] <= at-int64(shareSpan) {
 		keep++
 	}
 	lg.own = lg.own[:copy(lg.own, lg.own[keep:])]
 
 	v := verdict{limit: w.limit}
-	if len(lg.at) >= w.limit {
-		v.retryAfter = time.Duration(lg.at[0] + int64(rateWindow) - n)
-		v.reset = now.Add(time.Duration(lg.at[len(lg.at)-1] + int64(rateWindow) - n))
+	if len(lg.at)+n > w.limit {
+		// Room comes back as the oldest requests leave the window: for n,
+		// once the n-th place from the limit is free.
+		v.retryAfter = time.Duration(lg.at[len(lg.at)+n-w.limit-1] + int64(rateWindow) - at)
+		v.reset = now.Add(time.Duration(lg.at[len(lg.at)-1] + int64(rateWindow) - at))
+		v.remaining = max(0, w.limit-len(lg.at))
 		return v
 	}
 	if w.peers != nil {
@@ -172,19 +181,26 @@ func (w *window) take(key string, now time.Time) verdict {
 		// process may still pass one, so at most p-1 more than the limit
 		// pass in a window, and only at its very end.
 		if p := w.peers(); p > 1 {
+			// A weight of n counts as n requests of its share; alone
+			// in a span it may pass whole, as a single request may.
 			left := w.limit - (len(lg.at) - len(lg.own))
-			if len(lg.own) >= max(1, left/p) {
-				v.retryAfter = time.Duration(lg.own[0] + int64(shareSpan) - n)
+			if len(lg.own) > 0 && len(lg.own)+n > max(1, left/p) {
+				v.retryAfter = time.Duration(lg.own[0] + int64(shareSpan) - at)
 				v.reset = now.Add(rateWindow)
 				v.remaining = w.limit - len(lg.at)
 				return v
 			}
 		}
-		lg.own = append(lg.own, n)
-		w.told[key] = append(w.told[key], w.epoch.Add(time.Duration(n)).UnixMilli())
+		ms := w.epoch.Add(time.Duration(at)).UnixMilli()
+		for range n {
+			lg.own = append(lg.own, at)
+			w.told[key] = append(w.told[key], ms)
+		}
 	}
-	lg.at = insertTime(lg.at, n)
-	v.ok, v.at = true, n
+	for range n {
+		lg.at = insertTime(lg.at, at)
+	}
+	v.ok, v.at = true, at
 	v.remaining = w.limit - len(lg.at)
 	v.reset = now.Add(rateWindow)
 	return v

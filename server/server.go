@@ -144,6 +144,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/webhooks/{id}/deliveries", s.listDeliveries)
 	m.HandleFunc("POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver", s.redeliver)
 	m.HandleFunc("POST /api/webhooks/{id}/ping", s.pingWebhook)
+	m.HandleFunc(batchPattern, s.batch)
 
 	m.HandleFunc("GET /api/me", s.me)
 	m.HandleFunc("GET /api/events", s.events)
@@ -167,18 +168,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		pattern, h = "", http.NotFoundHandler()
 	}
 	if pattern == "" {
-		// Let the mux decide between 404 and 405 (and set Allow), then answer
-		// in JSON like every other error.
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, r)
-		if allow := rec.Header().Get("Allow"); allow != "" {
-			w.Header().Set("Allow", allow)
-		}
-		if rec.Code == http.StatusMethodNotAllowed {
-			writeJSON(w, rec.Code, &apiError{Msg: fmt.Sprintf("Method %s is not allowed on %s", r.Method, r.URL.Path), Code: "method_not_allowed"})
-			return
-		}
-		writeJSON(w, http.StatusNotFound, &apiError{Msg: "No such endpoint: " + r.Method + " " + r.URL.Path, Code: "not_found"})
+		noRoute(w, r, h)
 		return
 	}
 	if pattern == openAPIRoute {
@@ -232,13 +222,35 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusTooManyRequests, errRateLimited)
 			return
 		}
+		// A batch weighs more than one request once its size is known;
+		// refused then, it gives this one back (see chargeBatch).
+		r = r.WithContext(context.WithValue(r.Context(), countedKey{}, v.at))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	size := int64(maxBody)
+	if pattern == batchPattern {
+		size = maxBatchBody
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, size)
 	if s.api == APISeed {
 		r.Header.Del("Idempotency-Key")
 	}
 	// Through the mux again, not h: only the mux fills in the path values.
 	s.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+}
+
+// noRoute answers a request no route takes: the mux decides between 404
+// and 405 (and sets Allow), and the answer is JSON like every other error.
+func noRoute(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if allow := rec.Header().Get("Allow"); allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if rec.Code == http.StatusMethodNotAllowed {
+		writeJSON(w, rec.Code, &apiError{Msg: fmt.Sprintf("Method %s is not allowed on %s", r.Method, r.URL.Path), Code: "method_not_allowed"})
+		return
+	}
+	writeJSON(w, http.StatusNotFound, &apiError{Msg: "No such endpoint: " + r.Method + " " + r.URL.Path, Code: "not_found"})
 }
 
 type requestIDKey struct{}

@@ -107,13 +107,23 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	}
 	key := listKey{projectID: projectID, archived: archived}
 	var body []byte
-	err = s.store.Read(r.Context(), func(tx *store.Tx) error {
+	err = s.readTx(r.Context(), func(tx *store.Tx) error {
 		p, _, err := projectRole(tx, projectID, actor(r).user.ID)
 		if err != nil {
 			return err
 		}
 		head, err := tx.ChangeHead()
 		if err != nil {
+			return err
+		}
+		if openTx(r.Context()) != nil {
+			// Inside an atomic batch: what it wrote is not committed and
+			// may yet be rolled back, so the list is neither read from the
+			// cache (which has not seen it) nor kept there.
+			e, err := s.readList(tx, key, head)
+			if err == nil {
+				body = e.body
+			}
 			return err
 		}
 		cached, ok, err := s.lists.get(key, head, func(seq int64) (bool, error) { return tx.SpaceChangedSince(p.SpaceID, seq) })

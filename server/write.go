@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -23,7 +24,7 @@ type op func(tx *store.Tx) (int, any, error)
 // read runs fn in a read transaction and sends what it returns with 200.
 func (s *Server) read(w http.ResponseWriter, r *http.Request, fn func(tx *store.Tx) (any, error)) {
 	var out any
-	err := s.store.Read(r.Context(), func(tx *store.Tx) error {
+	err := s.readTx(r.Context(), func(tx *store.Tx) error {
 		var err error
 		out, err = fn(tx)
 		return err
@@ -35,12 +36,41 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request, fn func(tx *store.
 	writeJSON(w, http.StatusOK, s.shape(out))
 }
 
+// batchTxKey is the context key of the write transaction an atomic batch
+// holds open: the operations it carries run in it (see batch.go).
+type batchTxKey struct{}
+
+// openTx is the atomic batch's transaction the request runs in, or nil.
+func openTx(ctx context.Context) *store.Tx {
+	tx, _ := ctx.Value(batchTxKey{}).(*store.Tx)
+	return tx
+}
+
+// readTx runs fn in a read transaction of its own, or in the atomic
+// batch's, so that an operation reads what the ones before it wrote.
+func (s *Server) readTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+	if tx := openTx(ctx); tx != nil {
+		return fn(tx)
+	}
+	return s.store.Read(ctx, fn)
+}
+
+// writeTx runs fn in a write transaction of its own, or in the atomic
+// batch's (which commits or rolls back with the whole batch: never a
+// second transaction inside the first).
+func (s *Server) writeTx(ctx context.Context, fn func(tx *store.Tx) error) error {
+	if tx := openTx(ctx); tx != nil {
+		return fn(tx)
+	}
+	return s.store.Write(ctx, fn)
+}
+
 // write runs fn in one write transaction. With an Idempotency-Key header,
 // the response is remembered in that same transaction, and a retry with the
 // same key and the same request gets it back without fn running again.
 func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op) {
 	key := r.Header.Get("Idempotency-Key")
-	if err := checkIdempotencyKey(key); err != nil {
+	if err := checkIdempotencyKey("Idempotency-Key", key); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -51,7 +81,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op
 		out      []byte
 		replayed bool
 	)
-	err := s.store.Write(r.Context(), func(tx *store.Tx) error {
+	err := s.writeTx(r.Context(), func(tx *store.Tx) error {
 		tx.SetActor(p.user.ID)
 		if key != "" {
 			rec, err := tx.Idempotency(p.tokenID, key)
@@ -103,12 +133,14 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, raw []byte, fn op
 
 // checkIdempotencyKey refuses a key no store can keep alike (see
 // store.ValidIdempotencyKey).
-func checkIdempotencyKey(key string) error {
+// name is where the key came from: the header, or a batch operation's
+// field.
+func checkIdempotencyKey(name, key string) error {
 	switch {
 	case len(key) > 255:
-		return invalid("Idempotency-Key", "Idempotency-Key must be at most 255 characters")
+		return invalid(name, "%s must be at most 255 characters", name)
 	case !store.ValidIdempotencyKey(key):
-		return invalid("Idempotency-Key", "Idempotency-Key must be printable ASCII (letters, digits, punctuation, spaces), such as a UUID")
+		return invalid(name, "%s must be printable ASCII (letters, digits, punctuation, spaces), such as a UUID", name)
 	}
 	return nil
 }

@@ -653,6 +653,56 @@ type AssigneeAdd struct {
 	UserId openapi_types.UUID `json:"userId"`
 }
 
+// BatchOperation defines model for BatchOperation.
+type BatchOperation struct {
+	// Body The request's JSON body; left out or null for none.
+	Body interface{} `json:"body,omitempty"`
+
+	// IdempotencyKey The operation's Idempotency-Key.
+	IdempotencyKey *string `json:"idempotencyKey,omitempty"`
+
+	// Method GET, POST, PATCH or DELETE, as the endpoint takes it (another is the operation's 405).
+	Method string `json:"method"`
+
+	// Path A task, comment or assignee endpoint's path (with its query), such as /api/tasks/ID or /api/tasks?projectId=ID.
+	Path string `json:"path"`
+}
+
+// BatchRequest defines model for BatchRequest.
+type BatchRequest struct {
+	// Atomic All operations in one transaction, or none.
+	Atomic *bool `json:"atomic,omitempty"`
+
+	// Operations The requests, each a BatchOperation; anything else is answered 400 in its own result.
+	Operations []BatchRequest_Operations_Item `json:"operations"`
+}
+
+// BatchRequestOperations1 defines model for BatchRequest.Operations.1.
+type BatchRequestOperations1 = interface{}
+
+// BatchRequest_Operations_Item defines model for BatchRequest.operations.Item.
+type BatchRequest_Operations_Item struct {
+	union json.RawMessage
+}
+
+// BatchResult defines model for BatchResult.
+type BatchResult struct {
+	// Body The JSON the operation would have been answered alone, an error's too.
+	Body interface{} `json:"body"`
+
+	// Replayed true when answered from an idempotency record; left out otherwise.
+	Replayed *bool `json:"replayed,omitempty"`
+
+	// Status The HTTP status the operation would have been answered alone (424 batch_rolled_back: an atomic batch's other operations).
+	Status int `json:"status"`
+}
+
+// BatchResults defines model for BatchResults.
+type BatchResults struct {
+	// Results One per operation, in order.
+	Results []BatchResult `json:"results"`
+}
+
 // Comment defines model for Comment.
 type Comment struct {
 	AuthorId   openapi_types.UUID `json:"authorId"`
@@ -1521,6 +1571,9 @@ type PingWebhookParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// BatchJSONRequestBody defines body for Batch for application/json ContentType.
+type BatchJSONRequestBody = BatchRequest
+
 // CreateLabelJSONRequestBody defines body for CreateLabel for application/json ContentType.
 type CreateLabelJSONRequestBody = LabelCreate
 
@@ -1568,6 +1621,68 @@ type CreateWebhookJSONRequestBody = WebhookCreate
 
 // UpdateWebhookJSONRequestBody defines body for UpdateWebhook for application/json ContentType.
 type UpdateWebhookJSONRequestBody = WebhookUpdate
+
+// AsBatchOperation returns the union data inside the BatchRequest_Operations_Item as a BatchOperation
+func (t BatchRequest_Operations_Item) AsBatchOperation() (BatchOperation, error) {
+	var body BatchOperation
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBatchOperation overwrites any union data inside the BatchRequest_Operations_Item as the provided BatchOperation
+func (t *BatchRequest_Operations_Item) FromBatchOperation(v BatchOperation) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeBatchOperation performs a merge with any union data inside the BatchRequest_Operations_Item, using the provided BatchOperation
+func (t *BatchRequest_Operations_Item) MergeBatchOperation(v BatchOperation) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsBatchRequestOperations1 returns the union data inside the BatchRequest_Operations_Item as a BatchRequestOperations1
+func (t BatchRequest_Operations_Item) AsBatchRequestOperations1() (BatchRequestOperations1, error) {
+	var body BatchRequestOperations1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBatchRequestOperations1 overwrites any union data inside the BatchRequest_Operations_Item as the provided BatchRequestOperations1
+func (t *BatchRequest_Operations_Item) FromBatchRequestOperations1(v BatchRequestOperations1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeBatchRequestOperations1 performs a merge with any union data inside the BatchRequest_Operations_Item, using the provided BatchRequestOperations1
+func (t *BatchRequest_Operations_Item) MergeBatchRequestOperations1(v BatchRequestOperations1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t BatchRequest_Operations_Item) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *BatchRequest_Operations_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -1642,6 +1757,24 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 
 // The interface specification for the client above.
 type ClientInterface interface {
+
+	// BatchWithBody Many task, comment and assignee requests in one round trip
+	//
+	// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/batch (the `Batch` operationId).
+	BatchWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Batch Many task, comment and assignee requests in one round trip
+	//
+	// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/batch (the `Batch` operationId).
+	Batch(ctx context.Context, body BatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Events Follow a space's changes (Server-Sent Events)
 	//
@@ -2063,6 +2196,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/webhooks/{id}/ping (the `PingWebhook` operationId).
 	PingWebhook(ctx context.Context, id openapi_types.UUID, params *PingWebhookParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// BatchWithBody Many task, comment and assignee requests in one round trip
+//
+// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/batch (the `Batch` operationId).
+func (c *Client) BatchWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBatchRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Batch Many task, comment and assignee requests in one round trip
+//
+// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/batch (the `Batch` operationId).
+func (c *Client) Batch(ctx context.Context, body BatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBatchRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // Events Follow a space's changes (Server-Sent Events)
@@ -3054,6 +3225,46 @@ func (c *Client) PingWebhook(ctx context.Context, id openapi_types.UUID, params 
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewBatchRequest calls the generic Batch builder with application/json body
+func NewBatchRequest(server string, body BatchJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewBatchRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewBatchRequestWithBody constructs an http.Request for the Batch method, with any body, and a specified content type
+func NewBatchRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/batch")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
 }
 
 // NewEventsRequest constructs an http.Request for the Events method
@@ -5358,6 +5569,24 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// BatchWithBodyWithResponse Many task, comment and assignee requests in one round trip
+	//
+	// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/batch (the `Batch` operationId).
+	BatchWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BatchResponse, error)
+
+	// BatchWithResponse Many task, comment and assignee requests in one round trip
+	//
+	// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/batch (the `Batch` operationId).
+	BatchWithResponse(ctx context.Context, body BatchJSONRequestBody, reqEditors ...RequestEditorFn) (*BatchResponse, error)
+
 	// EventsWithResponse Follow a space's changes (Server-Sent Events)
 	//
 	// A text/event-stream of the space's change log. Each event's id is its sequence number, its event name the kind of change (the keys of x-lanes-events) and its data the object after the change, as JSON (see x-lanes-events for each kind's schema). The first event, "ready", carries the position the feed starts from. A comment line (": ping") is sent every 15 s when nothing happens. Resume after a drop with ?after= or Last-Event-ID set to the last id seen. The feed ends when the token is revoked or the caller leaves the space.
@@ -5828,6 +6057,160 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/webhooks/{id}/ping (the `PingWebhook` operationId).
 	PingWebhookWithResponse(ctx context.Context, id openapi_types.UUID, params *PingWebhookParams, reqEditors ...RequestEditorFn) (*PingWebhookResponse, error)
+}
+
+// BatchResponse200Headers the declared response headers of an HTTP 200 response for Batch
+type BatchResponse200Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// BatchResponse400Headers the declared response headers of an HTTP 400 response for Batch
+type BatchResponse400Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// BatchResponse401Headers the declared response headers of an HTTP 401 response for Batch
+type BatchResponse401Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// BatchResponse413Headers the declared response headers of an HTTP 413 response for Batch
+type BatchResponse413Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// BatchResponse429Headers the declared response headers of an HTTP 429 response for Batch
+type BatchResponse429Headers struct {
+	RetryAfter          int
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// BatchResponse500Headers the declared response headers of an HTTP 500 response for Batch
+type BatchResponse500Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// BatchResponse507Headers the declared response headers of an HTTP 507 response for Batch
+type BatchResponse507Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+type BatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *BatchResults
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Error
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *PayloadTooLarge
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalError
+	// JSON507 the response for an HTTP 507 `application/json` response
+	JSON507 *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *BatchResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *BatchResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *BatchResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *BatchResponse413Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BatchResponse429Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *BatchResponse500Headers
+	// Headers507 the parsed response headers for an HTTP 507 response
+	Headers507 *BatchResponse507Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BatchResponse) GetJSON200() *BatchResults {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r BatchResponse) GetJSON400() *Error {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BatchResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r BatchResponse) GetJSON413() *PayloadTooLarge {
+	return r.JSON413
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r BatchResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r BatchResponse) GetJSON500() *InternalError {
+	return r.JSON500
+}
+
+// GetJSON507 returns the response for an HTTP 507 `application/json` response
+func (r BatchResponse) GetJSON507() *Error {
+	return r.JSON507
+}
+
+// GetBody returns the raw response body bytes
+func (r BatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // EventsResponse200Headers the declared response headers of an HTTP 200 response for Events
@@ -12975,6 +13358,36 @@ func (r PingWebhookResponse) ContentType() string {
 	return ""
 }
 
+// BatchWithBodyWithResponse Many task, comment and assignee requests in one round trip
+//
+// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/batch (the `Batch` operationId).
+func (c *ClientWithResponses) BatchWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BatchResponse, error) {
+	rsp, err := c.BatchWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBatchResponse(rsp)
+}
+
+// BatchWithResponse Many task, comment and assignee requests in one round trip
+//
+// Up to 100 operations, each run in order as the same request alone would be (the caller's role, its own idempotencyKey, its own answer, errors included), answered in order. With atomic true they run in one transaction: if one fails, none is done; the one that failed has its error and the others 424 batch_rolled_back. The batch counts against the rate limit as one request per 10 operations.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/batch (the `Batch` operationId).
+func (c *ClientWithResponses) BatchWithResponse(ctx context.Context, body BatchJSONRequestBody, reqEditors ...RequestEditorFn) (*BatchResponse, error) {
+	rsp, err := c.Batch(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBatchResponse(rsp)
+}
+
 // EventsWithResponse Follow a space's changes (Server-Sent Events)
 //
 // A text/event-stream of the space's change log. Each event's id is its sequence number, its event name the kind of change (the keys of x-lanes-events) and its data the object after the change, as JSON (see x-lanes-events for each kind's schema). The first event, "ready", carries the position the feed starts from. A comment line (": ping") is sent every 15 s when nothing happens. Resume after a drop with ?after= or Last-Event-ID set to the last id seen. The feed ends when the token is revoked or the caller leaves the space.
@@ -13786,6 +14199,301 @@ func (c *ClientWithResponses) PingWebhookWithResponse(ctx context.Context, id op
 		return nil, err
 	}
 	return ParsePingWebhookResponse(rsp)
+}
+
+// ParseBatchResponse parses an HTTP response from a BatchWithResponse call
+func ParseBatchResponse(rsp *http.Response) (*BatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest BatchResults
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest PayloadTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 507:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON507 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers BatchResponse200Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers BatchResponse400Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers BatchResponse401Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers BatchResponse413Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 429:
+		var headers BatchResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 500:
+		var headers BatchResponse500Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 507:
+		var headers BatchResponse507Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers507 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseEventsResponse parses an HTTP response from a EventsWithResponse call
