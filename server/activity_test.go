@@ -153,3 +153,33 @@ func TestTaskActivityDeleteRestore(t *testing.T) {
 		t.Fatalf("activity after a restore: %s, want %s", got, want)
 	}
 }
+
+// Respacing a column's keys (a key sent too long) is no one's change to
+// the other cards: their activity stays as it was. Deleting a label is a
+// change to each card that carried it, and their activity says so.
+func TestTaskActivityRespaceAndLabelDelete(t *testing.T) {
+	e := newTestEnv(t)
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	var lb struct{ Label struct{ ID string } }
+	e.do(u.Token, "POST", "/api/labels", map[string]any{"projectId": b.ProjectID, "name": "bug"}).want(t, 201, &lb)
+	first := e.createTask(u, b.ProjectID, map[string]any{"title": "first", "labelIds": []string{lb.Label.ID}})
+	second := e.createTask(u, b.ProjectID, map[string]any{"title": "second"})
+	// A key far past the bound has the column respaced.
+	e.patchTask(u, second.ID, map[string]any{"position": "a0" + strings.Repeat("V", 100)})
+	if got := e.activity(u, first.ID, ""); len(got) != 1 || got[0].Kind != "task.created" {
+		t.Fatalf("after respacing its column, the first card's activity is %v; want only its creation", got)
+	}
+	if got := e.activity(u, second.ID, ""); len(got) != 2 || got[0].Changes["position"].To == nil {
+		t.Fatalf("the card moved has %v; want its creation and its move", got)
+	}
+
+	e.do(u.Token, "DELETE", "/api/labels/"+lb.Label.ID, nil).want(t, 200, nil)
+	got := e.activity(u, first.ID, "")
+	if len(got) != 2 || got[0].Kind != "task.updated" {
+		t.Fatalf("after its label was deleted, the card's activity is %v", got)
+	}
+	if c := got[0].Changes["labelIds"]; string(c.From) != `["`+lb.Label.ID+`"]` || string(c.To) != `[]` {
+		t.Fatalf("the label's deletion says labelIds from %s to %s", c.From, c.To)
+	}
+}

@@ -23,6 +23,7 @@ var onPostgresTests = []struct {
 	{"TestTaskActivity", TestTaskActivity},
 	{"TestSearch", TestSearch},
 	{"TestTaskActivityDeleteRestore", TestTaskActivityDeleteRestore},
+	{"TestTaskActivityRespaceAndLabelDelete", TestTaskActivityRespaceAndLabelDelete},
 	{"TestArchivedProjectSeedIgnoresRestore", TestArchivedProjectSeedIgnoresRestore},
 	{"TestAssignees", TestAssignees},
 	{"TestBadRequests", TestBadRequests},

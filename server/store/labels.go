@@ -104,17 +104,20 @@ func (t *Tx) DeleteLabel(spaceID string, l *Label) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("find the label's tasks: %w", err)
 	}
-	if _, err := t.exec(`DELETE FROM task_labels WHERE label_id = ?`, l.ID); err != nil {
-		return fmt.Errorf("take label off its tasks: %w", err)
-	}
+	// Each task is read with the label still on, so its update (its
+	// activity, its webhook event) says the label came off.
 	for _, id := range ids {
 		k, err := t.TaskByID(id)
 		if err != nil {
 			return err
 		}
+		k.LabelIDs = slices.DeleteFunc(k.LabelIDs, func(id string) bool { return id == l.ID })
 		if err := t.UpdateTask(k); err != nil {
 			return err
 		}
+	}
+	if _, err := t.exec(`DELETE FROM task_labels WHERE label_id = ?`, l.ID); err != nil {
+		return fmt.Errorf("take label off its tasks: %w", err)
 	}
 	if _, err := t.exec(`DELETE FROM labels WHERE id = ?`, l.ID); err != nil {
 		return fmt.Errorf("delete label: %w", err)

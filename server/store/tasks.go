@@ -271,9 +271,9 @@ func (t *Tx) writeTask(k *Task) error {
 	}
 	e := event{SpaceID: k.SpaceID, Kind: "task.updated", ObjectID: k.ID, Payload: k, Changes: k.changes()}
 	// A card's history holds what people did to it: not the keys of a
-	// column respaced around it (read without TaskByID), nor the count a
-	// comment's own entry already tells.
-	if _, counted := e.Changes["commentCount"]; len(e.Changes) > 1 || len(e.Changes) == 1 && !counted {
+	// column respaced around it (rebalance), nor the count a comment's own
+	// entry already tells.
+	if _, counted := e.Changes["commentCount"]; !t.respacing && (len(e.Changes) > 1 || len(e.Changes) == 1 && !counted) {
 		e.TaskID = k.ID
 	}
 	if err := t.log(e); err != nil {
