@@ -71,13 +71,6 @@ with the same key, lanes card add makes one card.`,
   lanes card move "$id" --to "In Review"
   lanes card comment "$id" "Draft is in the wiki"
   lanes card done "$id"`,
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return cmd.Help()
-			}
-			return usagef("unknown command %q for \"lanes card\" (its commands: add, list, move, done, comment)", args[0])
-		},
 	}
 	cmd.AddCommand(a.cardAddCmd(), a.cardListCmd(), a.cardMoveCmd(), a.cardDoneCmd(), a.cardCommentCmd())
 	return cmd

@@ -272,6 +272,10 @@ func TestCardExitCodesAndErrors(t *testing.T) {
 		// The other commands too, for a wrong flag or number of arguments.
 		{"unknown flag: --bogus", []string{"standup", "--bogus"}},
 		{"accepts 1 arg(s), received 0", []string{"space", "create"}},
+		// A command that only groups others refuses what is none of them.
+		{`unknown command "remov" for "lanes webhook" (its commands: add,`, []string{"webhook", "remov", "x"}},
+		{`unknown command "bogus" for "lanes token"`, []string{"token", "bogus"}},
+		{`unknown command "bogus" for "lanes space"`, []string{"space", "bogus"}},
 	} {
 		cardFails(t, e.data, 2, c.want, c.args...)
 	}

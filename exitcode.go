@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -33,7 +34,27 @@ func exitCode(err error) int {
 
 // usageArgs makes every command's check of its arguments (cobra.ExactArgs
 // and the like) say a wrong number of them is a usageError.
+//
+// A command that only groups others (lanes webhook, lanes token) gets a
+// run of its own that refuses what is not one of them: cobra would print
+// the help and exit 0, and a script would take a mistyped "lanes webhook
+// remov ID" for a removal done.
 func usageArgs(c *cobra.Command) {
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			var names []string
+			for _, sub := range cmd.Commands() {
+				if sub.IsAvailableCommand() {
+					names = append(names, sub.Name())
+				}
+			}
+			return usagef("unknown command %q for %q (its commands: %s)", args[0], cmd.CommandPath(), strings.Join(names, ", "))
+		}
+	}
 	if check := c.Args; check != nil {
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			err := check(cmd, args)
