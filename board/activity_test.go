@@ -147,6 +147,11 @@ func TestActivityAndSearch(t *testing.T) {
 	if msg := e.Search("  ", true)().(SearchMsg); msg.Err == nil || !strings.Contains(msg.Err.Error(), "type a word") {
 		t.Fatalf("an empty search: %+v", msg)
 	}
+	// A query longer than the server takes (100 characters of CJK are
+	// 300 bytes) is searched for as far as it fits.
+	if msg := e.Search("spec "+strings.Repeat("検索", 50), true)().(SearchMsg); msg.Err != nil {
+		t.Fatalf("a long query: %v", msg.Err)
+	}
 	// The server's refusal, in its words.
 	if msg := e.Search("!!", true)().(SearchMsg); msg.Err == nil || !strings.Contains(msg.Err.Error(), "q must hold a word") {
 		t.Fatalf("a search of no word: %+v", msg)

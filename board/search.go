@@ -3,8 +3,9 @@ package board
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // SearchLimit is how many hits Search asks for, best first.
@@ -79,9 +80,20 @@ func (e *Engine) Search(query string, everywhere bool) Cmd {
 			msg.Err = ErrNoSearch
 		case q.Text == "":
 			msg.Err = errors.New("type a word to search for")
-		case len(q.Text) > MaxSearchQuery:
-			msg.Err = fmt.Errorf("a search is at most %d bytes: shorten it", MaxSearchQuery)
 		default:
+			// The server takes MaxSearchQuery bytes, and only the first
+			// words of them: a long query (100 characters of CJK are 300
+			// bytes) is searched for as far as it fits, at a word's end.
+			if len(q.Text) > MaxSearchQuery {
+				cut := strings.LastIndexFunc(q.Text[:MaxSearchQuery+1], func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+				if cut <= 0 {
+					cut = MaxSearchQuery
+					for cut > 0 && !utf8.RuneStart(q.Text[cut]) {
+						cut--
+					}
+				}
+				q.Text = q.Text[:cut]
+			}
 			msg.Hits, msg.Err = r.Search(ctx, q)
 			if len(msg.Hits) > SearchLimit {
 				msg.Hits = msg.Hits[:SearchLimit]
