@@ -651,8 +651,9 @@ func checkSchema(ctx context.Context, e engine, c conn, name string) error {
 	case *postgresEngine:
 		tablesSQL = `SELECT table_name FROM information_schema.tables
 			WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'schema_migrations'`
+		// Generated columns (the search words) are the database's to make.
 		colsSQL = `SELECT column_name, data_type, is_nullable FROM information_schema.columns
-			WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
+			WHERE table_schema = current_schema() AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position`
 	default:
 		return fmt.Errorf("%s: an engine Copy does not know", name)
 	}

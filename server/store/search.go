@@ -118,9 +118,9 @@ func (e *sqliteEngine) searchQuery(f SearchFilter) (string, []any) {
 		ORDER BY bm25(search_index, 10.0, 1.0) LIMIT ?`, append(append([]any{strings.Join(match, " ")}, args...), f.Limit)
 }
 
-// searchQuery on PostgreSQL: the GIN indexes on tasks and comments (the
-// expressions here must stay the indexes' own), ranked by ts_rank with a
-// match in the title first; snippets are made for the page only.
+// searchQuery on PostgreSQL: the GIN indexes on tasks' and comments'
+// stored words, ranked by ts_rank (a word in a title weighs most);
+// snippets are made for the page only.
 func (e *postgresEngine) searchQuery(f SearchFilter) (string, []any) {
 	words := make([]string, len(f.Terms))
 	for i, w := range f.Terms {
@@ -128,20 +128,15 @@ func (e *postgresEngine) searchQuery(f SearchFilter) (string, []any) {
 	}
 	tsq := strings.Join(words, " & ")
 	cond, args := f.where()
-	const (
-		taskDoc    = `to_tsvector('simple', t.title || ' ' || coalesce(t.description, ''))`
-		commentDoc = `to_tsvector('simple', c.content)`
-	)
 	q := `WITH hits AS (
 			(SELECT 'task' AS kind, t.id AS object_id, t.id AS task_id, t.project_id, p.space_id, t.title,
-				t.title || ' ' || coalesce(t.description, '') AS body,
-				ts_rank(` + taskDoc + `, q) + CASE WHEN to_tsvector('simple', t.title) @@ q THEN 1 ELSE 0 END AS rank
+				t.title || ' ' || coalesce(t.description, '') AS body, ts_rank(t.search_words, q) AS rank
 			FROM tasks t JOIN projects p ON p.id = t.project_id, to_tsquery('simple', ?) q
-			WHERE ` + taskDoc + ` @@ q` + cond + `)
+			WHERE t.search_words @@ q` + cond + `)
 			UNION ALL
-			(SELECT 'comment', c.id, t.id, t.project_id, p.space_id, t.title, c.content, ts_rank(` + commentDoc + `, q)
+			(SELECT 'comment', c.id, t.id, t.project_id, p.space_id, t.title, c.content, ts_rank(c.search_words, q)
 			FROM comments c JOIN tasks t ON t.id = c.task_id JOIN projects p ON p.id = t.project_id, to_tsquery('simple', ?) q
-			WHERE ` + commentDoc + ` @@ q` + cond + `)
+			WHERE c.search_words @@ q` + cond + `)
 			ORDER BY rank DESC, object_id LIMIT ?)
 		SELECT kind, object_id, task_id, project_id, space_id, title,
 			ts_headline('simple', body, to_tsquery('simple', ?),
