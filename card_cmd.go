@@ -131,6 +131,24 @@ func (a *app) openCards(ctx context.Context, o *cardOpts) (cs *launch.Cards, don
 	return cs, cn.close, nil
 }
 
+// openCardToChange opens the board for a change to the card named name:
+// refused on a board the person may only read, or when no card (or more
+// than one) goes by that name.
+func (a *app) openCardToChange(ctx context.Context, o *cardOpts, name string) (cs *launch.Cards, c *board.Card, done func(), err error) {
+	cs, done, err = a.openCards(ctx, o)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err = writable(cs); err == nil {
+		c, err = cs.Card(name)
+	}
+	if err != nil {
+		done()
+		return nil, nil, nil, err
+	}
+	return cs, c, done, nil
+}
+
 // writable refuses a change of a board the person may only read.
 func writable(cs *launch.Cards) error {
 	if why := cs.ReadOnly(); why != "" {
@@ -341,18 +359,11 @@ in the column stays where it is (and lanes says so on stderr).`,
 				return usagef("lanes card move needs --to COLUMN, the column to move the card to")
 			}
 			ctx := cmd.Context()
-			cs, done, err := a.openCards(ctx, &o)
+			cs, c, done, err := a.openCardToChange(ctx, &o, args[0])
 			if err != nil {
 				return err
 			}
 			defer done()
-			if err := writable(cs); err != nil {
-				return err
-			}
-			c, err := cs.Card(args[0])
-			if err != nil {
-				return err
-			}
 			col, err := cs.Column(to)
 			if err != nil {
 				return err
@@ -392,18 +403,11 @@ stays as it is (and lanes says so on stderr).`,
 				return err
 			}
 			ctx := cmd.Context()
-			cs, done, err := a.openCards(ctx, &o)
+			cs, c, done, err := a.openCardToChange(ctx, &o, args[0])
 			if err != nil {
 				return err
 			}
 			defer done()
-			if err := writable(cs); err != nil {
-				return err
-			}
-			c, err := cs.Card(args[0])
-			if err != nil {
-				return err
-			}
 			if c.Done() {
 				fmt.Fprintf(a.errOut, "%s is already done\n", cs.ShortID(c.ID))
 				return a.printCard(ctx, cs, o.format, c)
@@ -453,20 +457,13 @@ several lines. --format json prints {"comment": {"taskId", "content"},
 				return usagef("a comment can be at most %d characters (this one has %d)", board.MaxComment, n)
 			}
 			ctx := cmd.Context()
-			cs, done, err := a.openCards(ctx, &o)
+			cs, c, done, err := a.openCardToChange(ctx, &o, args[0])
 			if err != nil {
 				return err
 			}
 			defer done()
 			if why := cs.Lacks(board.FeatureComments); why != "" {
 				return errors.New(why)
-			}
-			if err := writable(cs); err != nil {
-				return err
-			}
-			c, err := cs.Card(args[0])
-			if err != nil {
-				return err
 			}
 			m, err := cs.State().AddComment(c.ID, text, time.Now())
 			if err != nil {
