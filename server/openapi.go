@@ -238,7 +238,8 @@ func apiOperations() map[string]apiOp {
 			body: "WebhookCreate", status: http.StatusCreated, resp: wrap("webhook", "WebhookWithSecret"),
 			errs: map[int]string{403: adminOnly, 404: noSpace}},
 		"PATCH /api/webhooks/{id}": {id: "updateWebhook", tag: "Webhooks", summary: "Change, disable or re-enable a webhook",
-			desc: "Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.",
+			desc: "Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller " +
+				"its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.",
 			body: "WebhookUpdate", resp: wrap("webhook", "Webhook"), errs: map[int]string{403: adminOnly}},
 		"DELETE /api/webhooks/{id}": {id: "deleteWebhook", tag: "Webhooks", summary: "Remove a webhook",
 			resp: success, errs: map[int]string{403: adminOnly}},
@@ -885,7 +886,7 @@ func fieldNotes() map[string]obj {
 		"SearchHit.snippet":         {"description": "The text around the words found."},
 		"SearchHit.rank":            {"description": "Orders hits, best first; only its order means anything."},
 		"Webhook.events":            {"items": obj{"type": "string", "enum": store.WebhookEvents}},
-		"Webhook.ownerId":           {"description": "Who made the webhook or last enabled it: it is disabled if they leave the space or stop being Owner or Admin."},
+		"Webhook.ownerId":           {"description": "Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin."},
 		"Webhook.failingSince":      {"description": "When deliveries began failing (null: they are not); three days of it disables the webhook."},
 		"Webhook.pendingDeliveries": {"minimum": 0},
 		"WebhookWithSecret.secret":  {"description": "The signing secret (whsec_…), shown this once."},

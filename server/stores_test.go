@@ -117,6 +117,7 @@ var onPostgresTests = []struct {
 	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
 	{"TestWebhookColumnChangesAreEvents", TestWebhookColumnChangesAreEvents},
 	{"TestWebhookDeliveriesPage", TestWebhookDeliveriesPage},
+	{"TestWebhookEditorBecomesOwner", TestWebhookEditorBecomesOwner},
 	{"TestWebhookEventsAreDeliveredSigned", TestWebhookEventsAreDeliveredSigned},
 	{"TestWebhookFailingForThreeDaysIsDisabled", TestWebhookFailingForThreeDaysIsDisabled},
 	{"TestWebhookHonoursRetryAfter", TestWebhookHonoursRetryAfter},

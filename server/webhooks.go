@@ -149,6 +149,14 @@ func hookToManage(tx *store.Tx, id, userID string) (*store.Webhook, error) {
 	return w, need(role, store.RoleAdmin, hooksChange)
 }
 
+// ptrValue is *p, or "" for nil.
+func ptrValue(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
 // newSecret makes a signing secret: whsec_ and 48 hex digits (192 bits).
 func newSecret() string {
 	var b [24]byte
@@ -255,6 +263,13 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if in.url.Set || in.events.Set || in.projectID.Set || in.description.Set {
+			// Whoever changes what it sends, or where, answers for it from
+			// now on: an Admin who points it at their own receiver and is
+			// then removed must not go on hearing the space there.
+			if in.url.Set && in.url.V != hook.URL || in.events.Set && !slices.Equal(in.events.V, hook.Events) ||
+				in.projectID.Set && ptrValue(in.projectID.ptr()) != ptrValue(hook.ProjectID) {
+				hook.OwnerID = uid
+			}
 			if in.url.Set {
 				hook.URL = in.url.V
 			}

@@ -875,6 +875,49 @@ func TestWebhookOwnerLeavingDisablesIt(t *testing.T) {
 	}
 }
 
+// Whoever redirects a subscription answers for it: an Admin who changes
+// its URL, events or project becomes its owner, so removing them disables
+// it and their receiver hears nothing more of the space. A description's
+// change leaves the owner be.
+func TestWebhookEditorBecomesOwner(t *testing.T) {
+	e := newHookEnv(t)
+	tm := newTeam(t, e)
+	owners := newReceiver(t, nil)
+	admins := newReceiver(t, nil)
+	hook := e.newWebhook(tm.Owner, tm.SpaceID, owners.URL(), []string{"task.added"}, nil)
+	var patched struct{ Webhook tWebhook }
+	e.do(tm.Admin.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"description": "notes"}).want(t, 200, &patched)
+	if patched.Webhook.OwnerID != tm.Owner.ID {
+		t.Fatalf("a description's change made %s the owner", patched.Webhook.OwnerName)
+	}
+	e.do(tm.Admin.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"url": admins.URL()}).want(t, 200, &patched)
+	if w := patched.Webhook; w.OwnerID != tm.Admin.ID || w.OwnerName != "admin" || w.URL != admins.URL() {
+		t.Fatalf("after the admin pointed it at their receiver: %+v", w)
+	}
+	e.createTask(tm.Owner, tm.Board.ProjectID, map[string]any{"title": "before"})
+	admins.wait("the event before the admin went", func(c []hookCall) bool { return len(c) == 1 })
+	e.do(tm.Owner.Token, "DELETE", "/api/spaces/"+tm.SpaceID+"/members/"+tm.Admin.ID, nil).want(t, 200, nil)
+	w := e.webhooks(tm.Owner, tm.SpaceID)[0]
+	if w.Active || w.DisabledReason == nil || !strings.Contains(*w.DisabledReason, "admin is no longer an Owner or Admin") {
+		t.Fatalf("after the admin who redirected it was removed: %+v", w)
+	}
+	e.createTask(tm.Owner, tm.Board.ProjectID, map[string]any{"title": "after"})
+	if ds := e.deliveries(tm.Owner, hook.ID); len(ds) != 1 {
+		t.Fatalf("deliveries queued after the admin was removed: %+v", ds)
+	}
+	// Events and project changes count too.
+	e.do(tm.Owner.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"active": true}).want(t, 200, nil)
+	e.do(tm.Owner.Token, "PATCH", "/api/spaces/"+tm.SpaceID+"/members/"+tm.Member.ID, map[string]any{"role": "admin"}).want(t, 200, nil)
+	e.do(tm.Member.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"events": []string{"task.added", "task.completed"}}).want(t, 200, &patched)
+	if patched.Webhook.OwnerID != tm.Member.ID {
+		t.Fatalf("after a new admin changed its events: owner %s", patched.Webhook.OwnerName)
+	}
+	e.do(tm.Owner.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"projectId": tm.Board.ProjectID}).want(t, 200, &patched)
+	if patched.Webhook.OwnerID != tm.Owner.ID {
+		t.Fatalf("after the owner narrowed it to a project: owner %s", patched.Webhook.OwnerName)
+	}
+}
+
 // A subscription whose deliveries fail for three days is disabled, and
 // says so; a delivery that fails for 24 hours is marked failed.
 func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {

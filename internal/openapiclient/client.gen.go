@@ -1229,7 +1229,7 @@ type Webhook struct {
 	FailingSince *string            `json:"failingSince"`
 	Id           openapi_types.UUID `json:"id"`
 
-	// OwnerId Who made the webhook or last enabled it: it is disabled if they leave the space or stop being Owner or Admin.
+	// OwnerId Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin.
 	OwnerId           openapi_types.UUID  `json:"ownerId"`
 	OwnerName         string              `json:"ownerName"`
 	PendingDeliveries int                 `json:"pendingDeliveries"`
@@ -1297,7 +1297,7 @@ type WebhookWithSecret struct {
 	FailingSince *string            `json:"failingSince"`
 	Id           openapi_types.UUID `json:"id"`
 
-	// OwnerId Who made the webhook or last enabled it: it is disabled if they leave the space or stop being Owner or Admin.
+	// OwnerId Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin.
 	OwnerId           openapi_types.UUID  `json:"ownerId"`
 	OwnerName         string              `json:"ownerName"`
 	PendingDeliveries int                 `json:"pendingDeliveries"`
@@ -2164,7 +2164,7 @@ type ClientInterface interface {
 
 	// UpdateWebhookWithBody Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2173,7 +2173,7 @@ type ClientInterface interface {
 
 	// UpdateWebhook Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3144,7 +3144,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id openapi_types.UUID, param
 
 // UpdateWebhookWithBody Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3163,7 +3163,7 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id openapi_types.UUI
 
 // UpdateWebhook Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6019,7 +6019,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithBodyWithResponse Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6028,7 +6028,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithResponse Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14132,7 +14132,7 @@ func (c *ClientWithResponses) DeleteWebhookWithResponse(ctx context.Context, id 
 
 // UpdateWebhookWithBodyWithResponse Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14147,7 +14147,7 @@ func (c *ClientWithResponses) UpdateWebhookWithBodyWithResponse(ctx context.Cont
 
 // UpdateWebhookWithResponse Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -66,8 +66,9 @@ type Webhook struct {
 	// Active is false once the subscription is disabled (DisabledAt).
 	Active bool `json:"active"`
 	// OwnerID is the person answerable for it: who made it, or who last
-	// turned it back on. It is disabled when they stop being an Owner or
-	// Admin of the space.
+	// changed where it sends (its URL, events or project) or turned it
+	// back on. It is disabled when they stop being an Owner or Admin of
+	// the space.
 	OwnerID   string `json:"ownerId"`
 	OwnerName string `json:"ownerName"`
 	// FailingSince is when its deliveries began to fail (null while they
@@ -193,11 +194,12 @@ func (t *Tx) CountWebhooks(spaceID string) (int, error) {
 	return n, nil
 }
 
-// UpdateWebhook writes w's URL, events, project and description back.
+// UpdateWebhook writes w's URL, events, project, description and owner
+// back.
 func (t *Tx) UpdateWebhook(w *Webhook) error {
 	w.UpdatedAt = t.stamp()
-	if _, err := t.exec(`UPDATE webhooks SET url = ?, events = ?, project_id = ?, description = ?, updated_at = ? WHERE id = ?`,
-		w.URL, strings.Join(w.Events, ","), w.ProjectID, w.Description, w.UpdatedAt, w.ID); err != nil {
+	if _, err := t.exec(`UPDATE webhooks SET url = ?, events = ?, project_id = ?, description = ?, owner_id = ?, updated_at = ? WHERE id = ?`,
+		w.URL, strings.Join(w.Events, ","), w.ProjectID, w.Description, w.OwnerID, w.UpdatedAt, w.ID); err != nil {
 		return fmt.Errorf("update webhook: %w", err)
 	}
 	t.hooks = nil
