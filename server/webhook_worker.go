@@ -373,6 +373,9 @@ func (h *Webhooks) send(ctx context.Context, o *store.Outgoing) (a hookAttempt, 
 	a.At = h.now()
 	began := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(o.Payload))
+	if err == nil && !validPort(req.URL.Port()) {
+		err = fmt.Errorf("port %s is out of range", req.URL.Port())
+	}
 	if err != nil {
 		a.Error = "the webhook's URL can't be sent to: " + err.Error()
 		return a, true

@@ -342,6 +342,9 @@ func TestWebhookSubscriptions(t *testing.T) {
 		{map[string]any{"url": "not a url", "events": []string{"task.added"}}, "url"},
 		{map[string]any{"url": "https://user:pw@203.0.113.9/x", "events": []string{"task.added"}}, "url"},
 		{map[string]any{"url": "https://203.0.113.9/" + strings.Repeat("a", 2100), "events": []string{"task.added"}}, "url"},
+		{map[string]any{"url": "http://203.0.113.9:99999/", "events": []string{"task.added"}}, "url"},
+		{map[string]any{"url": "http://203.0.113.9:65536/", "events": []string{"task.added"}}, "url"},
+		{map[string]any{"url": "http://203.0.113.9:0/", "events": []string{"task.added"}}, "url"},
 		{map[string]any{"events": []string{"task.added"}}, "url"},
 		{map[string]any{"url": "https://203.0.113.9/x"}, "events"},
 		{map[string]any{"url": "https://203.0.113.9/x", "events": []string{}}, "events"},
@@ -714,6 +717,7 @@ func TestWebhookPrivateDestinationsRefused(t *testing.T) {
 		"http://172.16.0.1/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/",
 		"http://[fd00::1]/", "http://[fe80::1]/", "http://0.0.0.0/", "http://100.64.0.1/", "http://224.0.0.1/",
 		"http://[::ffff:127.0.0.1]/", "http://[64:ff9b::a00:1]/", "http://[2002:c0a8:101::1]/",
+		"http://[::127.0.0.1]/", "http://[::ffff:0:7f00:1]/", "http://[::10.0.0.1]/", "http://198.18.0.1/", "http://255.255.255.255/",
 	} {
 		if er := e.do(u.Token, "POST", "/api/webhooks", map[string]any{"spaceId": b.SpaceID, "url": url, "events": []string{"task.added"}}).
 			wantErr(t, 400, "validation_failed"); er.Field != "url" {
