@@ -250,9 +250,13 @@ func apiOperations() map[string]apiOp {
 			},
 			resp: list("Delivery"), errs: map[int]string{403: adminOnly}},
 		"POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver": {id: "redeliver", tag: "Webhooks", summary: "Send a delivery again",
-			desc:   "It goes back in its place in the webhook's queue, under the same delivery id.",
+			desc: "The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none " +
+				"(and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one " +
+				"(delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending " +
+				"one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.",
 			status: http.StatusAccepted, resp: wrap("delivery", "Delivery"),
-			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first."}},
+			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first; or the delivery " +
+				"is being sent right now (code delivery_in_flight): redeliver it once that attempt's outcome is in."}},
 		"POST /api/webhooks/{id}/ping": {id: "pingWebhook", tag: "Webhooks", summary: "Send a ping event to the webhook",
 			status: http.StatusAccepted, resp: wrap("delivery", "Delivery"),
 			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first."}},

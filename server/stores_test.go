@@ -125,6 +125,7 @@ var onPostgresTests = []struct {
 	{"TestWebhookPingRedeliverAndDisable", TestWebhookPingRedeliverAndDisable},
 	{"TestWebhookPrivateDestinationsRefused", TestWebhookPrivateDestinationsRefused},
 	{"TestWebhookReadsByRole", TestWebhookReadsByRole},
+	{"TestWebhookRedeliverQueuesAfresh", TestWebhookRedeliverQueuesAfresh},
 	{"TestWebhookRedirectsAndAnswers", TestWebhookRedirectsAndAnswers},
 	{"TestWebhookRetriesUntilDelivered", TestWebhookRetriesUntilDelivered},
 	{"TestWebhookSlowReceiverHoldsUpNoOther", TestWebhookSlowReceiverHoldsUpNoOther},

@@ -379,7 +379,9 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) {
 		if !hook.Active {
 			return 0, nil, conflict("webhook_disabled", "The webhook is disabled: turn it on (PATCH active: true) before redelivering")
 		}
-		if err := tx.Redeliver(d); err != nil {
+		if err := tx.Redeliver(d); errors.Is(err, store.ErrInFlight) {
+			return 0, nil, conflict("delivery_in_flight", "The delivery is being sent right now: see how it went in a moment (GET its webhook's deliveries), and redeliver it then if need be")
+		} else if err != nil {
 			return 0, nil, err
 		}
 		return http.StatusAccepted, map[string]any{"delivery": d}, nil

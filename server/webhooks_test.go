@@ -685,6 +685,14 @@ func TestWebhookSlowReceiverHoldsUpNoOther(t *testing.T) {
 	checkInOrder(t, calls)
 }
 
+// hold waits until release lets one request go, or the test has ended.
+func hold(release, ended <-chan struct{}) {
+	select {
+	case <-release:
+	case <-ended:
+	}
+}
+
 // checkInOrder fails unless a refused delivery was tried again before any
 // later one, and no delivery was accepted twice.
 func checkInOrder(t *testing.T, calls []hookCall) {
@@ -841,6 +849,74 @@ func TestWebhookPingRedeliverAndDisable(t *testing.T) {
 	}
 	e.createTask(tm.Owner, tm.Board.ProjectID, nil)
 	rcv.wait("the event after turning it on", func(c []hookCall) bool { return len(c) == 3 && c[2].Event == "task.added" })
+}
+
+// Redelivering: a delivery being sent right now can't be (409
+// delivery_in_flight: the attempt's outcome would overwrite it); a
+// finished one is queued again under its own id, behind everything queued
+// before, with its attempts starting afresh (so its backoff does too).
+func TestWebhookRedeliverQueuesAfresh(t *testing.T) {
+	e := newHookEnv(t)
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	release, ended := make(chan struct{}), make(chan struct{})
+	rcv := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		switch n {
+		case 0: // the first delivery's first attempt: held, then refused
+			hold(release, ended)
+			return 400
+		case 2: // the second delivery: held while the first is redelivered
+			hold(release, ended)
+		}
+		return 204
+	})
+	t.Cleanup(func() { close(ended) }) // before the receiver closes, should the test fail
+	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	redeliver := func(id string) testResp {
+		return e.do(u.Token, "POST", "/api/webhooks/"+hook.ID+"/deliveries/"+id+"/redeliver", nil)
+	}
+	e.createTask(u, b.ProjectID, map[string]any{"title": "one"})
+	first := e.waitDeliveries(u, hook.ID, "the first delivery being sent", func(ds []tDelivery) bool {
+		return len(ds) == 1 && ds[0].Attempts == 1
+	})[0]
+	if er := redeliver(first.ID).wantErr(t, 409, "delivery_in_flight"); !strings.Contains(er.Error, "being sent") {
+		t.Fatalf("redelivering a delivery being sent: %+v", er)
+	}
+	release <- struct{}{}
+	e.waitDeliveries(u, hook.ID, "the refusal", func(ds []tDelivery) bool { return ds[0].State == "failed" })
+	var out struct{ Delivery tDelivery }
+	redeliver(first.ID).want(t, 202, &out)
+	if d := out.Delivery; d.ID != first.ID || d.State != "pending" || d.Attempts != 0 || d.ResponseCode != nil || d.Error != nil ||
+		d.LastAttemptAt != nil || d.NextAttemptAt == nil {
+		t.Fatalf("the failed delivery redelivered: %+v", d)
+	}
+	e.waitDeliveries(u, hook.ID, "the redelivery delivered", func(ds []tDelivery) bool {
+		return ds[0].State == "delivered" && ds[0].Attempts == 1
+	})
+
+	// The second is held at the receiver while the third waits behind it;
+	// the first, redelivered now, goes after both.
+	e.createTask(u, b.ProjectID, map[string]any{"title": "two"})
+	e.waitDeliveries(u, hook.ID, "the second being sent", func(ds []tDelivery) bool { return len(ds) == 2 && ds[0].Attempts == 1 })
+	e.createTask(u, b.ProjectID, map[string]any{"title": "three"})
+	redeliver(first.ID).want(t, 202, &out)
+	if ds := e.deliveries(u, hook.ID); len(ds) != 3 || ds[0].ID != first.ID {
+		t.Fatalf("the redelivered delivery is not the newest queued: %+v", ds)
+	}
+	release <- struct{}{}
+	calls := rcv.wait("every delivery", func(c []hookCall) bool { return len(c) == 5 })
+	var titles []string
+	for _, c := range calls {
+		var k tTask
+		json.Unmarshal(c.payload(t).Data, &k)
+		titles = append(titles, k.Title)
+	}
+	if want := []string{"one", "one", "two", "three", "one"}; !slices.Equal(titles, want) {
+		t.Fatalf("the receiver got %v, want %v", titles, want)
+	}
+	if calls[4].Delivery != first.ID {
+		t.Fatalf("redelivered as %s, first sent as %s", calls[4].Delivery, first.ID)
+	}
 }
 
 // A subscription belongs to the space, answered for by its owner: when the

@@ -2187,7 +2187,7 @@ type ClientInterface interface {
 
 	// Redeliver Send a delivery again
 	//
-	// It goes back in its place in the webhook's queue, under the same delivery id.
+	// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 	//
 	// Corresponds with POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
 	Redeliver(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, params *RedeliverParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3197,7 +3197,7 @@ func (c *Client) ListDeliveries(ctx context.Context, id openapi_types.UUID, para
 
 // Redeliver Send a delivery again
 //
-// It goes back in its place in the webhook's queue, under the same delivery id.
+// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 //
 // Corresponds with POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
 func (c *Client) Redeliver(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, params *RedeliverParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6044,7 +6044,7 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverWithResponse Send a delivery again
 	//
-	// It goes back in its place in the webhook's queue, under the same delivery id.
+	// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14175,7 +14175,7 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, id
 
 // RedeliverWithResponse Send a delivery again
 //
-// It goes back in its place in the webhook's queue, under the same delivery id.
+// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -328,13 +329,46 @@ func (t *Tx) DeliveryByID(webhookID, id string) (*Delivery, error) {
 	return scanDelivery(t.queryRow(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ? AND webhook_id = ?`, id, webhookID))
 }
 
-// Redeliver sends a delivery again, under the same id, as soon as the
-// deliveries before it in its subscription's queue are done; it is
-// retried for another DeliveryWindow.
+// ErrInFlight is a delivery being sent right now: it can't be
+// redelivered until the attempt's outcome is in.
+var ErrInFlight = errors.New("the delivery is being sent")
+
+// Redeliver sends a delivery again, under the same id and with the same
+// body, as if it were new: its attempts start again from none (and its
+// backoff from the shortest), it is retried for another DeliveryWindow,
+// and the outcome of its last attempt is forgotten. A finished one
+// (delivered or failed) is queued behind everything queued for its
+// subscription so far, so it holds up none of them; a pending one keeps
+// its place, and is tried as soon as it is first in the queue, without
+// waiting out its backoff. One being sent now (leased) is ErrInFlight: the
+// attempt's outcome would overwrite the redelivery.
 func (t *Tx) Redeliver(d *Delivery) error {
-	if _, err := t.exec(`UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?, give_up_at = ?, finished_at = NULL
-		WHERE seq = ?`, t.stamp(), FormatTime(t.now.Add(DeliveryWindow)), d.Seq); err != nil {
-		return fmt.Errorf("redeliver: %w", err)
+	var state, payload, createdAt string
+	var leasedUntil *string
+	if err := t.queryRow(`SELECT state, payload, created_at, leased_until FROM webhook_deliveries WHERE seq = ?`, d.Seq).Scan(
+		&state, &payload, &createdAt, &leasedUntil); err != nil {
+		return fmt.Errorf("redeliver: %w", notFound(err))
+	}
+	now, giveUp := t.stamp(), FormatTime(t.now.Add(DeliveryWindow))
+	switch {
+	case state == DeliveryPending && leasedUntil != nil && *leasedUntil > now:
+		return ErrInFlight
+	case state == DeliveryPending:
+		if _, err := t.exec(`UPDATE webhook_deliveries SET attempts = 0, next_attempt_at = ?, give_up_at = ?, leased_until = NULL,
+				lease = NULL, last_attempt_at = NULL, response_code = NULL, duration_ms = NULL, error = NULL
+			WHERE seq = ?`, now, giveUp, d.Seq); err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
+	default:
+		// A new row, numbered after every delivery queued so far (seq is
+		// the queue's order), under the old one's id.
+		if _, err := t.exec(`DELETE FROM webhook_deliveries WHERE seq = ?`, d.Seq); err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
+		if _, err := t.exec(`INSERT INTO webhook_deliveries (id, webhook_id, event, payload, state, attempts, next_attempt_at, give_up_at, created_at)
+			VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`, d.ID, d.WebhookID, d.Event, payload, now, giveUp, createdAt); err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
 	}
 	t.wakeDeliveries()
 	got, err := t.DeliveryByID(d.WebhookID, d.ID)
