@@ -891,7 +891,7 @@ func fieldNotes() map[string]obj {
 		"SearchHit.rank":            {"description": "Orders hits, best first; only its order means anything."},
 		"Webhook.events":            {"items": obj{"type": "string", "enum": store.WebhookEvents}},
 		"Webhook.ownerId":           {"description": "Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin."},
-		"Webhook.failingSince":      {"description": "When deliveries began failing (null: they are not); three days of it disables the webhook."},
+		"Webhook.failingSince":      {"description": "When the current run of failed attempts began (null: the last attempt succeeded); a success ends a run, a failure over 24 hours after the attempt before starts a new one, and a run of three days disables the webhook."},
 		"Webhook.pendingDeliveries": {"minimum": 0},
 		"WebhookWithSecret.secret":  {"description": "The signing secret (whsec_…), shown this once."},
 		"Delivery.event":            {"enum": append(append([]string{}, store.WebhookEvents...), "ping")},

@@ -121,6 +121,7 @@ var onPostgresTests = []struct {
 	{"TestWebhookEventsAreDeliveredSigned", TestWebhookEventsAreDeliveredSigned},
 	{"TestWebhookFailingForThreeDaysIsDisabled", TestWebhookFailingForThreeDaysIsDisabled},
 	{"TestWebhookHonoursRetryAfter", TestWebhookHonoursRetryAfter},
+	{"TestWebhookOldFailureThenQuietIsNotFailing", TestWebhookOldFailureThenQuietIsNotFailing},
 	{"TestWebhookOwnerLeavingDisablesIt", TestWebhookOwnerLeavingDisablesIt},
 	{"TestWebhookPingRedeliverAndDisable", TestWebhookPingRedeliverAndDisable},
 	{"TestWebhookPrivateDestinationsRefused", TestWebhookPrivateDestinationsRefused},

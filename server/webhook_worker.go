@@ -41,8 +41,8 @@ import (
 // to an hour), until the delivery has waited DeliveryWindow (24 h); then
 // it is failed. A redirect (not followed) or any other 4xx answer fails
 // it at once: the receiver refused it and would refuse the same bytes
-// again. A subscription whose deliveries have failed for three days is
-// disabled.
+// again. A subscription whose deliveries have failed for three days on
+// end (see store.Tx.RecordAttempt) is disabled.
 //
 // Serve starts and stops it; a server answering through its Handler alone
 // (httptest) starts it with Start.

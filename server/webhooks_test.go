@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -998,8 +999,10 @@ func TestWebhookEditorBecomesOwner(t *testing.T) {
 	}
 }
 
-// A subscription whose deliveries fail for three days is disabled, and
-// says so; a delivery that fails for 24 hours is marked failed.
+// A subscription whose deliveries fail for three days on end is disabled,
+// and says so; a delivery that fails for 24 hours is marked failed. The
+// failures here are never more than a day apart: a retry, then a new
+// event's delivery, then its retry.
 func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {
 	clock := newFakeClock()
 	db := freshDB(t)
@@ -1010,20 +1013,72 @@ func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {
 	rcv := newReceiver(t, func(int, hookCall, http.ResponseWriter) int { return 500 })
 	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
 	e.createTask(u, b.ProjectID, nil)
-	if w := e.waitWebhook(u, b.SpaceID, "a failure", func(w tWebhook) bool { return w.FailingSince != nil }); !w.Active {
-		t.Fatalf("after a failure: %+v", w)
+	w := e.waitWebhook(u, b.SpaceID, "a failure", func(w tWebhook) bool { return w.FailingSince != nil })
+	since := *w.FailingSince
+	// recorded waits until the newest delivery's attempt of this moment is
+	// recorded, before the clock moves on.
+	recorded := func(what string) {
+		t.Helper()
+		e.waitDeliveries(u, hook.ID, what, func(ds []tDelivery) bool {
+			return ds[0].LastAttemptAt != nil && *ds[0].LastAttemptAt == store.FormatTime(clock.Now())
+		})
 	}
-	clock.Advance(store.DeliveryWindow + time.Minute)
+	clock.Advance(20 * time.Hour)
+	recorded("the retry")
+	clock.Advance(20 * time.Hour)
 	ds := e.waitDeliveries(u, hook.ID, "the delivery failed after 24 hours", func(ds []tDelivery) bool { return ds[0].State == "failed" })
-	if d := ds[0]; *d.ResponseCode != 500 || d.Attempts < 2 {
+	if d := ds[0]; *d.ResponseCode != 500 || d.Attempts < 3 {
 		t.Fatalf("failed delivery: %+v", d)
 	}
-	clock.Advance(72 * time.Hour)
+	clock.Advance(20 * time.Hour)
 	e.createTask(u, b.ProjectID, nil)
-	w := e.waitWebhook(u, b.SpaceID, "disabled after failing for 3 days", func(w tWebhook) bool { return !w.Active })
+	recorded("the next event's delivery")
+	if w := e.webhooks(u, b.SpaceID)[0]; !w.Active || w.FailingSince == nil || *w.FailingSince != since {
+		t.Fatalf("failing for 60 hours: %+v (failing since %s, want %s)", w, str(w.FailingSince), since)
+	}
+	clock.Advance(20 * time.Hour)
+	w = e.waitWebhook(u, b.SpaceID, "disabled after failing for 3 days", func(w tWebhook) bool { return !w.Active })
 	if w.DisabledReason == nil || *w.DisabledReason != "its deliveries failed for 3 days" || w.PendingDeliveries != 0 {
 		t.Fatalf("disabled: %+v", w)
 	}
+}
+
+// Failing for three days means failing all along: one refusal, three
+// quiet days, and then a failure that will be retried is a new run of
+// failures, not three days of them; and a success ends a run.
+func TestWebhookOldFailureThenQuietIsNotFailing(t *testing.T) {
+	clock := newFakeClock()
+	db := freshDB(t)
+	st := openStoreAt(t, db, store.WithClock(clock.Now))
+	e := newHookEnvOn(t, db, st, server.WithClock(clock.Now))
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	var mended atomic.Bool
+	rcv := newReceiver(t, func(n int, _ hookCall, _ http.ResponseWriter) int {
+		switch {
+		case n == 0:
+			return 400
+		case mended.Load():
+			return 204
+		}
+		return 500
+	})
+	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	e.createTask(u, b.ProjectID, nil)
+	e.waitDeliveries(u, hook.ID, "the refusal", func(ds []tDelivery) bool { return len(ds) == 1 && ds[0].State == "failed" })
+	first := *e.webhooks(u, b.SpaceID)[0].FailingSince
+	clock.Advance(73 * time.Hour)
+	e.createTask(u, b.ProjectID, nil)
+	rcv.wait("the 500", func(c []hookCall) bool { return len(c) >= 2 })
+	w := e.waitWebhook(u, b.SpaceID, "the 500 recorded", func(w tWebhook) bool {
+		return !w.Active || w.FailingSince != nil && *w.FailingSince != first
+	})
+	if !w.Active || *w.FailingSince != store.FormatTime(clock.Now()) {
+		t.Fatalf("after a refusal, 73 quiet hours and a 500: %+v (failing since %s, the refusal at %s)", w, str(w.FailingSince), first)
+	}
+	mended.Store(true)
+	clock.Advance(time.Minute)
+	e.waitWebhook(u, b.SpaceID, "the retry accepted", func(w tWebhook) bool { return w.FailingSince == nil })
 }
 
 // waitWebhook polls the space's first webhook until cond holds of it.

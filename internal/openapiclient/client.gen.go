@@ -1225,7 +1225,7 @@ type Webhook struct {
 	DisabledReason *string         `json:"disabledReason"`
 	Events         []WebhookEvents `json:"events"`
 
-	// FailingSince When deliveries began failing (null: they are not); three days of it disables the webhook.
+	// FailingSince When the current run of failed attempts began (null: the last attempt succeeded); a success ends a run, a failure over 24 hours after the attempt before starts a new one, and a run of three days disables the webhook.
 	FailingSince *string            `json:"failingSince"`
 	Id           openapi_types.UUID `json:"id"`
 
@@ -1293,7 +1293,7 @@ type WebhookWithSecret struct {
 	DisabledReason *string                   `json:"disabledReason"`
 	Events         []WebhookWithSecretEvents `json:"events"`
 
-	// FailingSince When deliveries began failing (null: they are not); three days of it disables the webhook.
+	// FailingSince When the current run of failed attempts began (null: the last attempt succeeded); a success ends a run, a failure over 24 hours after the attempt before starts a new one, and a run of three days disables the webhook.
 	FailingSince *string            `json:"failingSince"`
 	Id           openapi_types.UUID `json:"id"`
 

@@ -364,12 +364,28 @@ type Attempt struct {
 // maxDeliveryError bounds the error text kept from an attempt.
 const maxDeliveryError = 500
 
+// FailureGap is how long a subscription may go without an attempt before
+// its next failure starts a new run of failures (see RecordAttempt): a
+// receiver that fails all along is retried at least hourly while a
+// delivery waits.
+const FailureGap = 24 * time.Hour
+
 // RecordAttempt writes an attempt's outcome, if o's lease still holds
 // (recorded false if it expired and another worker took the delivery).
-// failingSince is when the subscription's deliveries began failing (""
-// once one succeeded).
+// failingSince is when the subscription's current run of failures began
+// ("" once one succeeded): a success ends a run, and a failure starts one
+// unless the subscription's attempt before it was a failure less than
+// FailureGap earlier. So a run is failures with no success and no long
+// quiet between them, and one refusal followed by quiet days is not
+// "failing since" then.
 func (t *Tx) RecordAttempt(o *Outgoing, a Attempt) (recorded bool, failingSince string, err error) {
 	now := t.stamp()
+	var previous *string // the subscription's latest attempt before this one
+	if !a.Delivered {
+		if err := t.queryRow(`SELECT max(last_attempt_at) FROM webhook_deliveries WHERE webhook_id = ?`, o.WebhookID).Scan(&previous); err != nil {
+			return false, "", fmt.Errorf("record delivery attempt: %w", err)
+		}
+	}
 	state, next, finishedAt := DeliveryFailed, now, &now
 	switch {
 	case a.Delivered:
@@ -404,7 +420,14 @@ func (t *Tx) RecordAttempt(o *Outgoing, a Attempt) (recorded bool, failingSince 
 		}
 		return true, "", nil
 	}
-	if _, err := t.exec(`UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, FormatTime(a.At), o.WebhookID); err != nil {
+	// A new run, or this failure continues the one under way.
+	fresh := previous == nil
+	if !fresh {
+		at, err := time.Parse(TimeFormat, *previous)
+		fresh = err != nil || a.At.Sub(at) > FailureGap
+	}
+	if _, err := t.exec(`UPDATE webhooks SET failing_since = ? WHERE id = ? AND (failing_since IS NULL OR ?)`,
+		FormatTime(a.At), o.WebhookID, fresh); err != nil {
 		return false, "", fmt.Errorf("record delivery attempt: %w", err)
 	}
 	if state == DeliveryFailed {

@@ -72,8 +72,10 @@ type Webhook struct {
 	// the space.
 	OwnerID   string `json:"ownerId"`
 	OwnerName string `json:"ownerName"`
-	// FailingSince is when its deliveries began to fail (null while they
-	// succeed); failing for three days disables it.
+	// FailingSince is when its current run of failures began (null while
+	// its deliveries succeed): a run ends with a success, and a failure
+	// more than FailureGap after the attempt before it starts a new one.
+	// A run of three days disables it.
 	FailingSince      *string `json:"failingSince"`
 	DisabledAt        *string `json:"disabledAt"`
 	DisabledReason    *string `json:"disabledReason"`
