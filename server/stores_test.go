@@ -115,6 +115,7 @@ var onPostgresTests = []struct {
 	{"TestTokenLabelRefusesControlCharacters", TestTokenLabelRefusesControlCharacters},
 	{"TestUnauthorized", TestUnauthorized},
 	{"TestUnknownRoutesAndMethods", TestUnknownRoutesAndMethods},
+	{"TestWebhookBusySpaceHoldsUpNoOther", TestWebhookBusySpaceHoldsUpNoOther},
 	{"TestWebhookColumnChangesAreEvents", TestWebhookColumnChangesAreEvents},
 	{"TestWebhookDeliveriesPage", TestWebhookDeliveriesPage},
 	{"TestWebhookEditorBecomesOwner", TestWebhookEditorBecomesOwner},

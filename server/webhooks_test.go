@@ -150,9 +150,9 @@ func (e *testEnv) waitDeliveries(u testUser, hookID, what string, cond func([]tD
 
 // hookCall is one request a receiver got.
 type hookCall struct {
-	Event, Delivery, Signature, ContentType string
-	Body                                    []byte
-	Status                                  int // what the receiver answered
+	Path, Event, Delivery, Signature, ContentType string
+	Body                                          []byte
+	Status                                        int // what the receiver answered
 }
 
 func (c hookCall) payload(t testing.TB) tHookPayload {
@@ -182,7 +182,7 @@ func newReceiver(t testing.TB, answer func(n int, c hookCall, w http.ResponseWri
 	r := &hookReceiver{t: t, wake: make(chan struct{}), answer: answer}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		c := hookCall{Event: req.Header.Get("X-Lanes-Event"), Delivery: req.Header.Get("X-Lanes-Delivery"),
+		c := hookCall{Path: req.URL.Path, Event: req.Header.Get("X-Lanes-Event"), Delivery: req.Header.Get("X-Lanes-Delivery"),
 			Signature: req.Header.Get("X-Lanes-Signature"), ContentType: req.Header.Get("Content-Type"), Body: body}
 		r.mu.Lock()
 		n := len(r.calls)
@@ -684,6 +684,87 @@ func TestWebhookSlowReceiverHoldsUpNoOther(t *testing.T) {
 	close(release)
 	calls := slow.wait("the slow receiver's events", func(c []hookCall) bool { return len(c) == 3 })
 	checkInOrder(t, calls)
+}
+
+// One space's webhooks, stuck on slow receivers with a backlog behind
+// them, hold up no other space's: a space has at most half the worker's
+// slots, so another's delivery goes at once; and a webhook gives its slot
+// back after each delivery while another's waits, so the slots go round
+// the space's webhooks in turn, each in its own order.
+func TestWebhookBusySpaceHoldsUpNoOther(t *testing.T) {
+	e := newHookEnv(t)
+	ann, bob := e.newUser("ann"), e.newUser("bob")
+	ab, bb := e.personalBoard(ann), e.personalBoard(bob)
+	release, ended := make(chan struct{}), make(chan struct{})
+	starts := make(chan string, 64) // the path of each request the slow receiver began
+	slow := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		starts <- c.Path
+		hold(release, ended)
+		return 204
+	})
+	t.Cleanup(func() { close(ended) })
+	bobsIn := make(chan struct{})
+	fast := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		if n == 0 {
+			close(bobsIn)
+		}
+		return 204
+	})
+	e.newWebhook(bob, bb.SpaceID, fast.URL(), []string{"task.added"}, nil)
+	const hooks, backlog = 8, 3 // as many webhooks as the worker has slots
+	for i := range hooks {
+		e.newWebhook(ann, ab.SpaceID, fmt.Sprintf("%s/%d", slow.URL(), i), []string{"task.added"}, nil)
+	}
+	for i := range backlog {
+		e.createTask(ann, ab.ProjectID, map[string]any{"title": fmt.Sprint(i)})
+	}
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case p := <-starts:
+			return p
+		case <-time.After(60 * time.Second):
+			t.Fatalf("waited 60s for %s", what)
+		}
+		return ""
+	}
+	begun := map[string]bool{}
+	for range hooks / 2 {
+		begun[next("ann's first deliveries")] = true
+	}
+	e.createTask(bob, bb.ProjectID, nil)
+	select {
+	case <-bobsIn:
+	case p := <-starts:
+		t.Fatalf("ann's webhook %s took another slot while bob's delivery waited", p)
+	case <-time.After(60 * time.Second):
+		t.Fatal("waited 60s for bob's delivery while ann's receivers were stuck")
+	}
+	if got := slow.got(); len(got) != 0 {
+		t.Fatalf("ann's receivers answered %d before bob's was in", len(got))
+	}
+	// One of ann's four answers: the slot goes to a webhook of hers that
+	// has had none, not to the next delivery of the one answered.
+	release <- struct{}{}
+	if p := next("the slot given back"); begun[p] {
+		t.Fatalf("the slot went back to %s (begun: %v) while ann's other webhooks waited", p, begun)
+	}
+	close(release)
+	calls := slow.wait("ann's backlog", func(c []hookCall) bool { return len(c) == hooks*backlog })
+	if m := slow.most(); m > hooks/2 {
+		t.Fatalf("ann's receivers were sent %d at once", m)
+	}
+	titles := map[string][]string{}
+	for _, c := range calls {
+		var k tTask
+		json.Unmarshal(c.payload(t).Data, &k)
+		titles[c.Path] = append(titles[c.Path], k.Title)
+	}
+	for path, got := range titles {
+		if !slices.Equal(got, []string{"0", "1", "2"}) {
+			t.Errorf("%s got %v", path, got)
+		}
+	}
 }
 
 // hold waits until release lets one request go, or the test has ended.

@@ -262,15 +262,20 @@ func (s *Store) DeliveriesQueued() <-chan struct{} {
 // arrive in order, one at a time.
 type DeliveryHead struct {
 	Seq           int64
+	WebhookID     string
+	SpaceID       string
 	NextAttemptAt string
 	LeasedUntil   *string
 }
 
+// headsFrom joins each active subscription to the head of its queue.
+const headsFrom = ` FROM webhooks w
+	JOIN webhook_deliveries d ON d.seq = (SELECT min(x.seq) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.state = 'pending')
+	WHERE w.disabled_at IS NULL`
+
 // DeliveryHeads lists the head of every active subscription's queue.
 func (t *Tx) DeliveryHeads() ([]DeliveryHead, error) {
-	rows, err := t.query(`SELECT d.seq, d.next_attempt_at, d.leased_until FROM webhooks w
-		JOIN webhook_deliveries d ON d.seq = (SELECT min(x.seq) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.state = 'pending')
-		WHERE w.disabled_at IS NULL`)
+	rows, err := t.query(`SELECT d.seq, w.id, w.space_id, d.next_attempt_at, d.leased_until` + headsFrom)
 	if err != nil {
 		return nil, fmt.Errorf("find deliveries to send: %w", err)
 	}
@@ -278,7 +283,7 @@ func (t *Tx) DeliveryHeads() ([]DeliveryHead, error) {
 	var out []DeliveryHead
 	for rows.Next() {
 		var h DeliveryHead
-		if err := rows.Scan(&h.Seq, &h.NextAttemptAt, &h.LeasedUntil); err != nil {
+		if err := rows.Scan(&h.Seq, &h.WebhookID, &h.SpaceID, &h.NextAttemptAt, &h.LeasedUntil); err != nil {
 			return nil, fmt.Errorf("find deliveries to send: %w", err)
 		}
 		out = append(out, h)
@@ -292,6 +297,7 @@ type Outgoing struct {
 	Seq       int64
 	ID        string
 	WebhookID string
+	SpaceID   string
 	Event     string
 	Payload   []byte
 	URL       string
@@ -337,9 +343,9 @@ func (t *Tx) lease(which string, arg any, lease string, until time.Time) (*Outgo
 	o := &Outgoing{Lease: lease}
 	var payload string
 	var failing *string
-	if err := t.queryRow(`SELECT d.seq, d.id, d.webhook_id, d.event, d.payload, d.attempts, d.give_up_at, w.url, w.secret, w.failing_since
+	if err := t.queryRow(`SELECT d.seq, d.id, d.webhook_id, w.space_id, d.event, d.payload, d.attempts, d.give_up_at, w.url, w.secret, w.failing_since
 		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq = ?`, seq).Scan(
-		&o.Seq, &o.ID, &o.WebhookID, &o.Event, &payload, &o.Attempts, &o.GiveUpAt, &o.URL, &o.Secret, &failing); err != nil {
+		&o.Seq, &o.ID, &o.WebhookID, &o.SpaceID, &o.Event, &payload, &o.Attempts, &o.GiveUpAt, &o.URL, &o.Secret, &failing); err != nil {
 		return nil, fmt.Errorf("read leased delivery: %w", err)
 	}
 	o.Payload, o.failing = []byte(payload), failing != nil
