@@ -37,7 +37,8 @@ The events: ` + strings.Join(store.WebhookEvents, ", ") + `.
 
 The server is the one the board uses: --server and --token, LANES_SERVER
 and LANES_TOKEN, the config file, or else the local server on this data
-directory (which sends only while lanes runs). Output is a table for
+directory (which sends only while the board or lanes ssh runs, and
+while lanes webhook test waits for its ping). Output is a table for
 people; --format json is for scripts. Exit status: 0 done, 1 failed,
 2 the command was used wrongly.`,
 		Example: `  lanes webhook add https://hooks.example.com/lanes --space team --events task.added,task.completed
@@ -50,12 +51,14 @@ people; --format json is for scripts. Exit status: 0 done, 1 failed,
 	pf.StringVar(&bf.token, "token", "", "API token for --server (env LANES_TOKEN)")
 	pf.StringVar(&format, "format", "table", "table or json")
 
-	// client connects as the other commands do; done closes the connection.
-	client := func(ctx context.Context) (c *api.Client, cn *conn, err error) {
+	// client connects as the other commands do (sends: the local server,
+	// if it is the one, sends webhooks meanwhile); cn.close closes the
+	// connection.
+	client := func(ctx context.Context, sends bool) (c *api.Client, cn *conn, err error) {
 		if format != "table" && format != "json" {
 			return nil, nil, usagef("--format must be table or json, got %q", format)
 		}
-		if cn, err = a.connect(ctx, bf); err != nil {
+		if cn, err = a.connectSending(ctx, bf, sends); err != nil {
 			return nil, nil, err
 		}
 		if c, err = cn.krokanti("lanes webhook"); err != nil {
@@ -83,7 +86,7 @@ printed once: keep it where the receiver can read it.`,
 				}
 			}
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -136,7 +139,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -179,7 +182,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 		Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -208,7 +211,7 @@ take it.`,
 				return usagef("--wait must be more than 0, got %s", wait)
 			}
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, true) // the ping must be sent: a local server sends while it waits
 			if err != nil {
 				return err
 			}
@@ -246,7 +249,7 @@ take it.`,
 				return usagef("--limit must be 1 to 100, got %d", limit)
 			}
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -280,7 +283,7 @@ take it.`,
 		Args:  needArgs(2, "the webhook's ID and the delivery's (see lanes webhook deliveries)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -304,7 +307,7 @@ take it.`,
 			Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				ctx := cmd.Context()
-				c, cn, err := client(ctx)
+				c, cn, err := client(ctx, false)
 				if err != nil {
 					return err
 				}

@@ -226,6 +226,41 @@ func TestWebhookOnTheLocalServer(t *testing.T) {
 	}
 }
 
+// A command that does its work and ends (here lanes card add, and lanes
+// webhook deliveries) on the local server sends no webhooks: it would
+// lease a delivery only to cut it short as it stopped. What it queues
+// waits, not even counted as attempted, for a process that sends: here
+// lanes webhook test, which sends while it waits for its ping.
+func TestOneShotCommandsSendNoWebhooks(t *testing.T) {
+	t.Setenv("LANES_ALLOW_PRIVATE_WEBHOOKS", "1")
+	data := t.TempDir()
+	rcv := newReceiver(t, http.StatusNoContent, "")
+	m := addedRe.FindStringSubmatch(mustRun(t, data, "webhook", "add", rcv.srv.URL, "--events", "task.added"))
+	if m == nil {
+		t.Fatal("webhook add printed no webhook")
+	}
+	mustRun(t, data, "card", "add", "Sent later")
+	if got := rcv.got(); len(got) != 0 {
+		t.Fatalf("lanes card add sent %d deliveries", len(got))
+	}
+	var ds []struct {
+		Event, State string
+		Attempts     int
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, data, "webhook", "deliveries", m[1], "--format", "json")), &ds); err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Event != "task.added" || ds[0].State != "pending" || ds[0].Attempts != 0 {
+		t.Fatalf("the card's delivery after the command: %+v", ds)
+	}
+	if out := mustRun(t, data, "webhook", "test", m[1]); !strings.HasPrefix(out, "delivered: HTTP 204") {
+		t.Fatalf("webhook test printed %q", out)
+	}
+	if got := rcv.got(); len(got) != 2 || got[0].event != "task.added" || !bytes.Contains(got[0].body, []byte("Sent later")) || got[1].event != "ping" {
+		t.Fatalf("the receiver got %d requests: %+v", len(got), got)
+	}
+}
+
 // apiDo sends one request to the API and decodes a 2xx answer into out.
 func apiDo(t *testing.T, base, token, method, path string, body, out any) {
 	t.Helper()

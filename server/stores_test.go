@@ -131,6 +131,7 @@ var onPostgresTests = []struct {
 	{"TestWebhookRedirectsAndAnswers", TestWebhookRedirectsAndAnswers},
 	{"TestWebhookRetriesUntilDelivered", TestWebhookRetriesUntilDelivered},
 	{"TestWebhookSlowReceiverHoldsUpNoOther", TestWebhookSlowReceiverHoldsUpNoOther},
+	{"TestWebhookStopTakesBackTheAttempt", TestWebhookStopTakesBackTheAttempt},
 	{"TestWebhookSubscriptions", TestWebhookSubscriptions},
 	{"TestWebhookSurvivesKill", TestWebhookSurvivesKill},
 	{"TestWebhooksNotOnASeedServer", TestWebhooksNotOnASeedServer},

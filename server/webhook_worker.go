@@ -72,6 +72,7 @@ type Webhooks struct {
 
 // hookConfig is how the worker sends; the options below change it.
 type hookConfig struct {
+	idle         bool // Serve leaves the worker stopped
 	allowPrivate bool
 	retryMin     time.Duration // the first retry's wait
 	retryMax     time.Duration // the longest backoff
@@ -99,6 +100,15 @@ const (
 // network. Off by default.
 func WithPrivateWebhooks(allow bool) Option {
 	return func(s *Server) { s.hookCfg.allowPrivate = allow }
+}
+
+// WithWebhookSending says whether Serve runs the delivery worker (the
+// default): off, a server queues deliveries but leaves them for another
+// process, or its own next start, to send. For a server that lives only
+// for one short command, which would lease deliveries only to cut them
+// short when it stops.
+func WithWebhookSending(on bool) Option {
+	return func(s *Server) { s.hookCfg.idle = !on }
 }
 
 // WithWebhookRetry sets the backoff between a delivery's attempts: the
@@ -162,8 +172,9 @@ func (h *Webhooks) Start(ctx context.Context) {
 }
 
 // Stop stops sending and waits until the worker has: deliveries being sent
-// are cut short and given back to the queue (a receiver that had already
-// taken one gets it again, under the same id, on the next start).
+// are cut short and given back to the queue, the attempt not counted (a
+// receiver that had already taken one gets it again, under the same id,
+// on the next start).
 func (h *Webhooks) Stop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()

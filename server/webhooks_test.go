@@ -767,6 +767,46 @@ func TestWebhookBusySpaceHoldsUpNoOther(t *testing.T) {
 	}
 }
 
+// Stopping the worker mid-send gives the delivery back as it was: pending,
+// with the attempt cut short not counted, and sent at the next start.
+func TestWebhookStopTakesBackTheAttempt(t *testing.T) {
+	db := freshDB(t)
+	st := openStoreAt(t, db)
+	srv := server.New(st, server.WithLogger(slog.New(slog.NewTextHandler(testLog(), nil))), server.WithRateLimit(0),
+		server.WithPrivateWebhooks(true))
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Webhooks().Stop()
+		hs.Close()
+	})
+	e := &testEnv{t: t, st: st, db: db, srv: hs}
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	ended := make(chan struct{})
+	started := make(chan struct{}, 2)
+	var calls atomic.Int32 // n counts answered requests; this, begun ones
+	rcv := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		started <- struct{}{}
+		if calls.Add(1) == 1 {
+			<-ended // held until the test is over: the worker stops meanwhile
+		}
+		return 204
+	})
+	t.Cleanup(func() { close(ended) })
+	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	e.createTask(u, b.ProjectID, nil)
+	srv.Webhooks().Start(context.Background())
+	<-started
+	srv.Webhooks().Stop()
+	if d := e.deliveries(u, hook.ID)[0]; d.State != "pending" || d.Attempts != 0 || d.LastAttemptAt != nil {
+		t.Fatalf("the delivery cut short by a stop: %+v", d)
+	}
+	srv.Webhooks().Start(context.Background())
+	e.waitDeliveries(u, hook.ID, "the delivery sent at the next start", func(ds []tDelivery) bool {
+		return ds[0].State == "delivered" && ds[0].Attempts == 1
+	})
+}
+
 // hold waits until release lets one request go, or the test has ended.
 func hold(release, ended <-chan struct{}) {
 	select {

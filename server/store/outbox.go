@@ -313,7 +313,7 @@ type Outgoing struct {
 // nil if it is not there to take (sent, failed, not due, held by an
 // unexpired lease, no longer first in its queue, or its subscription
 // disabled). The attempt is counted now, so one cut short by a crash
-// still counts.
+// still counts (a worker that stops takes it back: ReleaseDelivery).
 func (t *Tx) LeaseDelivery(seq int64, lease string, until time.Time) (*Outgoing, error) {
 	return t.lease(`seq = ?`, seq, lease, until)
 }
@@ -452,10 +452,14 @@ func (t *Tx) RecordAttempt(o *Outgoing, a Attempt) (recorded bool, failingSince 
 	return true, ptrOr(since), nil
 }
 
-// ReleaseDelivery gives back o's lease unsent (the worker is stopping):
-// it can be taken again at once.
+// ReleaseDelivery gives back o's lease unsent, or cut short with no
+// answer (the worker is stopping): it can be taken again at once, and the
+// attempt the lease counted is taken back, since none was made (or none
+// that came to anything). One cut short by a crash still counts: no one
+// is left to take it back.
 func (t *Tx) ReleaseDelivery(o *Outgoing) error {
-	if _, err := t.exec(`UPDATE webhook_deliveries SET leased_until = NULL, lease = NULL WHERE seq = ? AND lease = ?`, o.Seq, o.Lease); err != nil {
+	if _, err := t.exec(`UPDATE webhook_deliveries SET leased_until = NULL, lease = NULL, attempts = attempts - 1
+		WHERE seq = ? AND lease = ? AND attempts > 0`, o.Seq, o.Lease); err != nil {
 		return fmt.Errorf("release delivery: %w", err)
 	}
 	return nil
