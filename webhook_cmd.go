@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -117,9 +115,9 @@ printed once: keep it where the receiver can read it.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, w)
+				return a.writeJSON(w)
 			}
-			fmt.Fprintf(a.out, "Webhook %s sends %s of %s to %s\n", w.ID, eventsWord(w.Events), safe.Line(where), safe.Line(w.URL))
+			fmt.Fprintf(a.out, "Webhook %s sends %s of %s to %s\n", safe.Line(w.ID), eventsWord(w.Events), safe.Line(where), safe.Line(w.URL))
 			fmt.Fprintf(a.out, "Signing secret (shown this once; keep it for the receiver): %s\n", safe.Line(w.Secret))
 			return nil
 		},
@@ -157,7 +155,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, hooks)
+				return a.writeJSON(hooks)
 			}
 			spaces, err := c.Spaces(ctx)
 			if err != nil {
@@ -191,7 +189,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, map[string]any{"success": true})
+				return a.writeJSON(map[string]any{"success": true})
 			}
 			fmt.Fprintf(a.out, "Removed webhook %s\n", safe.Line(args[0]))
 			return nil
@@ -225,7 +223,7 @@ take it.`,
 				return err
 			}
 			if format == "json" {
-				if err := printJSON(a.out, d); err != nil {
+				if err := a.writeJSON(d); err != nil {
 					return err
 				}
 			} else {
@@ -259,7 +257,7 @@ take it.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, ds)
+				return a.writeJSON(ds)
 			}
 			t := newTable("ID", "EVENT", "STATE", "ATTEMPTS", "CODE", "DURATION", "LAST ATTEMPT", "ERROR")
 			for _, d := range ds {
@@ -280,7 +278,13 @@ take it.`,
 	redeliver := &cobra.Command{
 		Use:   "redeliver ID DELIVERY",
 		Short: "Send a delivery again, under the same delivery id",
-		Args:  needArgs(2, "the webhook's ID and the delivery's (see lanes webhook deliveries)"),
+		Long: `Send a delivery again, under the same delivery id and with the same body,
+as if it were new: its attempts start again from none and it is retried
+for another 24 hours. A delivered or failed one goes behind everything
+queued for the webhook so far; a pending one keeps its place and is
+tried without waiting out its backoff. One being sent at that moment
+can't be: ask again once its outcome is in.`,
+		Args: needArgs(2, "the webhook's ID and the delivery's (see lanes webhook deliveries)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			c, cn, err := client(ctx, false)
@@ -293,7 +297,7 @@ take it.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, d)
+				return a.writeJSON(d)
 			}
 			fmt.Fprintf(a.out, "Delivery %s (%s) will be sent again\n", safe.Line(d.ID), safe.Line(d.Event))
 			return nil
@@ -317,9 +321,9 @@ take it.`,
 					return err
 				}
 				if format == "json" {
-					return printJSON(a.out, w)
+					return a.writeJSON(w)
 				}
-				fmt.Fprintf(a.out, "Webhook %s is %s\n", w.ID, hookState(*w))
+				fmt.Fprintf(a.out, "Webhook %s is %s\n", safe.Line(w.ID), hookState(*w))
 				return nil
 			},
 		}
@@ -387,28 +391,23 @@ func deliveryWord(d api.WebhookDelivery) string {
 	return safe.Line(b.String())
 }
 
-// hookState is a webhook's state in a few words.
+// hookState is a webhook's state in a few words, made one safe line (the
+// reason it was disabled names people).
 func hookState(w api.Webhook) string {
 	switch {
 	case !w.Active:
-		return "disabled: " + deref(w.DisabledReason)
+		return safe.Line("disabled: " + deref(w.DisabledReason))
 	case w.FailingSince != nil:
-		return "failing since " + *w.FailingSince
+		return safe.Line("failing since " + *w.FailingSince)
 	}
 	return "active"
 }
 
-// eventsWord is a webhook's events, "all events" for every one.
+// eventsWord is a webhook's events, "all events" for every one, made one
+// safe line.
 func eventsWord(events []string) string {
 	if len(events) == len(store.WebhookEvents) {
 		return "all events"
 	}
-	return strings.Join(events, ",")
-}
-
-// printJSON prints v as indented JSON.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return safe.Line(strings.Join(events, ","))
 }
