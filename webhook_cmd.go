@@ -31,7 +31,7 @@ JSON, signed with the webhook's secret (X-Lanes-Signature), retrying for
 24 hours until the receiver answers 2xx. Owners and Admins of a space
 manage its webhooks.
 
-The events: ` + strings.Join(store.WebhookEvents, ", ") + `.
+The events: ` + strings.Join(store.WebhookEvents(), ", ") + `.
 
 The server is the one the board uses: --server and --token, LANES_SERVER
 and LANES_TOKEN, the config file, or else the local server on this data
@@ -79,8 +79,8 @@ printed once: keep it where the receiver can read it.`,
 		Args: needArgs(1, "the URL to send to"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, e := range events {
-				if !slices.Contains(store.WebhookEvents, e) {
-					return usagef("--events: %q is not an event; the events are %s", e, strings.Join(store.WebhookEvents, ", "))
+				if !slices.Contains(store.WebhookEvents(), e) {
+					return usagef("--events: %q is not an event; the events are %s", e, strings.Join(store.WebhookEvents(), ", "))
 				}
 			}
 			ctx := cmd.Context()
@@ -91,7 +91,7 @@ printed once: keep it where the receiver can read it.`,
 			defer cn.close()
 			in := api.WebhookCreate{URL: args[0], Events: events}
 			if len(in.Events) == 0 {
-				in.Events = store.WebhookEvents
+				in.Events = store.WebhookEvents()
 			}
 			var where string
 			if bf.project != "" {
@@ -406,7 +406,7 @@ func hookState(w api.Webhook) string {
 // eventsWord is a webhook's events, "all events" for every one, made one
 // safe line.
 func eventsWord(events []string) string {
-	if len(events) == len(store.WebhookEvents) {
+	if len(events) == len(store.WebhookEvents()) {
 		return "all events"
 	}
 	return safe.Line(strings.Join(events, ","))

@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // Which addresses a webhook may reach: public unicast only, whichever way
@@ -88,6 +90,20 @@ func TestBackoff(t *testing.T) {
 			if d := h.backoff(n); d < step/2 || d > step {
 				t.Fatalf("backoff(%d) = %s, want %s to %s", n, d, step/2, step)
 			}
+		}
+	}
+}
+
+// A receiver's answer kept in a delivery's error is cut at a character's
+// start, never inside one.
+func TestClipText(t *testing.T) {
+	for _, s := range []string{strings.Repeat("a", 199) + "日本語", strings.Repeat("é", 150), strings.Repeat("x", 200), "short"} {
+		got := clipText(s)
+		if !utf8.ValidString(got) || len(got) > bodyExcerpt+len("…") || !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+			t.Errorf("clipText(%q) = %q", s, got)
+		}
+		if len(s) <= bodyExcerpt && got != s {
+			t.Errorf("clipText(%q) = %q, want it whole", s, got)
 		}
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -560,7 +561,7 @@ func (h *Webhooks) send(ctx context.Context, o *store.Outgoing) (a hookAttempt, 
 		return a, true
 	}
 	a.Error = fmt.Sprintf("HTTP %d", res.StatusCode)
-	if excerpt := strings.TrimSpace(string(clipBytes(body, bodyExcerpt))); excerpt != "" {
+	if excerpt := strings.TrimSpace(clipText(string(body))); excerpt != "" {
 		a.Error += ": " + excerpt
 	}
 	if readErr != nil {
@@ -609,14 +610,18 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-func clipBytes(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
+// clipText is s cut to at most bodyExcerpt bytes, at a character's start
+// (as the store cuts an excerpt), with "…" when it was cut.
+func clipText(s string) string {
+	if len(s) <= bodyExcerpt {
+		return s
 	}
-	return b
+	n := bodyExcerpt
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
-
-func clipText(s string) string { return string(clipBytes([]byte(s), bodyExcerpt)) }
 
 // Sign is the X-Lanes-Signature of body sent at t with secret:
 // "t=UNIX,v1=HEX(HMAC-SHA256(secret, t + "." + body))".

@@ -93,25 +93,26 @@ func decodeEvents(b body, required bool) (opt[[]string], error) {
 	o, err := field[[]string](b, "events", "a list of event names", false)
 	if err != nil || !o.Set {
 		if err == nil && required {
-			err = invalid("events", "events is required: a list of one or more of %s", strings.Join(store.WebhookEvents, ", "))
+			err = invalid("events", "events is required: a list of one or more of %s", strings.Join(store.WebhookEvents(), ", "))
 		}
 		return o, err
 	}
 	if len(o.V) == 0 {
-		return o, invalid("events", "events must name at least one of %s", strings.Join(store.WebhookEvents, ", "))
+		return o, invalid("events", "events must name at least one of %s", strings.Join(store.WebhookEvents(), ", "))
 	}
 	if len(o.V) > maxWebhookEventsSent {
 		return o, invalid("events", "events must hold at most %d names (got %d)", maxWebhookEventsSent, len(o.V))
 	}
+	all := store.WebhookEvents()
 	var out []string
-	for _, name := range store.WebhookEvents {
+	for _, name := range all {
 		if slices.Contains(o.V, name) {
 			out = append(out, name)
 		}
 	}
 	for _, v := range o.V {
-		if !slices.Contains(store.WebhookEvents, v) {
-			return o, invalid("events", "events: %q is not an event; the events are %s", clip(v), strings.Join(store.WebhookEvents, ", "))
+		if !slices.Contains(all, v) {
+			return o, invalid("events", "events: %q is not an event; the events are %s", clip(v), strings.Join(all, ", "))
 		}
 	}
 	o.V = out

@@ -424,10 +424,10 @@ func TestWebhookEventsAreDeliveredSigned(t *testing.T) {
 	all := newReceiver(t, nil)
 	doneOnly := newReceiver(t, nil)
 	projectOnly := newReceiver(t, nil)
-	hook := e.newWebhook(tm.Owner, tm.SpaceID, all.URL(), store.WebhookEvents, nil)
+	hook := e.newWebhook(tm.Owner, tm.SpaceID, all.URL(), store.WebhookEvents(), nil)
 	doneHook := e.newWebhook(tm.Admin, tm.SpaceID, doneOnly.URL(), []string{"task.completed"}, nil)
 	other := e.createProjectIn(tm.Owner, tm.SpaceID, "elsewhere")
-	e.newWebhook(tm.Owner, tm.SpaceID, projectOnly.URL(), store.WebhookEvents, map[string]any{"projectId": other})
+	e.newWebhook(tm.Owner, tm.SpaceID, projectOnly.URL(), store.WebhookEvents(), map[string]any{"projectId": other})
 
 	k := e.createTask(tm.Member, b.ProjectID, map[string]any{"title": "Ship it", "statusId": b.col(t, "To Do")})
 	e.patchTask(tm.Member, k.ID, map[string]any{"title": "Ship it now"})

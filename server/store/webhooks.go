@@ -35,10 +35,12 @@ const (
 )
 
 // WebhookEvents are the events a subscription may name, in the order the
-// API lists them.
-var WebhookEvents = []string{
-	EventTaskAdded, EventTaskCompleted, EventTaskReopened, EventTaskUpdated, EventTaskMoved, EventTaskDeleted,
-	EventTaskRestored, EventCommentAdded, EventProjectCreated, EventProjectArchived, EventMemberAdded, EventMemberRemoved,
+// API lists them (a new slice each call: the caller's to keep).
+func WebhookEvents() []string {
+	return []string{
+		EventTaskAdded, EventTaskCompleted, EventTaskReopened, EventTaskUpdated, EventTaskMoved, EventTaskDeleted,
+		EventTaskRestored, EventCommentAdded, EventProjectCreated, EventProjectArchived, EventMemberAdded, EventMemberRemoved,
+	}
 }
 
 // Delivery states.
@@ -222,7 +224,10 @@ func (t *Tx) EnableWebhook(id, ownerID string) error {
 
 // DisableWebhook turns a subscription off, saying why. Its deliveries
 // still waiting are marked failed (each can be redelivered once it is on
-// again), and no new ones are queued for it.
+// again), and no new ones are queued for it. Each says why it was not
+// sent after the error of its last attempt, if it had one: a delivery
+// holds a note only since its last attempt or redelivery (which clears
+// both), so disabling again and again adds no note to an old one.
 func (t *Tx) DisableWebhook(id, reason string) error {
 	n, err := t.exec(`UPDATE webhooks SET disabled_at = ?, disabled_reason = ?, updated_at = ? WHERE id = ? AND disabled_at IS NULL`,
 		t.stamp(), reason, t.stamp(), id)
@@ -235,7 +240,7 @@ func (t *Tx) DisableWebhook(id, reason string) error {
 	}
 	msg := "not sent: the webhook was disabled (" + reason + ")"
 	if _, err := t.exec(`UPDATE webhook_deliveries SET state = 'failed', finished_at = ?, leased_until = NULL, lease = NULL,
-			error = CASE WHEN error IS NULL THEN ? ELSE error || '; then ' || ? END
+			error = CASE WHEN error IS NULL OR last_attempt_at IS NULL THEN ? ELSE error || '; then ' || ? END
 		WHERE webhook_id = ? AND state = 'pending'`, t.stamp(), msg, msg, id); err != nil {
 		return fmt.Errorf("disable webhook: %w", err)
 	}
