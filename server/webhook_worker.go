@@ -326,9 +326,10 @@ func (h *Webhooks) leaseEnd() time.Time { return h.now().Add(2 * h.cfg.timeout) 
 func (h *Webhooks) sendAll(ctx context.Context, o *store.Outgoing) {
 	for o != nil {
 		a, permanent := h.send(ctx, o)
-		if !a.Delivered && ctx.Err() != nil {
-			// Stopping: the attempt was cut short; give it back so the next
-			// start sends it at once. (One that got its answer is recorded.)
+		if a.Code == 0 && ctx.Err() != nil {
+			// Stopping: the attempt was cut short before any answer; give
+			// it back, uncounted, so the next start sends it at once. (One
+			// that got its answer is recorded.)
 			h.release(ctx, o)
 			return
 		}
