@@ -64,7 +64,7 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 		return err
 	}
 	defer closeElog()
-	cn, err := a.connectWith(ctx, f, cfgPath, cfg)
+	cn, err := a.connectWith(ctx, f, cfgPath, cfg, true) // the board runs a while: its local server sends webhooks
 	if err != nil {
 		return err
 	}

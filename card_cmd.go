@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -594,12 +595,21 @@ func (a *app) printCard(ctx context.Context, cs *launch.Cards, format string, c 
 	return cardTable(ctx, cs, []*board.Card{c}).print(a.out)
 }
 
-// writeJSON prints v as indented JSON: made harmless on a terminal, as it
-// is to a pipe or a file.
-func (a *app) writeJSON(v any) error {
-	return writeOut(a.out, isTerminal(a.out), func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	})
+// writeJSON prints v as indented JSON, for scripts: what lanes card and
+// lanes webhook print with --format json.
+func (a *app) writeJSON(v any) error { return writeJSON(a.out, v) }
+
+// writeJSON writes v to w as indented JSON with every control character
+// in it escaped, DEL and C1 ones included (encoding/json writes those
+// raw): the same document to a pipe, a file or a terminal, where nothing
+// in it is obeyed.
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode the JSON: %w", err)
+	}
+	_, err := w.Write(safe.EscapeJSON(buf.Bytes()))
+	return err
 }

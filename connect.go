@@ -67,13 +67,14 @@ func (a *app) httpLog() (w io.Writer, path string, close func(), err error) {
 }
 
 // startLocalServer starts the task server on the data directory, in this
-// process, logging to server.log in the state directory. stop stops it.
-func (a *app) startLocalServer(ctx context.Context, dir string) (ls *local.Server, stop func() error, err error) {
+// process, logging to server.log in the state directory; sends says it
+// sends webhooks meanwhile (see local.Config). stop stops it.
+func (a *app) startLocalServer(ctx context.Context, dir string, sends bool) (ls *local.Server, stop func() error, err error) {
 	logFile, err := a.openLog("server.log")
 	if err != nil {
 		return nil, nil, fmt.Errorf("the server log: %w", err)
 	}
-	ls, err = local.Start(ctx, dir, logFile, local.StandupPrompt(nil))
+	ls, err = local.Start(ctx, dir, local.Config{Log: logFile, Standup: local.StandupPrompt(nil), SendWebhooks: sends})
 	if err != nil {
 		logFile.Close()
 		return nil, nil, err
@@ -81,11 +82,11 @@ func (a *app) startLocalServer(ctx context.Context, dir string) (ls *local.Serve
 	return ls, func() error { return errors.Join(ls.Stop(), logFile.Close()) }, nil
 }
 
-// startLocal starts the task server on the data directory and returns a
-// client of it as the local user; a first run puts the example cards on
-// the personal board.
-func (a *app) startLocal(ctx context.Context, dir string) (*api.Client, func() error, error) {
-	ls, stopServer, err := a.startLocalServer(ctx, dir)
+// startLocal starts the task server on the data directory (sending
+// webhooks if sends) and returns a client of it as the local user; a
+// first run puts the example cards on the personal board.
+func (a *app) startLocal(ctx context.Context, dir string, sends bool) (*api.Client, func() error, error) {
+	ls, stopServer, err := a.startLocalServer(ctx, dir, sends)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -165,16 +166,25 @@ func (a *app) loadConfig() (config.Config, string, error) {
 	return cfg, path, err
 }
 
+// connect connects a command that does its work and ends: if it starts
+// the local server, that server sends no webhooks (they wait for a
+// process that lives long enough to send them: the board, lanes ssh).
 func (a *app) connect(ctx context.Context, f boardFlags) (*conn, error) {
+	return a.connectSending(ctx, f, false)
+}
+
+// connectSending is connect for a command that waits for webhooks to be
+// sent (sends): the local server, if started, sends them while it runs.
+func (a *app) connectSending(ctx context.Context, f boardFlags, sends bool) (*conn, error) {
 	cfg, cfgPath, err := a.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	return a.connectWith(ctx, f, cfgPath, cfg)
+	return a.connectWith(ctx, f, cfgPath, cfg, sends)
 }
 
-// connectWith is connect with the config file already read.
-func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg config.Config) (*conn, error) {
+// connectWith is connectSending with the config file already read.
+func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg config.Config, sends bool) (*conn, error) {
 	backend, err := backendOf(f.backend, cfg)
 	if err != nil {
 		return nil, err
@@ -199,7 +209,7 @@ func (a *app) connectWith(ctx context.Context, f boardFlags, cfgPath string, cfg
 	cn := &conn{cfg: cfg, cfgPath: cfgPath, dir: dir, serverKey: f.server,
 		space: cmp.Or(f.space, cfg.Space), project: cmp.Or(f.project, cfg.Project)}
 	if f.server == "" {
-		c, stop, err := a.startLocal(ctx, dir)
+		c, stop, err := a.startLocal(ctx, dir, sends)
 		if err != nil {
 			return nil, err
 		}

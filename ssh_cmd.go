@@ -129,7 +129,7 @@ func (a *app) runSSH(ctx context.Context, f sshFlags) error {
 			return launch.Krokanti(c), closeLog, err
 		}
 	} else {
-		ls, stop, err := a.startLocalServer(ctx, dir)
+		ls, stop, err := a.startLocalServer(ctx, dir, true)
 		if err != nil {
 			return err
 		}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -33,11 +31,12 @@ JSON, signed with the webhook's secret (X-Lanes-Signature), retrying for
 24 hours until the receiver answers 2xx. Owners and Admins of a space
 manage its webhooks.
 
-The events: ` + strings.Join(store.WebhookEvents, ", ") + `.
+The events: ` + strings.Join(store.WebhookEvents(), ", ") + `.
 
 The server is the one the board uses: --server and --token, LANES_SERVER
 and LANES_TOKEN, the config file, or else the local server on this data
-directory (which sends only while lanes runs). Output is a table for
+directory (which sends only while the board or lanes ssh runs, and
+while lanes webhook test waits for its ping). Output is a table for
 people; --format json is for scripts. Exit status: 0 done, 1 failed,
 2 the command was used wrongly.`,
 		Example: `  lanes webhook add https://hooks.example.com/lanes --space team --events task.added,task.completed
@@ -50,12 +49,14 @@ people; --format json is for scripts. Exit status: 0 done, 1 failed,
 	pf.StringVar(&bf.token, "token", "", "API token for --server (env LANES_TOKEN)")
 	pf.StringVar(&format, "format", "table", "table or json")
 
-	// client connects as the other commands do; done closes the connection.
-	client := func(ctx context.Context) (c *api.Client, cn *conn, err error) {
+	// client connects as the other commands do (sends: the local server,
+	// if it is the one, sends webhooks meanwhile); cn.close closes the
+	// connection.
+	client := func(ctx context.Context, sends bool) (c *api.Client, cn *conn, err error) {
 		if format != "table" && format != "json" {
 			return nil, nil, usagef("--format must be table or json, got %q", format)
 		}
-		if cn, err = a.connect(ctx, bf); err != nil {
+		if cn, err = a.connectSending(ctx, bf, sends); err != nil {
 			return nil, nil, err
 		}
 		if c, err = cn.krokanti("lanes webhook"); err != nil {
@@ -78,19 +79,19 @@ printed once: keep it where the receiver can read it.`,
 		Args: needArgs(1, "the URL to send to"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			for _, e := range events {
-				if !slices.Contains(store.WebhookEvents, e) {
-					return usagef("--events: %q is not an event; the events are %s", e, strings.Join(store.WebhookEvents, ", "))
+				if !slices.Contains(store.WebhookEvents(), e) {
+					return usagef("--events: %q is not an event; the events are %s", e, strings.Join(store.WebhookEvents(), ", "))
 				}
 			}
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
 			defer cn.close()
 			in := api.WebhookCreate{URL: args[0], Events: events}
 			if len(in.Events) == 0 {
-				in.Events = store.WebhookEvents
+				in.Events = store.WebhookEvents()
 			}
 			var where string
 			if bf.project != "" {
@@ -114,9 +115,9 @@ printed once: keep it where the receiver can read it.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, w)
+				return a.writeJSON(w)
 			}
-			fmt.Fprintf(a.out, "Webhook %s sends %s of %s to %s\n", w.ID, eventsWord(w.Events), safe.Line(where), safe.Line(w.URL))
+			fmt.Fprintf(a.out, "Webhook %s sends %s of %s to %s\n", safe.Line(w.ID), eventsWord(w.Events), safe.Line(where), safe.Line(w.URL))
 			fmt.Fprintf(a.out, "Signing secret (shown this once; keep it for the receiver): %s\n", safe.Line(w.Secret))
 			return nil
 		},
@@ -136,7 +137,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -154,7 +155,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, hooks)
+				return a.writeJSON(hooks)
 			}
 			spaces, err := c.Spaces(ctx)
 			if err != nil {
@@ -179,7 +180,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 		Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -188,7 +189,7 @@ or its owner left the space); PENDING counts deliveries waiting.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, map[string]any{"success": true})
+				return a.writeJSON(map[string]any{"success": true})
 			}
 			fmt.Fprintf(a.out, "Removed webhook %s\n", safe.Line(args[0]))
 			return nil
@@ -208,7 +209,7 @@ take it.`,
 				return usagef("--wait must be more than 0, got %s", wait)
 			}
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, true) // the ping must be sent: a local server sends while it waits
 			if err != nil {
 				return err
 			}
@@ -222,7 +223,7 @@ take it.`,
 				return err
 			}
 			if format == "json" {
-				if err := printJSON(a.out, d); err != nil {
+				if err := a.writeJSON(d); err != nil {
 					return err
 				}
 			} else {
@@ -246,7 +247,7 @@ take it.`,
 				return usagef("--limit must be 1 to 100, got %d", limit)
 			}
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -256,7 +257,7 @@ take it.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, ds)
+				return a.writeJSON(ds)
 			}
 			t := newTable("ID", "EVENT", "STATE", "ATTEMPTS", "CODE", "DURATION", "LAST ATTEMPT", "ERROR")
 			for _, d := range ds {
@@ -277,10 +278,16 @@ take it.`,
 	redeliver := &cobra.Command{
 		Use:   "redeliver ID DELIVERY",
 		Short: "Send a delivery again, under the same delivery id",
-		Args:  needArgs(2, "the webhook's ID and the delivery's (see lanes webhook deliveries)"),
+		Long: `Send a delivery again, under the same delivery id and with the same body,
+as if it were new: its attempts start again from none and it is retried
+for another 24 hours. A delivered or failed one goes behind everything
+queued for the webhook so far; a pending one keeps its place and is
+tried without waiting out its backoff. One being sent at that moment
+can't be: ask again once its outcome is in.`,
+		Args: needArgs(2, "the webhook's ID and the delivery's (see lanes webhook deliveries)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			c, cn, err := client(ctx)
+			c, cn, err := client(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -290,7 +297,7 @@ take it.`,
 				return err
 			}
 			if format == "json" {
-				return printJSON(a.out, d)
+				return a.writeJSON(d)
 			}
 			fmt.Fprintf(a.out, "Delivery %s (%s) will be sent again\n", safe.Line(d.ID), safe.Line(d.Event))
 			return nil
@@ -304,7 +311,7 @@ take it.`,
 			Args:  needArgs(1, "the webhook's ID (see lanes webhook list)"),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				ctx := cmd.Context()
-				c, cn, err := client(ctx)
+				c, cn, err := client(ctx, false)
 				if err != nil {
 					return err
 				}
@@ -314,9 +321,9 @@ take it.`,
 					return err
 				}
 				if format == "json" {
-					return printJSON(a.out, w)
+					return a.writeJSON(w)
 				}
-				fmt.Fprintf(a.out, "Webhook %s is %s\n", w.ID, hookState(*w))
+				fmt.Fprintf(a.out, "Webhook %s is %s\n", safe.Line(w.ID), hookState(*w))
 				return nil
 			},
 		}
@@ -384,28 +391,23 @@ func deliveryWord(d api.WebhookDelivery) string {
 	return safe.Line(b.String())
 }
 
-// hookState is a webhook's state in a few words.
+// hookState is a webhook's state in a few words, made one safe line (the
+// reason it was disabled names people).
 func hookState(w api.Webhook) string {
 	switch {
 	case !w.Active:
-		return "disabled: " + deref(w.DisabledReason)
+		return safe.Line("disabled: " + deref(w.DisabledReason))
 	case w.FailingSince != nil:
-		return "failing since " + *w.FailingSince
+		return safe.Line("failing since " + *w.FailingSince)
 	}
 	return "active"
 }
 
-// eventsWord is a webhook's events, "all events" for every one.
+// eventsWord is a webhook's events, "all events" for every one, made one
+// safe line.
 func eventsWord(events []string) string {
-	if len(events) == len(store.WebhookEvents) {
+	if len(events) == len(store.WebhookEvents()) {
 		return "all events"
 	}
-	return strings.Join(events, ",")
-}
-
-// printJSON prints v as indented JSON.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return safe.Line(strings.Join(events, ","))
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lanesboard/lanes/api"
 	"github.com/lanesboard/lanes/internal/local"
 )
 
@@ -223,6 +224,82 @@ func TestWebhookOnTheLocalServer(t *testing.T) {
 	}
 	if got := rcv.got(); len(got) != 1 || got[0].event != "ping" {
 		t.Fatalf("the receiver got %+v", got)
+	}
+}
+
+// A command that does its work and ends (here lanes card add, and lanes
+// webhook deliveries) on the local server sends no webhooks: it would
+// lease a delivery only to cut it short as it stopped. What it queues
+// waits, not even counted as attempted, for a process that sends: here
+// lanes webhook test, which sends while it waits for its ping.
+func TestOneShotCommandsSendNoWebhooks(t *testing.T) {
+	t.Setenv("LANES_ALLOW_PRIVATE_WEBHOOKS", "1")
+	data := t.TempDir()
+	rcv := newReceiver(t, http.StatusNoContent, "")
+	m := addedRe.FindStringSubmatch(mustRun(t, data, "webhook", "add", rcv.srv.URL, "--events", "task.added"))
+	if m == nil {
+		t.Fatal("webhook add printed no webhook")
+	}
+	mustRun(t, data, "card", "add", "Sent later")
+	if got := rcv.got(); len(got) != 0 {
+		t.Fatalf("lanes card add sent %d deliveries", len(got))
+	}
+	var ds []struct {
+		Event, State string
+		Attempts     int
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, data, "webhook", "deliveries", m[1], "--format", "json")), &ds); err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].Event != "task.added" || ds[0].State != "pending" || ds[0].Attempts != 0 {
+		t.Fatalf("the card's delivery after the command: %+v", ds)
+	}
+	if out := mustRun(t, data, "webhook", "test", m[1]); !strings.HasPrefix(out, "delivered: HTTP 204") {
+		t.Fatalf("webhook test printed %q", out)
+	}
+	if got := rcv.got(); len(got) != 2 || got[0].event != "task.added" || !bytes.Contains(got[0].body, []byte("Sent later")) || got[1].event != "ping" {
+		t.Fatalf("the receiver got %d requests: %+v", len(got), got)
+	}
+}
+
+// What lanes card and lanes webhook print as JSON has every control
+// character escaped, DEL and C1 (U+0080 to U+009F, which some terminals
+// obey as ESC) included: on a terminal nothing in it is obeyed, and a
+// script decodes the same values.
+func TestJSONOutputEscapesControls(t *testing.T) {
+	v := map[string]string{"title": hostile + " \u0085 \u009b31m \x7f end"}
+	var out bytes.Buffer
+	if err := writeJSON(&out, v); err != nil {
+		t.Fatal(err)
+	}
+	assertNoControls(t, "the JSON", out.String())
+	for _, esc := range []string{`\u001b`, `\u0085`, `\u009b`, `\u007f`} {
+		if !strings.Contains(out.String(), esc) {
+			t.Errorf("%s is not escaped as %s: %s", esc, esc, out.String())
+		}
+	}
+	var got map[string]string
+	// (Its byte that is not UTF-8 is U+FFFD, as encoding/json writes it.)
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil || got["title"] != strings.ToValidUTF8(v["title"], "\uFFFD") {
+		t.Fatalf("the JSON decodes to %q (%v), want %q", got, err, v)
+	}
+}
+
+// A webhook's state and events, printed on a line of their own by lanes
+// webhook enable, disable and add, are drawn harmless whatever a server
+// put in them.
+func TestWebhookWordsAreDrawnHarmless(t *testing.T) {
+	reason := "turned off by " + hostile
+	since := "2026-01-01" + hostile
+	for _, s := range []string{
+		hookState(api.Webhook{Active: false, DisabledReason: &reason}),
+		hookState(api.Webhook{Active: true, FailingSince: &since}),
+		eventsWord([]string{"task.added", hostile}),
+	} {
+		assertNoControls(t, "a webhook's words", s)
+		if !strings.Contains(s, "␛]0;pwned") {
+			t.Errorf("the hostile text is not shown: %q", s)
+		}
 	}
 }
 

@@ -144,8 +144,10 @@ func (e *Engine) Describe(a Activity) string {
 
 // fieldOrder is the order an update's changes are told in: where the card
 // went first, the rest by how much a person cares.
-var fieldOrder = []string{"statusId", "completedAt", "isArchived", "title", "description", "priority", "dueDate",
-	"assigneeIds", "labelIds", "estimatedHours", "position"}
+func fieldOrder() []string {
+	return []string{"statusId", "completedAt", "isArchived", "title", "description", "priority", "dueDate",
+		"assigneeIds", "labelIds", "estimatedHours", "position"}
+}
 
 // updates are what an update by actor did, a phrase per field.
 func (e *Engine) updates(changes map[string]Change, actor string) []string {
@@ -153,11 +155,12 @@ func (e *Engine) updates(changes map[string]Change, actor string) []string {
 	for f := range changes {
 		fields = append(fields, f)
 	}
+	order := fieldOrder()
 	rank := func(f string) int {
-		if i := slices.Index(fieldOrder, f); i >= 0 {
+		if i := slices.Index(order, f); i >= 0 {
 			return i
 		}
-		return len(fieldOrder)
+		return len(order)
 	}
 	sort.Slice(fields, func(i, j int) bool {
 		if ri, rj := rank(fields[i]), rank(fields[j]); ri != rj {

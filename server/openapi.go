@@ -238,7 +238,8 @@ func apiOperations() map[string]apiOp {
 			body: "WebhookCreate", status: http.StatusCreated, resp: wrap("webhook", "WebhookWithSecret"),
 			errs: map[int]string{403: adminOnly, 404: noSpace}},
 		"PATCH /api/webhooks/{id}": {id: "updateWebhook", tag: "Webhooks", summary: "Change, disable or re-enable a webhook",
-			desc: "Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.",
+			desc: "Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller " +
+				"its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.",
 			body: "WebhookUpdate", resp: wrap("webhook", "Webhook"), errs: map[int]string{403: adminOnly}},
 		"DELETE /api/webhooks/{id}": {id: "deleteWebhook", tag: "Webhooks", summary: "Remove a webhook",
 			resp: success, errs: map[int]string{403: adminOnly}},
@@ -249,9 +250,13 @@ func apiOperations() map[string]apiOp {
 			},
 			resp: list("Delivery"), errs: map[int]string{403: adminOnly}},
 		"POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver": {id: "redeliver", tag: "Webhooks", summary: "Send a delivery again",
-			desc:   "It goes back in its place in the webhook's queue, under the same delivery id.",
+			desc: "The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none " +
+				"(and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one " +
+				"(delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending " +
+				"one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.",
 			status: http.StatusAccepted, resp: wrap("delivery", "Delivery"),
-			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first."}},
+			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first; or the delivery " +
+				"is being sent right now (code delivery_in_flight): redeliver it once that attempt's outcome is in."}},
 		"POST /api/webhooks/{id}/ping": {id: "pingWebhook", tag: "Webhooks", summary: "Send a ping event to the webhook",
 			status: http.StatusAccepted, resp: wrap("delivery", "Delivery"),
 			errs: map[int]string{403: adminOnly, 409: "The webhook is disabled (code webhook_disabled): enable it first."}},
@@ -884,12 +889,12 @@ func fieldNotes() map[string]obj {
 		"SearchHit.title":           {"description": "The task's title (the comment's task's, for a comment)."},
 		"SearchHit.snippet":         {"description": "The text around the words found."},
 		"SearchHit.rank":            {"description": "Orders hits, best first; only its order means anything."},
-		"Webhook.events":            {"items": obj{"type": "string", "enum": store.WebhookEvents}},
-		"Webhook.ownerId":           {"description": "Who made the webhook or last enabled it: it is disabled if they leave the space or stop being Owner or Admin."},
-		"Webhook.failingSince":      {"description": "When deliveries began failing (null: they are not); three days of it disables the webhook."},
+		"Webhook.events":            {"items": obj{"type": "string", "enum": store.WebhookEvents()}},
+		"Webhook.ownerId":           {"description": "Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin."},
+		"Webhook.failingSince":      {"description": "When the current run of failed attempts began (null: the last attempt succeeded); a success ends a run, a failure over 24 hours after the attempt before starts a new one, and a run of three days disables the webhook."},
 		"Webhook.pendingDeliveries": {"minimum": 0},
 		"WebhookWithSecret.secret":  {"description": "The signing secret (whsec_…), shown this once."},
-		"Delivery.event":            {"enum": append(append([]string{}, store.WebhookEvents...), "ping")},
+		"Delivery.event":            {"enum": append(store.WebhookEvents(), "ping")},
 		"Delivery.state":            {"enum": []string{"pending", "delivered", "failed"}},
 		"Delivery.responseCode":     {"description": "The receiver's HTTP status, if it answered."},
 		"Delivery.error":            {"description": "Why the last attempt failed, in words (the receiver's text is not included)."},
@@ -1048,7 +1053,7 @@ func webhookFields(more obj) obj {
 	f := obj{
 		"url": obj{"type": "string", "format": "uri", "maxLength": maxWebhookURL,
 			"description": "Where events are POSTed: http or https; private, loopback and link-local addresses are refused unless the server allows them."},
-		"events": obj{"type": "array", "minItems": 1, "maxItems": maxWebhookEventsSent, "items": obj{"type": "string", "enum": store.WebhookEvents},
+		"events": obj{"type": "array", "minItems": 1, "maxItems": maxWebhookEventsSent, "items": obj{"type": "string", "enum": store.WebhookEvents()},
 			"description": "The events to send."},
 		"projectId":   obj{"type": []string{"string", "null"}, "format": "uuid", "description": "Only this project's events (null: the whole space's)."},
 		"description": obj{"type": []string{"string", "null"}, "maxLength": maxWebhookDescription, "description": "What the webhook is for. One line."},

@@ -304,10 +304,13 @@ func (s *Server) logRequests(next http.HandlerFunc) http.Handler {
 
 // Serve answers on ln until ctx is done, then stops taking requests and
 // waits up to drain for those in flight. It sends webhooks meanwhile (see
-// Webhooks), and stops sending once the last request is answered.
+// Webhooks; unless WithWebhookSending(false)), and stops sending once the
+// last request is answered.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration) error {
-	s.hooks.Start(context.WithoutCancel(ctx))
-	defer s.hooks.Stop()
+	if !s.hookCfg.idle {
+		s.hooks.Start(context.WithoutCancel(ctx))
+		defer s.hooks.Stop()
+	}
 	var (
 		mu    sync.Mutex
 		state = map[net.Conn]http.ConnState{}

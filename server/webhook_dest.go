@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,7 +47,21 @@ func checkHookURL(v string) (string, error) {
 	if u.User != nil {
 		return "", invalid("url", "url must not hold a user name or password: deliveries are signed with the webhook's secret instead")
 	}
+	if !validPort(u.Port()) {
+		return "", invalid("url", "url's port must be 1 to 65535, got %q", clip(u.Port()))
+	}
 	return v, nil
+}
+
+// validPort says whether a URL's port (digits, or "" for the scheme's)
+// can be connected to: a URL holding port 99999 parses, but every attempt
+// at it would fail, for a day, as if the network were down.
+func validPort(port string) bool {
+	if port == "" {
+		return true
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 // destinationError is a webhook destination refused: a private, loopback,
@@ -63,29 +78,34 @@ func (e *destinationError) Error() string {
 	return fmt.Sprintf("%s resolves to %s, a private, loopback, link-local or reserved address; webhooks go to public addresses only (lanes serve --allow-private-webhooks allows these)", e.host, e.addr)
 }
 
-// internalPrefixes are the ranges refused besides what netip's methods
-// name (loopback, private, link-local, multicast, unspecified).
-var internalPrefixes = []netip.Prefix{
-	netip.MustParsePrefix("0.0.0.0/8"),      // "this network"
-	netip.MustParsePrefix("100.64.0.0/10"),  // carrier-grade NAT
-	netip.MustParsePrefix("192.0.0.0/24"),   // IETF protocol assignments
-	netip.MustParsePrefix("198.18.0.0/15"),  // benchmarking
-	netip.MustParsePrefix("240.0.0.0/4"),    // reserved, and the broadcast address
-	netip.MustParsePrefix("64:ff9b:1::/48"), // local-use NAT64
-	netip.MustParsePrefix("100::/64"),       // discard-only
-	netip.MustParsePrefix("2001::/32"),      // Teredo (hides an IPv4 address)
-	netip.MustParsePrefix("fec0::/10"),      // site-local (deprecated)
+// internalPrefix says whether a (IPv4, or IPv6 within 2000::/3) lies in
+// a range refused besides what netip's methods name (loopback, private,
+// link-local, multicast, unspecified).
+func internalPrefix(a netip.Addr) bool {
+	for _, p := range [...]string{
+		"0.0.0.0/8",     // "this network"
+		"100.64.0.0/10", // carrier-grade NAT
+		"192.0.0.0/24",  // IETF protocol assignments
+		"198.18.0.0/15", // benchmarking
+		"240.0.0.0/4",   // reserved, and the broadcast address
+		"2001::/32",     // Teredo (hides an IPv4 address)
+		"2001:2::/48",   // benchmarking
+		"2001:10::/28",  // ORCHID
+		"2001:20::/28",  // ORCHIDv2
+	} {
+		if netip.MustParsePrefix(p).Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
-// nat64 and sixToFour carry an IPv4 address inside an IPv6 one: the
-// embedded address is what decides.
-var (
-	nat64     = netip.MustParsePrefix("64:ff9b::/96")
-	sixToFour = netip.MustParsePrefix("2002::/16")
-)
-
 // publicAddr says whether a is a public unicast address a webhook may be
-// sent to.
+// sent to. An IPv4 address written inside an IPv6 one is judged as the
+// IPv4 address: IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96) and
+// 6to4 (2002::/16) by the address inside; the deprecated IPv4-compatible
+// (::/96) and IPv4-translated (::ffff:0:0:0/96) forms, like every other
+// IPv6 address outside global unicast (2000::/3), never.
 func publicAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsValid() || a.IsLoopback() || a.IsPrivate() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() ||
@@ -95,18 +115,15 @@ func publicAddr(a netip.Addr) bool {
 	if a.Is6() {
 		b := a.As16()
 		switch {
-		case nat64.Contains(a):
+		case netip.MustParsePrefix("64:ff9b::/96").Contains(a):
 			return publicAddr(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
-		case sixToFour.Contains(a):
+		case netip.MustParsePrefix("2002::/16").Contains(a):
 			return publicAddr(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
-		}
-	}
-	for _, p := range internalPrefixes {
-		if p.Contains(a) {
+		case !netip.MustParsePrefix("2000::/3").Contains(a):
 			return false
 		}
 	}
-	return true
+	return !internalPrefix(a)
 }
 
 // lookupTimeout bounds the name lookup made when a URL is given.

@@ -5,23 +5,53 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
-// Which addresses a webhook may reach: public unicast only.
+// Which addresses a webhook may reach: public unicast only, whichever way
+// an internal address is written (IPv4-mapped, IPv4-compatible,
+// IPv4-translated, NAT64, 6to4).
 func TestPublicAddr(t *testing.T) {
-	for addr, want := range map[string]bool{
-		"8.8.8.8": true, "203.0.113.9": true, "2606:4700::1111": true, "64:ff9b::808:808": true, "2002:808:808::1": true,
-		"127.0.0.1": false, "127.1.2.3": false, "::1": false, "10.0.0.1": false, "172.31.255.255": false, "192.168.0.1": false,
-		"169.254.169.254": false, "fe80::1": false, "fd12:3456::1": false, "fc00::1": false, "0.0.0.0": false, "::": false,
-		"0.1.2.3": false, "100.64.0.1": false, "100.127.255.255": false, "192.0.0.8": false, "198.18.0.1": false,
-		"224.0.0.1": false, "239.255.255.250": false, "255.255.255.255": false, "240.0.0.1": false, "ff02::1": false,
-		"::ffff:127.0.0.1": false, "::ffff:10.0.0.1": false, "::ffff:8.8.8.8": true, "64:ff9b::7f00:1": false,
-		"64:ff9b:1::1": false, "2002:a00:1::1": false, "2001::1": false, "fec0::1": false, "100::1": false,
+	for _, c := range []struct {
+		addr string
+		want bool
+	}{
+		{"8.8.8.8", true}, {"203.0.113.9", true}, {"1.1.1.1", true}, {"2606:4700::1111", true}, {"2a00:1450:4001::200e", true},
+		{"::ffff:8.8.8.8", true}, {"64:ff9b::808:808", true}, {"2002:808:808::1", true},
+
+		{"127.0.0.1", false}, {"127.1.2.3", false}, {"::1", false}, {"0.0.0.0", false}, {"::", false},
+		{"0.1.2.3", false}, {"0.255.255.255", false}, // 0.0.0.0/8
+		{"10.0.0.1", false}, {"172.16.0.1", false}, {"172.31.255.255", false}, {"192.168.0.1", false},
+		{"100.64.0.1", false}, {"100.127.255.255", false}, // carrier-grade NAT
+		{"169.254.169.254", false}, {"192.0.0.8", false},
+		{"198.18.0.1", false}, {"198.19.255.255", false}, // benchmarking
+		{"224.0.0.1", false}, {"239.255.255.250", false}, {"233.252.0.1", false}, // multicast
+		{"240.0.0.1", false}, {"255.255.255.255", false}, // reserved, broadcast
+		{"fe80::1", false}, {"fe80::1%eth0", false}, {"febf::1", false}, // link-local
+		{"fc00::1", false}, {"fd12:3456::1", false}, // unique local
+		{"fec0::1", false}, {"feff::1", false}, // site-local
+		{"ff02::1", false}, {"ff0e::1", false}, {"ff05::1:3", false}, // multicast
+		{"100::1", false}, {"2001::1", false}, {"2001:0:4136:e378::1", false}, // discard-only, Teredo
+		// IPv4-mapped (::ffff:0:0/96 written as ::ffff:a.b.c.d).
+		{"::ffff:127.0.0.1", false}, {"::ffff:10.0.0.1", false}, {"::ffff:169.254.169.254", false},
+		// IPv4-compatible (::/96), deprecated: none is a public receiver.
+		{"::127.0.0.1", false}, {"::10.0.0.1", false}, {"::7f00:1", false}, {"::8.8.8.8", false},
+		// IPv4-translated (::ffff:0:0:0/96).
+		{"::ffff:0:7f00:1", false}, {"::ffff:0:a00:1", false}, {"::ffff:0:808:808", false},
+		// NAT64 (64:ff9b::/96): the IPv4 address inside decides.
+		{"64:ff9b::7f00:1", false}, {"64:ff9b::a00:1", false}, {"64:ff9b::c0a8:101", false}, {"64:ff9b::a9fe:a9fe", false},
+		{"64:ff9b::ffff:ffff", false}, {"64:ff9b:1::1", false},
+		// 6to4 (2002::/16): likewise.
+		{"2002:7f00:1::1", false}, {"2002:a00:1::1", false}, {"2002:c0a8:101::1", false}, {"2002:a9fe:a9fe::1", false},
+		{"2002:6440:1::1", false}, {"2002:e000:1::1", false},
+		// Outside global unicast (2000::/3) altogether.
+		{"4000::1", false}, {"::2", false}, {"5f00::1", false},
 	} {
-		if got := publicAddr(netip.MustParseAddr(addr)); got != want {
-			t.Errorf("publicAddr(%s) = %v, want %v", addr, got, want)
+		if got := publicAddr(netip.MustParseAddr(c.addr)); got != c.want {
+			t.Errorf("publicAddr(%s) = %v, want %v", c.addr, got, c.want)
 		}
 	}
 }
@@ -60,6 +90,20 @@ func TestBackoff(t *testing.T) {
 			if d := h.backoff(n); d < step/2 || d > step {
 				t.Fatalf("backoff(%d) = %s, want %s to %s", n, d, step/2, step)
 			}
+		}
+	}
+}
+
+// A receiver's answer kept in a delivery's error is cut at a character's
+// start, never inside one.
+func TestClipText(t *testing.T) {
+	for _, s := range []string{strings.Repeat("a", 199) + "日本語", strings.Repeat("é", 150), strings.Repeat("x", 200), "short"} {
+		got := clipText(s)
+		if !utf8.ValidString(got) || len(got) > bodyExcerpt+len("…") || !strings.HasPrefix(s, strings.TrimSuffix(got, "…")) {
+			t.Errorf("clipText(%q) = %q", s, got)
+		}
+		if len(s) <= bodyExcerpt && got != s {
+			t.Errorf("clipText(%q) = %q, want it whole", s, got)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -28,6 +30,14 @@ import (
 // each subscription's oldest pending delivery first and one at a time, so
 // a receiver gets a subscription's events in the order they happened;
 // different subscriptions in parallel, at most maxInFlight at once.
+//
+// The slots are shared out fairly, so that one space's slow receivers and
+// backlog can't hold up the others': a space has at most maxPerSpace of
+// them; a free slot goes to the due delivery of the space sending least,
+// then of the space and the subscription whose turn was longest ago; and
+// a subscription keeps its slot for its next delivery only while no other
+// delivery is waiting for one. So a delivery waits at most for one send
+// of each subscription ahead of it in the round, never for a backlog.
 //
 // A delivery is leased in a write transaction before it is sent (so no two
 // workers, in this process or another over the same PostgreSQL database,
@@ -41,8 +51,8 @@ import (
 // to an hour), until the delivery has waited DeliveryWindow (24 h); then
 // it is failed. A redirect (not followed) or any other 4xx answer fails
 // it at once: the receiver refused it and would refuse the same bytes
-// again. A subscription whose deliveries have failed for three days is
-// disabled.
+// again. A subscription whose deliveries have failed for three days on
+// end (see store.Tx.RecordAttempt) is disabled.
 //
 // Serve starts and stops it; a server answering through its Handler alone
 // (httptest) starts it with Start.
@@ -54,6 +64,7 @@ type Webhooks struct {
 	client   *http.Client
 	resolver *net.Resolver
 	worker   string // this worker's lease prefix
+	turns    *turns
 
 	mu      sync.Mutex
 	cancel  context.CancelFunc
@@ -62,6 +73,7 @@ type Webhooks struct {
 
 // hookConfig is how the worker sends; the options below change it.
 type hookConfig struct {
+	idle         bool // Serve leaves the worker stopped
 	allowPrivate bool
 	retryMin     time.Duration // the first retry's wait
 	retryMax     time.Duration // the longest backoff
@@ -72,6 +84,7 @@ type hookConfig struct {
 // The worker's fixed bounds.
 const (
 	maxInFlight        = 8                // deliveries sent at once, each to a different subscription
+	maxPerSpace        = maxInFlight / 2  // of those, to one space's subscriptions
 	maxResponseBody    = 64 << 10         // bytes of a receiver's answer read
 	maxRetryAfter      = time.Hour        // the longest Retry-After honoured
 	disableAfter       = 72 * time.Hour   // failing this long disables a subscription
@@ -88,6 +101,15 @@ const (
 // network. Off by default.
 func WithPrivateWebhooks(allow bool) Option {
 	return func(s *Server) { s.hookCfg.allowPrivate = allow }
+}
+
+// WithWebhookSending says whether Serve runs the delivery worker (the
+// default): off, a server queues deliveries but leaves them for another
+// process, or its own next start, to send. For a server that lives only
+// for one short command, which would lease deliveries only to cut them
+// short when it stops.
+func WithWebhookSending(on bool) Option {
+	return func(s *Server) { s.hookCfg.idle = !on }
 }
 
 // WithWebhookRetry sets the backoff between a delivery's attempts: the
@@ -110,7 +132,7 @@ func defaultHookConfig() hookConfig {
 func newWebhooks(st *store.Store, log *slog.Logger, now func() time.Time, cfg hookConfig) *Webhooks {
 	var b [6]byte
 	rand.Read(b[:])
-	h := &Webhooks{st: st, log: log, now: now, cfg: cfg, resolver: net.DefaultResolver, worker: hex.EncodeToString(b[:])}
+	h := &Webhooks{st: st, log: log, now: now, cfg: cfg, resolver: net.DefaultResolver, worker: hex.EncodeToString(b[:]), turns: newTurns()}
 	dialer := &net.Dialer{Timeout: cfg.timeout, KeepAlive: 30 * time.Second, Control: h.dialControl}
 	h.client = &http.Client{
 		Transport: &http.Transport{
@@ -151,8 +173,9 @@ func (h *Webhooks) Start(ctx context.Context) {
 }
 
 // Stop stops sending and waits until the worker has: deliveries being sent
-// are cut short and given back to the queue (a receiver that had already
-// taken one gets it again, under the same id, on the next start).
+// are cut short and given back to the queue, the attempt not counted (a
+// receiver that had already taken one gets it again, under the same id,
+// on the next start).
 func (h *Webhooks) Stop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -219,18 +242,54 @@ func (h *Webhooks) run(ctx context.Context) {
 	}
 }
 
-// lease leases up to n due deliveries, each the head of its
-// subscription's queue, and says how long until the next one not yet due
-// is (0: none waits).
+// lease leases up to n due deliveries for free slots, each the head of
+// its subscription's queue, chosen fairly (see turns.reserve), and says
+// how long until the next one not yet due is (0: none waits).
 func (h *Webhooks) lease(ctx context.Context, n int) ([]*store.Outgoing, time.Duration, error) {
 	var heads []store.DeliveryHead
 	if err := h.st.Read(ctx, func(tx *store.Tx) (err error) { heads, err = tx.DeliveryHeads(); return }); err != nil {
 		return nil, 0, err
 	}
+	h.turns.forget(heads)
+	due, next := h.due(heads)
+	picked := h.turns.reserve(due, n, "")
+	if len(picked) == 0 {
+		return nil, next, nil
+	}
+	var outs []*store.Outgoing
+	err := h.st.Write(ctx, func(tx *store.Tx) error {
+		outs = outs[:0]
+		for _, hd := range picked {
+			o, err := tx.LeaseDelivery(hd.Seq, h.newLease(), h.leaseEnd())
+			if err != nil {
+				return err
+			}
+			if o != nil {
+				outs = append(outs, o)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		outs = nil
+	}
+	// The slots reserved for what someone else took meanwhile go back.
+	for _, hd := range picked {
+		if !slices.ContainsFunc(outs, func(o *store.Outgoing) bool { return o.Seq == hd.Seq }) {
+			h.turns.done(hd.SpaceID)
+		}
+	}
+	for _, o := range outs {
+		h.turns.took(o)
+	}
+	return outs, next, err
+}
+
+// due sorts out the heads that may be sent now (due, and leased by no
+// one), and says how long until the next of the others is (0: none).
+func (h *Webhooks) due(heads []store.DeliveryHead) (due []store.DeliveryHead, next time.Duration) {
 	now := h.now()
 	stamp := store.FormatTime(now)
-	var due []store.DeliveryHead
-	var next time.Duration
 	for _, hd := range heads {
 		at := hd.NextAttemptAt
 		if hd.LeasedUntil != nil && *hd.LeasedUntil > at {
@@ -246,31 +305,7 @@ func (h *Webhooks) lease(ctx context.Context, n int) ([]*store.Outgoing, time.Du
 			}
 		}
 	}
-	if len(due) == 0 {
-		return nil, next, nil
-	}
-	slices.SortFunc(due, func(a, b store.DeliveryHead) int {
-		return strings.Compare(a.NextAttemptAt, b.NextAttemptAt)
-	})
-	due = due[:min(n, len(due))]
-	var outs []*store.Outgoing
-	err := h.st.Write(ctx, func(tx *store.Tx) error {
-		outs = outs[:0]
-		for _, hd := range due {
-			o, err := tx.LeaseDelivery(hd.Seq, h.newLease(), h.leaseEnd())
-			if err != nil {
-				return err
-			}
-			if o != nil {
-				outs = append(outs, o)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, next, err
-	}
-	return outs, next, nil
+	return due, next
 }
 
 func (h *Webhooks) newLease() string {
@@ -282,55 +317,173 @@ func (h *Webhooks) newLease() string {
 // leaseEnd is when a lease taken now runs out: time to send and record.
 func (h *Webhooks) leaseEnd() time.Time { return h.now().Add(2 * h.cfg.timeout) }
 
-// sendAll sends o, then the next delivery of its subscription while one
-// is due, each recorded (and the next leased) in one transaction.
+// sendAll sends o in the slot the worker leased it for, and then, while
+// one is due, whichever delivery should have the slot next (see
+// turns.reserve): the next of the same subscription while no other waits
+// for a slot, else another's. Each outcome is recorded, and the next
+// delivery leased, in one transaction. It gives the slot back when it
+// returns.
 func (h *Webhooks) sendAll(ctx context.Context, o *store.Outgoing) {
 	for o != nil {
 		a, permanent := h.send(ctx, o)
-		if !a.Delivered && ctx.Err() != nil {
-			// Stopping: the attempt was cut short; give it back so the next
-			// start sends it at once. (One that got its answer is recorded.)
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			err := h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(o) })
-			cancel()
-			if err != nil {
-				h.log.Error("webhooks: give back a delivery", "delivery", o.ID, "err", err)
-			}
+		if a.Code == 0 && ctx.Err() != nil {
+			// Stopping: the attempt was cut short before any answer; give
+			// it back, uncounted, so the next start sends it at once. (One
+			// that got its answer is recorded.)
+			h.release(ctx, o)
 			return
 		}
 		if !a.Delivered && !permanent {
 			a.RetryAt = h.retryAt(o, a)
 		}
-		var next *store.Outgoing
+		var (
+			next   *store.Outgoing
+			picked []store.DeliveryHead
+		)
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		err := h.st.Write(rctx, func(tx *store.Tx) error {
-			next = nil
 			recorded, failingSince, err := tx.RecordAttempt(o, a.Attempt)
 			if err != nil || !recorded {
 				return err
 			}
 			if since, perr := time.Parse(store.TimeFormat, failingSince); perr == nil && failingSince != "" && h.now().Sub(since) >= disableAfter {
-				if err := tx.DisableWebhook(o.WebhookID, "its deliveries failed for 3 days"); err != nil {
-					return err
-				}
+				return tx.DisableWebhook(o.WebhookID, "its deliveries failed for 3 days")
+			}
+			heads, err := tx.DeliveryHeads()
+			if err != nil {
+				return err
+			}
+			due, _ := h.due(heads)
+			if picked = h.turns.reserve(due, 1, o.SpaceID); len(picked) == 0 {
 				return nil
 			}
-			next, err = tx.LeaseNext(o.WebhookID, h.newLease(), h.leaseEnd())
+			next, err = tx.LeaseDelivery(picked[0].Seq, h.newLease(), h.leaseEnd())
 			return err
 		})
 		cancel()
+		// o's slot is given back, or handed to next (reserved for it).
+		h.turns.done(o.SpaceID)
 		if err != nil {
 			h.log.Error("webhooks: record a delivery", "delivery", o.ID, "err", err)
+			next = nil
+		}
+		if next == nil {
+			if len(picked) > 0 {
+				h.turns.done(picked[0].SpaceID)
+			}
 			return
 		}
-		if ctx.Err() != nil && next != nil {
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(next) })
-			cancel()
+		h.turns.took(next)
+		if ctx.Err() != nil {
+			h.release(ctx, next)
 			return
 		}
 		o = next
 	}
+}
+
+// release gives o back to its queue unsent (the worker is stopping), and
+// its slot back to the worker.
+func (h *Webhooks) release(ctx context.Context, o *store.Outgoing) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	err := h.st.Write(rctx, func(tx *store.Tx) error { return tx.ReleaseDelivery(o) })
+	cancel()
+	if err != nil {
+		h.log.Error("webhooks: give back a delivery", "delivery", o.ID, "err", err)
+	}
+	h.turns.done(o.SpaceID)
+}
+
+// turns is how the worker shares its slots out: how many each space's
+// deliveries hold, and when each space and subscription last had a turn.
+type turns struct {
+	mu     sync.Mutex
+	busy   map[string]int    // space → slots its deliveries hold (or are reserved for them)
+	spaces map[string]uint64 // space → the turn it had last
+	hooks  map[string]uint64 // subscription → the turn it had last
+	turn   uint64            // the last turn given
+}
+
+func newTurns() *turns {
+	return &turns{busy: map[string]int{}, spaces: map[string]uint64{}, hooks: map[string]uint64{}}
+}
+
+// reserve chooses up to n of the due deliveries for free slots, and
+// reserves a slot for each (done gives one back). freeing, if not "", is
+// the space of a delivery whose slot is being handed on: counted as free.
+// They are chosen one at a time: first the delivery of the space holding
+// the fewest slots, then of the space whose turn was longest ago, then of
+// the subscription whose turn was (one that never had one first), then
+// the longest due; never more than maxPerSpace for one space.
+func (t *turns) reserve(due []store.DeliveryHead, n int, freeing string) []store.DeliveryHead {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	busy := maps.Clone(t.busy)
+	if freeing != "" {
+		busy[freeing]--
+	}
+	before := func(a, b store.DeliveryHead) bool {
+		switch {
+		case busy[a.SpaceID] != busy[b.SpaceID]:
+			return busy[a.SpaceID] < busy[b.SpaceID]
+		case t.spaces[a.SpaceID] != t.spaces[b.SpaceID]:
+			return t.spaces[a.SpaceID] < t.spaces[b.SpaceID]
+		case t.hooks[a.WebhookID] != t.hooks[b.WebhookID]:
+			return t.hooks[a.WebhookID] < t.hooks[b.WebhookID]
+		case a.NextAttemptAt != b.NextAttemptAt:
+			return a.NextAttemptAt < b.NextAttemptAt
+		}
+		return a.Seq < b.Seq
+	}
+	var out []store.DeliveryHead
+	taken := make([]bool, len(due))
+	for len(out) < n {
+		best := -1
+		for i, hd := range due {
+			if !taken[i] && busy[hd.SpaceID] < maxPerSpace && (best < 0 || before(hd, due[best])) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		taken[best] = true
+		busy[due[best].SpaceID]++
+		t.busy[due[best].SpaceID]++
+		out = append(out, due[best])
+	}
+	return out
+}
+
+// took notes that o, leased in a reserved slot, had its turn.
+func (t *turns) took(o *store.Outgoing) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.turn++
+	t.spaces[o.SpaceID], t.hooks[o.WebhookID] = t.turn, t.turn
+}
+
+// done gives back a slot of a space's.
+func (t *turns) done(spaceID string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.busy[spaceID]--; t.busy[spaceID] <= 0 {
+		delete(t.busy, spaceID)
+	}
+}
+
+// forget drops the turns of subscriptions and spaces with nothing queued
+// (heads lists everything that is), so the maps hold only what is queued:
+// one that had nothing to send for a while goes first when it has.
+func (t *turns) forget(heads []store.DeliveryHead) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	queued := map[string]bool{}
+	for _, hd := range heads {
+		queued[hd.WebhookID], queued[hd.SpaceID] = true, true
+	}
+	maps.DeleteFunc(t.hooks, func(id string, _ uint64) bool { return !queued[id] })
+	maps.DeleteFunc(t.spaces, func(id string, _ uint64) bool { return !queued[id] && t.busy[id] == 0 })
 }
 
 // retryAt is when to try a failed delivery again: after the backoff for
@@ -373,6 +526,9 @@ func (h *Webhooks) send(ctx context.Context, o *store.Outgoing) (a hookAttempt, 
 	a.At = h.now()
 	began := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(o.Payload))
+	if err == nil && !validPort(req.URL.Port()) {
+		err = fmt.Errorf("port %s is out of range", req.URL.Port())
+	}
 	if err != nil {
 		a.Error = "the webhook's URL can't be sent to: " + err.Error()
 		return a, true
@@ -406,7 +562,7 @@ func (h *Webhooks) send(ctx context.Context, o *store.Outgoing) (a hookAttempt, 
 		return a, true
 	}
 	a.Error = fmt.Sprintf("HTTP %d", res.StatusCode)
-	if excerpt := strings.TrimSpace(string(clipBytes(body, bodyExcerpt))); excerpt != "" {
+	if excerpt := strings.TrimSpace(clipText(string(body))); excerpt != "" {
 		a.Error += ": " + excerpt
 	}
 	if readErr != nil {
@@ -455,14 +611,18 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-func clipBytes(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
+// clipText is s cut to at most bodyExcerpt bytes, at a character's start
+// (as the store cuts an excerpt), with "…" when it was cut.
+func clipText(s string) string {
+	if len(s) <= bodyExcerpt {
+		return s
 	}
-	return b
+	n := bodyExcerpt
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
-
-func clipText(s string) string { return string(clipBytes([]byte(s), bodyExcerpt)) }
 
 // Sign is the X-Lanes-Signature of body sent at t with secret:
 // "t=UNIX,v1=HEX(HMAC-SHA256(secret, t + "." + body))".

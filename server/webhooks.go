@@ -93,25 +93,26 @@ func decodeEvents(b body, required bool) (opt[[]string], error) {
 	o, err := field[[]string](b, "events", "a list of event names", false)
 	if err != nil || !o.Set {
 		if err == nil && required {
-			err = invalid("events", "events is required: a list of one or more of %s", strings.Join(store.WebhookEvents, ", "))
+			err = invalid("events", "events is required: a list of one or more of %s", strings.Join(store.WebhookEvents(), ", "))
 		}
 		return o, err
 	}
 	if len(o.V) == 0 {
-		return o, invalid("events", "events must name at least one of %s", strings.Join(store.WebhookEvents, ", "))
+		return o, invalid("events", "events must name at least one of %s", strings.Join(store.WebhookEvents(), ", "))
 	}
 	if len(o.V) > maxWebhookEventsSent {
 		return o, invalid("events", "events must hold at most %d names (got %d)", maxWebhookEventsSent, len(o.V))
 	}
+	all := store.WebhookEvents()
 	var out []string
-	for _, name := range store.WebhookEvents {
+	for _, name := range all {
 		if slices.Contains(o.V, name) {
 			out = append(out, name)
 		}
 	}
 	for _, v := range o.V {
-		if !slices.Contains(store.WebhookEvents, v) {
-			return o, invalid("events", "events: %q is not an event; the events are %s", clip(v), strings.Join(store.WebhookEvents, ", "))
+		if !slices.Contains(all, v) {
+			return o, invalid("events", "events: %q is not an event; the events are %s", clip(v), strings.Join(all, ", "))
 		}
 	}
 	o.V = out
@@ -147,6 +148,14 @@ func hookToManage(tx *store.Tx, id, userID string) (*store.Webhook, error) {
 		return nil, err
 	}
 	return w, need(role, store.RoleAdmin, hooksChange)
+}
+
+// ptrValue is *p, or "" for nil.
+func ptrValue(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // newSecret makes a signing secret: whsec_ and 48 hex digits (192 bits).
@@ -255,6 +264,13 @@ func (s *Server) updateWebhook(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		if in.url.Set || in.events.Set || in.projectID.Set || in.description.Set {
+			// Whoever changes what it sends, or where, answers for it from
+			// now on: an Admin who points it at their own receiver and is
+			// then removed must not go on hearing the space there.
+			if in.url.Set && in.url.V != hook.URL || in.events.Set && !slices.Equal(in.events.V, hook.Events) ||
+				in.projectID.Set && ptrValue(in.projectID.ptr()) != ptrValue(hook.ProjectID) {
+				hook.OwnerID = uid
+			}
 			if in.url.Set {
 				hook.URL = in.url.V
 			}
@@ -364,7 +380,9 @@ func (s *Server) redeliver(w http.ResponseWriter, r *http.Request) {
 		if !hook.Active {
 			return 0, nil, conflict("webhook_disabled", "The webhook is disabled: turn it on (PATCH active: true) before redelivering")
 		}
-		if err := tx.Redeliver(d); err != nil {
+		if err := tx.Redeliver(d); errors.Is(err, store.ErrInFlight) {
+			return 0, nil, conflict("delivery_in_flight", "The delivery is being sent right now: see how it went in a moment (GET its webhook's deliveries), and redeliver it then if need be")
+		} else if err != nil {
 			return 0, nil, err
 		}
 		return http.StatusAccepted, map[string]any{"delivery": d}, nil

@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -149,9 +150,9 @@ func (e *testEnv) waitDeliveries(u testUser, hookID, what string, cond func([]tD
 
 // hookCall is one request a receiver got.
 type hookCall struct {
-	Event, Delivery, Signature, ContentType string
-	Body                                    []byte
-	Status                                  int // what the receiver answered
+	Path, Event, Delivery, Signature, ContentType string
+	Body                                          []byte
+	Status                                        int // what the receiver answered
 }
 
 func (c hookCall) payload(t testing.TB) tHookPayload {
@@ -181,7 +182,7 @@ func newReceiver(t testing.TB, answer func(n int, c hookCall, w http.ResponseWri
 	r := &hookReceiver{t: t, wake: make(chan struct{}), answer: answer}
 	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
-		c := hookCall{Event: req.Header.Get("X-Lanes-Event"), Delivery: req.Header.Get("X-Lanes-Delivery"),
+		c := hookCall{Path: req.URL.Path, Event: req.Header.Get("X-Lanes-Event"), Delivery: req.Header.Get("X-Lanes-Delivery"),
 			Signature: req.Header.Get("X-Lanes-Signature"), ContentType: req.Header.Get("Content-Type"), Body: body}
 		r.mu.Lock()
 		n := len(r.calls)
@@ -342,6 +343,9 @@ func TestWebhookSubscriptions(t *testing.T) {
 		{map[string]any{"url": "not a url", "events": []string{"task.added"}}, "url"},
 		{map[string]any{"url": "https://user:pw@203.0.113.9/x", "events": []string{"task.added"}}, "url"},
 		{map[string]any{"url": "https://203.0.113.9/" + strings.Repeat("a", 2100), "events": []string{"task.added"}}, "url"},
+		{map[string]any{"url": "http://203.0.113.9:99999/", "events": []string{"task.added"}}, "url"},
+		{map[string]any{"url": "http://203.0.113.9:65536/", "events": []string{"task.added"}}, "url"},
+		{map[string]any{"url": "http://203.0.113.9:0/", "events": []string{"task.added"}}, "url"},
 		{map[string]any{"events": []string{"task.added"}}, "url"},
 		{map[string]any{"url": "https://203.0.113.9/x"}, "events"},
 		{map[string]any{"url": "https://203.0.113.9/x", "events": []string{}}, "events"},
@@ -420,10 +424,10 @@ func TestWebhookEventsAreDeliveredSigned(t *testing.T) {
 	all := newReceiver(t, nil)
 	doneOnly := newReceiver(t, nil)
 	projectOnly := newReceiver(t, nil)
-	hook := e.newWebhook(tm.Owner, tm.SpaceID, all.URL(), store.WebhookEvents, nil)
+	hook := e.newWebhook(tm.Owner, tm.SpaceID, all.URL(), store.WebhookEvents(), nil)
 	doneHook := e.newWebhook(tm.Admin, tm.SpaceID, doneOnly.URL(), []string{"task.completed"}, nil)
 	other := e.createProjectIn(tm.Owner, tm.SpaceID, "elsewhere")
-	e.newWebhook(tm.Owner, tm.SpaceID, projectOnly.URL(), store.WebhookEvents, map[string]any{"projectId": other})
+	e.newWebhook(tm.Owner, tm.SpaceID, projectOnly.URL(), store.WebhookEvents(), map[string]any{"projectId": other})
 
 	k := e.createTask(tm.Member, b.ProjectID, map[string]any{"title": "Ship it", "statusId": b.col(t, "To Do")})
 	e.patchTask(tm.Member, k.ID, map[string]any{"title": "Ship it now"})
@@ -682,6 +686,135 @@ func TestWebhookSlowReceiverHoldsUpNoOther(t *testing.T) {
 	checkInOrder(t, calls)
 }
 
+// One space's webhooks, stuck on slow receivers with a backlog behind
+// them, hold up no other space's: a space has at most half the worker's
+// slots, so another's delivery goes at once; and a webhook gives its slot
+// back after each delivery while another's waits, so the slots go round
+// the space's webhooks in turn, each in its own order.
+func TestWebhookBusySpaceHoldsUpNoOther(t *testing.T) {
+	e := newHookEnv(t)
+	ann, bob := e.newUser("ann"), e.newUser("bob")
+	ab, bb := e.personalBoard(ann), e.personalBoard(bob)
+	release, ended := make(chan struct{}), make(chan struct{})
+	starts := make(chan string, 64) // the path of each request the slow receiver began
+	slow := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		starts <- c.Path
+		hold(release, ended)
+		return 204
+	})
+	t.Cleanup(func() { close(ended) })
+	bobsIn := make(chan struct{})
+	fast := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		if n == 0 {
+			close(bobsIn)
+		}
+		return 204
+	})
+	e.newWebhook(bob, bb.SpaceID, fast.URL(), []string{"task.added"}, nil)
+	const hooks, backlog = 8, 3 // as many webhooks as the worker has slots
+	for i := range hooks {
+		e.newWebhook(ann, ab.SpaceID, fmt.Sprintf("%s/%d", slow.URL(), i), []string{"task.added"}, nil)
+	}
+	for i := range backlog {
+		e.createTask(ann, ab.ProjectID, map[string]any{"title": fmt.Sprint(i)})
+	}
+	next := func(what string) string {
+		t.Helper()
+		select {
+		case p := <-starts:
+			return p
+		case <-time.After(60 * time.Second):
+			t.Fatalf("waited 60s for %s", what)
+		}
+		return ""
+	}
+	begun := map[string]bool{}
+	for range hooks / 2 {
+		begun[next("ann's first deliveries")] = true
+	}
+	e.createTask(bob, bb.ProjectID, nil)
+	select {
+	case <-bobsIn:
+	case p := <-starts:
+		t.Fatalf("ann's webhook %s took another slot while bob's delivery waited", p)
+	case <-time.After(60 * time.Second):
+		t.Fatal("waited 60s for bob's delivery while ann's receivers were stuck")
+	}
+	if got := slow.got(); len(got) != 0 {
+		t.Fatalf("ann's receivers answered %d before bob's was in", len(got))
+	}
+	// One of ann's four answers: the slot goes to a webhook of hers that
+	// has had none, not to the next delivery of the one answered.
+	release <- struct{}{}
+	if p := next("the slot given back"); begun[p] {
+		t.Fatalf("the slot went back to %s (begun: %v) while ann's other webhooks waited", p, begun)
+	}
+	close(release)
+	calls := slow.wait("ann's backlog", func(c []hookCall) bool { return len(c) == hooks*backlog })
+	if m := slow.most(); m > hooks/2 {
+		t.Fatalf("ann's receivers were sent %d at once", m)
+	}
+	titles := map[string][]string{}
+	for _, c := range calls {
+		var k tTask
+		json.Unmarshal(c.payload(t).Data, &k)
+		titles[c.Path] = append(titles[c.Path], k.Title)
+	}
+	for path, got := range titles {
+		if !slices.Equal(got, []string{"0", "1", "2"}) {
+			t.Errorf("%s got %v", path, got)
+		}
+	}
+}
+
+// Stopping the worker mid-send gives the delivery back as it was: pending,
+// with the attempt cut short not counted, and sent at the next start.
+func TestWebhookStopTakesBackTheAttempt(t *testing.T) {
+	db := freshDB(t)
+	st := openStoreAt(t, db)
+	srv := server.New(st, server.WithLogger(slog.New(slog.NewTextHandler(testLog(), nil))), server.WithRateLimit(0),
+		server.WithPrivateWebhooks(true))
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Webhooks().Stop()
+		hs.Close()
+	})
+	e := &testEnv{t: t, st: st, db: db, srv: hs}
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	ended := make(chan struct{})
+	started := make(chan struct{}, 2)
+	var calls atomic.Int32 // n counts answered requests; this, begun ones
+	rcv := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		started <- struct{}{}
+		if calls.Add(1) == 1 {
+			<-ended // held until the test is over: the worker stops meanwhile
+		}
+		return 204
+	})
+	t.Cleanup(func() { close(ended) })
+	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	e.createTask(u, b.ProjectID, nil)
+	srv.Webhooks().Start(context.Background())
+	<-started
+	srv.Webhooks().Stop()
+	if d := e.deliveries(u, hook.ID)[0]; d.State != "pending" || d.Attempts != 0 || d.LastAttemptAt != nil {
+		t.Fatalf("the delivery cut short by a stop: %+v", d)
+	}
+	srv.Webhooks().Start(context.Background())
+	e.waitDeliveries(u, hook.ID, "the delivery sent at the next start", func(ds []tDelivery) bool {
+		return ds[0].State == "delivered" && ds[0].Attempts == 1
+	})
+}
+
+// hold waits until release lets one request go, or the test has ended.
+func hold(release, ended <-chan struct{}) {
+	select {
+	case <-release:
+	case <-ended:
+	}
+}
+
 // checkInOrder fails unless a refused delivery was tried again before any
 // later one, and no delivery was accepted twice.
 func checkInOrder(t *testing.T, calls []hookCall) {
@@ -714,6 +847,7 @@ func TestWebhookPrivateDestinationsRefused(t *testing.T) {
 		"http://172.16.0.1/", "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data", "http://[::1]/",
 		"http://[fd00::1]/", "http://[fe80::1]/", "http://0.0.0.0/", "http://100.64.0.1/", "http://224.0.0.1/",
 		"http://[::ffff:127.0.0.1]/", "http://[64:ff9b::a00:1]/", "http://[2002:c0a8:101::1]/",
+		"http://[::127.0.0.1]/", "http://[::ffff:0:7f00:1]/", "http://[::10.0.0.1]/", "http://198.18.0.1/", "http://255.255.255.255/",
 	} {
 		if er := e.do(u.Token, "POST", "/api/webhooks", map[string]any{"spaceId": b.SpaceID, "url": url, "events": []string{"task.added"}}).
 			wantErr(t, 400, "validation_failed"); er.Field != "url" {
@@ -839,6 +973,74 @@ func TestWebhookPingRedeliverAndDisable(t *testing.T) {
 	rcv.wait("the event after turning it on", func(c []hookCall) bool { return len(c) == 3 && c[2].Event == "task.added" })
 }
 
+// Redelivering: a delivery being sent right now can't be (409
+// delivery_in_flight: the attempt's outcome would overwrite it); a
+// finished one is queued again under its own id, behind everything queued
+// before, with its attempts starting afresh (so its backoff does too).
+func TestWebhookRedeliverQueuesAfresh(t *testing.T) {
+	e := newHookEnv(t)
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	release, ended := make(chan struct{}), make(chan struct{})
+	rcv := newReceiver(t, func(n int, c hookCall, w http.ResponseWriter) int {
+		switch n {
+		case 0: // the first delivery's first attempt: held, then refused
+			hold(release, ended)
+			return 400
+		case 2: // the second delivery: held while the first is redelivered
+			hold(release, ended)
+		}
+		return 204
+	})
+	t.Cleanup(func() { close(ended) }) // before the receiver closes, should the test fail
+	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	redeliver := func(id string) testResp {
+		return e.do(u.Token, "POST", "/api/webhooks/"+hook.ID+"/deliveries/"+id+"/redeliver", nil)
+	}
+	e.createTask(u, b.ProjectID, map[string]any{"title": "one"})
+	first := e.waitDeliveries(u, hook.ID, "the first delivery being sent", func(ds []tDelivery) bool {
+		return len(ds) == 1 && ds[0].Attempts == 1
+	})[0]
+	if er := redeliver(first.ID).wantErr(t, 409, "delivery_in_flight"); !strings.Contains(er.Error, "being sent") {
+		t.Fatalf("redelivering a delivery being sent: %+v", er)
+	}
+	release <- struct{}{}
+	e.waitDeliveries(u, hook.ID, "the refusal", func(ds []tDelivery) bool { return ds[0].State == "failed" })
+	var out struct{ Delivery tDelivery }
+	redeliver(first.ID).want(t, 202, &out)
+	if d := out.Delivery; d.ID != first.ID || d.State != "pending" || d.Attempts != 0 || d.ResponseCode != nil || d.Error != nil ||
+		d.LastAttemptAt != nil || d.NextAttemptAt == nil {
+		t.Fatalf("the failed delivery redelivered: %+v", d)
+	}
+	e.waitDeliveries(u, hook.ID, "the redelivery delivered", func(ds []tDelivery) bool {
+		return ds[0].State == "delivered" && ds[0].Attempts == 1
+	})
+
+	// The second is held at the receiver while the third waits behind it;
+	// the first, redelivered now, goes after both.
+	e.createTask(u, b.ProjectID, map[string]any{"title": "two"})
+	e.waitDeliveries(u, hook.ID, "the second being sent", func(ds []tDelivery) bool { return len(ds) == 2 && ds[0].Attempts == 1 })
+	e.createTask(u, b.ProjectID, map[string]any{"title": "three"})
+	redeliver(first.ID).want(t, 202, &out)
+	if ds := e.deliveries(u, hook.ID); len(ds) != 3 || ds[0].ID != first.ID {
+		t.Fatalf("the redelivered delivery is not the newest queued: %+v", ds)
+	}
+	release <- struct{}{}
+	calls := rcv.wait("every delivery", func(c []hookCall) bool { return len(c) == 5 })
+	var titles []string
+	for _, c := range calls {
+		var k tTask
+		json.Unmarshal(c.payload(t).Data, &k)
+		titles = append(titles, k.Title)
+	}
+	if want := []string{"one", "one", "two", "three", "one"}; !slices.Equal(titles, want) {
+		t.Fatalf("the receiver got %v, want %v", titles, want)
+	}
+	if calls[4].Delivery != first.ID {
+		t.Fatalf("redelivered as %s, first sent as %s", calls[4].Delivery, first.ID)
+	}
+}
+
 // A subscription belongs to the space, answered for by its owner: when the
 // owner leaves the space or stops being an Owner or Admin, it is disabled
 // at once (what they chose must not go on hearing the space), with the
@@ -875,8 +1077,53 @@ func TestWebhookOwnerLeavingDisablesIt(t *testing.T) {
 	}
 }
 
-// A subscription whose deliveries fail for three days is disabled, and
-// says so; a delivery that fails for 24 hours is marked failed.
+// Whoever redirects a subscription answers for it: an Admin who changes
+// its URL, events or project becomes its owner, so removing them disables
+// it and their receiver hears nothing more of the space. A description's
+// change leaves the owner be.
+func TestWebhookEditorBecomesOwner(t *testing.T) {
+	e := newHookEnv(t)
+	tm := newTeam(t, e)
+	owners := newReceiver(t, nil)
+	admins := newReceiver(t, nil)
+	hook := e.newWebhook(tm.Owner, tm.SpaceID, owners.URL(), []string{"task.added"}, nil)
+	var patched struct{ Webhook tWebhook }
+	e.do(tm.Admin.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"description": "notes"}).want(t, 200, &patched)
+	if patched.Webhook.OwnerID != tm.Owner.ID {
+		t.Fatalf("a description's change made %s the owner", patched.Webhook.OwnerName)
+	}
+	e.do(tm.Admin.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"url": admins.URL()}).want(t, 200, &patched)
+	if w := patched.Webhook; w.OwnerID != tm.Admin.ID || w.OwnerName != "admin" || w.URL != admins.URL() {
+		t.Fatalf("after the admin pointed it at their receiver: %+v", w)
+	}
+	e.createTask(tm.Owner, tm.Board.ProjectID, map[string]any{"title": "before"})
+	admins.wait("the event before the admin went", func(c []hookCall) bool { return len(c) == 1 })
+	e.do(tm.Owner.Token, "DELETE", "/api/spaces/"+tm.SpaceID+"/members/"+tm.Admin.ID, nil).want(t, 200, nil)
+	w := e.webhooks(tm.Owner, tm.SpaceID)[0]
+	if w.Active || w.DisabledReason == nil || !strings.Contains(*w.DisabledReason, "admin is no longer an Owner or Admin") {
+		t.Fatalf("after the admin who redirected it was removed: %+v", w)
+	}
+	e.createTask(tm.Owner, tm.Board.ProjectID, map[string]any{"title": "after"})
+	if ds := e.deliveries(tm.Owner, hook.ID); len(ds) != 1 {
+		t.Fatalf("deliveries queued after the admin was removed: %+v", ds)
+	}
+	// Events and project changes count too.
+	e.do(tm.Owner.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"active": true}).want(t, 200, nil)
+	e.do(tm.Owner.Token, "PATCH", "/api/spaces/"+tm.SpaceID+"/members/"+tm.Member.ID, map[string]any{"role": "admin"}).want(t, 200, nil)
+	e.do(tm.Member.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"events": []string{"task.added", "task.completed"}}).want(t, 200, &patched)
+	if patched.Webhook.OwnerID != tm.Member.ID {
+		t.Fatalf("after a new admin changed its events: owner %s", patched.Webhook.OwnerName)
+	}
+	e.do(tm.Owner.Token, "PATCH", "/api/webhooks/"+hook.ID, map[string]any{"projectId": tm.Board.ProjectID}).want(t, 200, &patched)
+	if patched.Webhook.OwnerID != tm.Owner.ID {
+		t.Fatalf("after the owner narrowed it to a project: owner %s", patched.Webhook.OwnerName)
+	}
+}
+
+// A subscription whose deliveries fail for three days on end is disabled,
+// and says so; a delivery that fails for 24 hours is marked failed. The
+// failures here are never more than a day apart: a retry, then a new
+// event's delivery, then its retry.
 func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {
 	clock := newFakeClock()
 	db := freshDB(t)
@@ -887,20 +1134,72 @@ func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {
 	rcv := newReceiver(t, func(int, hookCall, http.ResponseWriter) int { return 500 })
 	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
 	e.createTask(u, b.ProjectID, nil)
-	if w := e.waitWebhook(u, b.SpaceID, "a failure", func(w tWebhook) bool { return w.FailingSince != nil }); !w.Active {
-		t.Fatalf("after a failure: %+v", w)
+	w := e.waitWebhook(u, b.SpaceID, "a failure", func(w tWebhook) bool { return w.FailingSince != nil })
+	since := *w.FailingSince
+	// recorded waits until the newest delivery's attempt of this moment is
+	// recorded, before the clock moves on.
+	recorded := func(what string) {
+		t.Helper()
+		e.waitDeliveries(u, hook.ID, what, func(ds []tDelivery) bool {
+			return ds[0].LastAttemptAt != nil && *ds[0].LastAttemptAt == store.FormatTime(clock.Now())
+		})
 	}
-	clock.Advance(store.DeliveryWindow + time.Minute)
+	clock.Advance(20 * time.Hour)
+	recorded("the retry")
+	clock.Advance(20 * time.Hour)
 	ds := e.waitDeliveries(u, hook.ID, "the delivery failed after 24 hours", func(ds []tDelivery) bool { return ds[0].State == "failed" })
-	if d := ds[0]; *d.ResponseCode != 500 || d.Attempts < 2 {
+	if d := ds[0]; *d.ResponseCode != 500 || d.Attempts < 3 {
 		t.Fatalf("failed delivery: %+v", d)
 	}
-	clock.Advance(72 * time.Hour)
+	clock.Advance(20 * time.Hour)
 	e.createTask(u, b.ProjectID, nil)
-	w := e.waitWebhook(u, b.SpaceID, "disabled after failing for 3 days", func(w tWebhook) bool { return !w.Active })
+	recorded("the next event's delivery")
+	if w := e.webhooks(u, b.SpaceID)[0]; !w.Active || w.FailingSince == nil || *w.FailingSince != since {
+		t.Fatalf("failing for 60 hours: %+v (failing since %s, want %s)", w, str(w.FailingSince), since)
+	}
+	clock.Advance(20 * time.Hour)
+	w = e.waitWebhook(u, b.SpaceID, "disabled after failing for 3 days", func(w tWebhook) bool { return !w.Active })
 	if w.DisabledReason == nil || *w.DisabledReason != "its deliveries failed for 3 days" || w.PendingDeliveries != 0 {
 		t.Fatalf("disabled: %+v", w)
 	}
+}
+
+// Failing for three days means failing all along: one refusal, three
+// quiet days, and then a failure that will be retried is a new run of
+// failures, not three days of them; and a success ends a run.
+func TestWebhookOldFailureThenQuietIsNotFailing(t *testing.T) {
+	clock := newFakeClock()
+	db := freshDB(t)
+	st := openStoreAt(t, db, store.WithClock(clock.Now))
+	e := newHookEnvOn(t, db, st, server.WithClock(clock.Now))
+	u := e.newUser("ada")
+	b := e.personalBoard(u)
+	var mended atomic.Bool
+	rcv := newReceiver(t, func(n int, _ hookCall, _ http.ResponseWriter) int {
+		switch {
+		case n == 0:
+			return 400
+		case mended.Load():
+			return 204
+		}
+		return 500
+	})
+	hook := e.newWebhook(u, b.SpaceID, rcv.URL(), []string{"task.added"}, nil)
+	e.createTask(u, b.ProjectID, nil)
+	e.waitDeliveries(u, hook.ID, "the refusal", func(ds []tDelivery) bool { return len(ds) == 1 && ds[0].State == "failed" })
+	first := *e.webhooks(u, b.SpaceID)[0].FailingSince
+	clock.Advance(73 * time.Hour)
+	e.createTask(u, b.ProjectID, nil)
+	rcv.wait("the 500", func(c []hookCall) bool { return len(c) >= 2 })
+	w := e.waitWebhook(u, b.SpaceID, "the 500 recorded", func(w tWebhook) bool {
+		return !w.Active || w.FailingSince != nil && *w.FailingSince != first
+	})
+	if !w.Active || *w.FailingSince != store.FormatTime(clock.Now()) {
+		t.Fatalf("after a refusal, 73 quiet hours and a 500: %+v (failing since %s, the refusal at %s)", w, str(w.FailingSince), first)
+	}
+	mended.Store(true)
+	clock.Advance(time.Minute)
+	e.waitWebhook(u, b.SpaceID, "the retry accepted", func(w tWebhook) bool { return w.FailingSince == nil })
 }
 
 // waitWebhook polls the space's first webhook until cond holds of it.

@@ -78,7 +78,7 @@ func (e *sshEnv) addTokenKey(name, token string) {
 func (e *sshEnv) local() *local.Server {
 	e.t.Helper()
 	if e.ls == nil {
-		ls, err := local.Start(context.Background(), e.dir, io.Discard, nil)
+		ls, err := local.Start(context.Background(), e.dir, local.Config{Log: io.Discard})
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -72,10 +72,23 @@ type Server struct {
 	stop  func() error
 }
 
+// Config is how Start runs the server.
+type Config struct {
+	// Log is where the server logs.
+	Log io.Writer
+	// Standup answers the standup prompt over MCP (nil: none).
+	Standup server.StandupFunc
+	// SendWebhooks runs the webhook delivery worker while the server
+	// runs: for a process that lives a while (the board, lanes ssh), not
+	// for one short command, which would only lease deliveries to cut
+	// them short when it stops. Deliveries queued meanwhile wait for the
+	// next process that sends.
+	SendWebhooks bool
+}
+
 // Start opens the data directory's database and serves it on a free
-// loopback port, logging to log, until Stop. The server answers the
-// standup prompt over MCP with standup (nil: none).
-func Start(ctx context.Context, dir string, log io.Writer, standup server.StandupFunc) (*Server, error) {
+// loopback port, until Stop.
+func Start(ctx context.Context, dir string, cfg Config) (*Server, error) {
 	st, u, err := OpenStore(ctx, dir)
 	if err != nil {
 		return nil, err
@@ -85,10 +98,10 @@ func Start(ctx context.Context, dir string, log io.Writer, standup server.Standu
 		st.Close()
 		return nil, fmt.Errorf("start the local server: %w", err)
 	}
-	opts := []server.Option{server.WithLogger(slog.New(slog.NewTextHandler(log, nil))), server.WithRateLimit(0),
-		server.WithPrivateWebhooks(PrivateWebhooks())}
-	if standup != nil {
-		opts = append(opts, server.WithStandup(standup))
+	opts := []server.Option{server.WithLogger(slog.New(slog.NewTextHandler(cfg.Log, nil))), server.WithRateLimit(0),
+		server.WithPrivateWebhooks(PrivateWebhooks()), server.WithWebhookSending(cfg.SendWebhooks)}
+	if cfg.Standup != nil {
+		opts = append(opts, server.WithStandup(cfg.Standup))
 	}
 	srv := server.New(st, opts...)
 	sctx, stopServer := context.WithCancel(context.WithoutCancel(ctx))

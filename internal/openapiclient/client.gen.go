@@ -1225,11 +1225,11 @@ type Webhook struct {
 	DisabledReason *string         `json:"disabledReason"`
 	Events         []WebhookEvents `json:"events"`
 
-	// FailingSince When deliveries began failing (null: they are not); three days of it disables the webhook.
+	// FailingSince When the current run of failed attempts began (null: the last attempt succeeded); a success ends a run, a failure over 24 hours after the attempt before starts a new one, and a run of three days disables the webhook.
 	FailingSince *string            `json:"failingSince"`
 	Id           openapi_types.UUID `json:"id"`
 
-	// OwnerId Who made the webhook or last enabled it: it is disabled if they leave the space or stop being Owner or Admin.
+	// OwnerId Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin.
 	OwnerId           openapi_types.UUID  `json:"ownerId"`
 	OwnerName         string              `json:"ownerName"`
 	PendingDeliveries int                 `json:"pendingDeliveries"`
@@ -1293,11 +1293,11 @@ type WebhookWithSecret struct {
 	DisabledReason *string                   `json:"disabledReason"`
 	Events         []WebhookWithSecretEvents `json:"events"`
 
-	// FailingSince When deliveries began failing (null: they are not); three days of it disables the webhook.
+	// FailingSince When the current run of failed attempts began (null: the last attempt succeeded); a success ends a run, a failure over 24 hours after the attempt before starts a new one, and a run of three days disables the webhook.
 	FailingSince *string            `json:"failingSince"`
 	Id           openapi_types.UUID `json:"id"`
 
-	// OwnerId Who made the webhook or last enabled it: it is disabled if they leave the space or stop being Owner or Admin.
+	// OwnerId Who made the webhook, or last changed its url, events or projectId, or enabled it: it is disabled if they leave the space or stop being Owner or Admin.
 	OwnerId           openapi_types.UUID  `json:"ownerId"`
 	OwnerName         string              `json:"ownerName"`
 	PendingDeliveries int                 `json:"pendingDeliveries"`
@@ -2164,7 +2164,7 @@ type ClientInterface interface {
 
 	// UpdateWebhookWithBody Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2173,7 +2173,7 @@ type ClientInterface interface {
 
 	// UpdateWebhook Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2187,7 +2187,7 @@ type ClientInterface interface {
 
 	// Redeliver Send a delivery again
 	//
-	// It goes back in its place in the webhook's queue, under the same delivery id.
+	// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 	//
 	// Corresponds with POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
 	Redeliver(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, params *RedeliverParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3144,7 +3144,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id openapi_types.UUID, param
 
 // UpdateWebhookWithBody Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3163,7 +3163,7 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id openapi_types.UUI
 
 // UpdateWebhook Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3197,7 +3197,7 @@ func (c *Client) ListDeliveries(ctx context.Context, id openapi_types.UUID, para
 
 // Redeliver Send a delivery again
 //
-// It goes back in its place in the webhook's queue, under the same delivery id.
+// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 //
 // Corresponds with POST /api/webhooks/{id}/deliveries/{deliveryId}/redeliver (the `Redeliver` operationId).
 func (c *Client) Redeliver(ctx context.Context, id openapi_types.UUID, deliveryId openapi_types.UUID, params *RedeliverParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6019,7 +6019,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithBodyWithResponse Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6028,7 +6028,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithResponse Change, disable or re-enable a webhook
 	//
-	// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+	// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6044,7 +6044,7 @@ type ClientWithResponsesInterface interface {
 
 	// RedeliverWithResponse Send a delivery again
 	//
-	// It goes back in its place in the webhook's queue, under the same delivery id.
+	// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14132,7 +14132,7 @@ func (c *ClientWithResponses) DeleteWebhookWithResponse(ctx context.Context, id 
 
 // UpdateWebhookWithBodyWithResponse Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14147,7 +14147,7 @@ func (c *ClientWithResponses) UpdateWebhookWithBodyWithResponse(ctx context.Cont
 
 // UpdateWebhookWithResponse Change, disable or re-enable a webhook
 //
-// Requires the Owner or Admin role. active true on a disabled webhook makes the caller its owner; active false fails its waiting deliveries.
+// Requires the Owner or Admin role. A change of url, events or projectId, or active true on a disabled webhook, makes the caller its owner (it is disabled if they leave the space or stop being Owner or Admin); active false fails its waiting deliveries.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14175,7 +14175,7 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, id
 
 // RedeliverWithResponse Send a delivery again
 //
-// It goes back in its place in the webhook's queue, under the same delivery id.
+// The delivery is sent again under the same delivery id, with the same body, as if new: its attempts start again from none (and its backoff from the shortest), it is retried for another 24 hours, and its last outcome is cleared. A finished one (delivered or failed) is queued behind every delivery queued for the webhook so far, so it holds none of them up; a pending one keeps its place and is tried as soon as it is first in the queue, without waiting out its backoff.
 //
 // Returns a wrapper object for the known response body format(s).
 //

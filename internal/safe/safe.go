@@ -183,6 +183,40 @@ func JSON(raw []byte) []byte {
 	return out
 }
 
+// EscapeJSON writes a JSON document's raw DEL and C1 control characters
+// (which encoding/json leaves as they are, though it escapes the C0 ones)
+// as \u escapes: the same document, decoding to the same values, with no
+// byte a terminal obeys. Unlike JSON it changes no value: it is for what
+// lanes prints, not for what it reads. A document with nothing to escape
+// comes back as it is.
+func EscapeJSON(raw []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(raw); i++ {
+		var r rune
+		switch {
+		case raw[i] == 0x7f:
+			r = 0x7f
+		case raw[i] == 0xc2 && i+1 < len(raw) && raw[i+1] >= 0x80 && raw[i+1] <= 0x9f:
+			r = rune(raw[i+1])
+		default:
+			continue
+		}
+		if out == nil {
+			out = make([]byte, 0, len(raw)+32)
+		}
+		out = appendEscape(append(out, raw[last:i]...), r)
+		if r > 0x7f {
+			i++
+		}
+		last = i + 1
+	}
+	if out == nil {
+		return raw
+	}
+	return append(out, raw[last:]...)
+}
+
 // finder finds the bytes that may start something JSON changes: a
 // backslash, DEL, or the lead byte of a C1 control. It remembers where the
 // next of each is, so a document is searched once for each, not once per

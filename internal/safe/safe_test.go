@@ -97,6 +97,33 @@ func TestJSON(t *testing.T) {
 	}
 }
 
+// A document lanes writes has its DEL and C1 controls escaped, which
+// encoding/json leaves raw: the same values, and nothing a terminal obeys.
+func TestEscapeJSON(t *testing.T) {
+	in := map[string]string{"title": "a\x1b]0;x\a b\u0085c\u009b31m d\x7fe \u00a0 日本", "plain": "nothing odd"}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := EscapeJSON(raw)
+	if hasControl(string(out), "") {
+		t.Fatalf("escaped JSON holds a control character: %q", out)
+	}
+	for _, esc := range []string{`\u0085`, `\u009b`, `\u007f`} {
+		if !strings.Contains(string(out), esc) {
+			t.Errorf("%s is not in %s", esc, out)
+		}
+	}
+	var got map[string]string
+	if err := json.Unmarshal(out, &got); err != nil || got["title"] != in["title"] || got["plain"] != in["plain"] {
+		t.Fatalf("escaped JSON decodes to %q (%v), want %q", got, err, in)
+	}
+	clean := []byte(`{"title":"nothing to do here \u001b","n":1}`)
+	if got := EscapeJSON(clean); &got[0] != &clean[0] {
+		t.Error("a clean document was copied")
+	}
+}
+
 func FuzzJSON(f *testing.F) {
 	f.Add(hostile)
 	f.Add(`\u001b\\u001b\r\n`)

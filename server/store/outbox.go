@@ -262,15 +262,20 @@ func (s *Store) DeliveriesQueued() <-chan struct{} {
 // arrive in order, one at a time.
 type DeliveryHead struct {
 	Seq           int64
+	WebhookID     string
+	SpaceID       string
 	NextAttemptAt string
 	LeasedUntil   *string
 }
 
+// headsFrom joins each active subscription to the head of its queue.
+const headsFrom = ` FROM webhooks w
+	JOIN webhook_deliveries d ON d.seq = (SELECT min(x.seq) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.state = 'pending')
+	WHERE w.disabled_at IS NULL`
+
 // DeliveryHeads lists the head of every active subscription's queue.
 func (t *Tx) DeliveryHeads() ([]DeliveryHead, error) {
-	rows, err := t.query(`SELECT d.seq, d.next_attempt_at, d.leased_until FROM webhooks w
-		JOIN webhook_deliveries d ON d.seq = (SELECT min(x.seq) FROM webhook_deliveries x WHERE x.webhook_id = w.id AND x.state = 'pending')
-		WHERE w.disabled_at IS NULL`)
+	rows, err := t.query(`SELECT d.seq, w.id, w.space_id, d.next_attempt_at, d.leased_until` + headsFrom)
 	if err != nil {
 		return nil, fmt.Errorf("find deliveries to send: %w", err)
 	}
@@ -278,7 +283,7 @@ func (t *Tx) DeliveryHeads() ([]DeliveryHead, error) {
 	var out []DeliveryHead
 	for rows.Next() {
 		var h DeliveryHead
-		if err := rows.Scan(&h.Seq, &h.NextAttemptAt, &h.LeasedUntil); err != nil {
+		if err := rows.Scan(&h.Seq, &h.WebhookID, &h.SpaceID, &h.NextAttemptAt, &h.LeasedUntil); err != nil {
 			return nil, fmt.Errorf("find deliveries to send: %w", err)
 		}
 		out = append(out, h)
@@ -292,6 +297,7 @@ type Outgoing struct {
 	Seq       int64
 	ID        string
 	WebhookID string
+	SpaceID   string
 	Event     string
 	Payload   []byte
 	URL       string
@@ -307,7 +313,7 @@ type Outgoing struct {
 // nil if it is not there to take (sent, failed, not due, held by an
 // unexpired lease, no longer first in its queue, or its subscription
 // disabled). The attempt is counted now, so one cut short by a crash
-// still counts.
+// still counts (a worker that stops takes it back: ReleaseDelivery).
 func (t *Tx) LeaseDelivery(seq int64, lease string, until time.Time) (*Outgoing, error) {
 	return t.lease(`seq = ?`, seq, lease, until)
 }
@@ -337,9 +343,9 @@ func (t *Tx) lease(which string, arg any, lease string, until time.Time) (*Outgo
 	o := &Outgoing{Lease: lease}
 	var payload string
 	var failing *string
-	if err := t.queryRow(`SELECT d.seq, d.id, d.webhook_id, d.event, d.payload, d.attempts, d.give_up_at, w.url, w.secret, w.failing_since
+	if err := t.queryRow(`SELECT d.seq, d.id, d.webhook_id, w.space_id, d.event, d.payload, d.attempts, d.give_up_at, w.url, w.secret, w.failing_since
 		FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE d.seq = ?`, seq).Scan(
-		&o.Seq, &o.ID, &o.WebhookID, &o.Event, &payload, &o.Attempts, &o.GiveUpAt, &o.URL, &o.Secret, &failing); err != nil {
+		&o.Seq, &o.ID, &o.WebhookID, &o.SpaceID, &o.Event, &payload, &o.Attempts, &o.GiveUpAt, &o.URL, &o.Secret, &failing); err != nil {
 		return nil, fmt.Errorf("read leased delivery: %w", err)
 	}
 	o.Payload, o.failing = []byte(payload), failing != nil
@@ -364,12 +370,28 @@ type Attempt struct {
 // maxDeliveryError bounds the error text kept from an attempt.
 const maxDeliveryError = 500
 
+// FailureGap is how long a subscription may go without an attempt before
+// its next failure starts a new run of failures (see RecordAttempt): a
+// receiver that fails all along is retried at least hourly while a
+// delivery waits.
+const FailureGap = 24 * time.Hour
+
 // RecordAttempt writes an attempt's outcome, if o's lease still holds
 // (recorded false if it expired and another worker took the delivery).
-// failingSince is when the subscription's deliveries began failing (""
-// once one succeeded).
+// failingSince is when the subscription's current run of failures began
+// ("" once one succeeded): a success ends a run, and a failure starts one
+// unless the subscription's attempt before it was a failure less than
+// FailureGap earlier. So a run is failures with no success and no long
+// quiet between them, and one refusal followed by quiet days is not
+// "failing since" then.
 func (t *Tx) RecordAttempt(o *Outgoing, a Attempt) (recorded bool, failingSince string, err error) {
 	now := t.stamp()
+	var previous *string // the subscription's latest attempt before this one
+	if !a.Delivered {
+		if err := t.queryRow(`SELECT max(last_attempt_at) FROM webhook_deliveries WHERE webhook_id = ?`, o.WebhookID).Scan(&previous); err != nil {
+			return false, "", fmt.Errorf("record delivery attempt: %w", err)
+		}
+	}
 	state, next, finishedAt := DeliveryFailed, now, &now
 	switch {
 	case a.Delivered:
@@ -404,7 +426,14 @@ func (t *Tx) RecordAttempt(o *Outgoing, a Attempt) (recorded bool, failingSince 
 		}
 		return true, "", nil
 	}
-	if _, err := t.exec(`UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`, FormatTime(a.At), o.WebhookID); err != nil {
+	// A new run, or this failure continues the one under way.
+	fresh := previous == nil
+	if !fresh {
+		at, err := time.Parse(TimeFormat, *previous)
+		fresh = err != nil || a.At.Sub(at) > FailureGap
+	}
+	if _, err := t.exec(`UPDATE webhooks SET failing_since = ? WHERE id = ? AND (failing_since IS NULL OR ?)`,
+		FormatTime(a.At), o.WebhookID, fresh); err != nil {
 		return false, "", fmt.Errorf("record delivery attempt: %w", err)
 	}
 	if state == DeliveryFailed {
@@ -423,10 +452,14 @@ func (t *Tx) RecordAttempt(o *Outgoing, a Attempt) (recorded bool, failingSince 
 	return true, ptrOr(since), nil
 }
 
-// ReleaseDelivery gives back o's lease unsent (the worker is stopping):
-// it can be taken again at once.
+// ReleaseDelivery gives back o's lease unsent, or cut short with no
+// answer (the worker is stopping): it can be taken again at once, and the
+// attempt the lease counted is taken back, since none was made (or none
+// that came to anything). One cut short by a crash still counts: no one
+// is left to take it back.
 func (t *Tx) ReleaseDelivery(o *Outgoing) error {
-	if _, err := t.exec(`UPDATE webhook_deliveries SET leased_until = NULL, lease = NULL WHERE seq = ? AND lease = ?`, o.Seq, o.Lease); err != nil {
+	if _, err := t.exec(`UPDATE webhook_deliveries SET leased_until = NULL, lease = NULL, attempts = attempts - 1
+		WHERE seq = ? AND lease = ? AND attempts > 0`, o.Seq, o.Lease); err != nil {
 		return fmt.Errorf("release delivery: %w", err)
 	}
 	return nil

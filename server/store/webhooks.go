@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -34,10 +35,12 @@ const (
 )
 
 // WebhookEvents are the events a subscription may name, in the order the
-// API lists them.
-var WebhookEvents = []string{
-	EventTaskAdded, EventTaskCompleted, EventTaskReopened, EventTaskUpdated, EventTaskMoved, EventTaskDeleted,
-	EventTaskRestored, EventCommentAdded, EventProjectCreated, EventProjectArchived, EventMemberAdded, EventMemberRemoved,
+// API lists them (a new slice each call: the caller's to keep).
+func WebhookEvents() []string {
+	return []string{
+		EventTaskAdded, EventTaskCompleted, EventTaskReopened, EventTaskUpdated, EventTaskMoved, EventTaskDeleted,
+		EventTaskRestored, EventCommentAdded, EventProjectCreated, EventProjectArchived, EventMemberAdded, EventMemberRemoved,
+	}
 }
 
 // Delivery states.
@@ -66,12 +69,15 @@ type Webhook struct {
 	// Active is false once the subscription is disabled (DisabledAt).
 	Active bool `json:"active"`
 	// OwnerID is the person answerable for it: who made it, or who last
-	// turned it back on. It is disabled when they stop being an Owner or
-	// Admin of the space.
+	// changed where it sends (its URL, events or project) or turned it
+	// back on. It is disabled when they stop being an Owner or Admin of
+	// the space.
 	OwnerID   string `json:"ownerId"`
 	OwnerName string `json:"ownerName"`
-	// FailingSince is when its deliveries began to fail (null while they
-	// succeed); failing for three days disables it.
+	// FailingSince is when its current run of failures began (null while
+	// its deliveries succeed): a run ends with a success, and a failure
+	// more than FailureGap after the attempt before it starts a new one.
+	// A run of three days disables it.
 	FailingSince      *string `json:"failingSince"`
 	DisabledAt        *string `json:"disabledAt"`
 	DisabledReason    *string `json:"disabledReason"`
@@ -193,11 +199,12 @@ func (t *Tx) CountWebhooks(spaceID string) (int, error) {
 	return n, nil
 }
 
-// UpdateWebhook writes w's URL, events, project and description back.
+// UpdateWebhook writes w's URL, events, project, description and owner
+// back.
 func (t *Tx) UpdateWebhook(w *Webhook) error {
 	w.UpdatedAt = t.stamp()
-	if _, err := t.exec(`UPDATE webhooks SET url = ?, events = ?, project_id = ?, description = ?, updated_at = ? WHERE id = ?`,
-		w.URL, strings.Join(w.Events, ","), w.ProjectID, w.Description, w.UpdatedAt, w.ID); err != nil {
+	if _, err := t.exec(`UPDATE webhooks SET url = ?, events = ?, project_id = ?, description = ?, owner_id = ?, updated_at = ? WHERE id = ?`,
+		w.URL, strings.Join(w.Events, ","), w.ProjectID, w.Description, w.OwnerID, w.UpdatedAt, w.ID); err != nil {
 		return fmt.Errorf("update webhook: %w", err)
 	}
 	t.hooks = nil
@@ -217,7 +224,10 @@ func (t *Tx) EnableWebhook(id, ownerID string) error {
 
 // DisableWebhook turns a subscription off, saying why. Its deliveries
 // still waiting are marked failed (each can be redelivered once it is on
-// again), and no new ones are queued for it.
+// again), and no new ones are queued for it. Each says why it was not
+// sent after the error of its last attempt, if it had one: a delivery
+// holds a note only since its last attempt or redelivery (which clears
+// both), so disabling again and again adds no note to an old one.
 func (t *Tx) DisableWebhook(id, reason string) error {
 	n, err := t.exec(`UPDATE webhooks SET disabled_at = ?, disabled_reason = ?, updated_at = ? WHERE id = ? AND disabled_at IS NULL`,
 		t.stamp(), reason, t.stamp(), id)
@@ -230,7 +240,7 @@ func (t *Tx) DisableWebhook(id, reason string) error {
 	}
 	msg := "not sent: the webhook was disabled (" + reason + ")"
 	if _, err := t.exec(`UPDATE webhook_deliveries SET state = 'failed', finished_at = ?, leased_until = NULL, lease = NULL,
-			error = CASE WHEN error IS NULL THEN ? ELSE error || '; then ' || ? END
+			error = CASE WHEN error IS NULL OR last_attempt_at IS NULL THEN ? ELSE error || '; then ' || ? END
 		WHERE webhook_id = ? AND state = 'pending'`, t.stamp(), msg, msg, id); err != nil {
 		return fmt.Errorf("disable webhook: %w", err)
 	}
@@ -326,13 +336,46 @@ func (t *Tx) DeliveryByID(webhookID, id string) (*Delivery, error) {
 	return scanDelivery(t.queryRow(`SELECT `+deliveryCols+` FROM webhook_deliveries WHERE id = ? AND webhook_id = ?`, id, webhookID))
 }
 
-// Redeliver sends a delivery again, under the same id, as soon as the
-// deliveries before it in its subscription's queue are done; it is
-// retried for another DeliveryWindow.
+// ErrInFlight is a delivery being sent right now: it can't be
+// redelivered until the attempt's outcome is in.
+var ErrInFlight = errors.New("the delivery is being sent")
+
+// Redeliver sends a delivery again, under the same id and with the same
+// body, as if it were new: its attempts start again from none (and its
+// backoff from the shortest), it is retried for another DeliveryWindow,
+// and the outcome of its last attempt is forgotten. A finished one
+// (delivered or failed) is queued behind everything queued for its
+// subscription so far, so it holds up none of them; a pending one keeps
+// its place, and is tried as soon as it is first in the queue, without
+// waiting out its backoff. One being sent now (leased) is ErrInFlight: the
+// attempt's outcome would overwrite the redelivery.
 func (t *Tx) Redeliver(d *Delivery) error {
-	if _, err := t.exec(`UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ?, give_up_at = ?, finished_at = NULL
-		WHERE seq = ?`, t.stamp(), FormatTime(t.now.Add(DeliveryWindow)), d.Seq); err != nil {
-		return fmt.Errorf("redeliver: %w", err)
+	var state, payload, createdAt string
+	var leasedUntil *string
+	if err := t.queryRow(`SELECT state, payload, created_at, leased_until FROM webhook_deliveries WHERE seq = ?`, d.Seq).Scan(
+		&state, &payload, &createdAt, &leasedUntil); err != nil {
+		return fmt.Errorf("redeliver: %w", notFound(err))
+	}
+	now, giveUp := t.stamp(), FormatTime(t.now.Add(DeliveryWindow))
+	switch {
+	case state == DeliveryPending && leasedUntil != nil && *leasedUntil > now:
+		return ErrInFlight
+	case state == DeliveryPending:
+		if _, err := t.exec(`UPDATE webhook_deliveries SET attempts = 0, next_attempt_at = ?, give_up_at = ?, leased_until = NULL,
+				lease = NULL, last_attempt_at = NULL, response_code = NULL, duration_ms = NULL, error = NULL
+			WHERE seq = ?`, now, giveUp, d.Seq); err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
+	default:
+		// A new row, numbered after every delivery queued so far (seq is
+		// the queue's order), under the old one's id.
+		if _, err := t.exec(`DELETE FROM webhook_deliveries WHERE seq = ?`, d.Seq); err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
+		if _, err := t.exec(`INSERT INTO webhook_deliveries (id, webhook_id, event, payload, state, attempts, next_attempt_at, give_up_at, created_at)
+			VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`, d.ID, d.WebhookID, d.Event, payload, now, giveUp, createdAt); err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
 	}
 	t.wakeDeliveries()
 	got, err := t.DeliveryByID(d.WebhookID, d.ID)

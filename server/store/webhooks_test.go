@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,4 +158,89 @@ func TestPruneDeliveries(t *testing.T) {
 	if d, w := count(store.DeliveryDelivered), count(store.DeliveryPending); d != 0 || w != 3 {
 		t.Fatalf("a week later: %d delivered, %d pending; want 0 and 3", d, w)
 	}
+}
+
+// Disabling a webhook notes on each delivery it leaves unsent why, after
+// the error of its last attempt, once: a delivery redelivered and then
+// left unsent again says so afresh, not after the note of the first time.
+func TestDisableNotesOnce(t *testing.T) {
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		u := newUser(t, st, "ann")
+		sp, p := personal(t, st, u)
+		ctx := context.Background()
+		var hook store.Webhook
+		var d store.Delivery
+		write := func(fn func(tx *store.Tx) error) {
+			t.Helper()
+			if err := st.Write(ctx, fn); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(func(tx *store.Tx) error {
+			hook = store.Webhook{SpaceID: sp.ID, URL: "https://203.0.113.9/hook", Events: []string{store.EventTaskAdded}}
+			if err := tx.CreateWebhook(&hook, u.ID, "whsec_x"); err != nil {
+				return err
+			}
+			return tx.CreateTask(&store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: "one", Priority: "none", CreatorID: u.ID})
+		})
+		fail := func(code int) {
+			t.Helper()
+			write(func(tx *store.Tx) error {
+				o, err := tx.LeaseNext(hook.ID, "l", time.Now().Add(time.Minute))
+				if err != nil || o == nil {
+					return fmt.Errorf("lease: %v %v", o, err)
+				}
+				_, _, err = tx.RecordAttempt(o, store.Attempt{At: time.Now(), Code: code, Error: fmt.Sprintf("HTTP %d", code),
+					RetryAt: time.Now().Add(time.Hour)})
+				return err
+			})
+		}
+		errorOf := func() string {
+			t.Helper()
+			write(func(tx *store.Tx) error {
+				ds, err := tx.Deliveries(hook.ID, 0, 10)
+				if err == nil {
+					d = ds[0]
+				}
+				return err
+			})
+			if d.Error == nil {
+				return ""
+			}
+			return *d.Error
+		}
+		cycle := func(reason string) {
+			t.Helper()
+			write(func(tx *store.Tx) error { return tx.DisableWebhook(hook.ID, reason) })
+			write(func(tx *store.Tx) error {
+				if err := tx.EnableWebhook(hook.ID, u.ID); err != nil {
+					return err
+				}
+				return tx.Redeliver(&d)
+			})
+		}
+		fail(500)
+		want := "HTTP 500; then not sent: the webhook was disabled (first)"
+		write(func(tx *store.Tx) error { return tx.DisableWebhook(hook.ID, "first") })
+		if got := errorOf(); got != want {
+			t.Fatalf("after a 500 and disabling: %q, want %q", got, want)
+		}
+		write(func(tx *store.Tx) error {
+			if err := tx.EnableWebhook(hook.ID, u.ID); err != nil {
+				return err
+			}
+			return tx.Redeliver(&d)
+		})
+		fail(502)
+		cycle("second")
+		cycle("third")
+		write(func(tx *store.Tx) error { return tx.DisableWebhook(hook.ID, "fourth") })
+		if got, want := errorOf(), "not sent: the webhook was disabled (fourth)"; got != want {
+			t.Fatalf("after redelivering and disabling again and again: %q, want %q", got, want)
+		}
+		if n := strings.Count(errorOf(), "not sent"); n != 1 {
+			t.Fatalf("the note is there %d times", n)
+		}
+	})
 }
