@@ -315,26 +315,19 @@ type Outgoing struct {
 // disabled). The attempt is counted now, so one cut short by a crash
 // still counts (a worker that stops takes it back: ReleaseDelivery).
 func (t *Tx) LeaseDelivery(seq int64, lease string, until time.Time) (*Outgoing, error) {
-	return t.lease(`seq = ?`, seq, lease, until)
+	return t.lease(seq, lease, until)
 }
 
-// LeaseNext leases the head of a subscription's queue, if it is due: nil
-// if there is none.
-func (t *Tx) LeaseNext(webhookID, lease string, until time.Time) (*Outgoing, error) {
-	return t.lease(`seq = (SELECT min(x.seq) FROM webhook_deliveries x WHERE x.webhook_id = ? AND x.state = 'pending')`, webhookID, lease, until)
-}
-
-// lease leases the delivery which names, if it is pending, due, not
-// leased, the head of its queue, and its subscription active.
-func (t *Tx) lease(which string, arg any, lease string, until time.Time) (*Outgoing, error) {
+// lease leases delivery seq, if it is pending, due, not leased, the head
+// of its queue, and its subscription active.
+func (t *Tx) lease(seq int64, lease string, until time.Time) (*Outgoing, error) {
 	now := t.stamp()
-	var seq int64
 	err := t.queryRow(`UPDATE webhook_deliveries SET leased_until = ?, lease = ?, attempts = attempts + 1
-		WHERE `+which+` AND state = 'pending' AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
+		WHERE seq = ? AND state = 'pending' AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
 			AND seq = (SELECT min(x.seq) FROM webhook_deliveries x WHERE x.webhook_id = webhook_deliveries.webhook_id AND x.state = 'pending')
 			AND EXISTS (SELECT 1 FROM webhooks w WHERE w.id = webhook_deliveries.webhook_id AND w.disabled_at IS NULL)
 		RETURNING seq`,
-		FormatTime(until), lease, arg, now, now).Scan(&seq)
+		FormatTime(until), lease, seq, now, now).Scan(&seq)
 	if err := notFound(err); errors.Is(err, ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
