@@ -232,11 +232,10 @@ func (s *Server) settleColumn(tx *store.Tx, statusID, projectID string) error {
 	}
 	for i := range tasks {
 		k := &tasks[i]
-		before := *k
 		if err := complete(tx, k, nil, columns(sts), taskInput{}); err != nil {
 			return err
 		}
-		if changed(&before, k) {
+		if k.Changed() {
 			if err := tx.UpdateTask(k); err != nil {
 				return err
 			}

@@ -422,7 +422,9 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 		if err := complete(tx, k, before.StatusID, cols, in); err != nil {
 			return 0, nil, err
 		}
-		if changed(&before, k) {
+		// A PATCH that changes nothing keeps the version and makes no
+		// change-log entry.
+		if k.Changed() {
 			if !slices.Equal(before.LabelIDs, k.LabelIDs) {
 				if err := tx.SetTaskLabels(k, k.LabelIDs); err != nil {
 					return 0, nil, err
@@ -438,15 +440,6 @@ func (s *Server) updateTask(w http.ResponseWriter, r *http.Request) {
 
 func same[T comparable](a, b *T) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
-}
-
-// changed reports whether a PATCH changed anything, so a no-op keeps the
-// version and makes no change-log entry.
-func changed(a, b *store.Task) bool {
-	return !same(a.StatusID, b.StatusID) || a.Title != b.Title || !same(a.Description, b.Description) ||
-		a.Priority != b.Priority || !same(a.DueDate, b.DueDate) || !same(a.CompletedAt, b.CompletedAt) ||
-		a.IsArchived != b.IsArchived || !same(a.EstimatedHours, b.EstimatedHours) || a.Position != b.Position ||
-		!same(a.ReopenStatusID, b.ReopenStatusID) || !slices.Equal(a.LabelIDs, b.LabelIDs)
 }
 
 func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {

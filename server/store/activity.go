@@ -109,6 +109,13 @@ func (k *Task) remember() {
 	k.was = &was
 }
 
+// Changed reports whether k differs from the task as the store read it
+// (true when it was not read through the store, so nothing says it is
+// the same): whether writing it back is a change at all.
+func (k *Task) Changed() bool {
+	return k.was == nil || len(k.changes()) > 0 || !samePtr(k.was.ReopenStatusID, k.ReopenStatusID)
+}
+
 // changes are the fields of k that differ from when it was read (nil when
 // it was not read through TaskByID).
 func (k *Task) changes() map[string]FieldChange {
