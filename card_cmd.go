@@ -27,13 +27,9 @@ type cardOpts struct {
 	key    string
 }
 
-// maxTitle is the longest title a card may have, as the board and the
-// server allow; maxKey the longest --idempotency-key, leaving room for
-// what lanes adds to it for a command's later requests.
-const (
-	maxTitle = 500
-	maxKey   = 128
-)
+// maxKey is the longest --idempotency-key, leaving room for what lanes
+// adds to it for a command's later requests.
+const maxKey = 128
 
 func (a *app) cardCmd() *cobra.Command {
 	cmd := &cobra.Command{
@@ -503,8 +499,8 @@ func checkTitle(title string) error {
 	switch n := utf8.RuneCountInString(title); {
 	case n == 0:
 		return usagef("the card needs a title: lanes card add TITLE")
-	case n > maxTitle:
-		return usagef("a title can be at most %d characters (this one has %d)", maxTitle, n)
+	case n > board.MaxTitle:
+		return usagef("a title can be at most %d characters (this one has %d)", board.MaxTitle, n)
 	}
 	return nil
 }

@@ -45,16 +45,7 @@ func (r BatchResult) Err() error {
 	if r.Status >= 200 && r.Status < 300 {
 		return nil
 	}
-	e := &Error{Status: r.Status, Method: r.method, Path: r.path}
-	var body struct {
-		Error string `json:"error"`
-		Code  string `json:"code"`
-		Field string `json:"field"`
-	}
-	if json.Unmarshal(safe.JSON(r.Body), &body) == nil {
-		e.Message, e.Code, e.Field = body.Error, body.Code, body.Field
-	}
-	return e
+	return errorOf(r.Status, r.method, r.path, r.Body)
 }
 
 // Task is the task a create, change, restore or (un)assignment answered

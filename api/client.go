@@ -188,17 +188,24 @@ func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, erro
 // answerError reads an error answer. A body that is not the API's JSON
 // (a proxy's HTML page, say) still gives the status.
 func (c *Client) answerError(k call, res *resty.Response) error {
-	e := &Error{Status: res.StatusCode(), Method: k.method, Path: k.path}
+	e := errorOf(res.StatusCode(), k.method, k.path, res.Body())
+	if e.Status == http.StatusTooManyRequests {
+		e.RetryAfter = wire.RetryAfter(res.Header().Get("Retry-After"), time.Now())
+	}
+	return e
+}
+
+// errorOf is an answer that is not a success as an *Error: its status,
+// and the API's message, code and field where the body has them.
+func errorOf(status int, method, path string, raw []byte) *Error {
+	e := &Error{Status: status, Method: method, Path: path}
 	var body struct {
 		Error string `json:"error"`
 		Code  string `json:"code"`
 		Field string `json:"field"`
 	}
-	if json.Unmarshal(safe.JSON(res.Body()), &body) == nil {
+	if json.Unmarshal(safe.JSON(raw), &body) == nil {
 		e.Message, e.Code, e.Field = body.Error, body.Code, body.Field
-	}
-	if e.Status == http.StatusTooManyRequests {
-		e.RetryAfter = wire.RetryAfter(res.Header().Get("Retry-After"), time.Now())
 	}
 	return e
 }

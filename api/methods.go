@@ -103,13 +103,16 @@ func (c *Client) Supports(f Feature) bool {
 }
 
 // lacks notes that the lanes server turned out not to have addition f.
-func (c *Client) lacks(f Feature) {
+func (c *Client) lacks(f Feature) { c.found(f, true) }
+
+// found notes whether the lanes server turned out to lack addition f.
+func (c *Client) found(f Feature, missing bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.missing == nil {
 		c.missing = map[Feature]bool{}
 	}
-	c.missing[f] = true
+	c.missing[f] = missing
 }
 
 // route finds out, once, whether a lanes server has the route of a later
@@ -133,16 +136,7 @@ func (c *Client) route(ctx context.Context, f Feature, probe string) (bool, erro
 	default:
 		return false, fmt.Errorf("find out whether the server has %s: %w", probe, err)
 	}
-	if missing {
-		c.lacks(f)
-	} else {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if c.missing == nil {
-			c.missing = map[Feature]bool{}
-		}
-		c.missing[f] = false
-	}
+	c.found(f, missing)
 	return !missing, nil
 }
 

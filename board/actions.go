@@ -85,6 +85,10 @@ func (s *State) NewSubtask(parent, title string, at time.Time) (Mutation, error)
 	return m, nil
 }
 
+// MaxTitle is the most characters a card's title may have, as the server
+// says.
+const MaxTitle = 500
+
 func cleanTitle(title string) (string, error) {
 	t := []rune(title)
 	for len(t) > 0 && (t[0] == ' ' || t[0] == '\t') {
@@ -96,8 +100,8 @@ func cleanTitle(title string) (string, error) {
 	switch {
 	case len(t) == 0:
 		return "", errors.New("a card needs a title")
-	case len(t) > 500:
-		return "", fmt.Errorf("a title can be at most 500 characters (this one has %d)", len(t))
+	case len(t) > MaxTitle:
+		return "", fmt.Errorf("a title can be at most %d characters (this one has %d)", MaxTitle, len(t))
 	}
 	return string(t), nil
 }
@@ -295,7 +299,7 @@ func (s *State) AddComment(id, text string, at time.Time) (Mutation, error) {
 }
 
 // MaxComment is the most characters a comment may have, as the server
-// says (a title may have 500).
+// says (a title may have MaxTitle).
 const MaxComment = 20000
 
 // Delete deletes a card (and its subtasks) for good.

@@ -11,15 +11,18 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/lanesboard/lanes/api"
 )
 
-// The kinds of entry a card's history holds, as the server names them.
+// The kinds of entry a card's history holds, as the server names them
+// (the Remote passes the API's kind through as it came).
 const (
-	ActivityCreated   = "task.created"
-	ActivityUpdated   = "task.updated"
-	ActivityDeleted   = "task.deleted"
-	ActivityRestored  = "task.restored"
-	ActivityCommented = "comment.created"
+	ActivityCreated   = api.ActivityCreated
+	ActivityUpdated   = api.ActivityUpdated
+	ActivityDeleted   = api.ActivityDeleted
+	ActivityRestored  = api.ActivityRestored
+	ActivityCommented = api.ActivityCommented
 )
 
 // ActivityPage is how many entries of a card's history LoadActivity reads:

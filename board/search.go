@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/lanesboard/lanes/api"
 )
 
 // SearchLimit is how many hits Search asks for, best first.
@@ -15,10 +17,10 @@ const SearchLimit = 50
 // server does).
 const MaxSearchQuery = 200
 
-// The kinds of search hit.
+// The kinds of search hit (the Remote passes the API's kind through).
 const (
-	HitTask    = "task"
-	HitComment = "comment"
+	HitTask    = api.HitTask
+	HitComment = api.HitComment
 )
 
 // SearchHit is a card, or a comment on one, that a search found.

@@ -19,7 +19,7 @@ import (
 
 // The server's limits on what one line of input may hold, in characters.
 const (
-	TitleLimit   = 500
+	TitleLimit   = board.MaxTitle
 	CommentLimit = board.MaxComment
 )
 
