@@ -30,7 +30,7 @@ const (
 	// MaxAssignees is the most assignees of one card.
 	MaxAssignees = 50
 
-	maxTitle       = 500
+	maxTitle       = board.MaxTitle
 	maxColumnName  = board.MaxColumnName
 	maxLabelName   = board.MaxLabelName
 	maxProjectName = 200
