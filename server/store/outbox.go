@@ -315,12 +315,6 @@ type Outgoing struct {
 // disabled). The attempt is counted now, so one cut short by a crash
 // still counts (a worker that stops takes it back: ReleaseDelivery).
 func (t *Tx) LeaseDelivery(seq int64, lease string, until time.Time) (*Outgoing, error) {
-	return t.lease(seq, lease, until)
-}
-
-// lease leases delivery seq, if it is pending, due, not leased, the head
-// of its queue, and its subscription active.
-func (t *Tx) lease(seq int64, lease string, until time.Time) (*Outgoing, error) {
 	now := t.stamp()
 	err := t.queryRow(`UPDATE webhook_deliveries SET leased_until = ?, lease = ?, attempts = attempts + 1
 		WHERE seq = ? AND state = 'pending' AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
