@@ -468,22 +468,9 @@ func (t *Tx) PruneDeliveries() error {
 		FormatTime(t.now.Add(-DeliveryRetention))); err != nil {
 		return fmt.Errorf("prune deliveries: %w", err)
 	}
-	rows, err := t.query(`SELECT webhook_id FROM webhook_deliveries WHERE state <> 'pending' GROUP BY webhook_id HAVING count(*) > ?`,
+	full, err := queryStrings(t.ctx, t.c, `SELECT webhook_id FROM webhook_deliveries WHERE state <> 'pending' GROUP BY webhook_id HAVING count(*) > ?`,
 		DeliveryRetentionRows)
 	if err != nil {
-		return fmt.Errorf("prune deliveries: %w", err)
-	}
-	var full []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("prune deliveries: %w", err)
-		}
-		full = append(full, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("prune deliveries: %w", err)
 	}
 	for _, id := range full {
