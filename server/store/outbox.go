@@ -488,5 +488,5 @@ func (t *Tx) PruneDeliveries() error {
 func cleanText(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
-	return excerpt(s, max)
+	return Excerpt(s, max)
 }
