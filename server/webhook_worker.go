@@ -21,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -611,18 +610,9 @@ func retryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// clipText is s cut to at most bodyExcerpt bytes, at a character's start
-// (as the store cuts an excerpt), with "…" when it was cut.
-func clipText(s string) string {
-	if len(s) <= bodyExcerpt {
-		return s
-	}
-	n := bodyExcerpt
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
-}
+// clipText is s cut to at most bodyExcerpt bytes, at a character's start,
+// with "…" when it was cut.
+func clipText(s string) string { return store.Excerpt(s, bodyExcerpt) }
 
 // Sign is the X-Lanes-Signature of body sent at t with secret:
 // "t=UNIX,v1=HEX(HMAC-SHA256(secret, t + "." + body))".

@@ -52,6 +52,15 @@ func newHookEnvOn(t testing.TB, db string, st *store.Store, opts ...server.Optio
 	return &testEnv{t: t, st: st, db: db, srv: hs}
 }
 
+// newClockedHookEnv is newHookEnv with its store and server on a clock
+// the test moves.
+func newClockedHookEnv(t testing.TB) (*testEnv, *fakeClock) {
+	t.Helper()
+	clock := newFakeClock()
+	db := freshDB(t)
+	return newHookEnvOn(t, db, openStoreAt(t, db, store.WithClock(clock.Now)), server.WithClock(clock.Now)), clock
+}
+
 // A webhook subscription as the API sends it.
 type tWebhook struct {
 	ID                string   `json:"id"`
@@ -1125,10 +1134,7 @@ func TestWebhookEditorBecomesOwner(t *testing.T) {
 // failures here are never more than a day apart: a retry, then a new
 // event's delivery, then its retry.
 func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {
-	clock := newFakeClock()
-	db := freshDB(t)
-	st := openStoreAt(t, db, store.WithClock(clock.Now))
-	e := newHookEnvOn(t, db, st, server.WithClock(clock.Now))
+	e, clock := newClockedHookEnv(t)
 	u := e.newUser("ada")
 	b := e.personalBoard(u)
 	rcv := newReceiver(t, func(int, hookCall, http.ResponseWriter) int { return 500 })
@@ -1168,10 +1174,7 @@ func TestWebhookFailingForThreeDaysIsDisabled(t *testing.T) {
 // quiet days, and then a failure that will be retried is a new run of
 // failures, not three days of them; and a success ends a run.
 func TestWebhookOldFailureThenQuietIsNotFailing(t *testing.T) {
-	clock := newFakeClock()
-	db := freshDB(t)
-	st := openStoreAt(t, db, store.WithClock(clock.Now))
-	e := newHookEnvOn(t, db, st, server.WithClock(clock.Now))
+	e, clock := newClockedHookEnv(t)
 	u := e.newUser("ada")
 	b := e.personalBoard(u)
 	var mended atomic.Bool

@@ -168,8 +168,9 @@ func samePtr[T comparable](a, b *T) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
-// excerpt is the start of s, at most max bytes, cut at a rune boundary.
-func excerpt(s string, max int) string {
+// Excerpt is the start of s, at most max bytes, cut at a rune boundary,
+// with "…" when it was cut.
+func Excerpt(s string, max int) string {
 	if len(s) <= max {
 		return s
 	}

@@ -717,8 +717,9 @@ func derivedTable(name string) bool {
 	return name == "search_docs" || name == "search_index" || strings.HasPrefix(name, "search_index_")
 }
 
-func queryStrings(ctx context.Context, c conn, query string) ([]string, error) {
-	rows, err := c.query(ctx, query)
+// queryStrings is the one column of text the query's rows hold.
+func queryStrings(ctx context.Context, c conn, query string, args ...any) ([]string, error) {
+	rows, err := c.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

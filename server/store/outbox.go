@@ -315,12 +315,6 @@ type Outgoing struct {
 // disabled). The attempt is counted now, so one cut short by a crash
 // still counts (a worker that stops takes it back: ReleaseDelivery).
 func (t *Tx) LeaseDelivery(seq int64, lease string, until time.Time) (*Outgoing, error) {
-	return t.lease(seq, lease, until)
-}
-
-// lease leases delivery seq, if it is pending, due, not leased, the head
-// of its queue, and its subscription active.
-func (t *Tx) lease(seq int64, lease string, until time.Time) (*Outgoing, error) {
 	now := t.stamp()
 	err := t.queryRow(`UPDATE webhook_deliveries SET leased_until = ?, lease = ?, attempts = attempts + 1
 		WHERE seq = ? AND state = 'pending' AND next_attempt_at <= ? AND (leased_until IS NULL OR leased_until <= ?)
@@ -474,22 +468,9 @@ func (t *Tx) PruneDeliveries() error {
 		FormatTime(t.now.Add(-DeliveryRetention))); err != nil {
 		return fmt.Errorf("prune deliveries: %w", err)
 	}
-	rows, err := t.query(`SELECT webhook_id FROM webhook_deliveries WHERE state <> 'pending' GROUP BY webhook_id HAVING count(*) > ?`,
+	full, err := queryStrings(t.ctx, t.c, `SELECT webhook_id FROM webhook_deliveries WHERE state <> 'pending' GROUP BY webhook_id HAVING count(*) > ?`,
 		DeliveryRetentionRows)
 	if err != nil {
-		return fmt.Errorf("prune deliveries: %w", err)
-	}
-	var full []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("prune deliveries: %w", err)
-		}
-		full = append(full, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("prune deliveries: %w", err)
 	}
 	for _, id := range full {
@@ -507,5 +488,5 @@ func (t *Tx) PruneDeliveries() error {
 func cleanText(s string, max int) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
-	return excerpt(s, max)
+	return Excerpt(s, max)
 }

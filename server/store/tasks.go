@@ -722,7 +722,7 @@ func (t *Tx) AddComment(k *Task, authorID, content string) (*Comment, error) {
 		return nil, fmt.Errorf("read comment author: %w", notFound(err))
 	}
 	if err := t.log(event{SpaceID: k.SpaceID, Kind: "comment.created", ObjectID: c.ID, Payload: c, TaskID: k.ID,
-		Changes: map[string]FieldChange{"commentId": {To: c.ID}, "content": {To: excerpt(c.Content, maxActivityExcerpt)}}}); err != nil {
+		Changes: map[string]FieldChange{"commentId": {To: c.ID}, "content": {To: Excerpt(c.Content, maxActivityExcerpt)}}}); err != nil {
 		return nil, err
 	}
 	k.CommentCount++

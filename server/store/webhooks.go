@@ -252,22 +252,12 @@ func (t *Tx) DisableWebhook(id, reason string) error {
 // what they set up must not go on sending the space's events where they
 // chose.
 func (t *Tx) disableWebhooksOf(spaceID, userID string) error {
-	rows, err := t.query(`SELECT id FROM webhooks WHERE space_id = ? AND owner_id = ? AND disabled_at IS NULL`, spaceID, userID)
+	ids, err := queryStrings(t.ctx, t.c, `SELECT id FROM webhooks WHERE space_id = ? AND owner_id = ? AND disabled_at IS NULL`, spaceID, userID)
 	if err != nil {
 		return fmt.Errorf("find the webhooks a member owns: %w", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("find the webhooks a member owns: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return err
+	if len(ids) == 0 {
+		return nil
 	}
 	name, err := t.nameOf("users", userID)
 	if err != nil {
