@@ -260,9 +260,30 @@ func (e *sshEnv) testHost(cfg Config) (login func(name string) (*gossh.Session, 
 // db is the data directory's database, as the local task server has it.
 func (e *sshEnv) db() *store.Store { return e.local().Store }
 
-// serverColumn is the name of the column the card is in on the server.
+// serverColumn is the name of the column the card is in on the server,
+// once the server has it. (The screen can't say when that is: the frame
+// before the title's enter is handled holds the title, typed in the
+// column's new-card line, and the "synced" of before.)
 func (e *sshEnv) serverColumn(st *store.Store, title string) string {
 	e.t.Helper()
+	var (
+		col string
+		err error
+	)
+	for deadline := time.Now().Add(15 * time.Second); col == "" && err == nil && time.Now().Before(deadline); {
+		if col, err = e.findOnServer(st, title); col == "" && err == nil {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if err != nil || col == "" {
+		e.t.Fatalf("find %q on the server: %v", title, err)
+	}
+	return col
+}
+
+// findOnServer is the name of the column the card is in on the server
+// ("" while it has no such card).
+func (e *sshEnv) findOnServer(st *store.Store, title string) (string, error) {
 	col := ""
 	err := st.Read(context.Background(), func(tx *store.Tx) error {
 		users, err := tx.Users()
@@ -300,10 +321,7 @@ func (e *sshEnv) serverColumn(st *store.Store, title string) string {
 		}
 		return nil
 	})
-	if err != nil || col == "" {
-		e.t.Fatalf("find %q on the server: %v", title, err)
-	}
-	return col
+	return col, err
 }
 
 // A person with a key in the file gets a board of their own over ssh: at
