@@ -570,29 +570,29 @@ func (r *run) makeCards(ctx context.Context) error {
 		if depth > 0 {
 			phase = "subtasks"
 		}
-		err := each(ctx, len(level), r.workers(), func(ctx context.Context, k int) error {
-			i := level[k]
-			if id, ok := r.j.get("card", i); ok {
-				ids[i] = id
-				r.step(phase)
-				return nil
+		// Each card is a chain of its own: cards may be made in any order,
+		// their positions keep the file's.
+		chains := make([]chain, len(level))
+		for k, i := range level {
+			what := fmt.Sprintf("make card %s (%q)", nodes[i].at, clip(nodes[i].card.Title))
+			in := func() api.TaskCreate {
+				in := r.taskCreate(nodes[i])
+				if p := nodes[i].parent; p >= 0 {
+					in.ParentTaskID = &ids[p]
+				}
+				return in
 			}
-			in := r.taskCreate(nodes[i])
-			if p := nodes[i].parent; p >= 0 {
-				in.ParentTaskID = &ids[p]
-			}
-			var t *api.Task
-			err := r.send(ctx, fmt.Sprintf("make card %s (%q)", nodes[i].at, clip(nodes[i].card.Title)), func() (err error) {
-				t, err = r.c.CreateTask(ctx, in, r.key("card", i))
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			ids[i] = t.ID
-			r.step(phase)
-			return r.j.put("card", i, t.ID)
-		})
+			chains[k] = chain{{j: i, what: what,
+				op: func() (api.BatchOp, error) { return api.CreateTaskOp(in(), r.key("card", i)) },
+				alone: func(ctx context.Context) (string, error) {
+					t, err := r.c.CreateTask(ctx, in(), r.key("card", i))
+					if err != nil {
+						return "", err
+					}
+					return t.ID, nil
+				}}}
+		}
+		err := r.writeAll(ctx, "card", phase, chains, idOfTask, func(c, _ int, id string) { ids[level[c]] = id })
 		if err != nil {
 			return err
 		}
@@ -635,29 +635,21 @@ func (r *run) makeComments(ctx context.Context) error {
 			with = append(with, i)
 		}
 	}
-	err := each(ctx, len(with), r.workers(), func(ctx context.Context, k int) error {
-		i := with[k]
+	// A card's comments are a chain: posted in their order.
+	chains := make([]chain, len(with))
+	for k, i := range with {
 		for m, cm := range r.nodes[i].card.Comments {
 			j := first[i] + m
-			if _, ok := r.j.get("comment", j); ok {
-				r.step("comments")
-				continue
-			}
 			text := r.commentText(cm)
-			err := r.send(ctx, fmt.Sprintf("add comment %d of card %s", m+1, r.nodes[i].at), func() error {
-				_, err := r.c.AddComment(ctx, r.cardIDs[i], text, r.key("comment", j))
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			r.step("comments")
-			if err := r.j.put("comment", j, ""); err != nil {
-				return err
-			}
+			chains[k] = append(chains[k], write{j: j, what: fmt.Sprintf("add comment %d of card %s", m+1, r.nodes[i].at),
+				op: func() (api.BatchOp, error) { return api.AddCommentOp(r.cardIDs[i], text, r.key("comment", j)) },
+				alone: func(ctx context.Context) (string, error) {
+					_, err := r.c.AddComment(ctx, r.cardIDs[i], text, r.key("comment", j))
+					return "", err
+				}})
 		}
-		return nil
-	})
+	}
+	err := r.writeAll(ctx, "comment", "comments", chains, noID, func(int, int, string) {})
 	r.sum.Comments = count
 	return err
 }
@@ -703,9 +695,9 @@ func (r *run) assign(ctx context.Context) error {
 			with = append(with, i)
 		}
 	}
-	var mu sync.Mutex
-	err = each(ctx, len(with), r.workers(), func(ctx context.Context, k int) error {
-		i := with[k]
+	var chains []chain
+	for _, i := range with {
+		var c chain
 		for a, name := range r.nodes[i].card.Assignees {
 			j := first[i] + a
 			user, ok := exact[name]
@@ -713,30 +705,22 @@ func (r *run) assign(ctx context.Context) error {
 				user, ok = folded[strings.ToLower(name)]
 			}
 			if !ok {
-				mu.Lock()
 				r.sum.Skipped = append(r.sum.Skipped, name)
-				mu.Unlock()
 				r.step("assignees")
 				continue
 			}
-			if _, ok := r.j.get("assign", j); ok {
-				r.step("assignees")
-				continue
-			}
-			err := r.send(ctx, fmt.Sprintf("assign %s to card %s", name, r.nodes[i].at), func() error {
-				_, err := r.c.Assign(ctx, r.cardIDs[i], user, r.key("assign", j))
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			r.step("assignees")
-			if err := r.j.put("assign", j, ""); err != nil {
-				return err
-			}
+			c = append(c, write{j: j, what: fmt.Sprintf("assign %s to card %s", name, r.nodes[i].at),
+				op: func() (api.BatchOp, error) { return api.AssignOp(r.cardIDs[i], user, r.key("assign", j)) },
+				alone: func(ctx context.Context) (string, error) {
+					_, err := r.c.Assign(ctx, r.cardIDs[i], user, r.key("assign", j))
+					return "", err
+				}})
 		}
-		return nil
-	})
+		if len(c) > 0 {
+			chains = append(chains, c)
+		}
+	}
+	err = r.writeAll(ctx, "assign", "assignees", chains, noID, func(int, int, string) {})
 	r.sum.Assignees = count - len(r.sum.Skipped)
 	slices.Sort(r.sum.Skipped)
 	return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -63,11 +64,20 @@ func file(t testing.TB, b *transfer.Board) *transfer.File {
 // cutTransport lets the first after requests through, sends the next one
 // but loses its answer (the server did it; the client never hears), and
 // refuses every one after: a connection lost in the middle of an import.
+//
+// With noBatch it is also a lanes server from before batches: its batch
+// route is not found, so the import writes one object per request.
 type cutTransport struct {
 	n, after atomic.Int64
+	noBatch  bool
 }
 
 func (c *cutTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if c.noBatch && r.URL.Path == "/api/batch" {
+		body := `{"error":{"code":"not_found","message":"Not found"}}`
+		return &http.Response{StatusCode: http.StatusNotFound, Header: http.Header{"Content-Type": {"application/json"}},
+			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	}
 	k := c.n.Add(1)
 	switch after := c.after.Load(); {
 	case after == 0 || k <= after:
@@ -177,16 +187,32 @@ func (e *importEnv) check(t *testing.T, want *transfer.Board, name string) {
 // came back), then runs the import again: the project is finished, with
 // every card, subtask, comment and assignee exactly once.
 func TestInterruptedImportMakesNoDuplicates(t *testing.T) {
+	for _, batches := range []bool{true, false} {
+		t.Run(map[bool]string{true: "in batches", false: "one write per request"}[batches], func(t *testing.T) {
+			testImportResumes(t, batches)
+		})
+	}
+}
+
+func testImportResumes(t *testing.T, batches bool) {
 	ctx := context.Background()
 	b := genBoard(60, "ann")
+	if batches {
+		// Enough for a few batches of each kind.
+		b = genBoard(700, "ann")
+	}
 
 	// How many requests a whole import takes, to cut it at fractions.
 	probe := newImportEnv(t)
-	var counter cutTransport
-	if _, err := probe.importer(probe.client(&counter)).Import(ctx, file(t, genBoard(60, "ann"))); err != nil {
+	counter := cutTransport{noBatch: !batches}
+	if _, err := probe.importer(probe.client(&counter)).Import(ctx, file(t, b)); err != nil {
 		t.Fatal(err)
 	}
 	total := counter.n.Load()
+	t.Logf("a whole import is %d requests", total)
+	if batches && total > 60 {
+		t.Fatalf("an import of %d cards took %d requests: not in batches", len(b.Cards), total)
+	}
 
 	for _, tc := range []struct {
 		name        string
@@ -203,7 +229,7 @@ func TestInterruptedImportMakesNoDuplicates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newImportEnv(t)
 			f := file(t, b)
-			cut := &cutTransport{}
+			cut := &cutTransport{noBatch: !batches}
 			cut.after.Store(tc.cutAt)
 			_, err := e.importer(e.client(cut)).Import(ctx, f)
 			if err == nil {
@@ -249,7 +275,7 @@ func TestImportStateLostRefusesDuplicateProject(t *testing.T) {
 	ctx := context.Background()
 	e := newImportEnv(t)
 	b := genBoard(10, "ann")
-	cut := &cutTransport{}
+	cut := &cutTransport{noBatch: true}
 	cut.after.Store(20)
 	if _, err := e.importer(e.client(cut)).Import(ctx, file(t, b)); err == nil {
 		t.Fatal("the cut import did not fail")
@@ -314,3 +340,32 @@ func BenchmarkImport10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*(n.Cards+n.Subtasks))/b.Elapsed().Seconds(), "cards/s")
 }
+
+// BenchmarkImport100k imports a board of 100,000 cards (four columns,
+// a label and a priority each, every tenth with a description) into a
+// new project on a real local server, and reports cards made per second.
+func BenchmarkImport100k(b *testing.B) {
+	e := newImportEnv(b)
+	board := genBoard(0, "")
+	for i := range importBenchCards {
+		c := transfer.Card{Title: fmt.Sprintf("card %06d", i), Column: board.Columns[i%4].Name, Priority: "high",
+			Labels: []string{board.Labels[i%3].Name}}
+		if i%10 == 0 {
+			c.Description = "Imported with its description, which is searchable like the title."
+		}
+		board.Cards = append(board.Cards, c)
+	}
+	f := file(b, board)
+	b.ResetTimer()
+	for i := range b.N {
+		im := e.importer(e.client(nil))
+		im.Name, im.Again = fmt.Sprintf("Bench %d", i), true
+		if _, err := im.Import(context.Background(), f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(board.Cards))/b.Elapsed().Seconds(), "cards/s")
+}
+
+// importBenchCards is how many cards BenchmarkImport100k imports.
+const importBenchCards = 100_000

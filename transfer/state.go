@@ -193,6 +193,27 @@ func (j *journal) put(kind string, i int, id string) error {
 	return nil
 }
 
+// putAll records that the writes js of kind were done, as ids, in one
+// write to the file.
+func (j *journal) putAll(kind string, js []int, ids []string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var b strings.Builder
+	for n, i := range js {
+		key := kind + " " + strconv.Itoa(i)
+		j.done[key] = ids[n]
+		b.WriteString(key)
+		if ids[n] != "" {
+			b.WriteString(" " + ids[n])
+		}
+		b.WriteString(";\n")
+	}
+	if _, err := j.f.WriteString(b.String()); err != nil {
+		return fmt.Errorf("write the import's journal: %w", err)
+	}
+	return nil
+}
+
 func (j *journal) close() error {
 	if err := j.f.Sync(); err != nil {
 		j.f.Close()

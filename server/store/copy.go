@@ -711,10 +711,10 @@ func checkSchema(ctx context.Context, e engine, c conn, name string) error {
 }
 
 // derivedTable reports whether a SQLite table is made from the others
-// (the search index and its FTS5 shadow tables): the target rebuilds its
-// own, so Copy leaves them behind.
+// (the search index, its FTS5 shadow tables and its queue of changes):
+// the target rebuilds its own, so Copy leaves them behind.
 func derivedTable(name string) bool {
-	return name == "search_docs" || name == "search_index" || strings.HasPrefix(name, "search_index_")
+	return name == "search_docs" || name == "search_dirty" || name == "search_index" || strings.HasPrefix(name, "search_index_")
 }
 
 // queryStrings is the one column of text the query's rows hold.

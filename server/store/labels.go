@@ -18,6 +18,17 @@ func scanLabel(row interface{ Scan(...any) error }) (*Label, error) {
 
 // Labels lists a project's labels by name, ignoring case.
 func (t *Tx) Labels(projectID string) ([]Label, error) {
+	if ls, ok := t.remembered().labels[projectID]; ok {
+		return slices.Clone(ls), nil
+	}
+	ls, err := t.labels(projectID)
+	if err == nil {
+		t.remembered().labels[projectID] = slices.Clone(ls)
+	}
+	return ls, err
+}
+
+func (t *Tx) labels(projectID string) ([]Label, error) {
 	rows, err := t.query(`SELECT `+labelCols+` FROM labels WHERE project_id = ? ORDER BY lower(name), name, id`, projectID)
 	if err != nil {
 		return nil, fmt.Errorf("list labels: %w", err)

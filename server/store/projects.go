@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -72,6 +73,17 @@ func (t *Tx) UpdateProject(p *Project, kind string) error {
 
 // Statuses lists a project's columns in board order.
 func (t *Tx) Statuses(projectID string) ([]Status, error) {
+	if sts, ok := t.remembered().statuses[projectID]; ok {
+		return slices.Clone(sts), nil
+	}
+	sts, err := t.statuses(projectID)
+	if err == nil {
+		t.remembered().statuses[projectID] = slices.Clone(sts)
+	}
+	return sts, err
+}
+
+func (t *Tx) statuses(projectID string) ([]Status, error) {
 	rows, err := t.query(`SELECT `+statusCols+` FROM statuses
 		WHERE project_id = ? ORDER BY position, id`, projectID)
 	if err != nil {
@@ -92,6 +104,18 @@ func (t *Tx) Statuses(projectID string) ([]Status, error) {
 // ProjectAndRole finds a project and the user's role in its space in one
 // query. The role is "" when the user is not a member.
 func (t *Tx) ProjectAndRole(projectID, userID string) (*Project, Role, error) {
+	if r, ok := t.remembered().roles[[2]string{projectID, userID}]; ok {
+		p := r.p
+		return &p, r.role, nil
+	}
+	p, role, err := t.projectAndRole(projectID, userID)
+	if err == nil && p != nil {
+		t.remembered().roles[[2]string{projectID, userID}] = memoRole{p: *p, role: role}
+	}
+	return p, role, err
+}
+
+func (t *Tx) projectAndRole(projectID, userID string) (*Project, Role, error) {
 	var role *Role
 	p, err := scanProject(t.queryRow(`SELECT `+projectColsP+`, m.role FROM projects p
 		LEFT JOIN members m ON m.space_id = p.space_id AND m.user_id = ? WHERE p.id = ?`, userID, projectID), &role)

@@ -179,7 +179,7 @@ func (e *sqliteEngine) begin(ctx context.Context, write bool) (conn, error) {
 		p.release()
 		return nil, err
 	}
-	return &sqliteConn{tx: tx, p: p}, nil
+	return &sqliteConn{tx: tx, p: p, write: write}, nil
 }
 
 func (e *sqliteEngine) lookup(ctx context.Context, query string, args []any, dest ...any) error {
@@ -196,9 +196,10 @@ func (e *sqliteEngine) lookup(ctx context.Context, query string, args []any, des
 
 // sqliteConn is a SQLite transaction holding a slot of its pool.
 type sqliteConn struct {
-	tx   *sql.Tx
-	p    *pool
-	done bool
+	tx    *sql.Tx
+	p     *pool
+	done  bool
+	write bool
 }
 
 func (c *sqliteConn) finish() {
@@ -208,9 +209,38 @@ func (c *sqliteConn) finish() {
 	}
 }
 
-func (c *sqliteConn) commit(context.Context, []string) error {
+func (c *sqliteConn) commit(ctx context.Context, _ []string) error {
 	defer c.finish()
+	if c.write {
+		if err := c.syncSearch(ctx); err != nil {
+			c.tx.Rollback()
+			return err
+		}
+	}
 	return c.tx.Commit()
+}
+
+// syncSearch brings the search index up to date with the documents the
+// transaction changed (see migration 0008): the old text of each out, the
+// current text of each still there in, in one statement each.
+func (c *sqliteConn) syncSearch(ctx context.Context) error {
+	var dirty bool
+	if err := c.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&dirty); err != nil {
+		return fmt.Errorf("index for search: %w", err)
+	}
+	if !dirty {
+		return nil
+	}
+	for _, q := range []string{
+		`INSERT INTO search_index (search_index, rowid, title, body) SELECT 'delete', id, title, body FROM search_dirty WHERE indexed = 1`,
+		`INSERT INTO search_index (rowid, title, body) SELECT d.id, d.title, d.body FROM search_docs d JOIN search_dirty x ON x.id = d.id`,
+		`DELETE FROM search_dirty`,
+	} {
+		if _, err := c.exec(ctx, q); err != nil {
+			return fmt.Errorf("index for search: %w", err)
+		}
+	}
+	return nil
 }
 
 func (c *sqliteConn) rollback() {

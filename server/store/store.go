@@ -200,8 +200,9 @@ type Tx struct {
 	// hooks are the active webhook subscriptions of each space the
 	// transaction logged a change of (nil: none read yet).
 	hooks     map[string][]hookSub
-	queued    bool // a webhook delivery was queued: wake the workers on commit
-	respacing bool // rebalance is rewriting a column's keys: no webhook event
+	queued    bool  // a webhook delivery was queued: wake the workers on commit
+	respacing bool  // rebalance is rewriting a column's keys: no webhook event
+	memo      *memo // what was read of projects, columns and labels (see memo.go)
 }
 
 // SetActor names the user whose request the transaction carries out: the
@@ -261,15 +262,18 @@ func (t *Tx) notice(what string) {
 }
 
 func (t *Tx) exec(query string, args ...any) (int64, error) {
+	t.forget(query)
 	n, err := t.c.exec(t.ctx, query, args...)
 	return n, mapErr(err)
 }
 
 func (t *Tx) query(query string, args ...any) (rows, error) {
+	t.forget(query)
 	return t.c.query(t.ctx, query, args...)
 }
 
 func (t *Tx) queryRow(query string, args ...any) row {
+	t.forget(query)
 	return t.c.queryRow(t.ctx, query, args...)
 }
 
