@@ -33,6 +33,11 @@ const (
 	seqHome         = "\x1b[H"
 )
 
+// maxKeptBuffer bounds the write buffer kept from one frame for the next:
+// a usual frame's fits; a huge one's (a terminal of 500×200) is let go,
+// not held by every SSH session.
+const maxKeptBuffer = 64 << 10
+
 // altSettle is how long the terminal is given after leaving the alternate
 // screen before its input modes change back, as Bubble Tea gives it.
 const altSettle = 10 * time.Millisecond
@@ -181,7 +186,7 @@ func (r *renderer) flush() bool {
 
 // write sends b (r.wmu held) and keeps its buffer for the next frame.
 func (r *renderer) write(b []byte) bool {
-	if cap(b) <= 1<<20 {
+	if cap(b) <= maxKeptBuffer {
 		r.buf = b[:0]
 	}
 	if len(b) == 0 || r.err != nil {
@@ -401,11 +406,15 @@ func frame(b []byte, s *shown, view string) []byte {
 		if i == 0 && s.view == "" {
 			b = append(b, '\r')
 		}
-		if s.width > 0 {
+		// Cut to the width, else it would wrap; a line that fits (most)
+		// is measured once, not also cut.
+		w := ansi.StringWidth(line)
+		if s.width > 0 && w > s.width {
 			line = ansi.Truncate(line, s.width, "")
+			w = ansi.StringWidth(line)
 		}
 		b = append(b, line...)
-		if ansi.StringWidth(line) < s.width {
+		if w < s.width {
 			// At the last column, a sequence after the text would act
 			// on the last cell only: erased only when short of it.
 			b = append(b, seqEraseRight...)
