@@ -152,8 +152,13 @@ func newPair(t *testing.T, w, h int) *pair {
 	})
 	for _, kind := range []string{"std", "draw"} {
 		before, after := filepath.Join(p.dir, kind+".before"), filepath.Join(p.dir, kind+".after")
-		cmd := fmt.Sprintf("stty -g > %s; %s=%s %s -test.run='^TestHelperProgram$'; stty -g > %s; echo the helper exited; sleep 3600",
-			before, helperEnv, kind, os.Args[0], after)
+		// Under -race, a report goes to a file, not the screen: the one
+		// of the draw program is checked by ended; Bubble Tea's standard
+		// renderer has races of its own (its resize goroutine), not this
+		// package's to fix.
+		race := filepath.Join(p.dir, kind+".race")
+		cmd := fmt.Sprintf("stty -g > %s; GORACE=log_path=%s %s=%s %s -test.run='^TestHelperProgram$'; stty -g > %s; echo the helper exited; sleep 3600",
+			before, race, helperEnv, kind, os.Args[0], after)
 		p.tmux("new-session", "-d", "-s", kind, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), cmd)
 	}
 	return p
@@ -245,6 +250,11 @@ func (p *pair) ended(what string) {
 		if string(before) != string(after) {
 			p.t.Fatalf("%s: the %s program left the terminal's settings changed: %s, were %s", what, kind, after, before)
 		}
+	}
+	races, _ := filepath.Glob(filepath.Join(p.dir, "draw.race*"))
+	for _, f := range races {
+		report, _ := os.ReadFile(f)
+		p.t.Errorf("%s: the race detector found, in the draw program:\n%s", what, report)
 	}
 }
 
