@@ -59,8 +59,9 @@ const keylatCols, keylatRows = 120, 40
 // up 20 in each the same way (128 keys a round; scrolling included), a
 // random 10–30 ms apart as a typist's, after a warm-up. Each binary runs
 // on the same data; a run reports per size the median and 90th
-// percentile per binary, and logs the machine's load average and the CPU
-// lanes used per key.
+// percentile per binary, and logs the machine's load average, the CPU
+// lanes used per key, and what it uses idle (a renderer's frame ticker
+// costs CPU while nothing happens).
 func TestKeyLatency(t *testing.T) {
 	if !*keylatRun {
 		t.Skip("the keystroke latency harness runs with -lanes.keylat")
@@ -309,8 +310,12 @@ func keylatMeasure(t *testing.T, bin string, env []string) []time.Duration {
 			t.Fatalf("%s never settled after its sync", bin)
 		}
 	}
-	t.Logf("%s: the board synced %v after the start, settled after %v; load average %s", filepath.Base(bin),
-		synced.Round(time.Millisecond), time.Since(start).Round(time.Millisecond), loadAverage())
+	settled := time.Since(start)
+	idle := procCPU(pid)
+	time.Sleep(5 * time.Second)
+	idle = procCPU(pid) - idle
+	t.Logf("%s: the board synced %v after the start, settled after %v; idle, it used %.0f ms of CPU in 5 s; load average %s", filepath.Base(bin),
+		synced.Round(time.Millisecond), settled.Round(time.Millisecond), idle*1000, loadAverage())
 
 	key := func(k byte) time.Duration {
 		t.Helper()
