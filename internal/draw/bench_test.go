@@ -109,8 +109,11 @@ func BenchmarkFrame(b *testing.B) {
 // Tea, the board updated and drawn, until the frame showing the new
 // selection has been read back from the output (a pipe). "standard" is
 // Bubble Tea's standard renderer (60 frames a second, what lanes used),
-// "draw" this package. The standard renderer's time is mostly the wait
-// for its next tick, so ns/op is about half a frame interval there.
+// "draw" this package. The standard renderer's time is the wait for its
+// next tick: each key here is written as soon as the frame before arrived,
+// just after a tick, so it waits a whole interval (16.7 ms); a typist's
+// key lands anywhere in one, half an interval on average, which is what
+// TestKeyLatency (the root package, over a real terminal) measures.
 func BenchmarkKeyToFrame(b *testing.B) {
 	for _, kind := range []string{"standard", "draw"} {
 		b.Run(kind, func(b *testing.B) {
