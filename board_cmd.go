@@ -17,6 +17,7 @@ import (
 
 	"github.com/lanesboard/lanes/board"
 	"github.com/lanesboard/lanes/config"
+	"github.com/lanesboard/lanes/internal/draw"
 	"github.com/lanesboard/lanes/keymap"
 	"github.com/lanesboard/lanes/launch"
 	"github.com/lanesboard/lanes/ui"
@@ -90,8 +91,10 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	m := ui.New(e, ui.Config{Keys: keys, Renderer: renderer(cmd.OutOrStdout(), theme), Theme: theme, SaveTheme: save, SpaceName: ch.Space.Name,
 		ProjectID: ch.Project.ID, Project: ch.Project.Name, Switcher: launch.NewSwitcher(c, opts, f.archived, last),
 		ReadOnly: launch.ReadOnly(ch.Space), OpenSwitcher: ch.Defaulted && cn.backend == backendTaskade, StandupOrder: cfg.Standup.Order, Timebox: cfg.Standup.TimeboxOrDefault()})
-	prog := tea.NewProgram(m, tea.WithContext(ctx), tea.WithAltScreen(), tea.WithMouseCellMotion(),
-		tea.WithInput(cmd.InOrStdin()), tea.WithOutput(cmd.OutOrStdout()))
+	// Drawn by draw: a key's frame is written as soon as the model has
+	// taken it, not on Bubble Tea's next frame tick.
+	prog := draw.NewProgram(m, draw.Config{In: cmd.InOrStdin(), Out: cmd.OutOrStdout(), AltScreen: true, Mouse: true},
+		tea.WithContext(ctx))
 	final, runErr := prog.Run()
 	if errors.Is(runErr, tea.ErrProgramKilled) && ctx.Err() != nil {
 		runErr = nil // stopped by a signal: a normal way out

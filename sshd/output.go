@@ -48,10 +48,12 @@ func termSize(w, h int) (int, int) {
 
 var errOutputClosed = errors.New("the session's output is closed")
 
-// sessionOutput is a session's terminal output. Bubble Tea writes each
-// frame to it and never waits: a goroutine of its own sends to the client
-// what the client will take. When the client reads slower than the board
-// changes (or stops reading), at most maxPendingOutput bytes wait; past
+// sessionOutput is a session's terminal output. The board's renderer
+// writes each frame to it and never waits: a goroutine of its own sends to
+// the client what the client will take. The renderer writes a frame only
+// once the one before has gone (Sent), so frames drawn meanwhile are
+// replaced, not queued. Should more come (the end of the session, or a
+// frame larger than the bound), at most maxPendingOutput bytes wait; past
 // that the waiting frames are dropped rather than queued, so a stalled
 // client costs the host a bounded amount however long it stalls.
 //
@@ -60,13 +62,14 @@ var errOutputClosed = errors.New("the session's output is closed")
 // its last frame), so everything after a drop is dropped too until the
 // client has taken all that was sent; then the terminal modes the program
 // set (alternate screen, mouse, cursor) are sent again and resync asks
-// for the screen to be cleared and drawn in full. Bubble Tea writes each
+// for the screen to be cleared and drawn in full. The renderer writes each
 // frame and each mode change in one Write, so a frame is sent whole or
 // not at all.
 type sessionOutput struct {
 	out    io.Writer
 	resync chan struct{} // the client caught up after a drop: repaint in full
 	wake   chan struct{} // something to send, or closing
+	sent   chan struct{} // all that was written has been sent (see Sent)
 	done   chan struct{} // the sender has finished
 
 	mu      sync.Mutex
@@ -90,7 +93,7 @@ type termMode struct {
 const maxModes = 16
 
 func newSessionOutput(out io.Writer) *sessionOutput {
-	o := &sessionOutput{out: out, resync: make(chan struct{}, 1), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	o := &sessionOutput{out: out, resync: make(chan struct{}, 1), wake: make(chan struct{}, 1), sent: make(chan struct{}, 1), done: make(chan struct{})}
 	go o.send()
 	return o
 }
@@ -175,6 +178,7 @@ func (o *sessionOutput) modeBytes() []byte {
 // is closed and drained or the client is gone.
 func (o *sessionOutput) send() {
 	defer close(o.done)
+	defer close(o.sent)
 	for {
 		<-o.wake
 		for {
@@ -214,10 +218,24 @@ func (o *sessionOutput) send() {
 			if cap(chunk) <= 2*maxPendingOutput {
 				o.spare = chunk[:0]
 			}
+			idle := len(o.pending) == 0 && !o.behind
 			o.mu.Unlock()
+			if idle {
+				select {
+				case o.sent <- struct{}{}:
+				default:
+				}
+			}
 		}
 	}
 }
+
+// Sent is signalled each time the client has taken all that was written
+// (as far as the connection has: its window and socket buffer), and
+// closed when the output sends nothing more. The board's renderer writes
+// its next frame then, so frames drawn while the client is slow are not
+// queued here: only the latest is sent.
+func (o *sessionOutput) Sent() <-chan struct{} { return o.sent }
 
 // Resync is told when the client has caught up after frames were dropped:
 // the screen must be cleared and drawn in full (tea.ClearScreen).

@@ -87,8 +87,7 @@ func (s *Server) runSession(sess ssh.Session) error {
 	// feed in the engine's channel of 256 changes (board/live.go), behind
 	// which the feed stops reading the server's stream.
 	out := newSessionOutput(sess)
-	prog := tea.NewProgram(endable{Model: m}, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion(),
-		tea.WithoutSignalHandler())
+	prog, run := newProgram(endable{Model: m}, sess, out)
 	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(io.Closer)
 	open := &openSession{key: string(sess.PublicKey().Marshal()), entry: e, prog: prog, conn: conn}
 	if !s.track(open, true) {
@@ -99,7 +98,7 @@ func (s *Server) runSession(sess ssh.Session) error {
 	defer s.track(open, false)
 	finished := make(chan struct{})
 	forward(sess.Context(), prog, pty.Window, windows, out.Resync(), finished)
-	final, runErr := prog.Run()
+	final, runErr := run()
 	close(finished)
 	if errors.Is(runErr, tea.ErrProgramKilled) {
 		runErr = nil
