@@ -168,7 +168,9 @@ type sharedEngine struct {
 	done   chan struct{}
 	err    error
 
-	mu     sync.Mutex // the engine, and every Update and View over it
+	// mu guards the engine: every Update over it and every result handed
+	// to it hold it; Views, which only read the engine, share it.
+	mu     sync.RWMutex
 	e      *board.Engine
 	closed bool // no result is handed to e any more
 
@@ -331,6 +333,7 @@ func (se *sharedEngine) deliver(msg any, from *boardSession) {
 		se.mu.Unlock()
 		return
 	}
+	before := markOf(se.e)
 	next, ok := se.e.Update(msg)
 	var (
 		notices []string
@@ -342,6 +345,7 @@ func (se *sharedEngine) deliver(msg any, from *boardSession) {
 			members = &mm
 		}
 	}
+	same := markOf(se.e) == before
 	se.mu.Unlock()
 	if !ok {
 		if from != nil {
@@ -350,10 +354,26 @@ func (se *sharedEngine) deliver(msg any, from *boardSession) {
 		return
 	}
 	se.run(next, nil)
-	se.changed(nil, notices, members)
+	// A result that changed nothing a board shows (a cache or outbox
+	// write done) is not worth drawing every session again.
+	if !same || len(notices) > 0 || members != nil {
+		se.changed(nil, notices, members)
+	}
 	if se.drain != nil {
 		se.drained()
 	}
+}
+
+// mark is what a board draws of an engine, to tell whether it changed:
+// the board, the sync status and the refusals.
+type mark struct {
+	state    *board.State
+	status   board.Status
+	refusals int64
+}
+
+func markOf(e *board.Engine) mark {
+	return mark{e.State(), e.Status(), e.Refusals()}
 }
 
 // changed tells every session of the engine but except that it changed.
@@ -700,12 +720,28 @@ func (b *boardSession) lock(e, other *board.Engine) func() {
 	}
 }
 
+// rlock is lock for a View, which only reads the engine: the sessions of
+// an engine draw at once.
+func (b *boardSession) rlock(e *board.Engine) func() {
+	se := b.held(e)
+	if se == nil {
+		return func() {}
+	}
+	se.mu.RLock()
+	return se.mu.RUnlock
+}
+
 // sharedModel is a session's board over a shared engine: every Update and
 // View holds the engine's lock; a change the session made to the engine
 // is told to its other sessions.
 type sharedModel struct {
 	tea.Model
 	b *boardSession
+	// seen is the engine as the board last followed it. A key must meet
+	// the board as the engine has it now: the selection follows a card
+	// the others' changes (or the server's answers) moved or renamed
+	// before the key is handled, not after.
+	seen mark
 }
 
 func (m sharedModel) Init() tea.Cmd {
@@ -721,21 +757,30 @@ func (m sharedModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		other = o.Engine
 	}
 	unlock := m.b.lock(e, other)
-	state, status := e.State(), e.Status()
+	var caught tea.Cmd
+	if _, ok := msg.(common.EngineChanged); !ok && markOf(e) != m.seen {
+		change := common.EngineChanged{Engine: e}
+		if c := m.b.taken(); c != nil && c.Engine == e {
+			change = *c
+		}
+		m.Model, caught = m.Model.Update(change)
+	}
+	before := markOf(e)
 	next, cmd := m.Model.Update(msg)
-	changed := e.State() != state || e.Status() != status
+	after := markOf(engineOf(next))
+	changed := markOf(e) != before
 	unlock()
-	m.Model = next
+	m.Model, m.seen = next, after
 	if changed {
 		if se := m.b.held(e); se != nil {
 			se.changed(m.b, nil, nil)
 		}
 	}
-	return m, cmd
+	return m, tea.Batch(caught, cmd)
 }
 
 func (m sharedModel) View() string {
-	unlock := m.b.lock(engineOf(m.Model), nil)
+	unlock := m.b.rlock(engineOf(m.Model))
 	defer unlock()
 	return m.Model.View()
 }
