@@ -105,9 +105,16 @@ func (w *watcher) at(s string) time.Time {
 // names (re, first group) once it says it.
 func startProc(t *testing.T, bin string, re string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	var log testenv.SyncBuffer
+	cmd, addr, _ := startProcLog(t, bin, re, args...)
+	return cmd, addr
+}
+
+// startProcLog is startProc, with what the process says.
+func startProcLog(t *testing.T, bin string, re string, args ...string) (*exec.Cmd, string, *testenv.SyncBuffer) {
+	t.Helper()
+	log := &testenv.SyncBuffer{}
 	cmd := exec.Command(bin, args...)
-	cmd.Stderr, cmd.Stdout = &log, &log
+	cmd.Stderr, cmd.Stdout = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -126,11 +133,11 @@ func startProc(t *testing.T, bin string, re string, args ...string) (*exec.Cmd, 
 	rx := regexp.MustCompile(re)
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if m := rx.FindStringSubmatch(log.String()); m != nil {
-			return cmd, m[1]
+			return cmd, m[1], log
 		}
 	}
 	t.Fatalf("%v never said %s:\n%s", args, re, log.String())
-	return nil, ""
+	return nil, "", nil
 }
 
 func rssKB(t *testing.T, pid int) int {
@@ -299,7 +306,7 @@ func measureSSHLoad(t *testing.T, bin string, n, cards, rounds, keys int, strict
 	if err := os.WriteFile(filepath.Join(sshData, "authorized_keys"), []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	sshProc, addr := startProc(t, bin, `lanes ssh serving" addr=(\S+)`, "--data", sshData, "ssh", "--addr", "127.0.0.1:0", "--server", url,
+	sshProc, addr, sshLog := startProcLog(t, bin, `lanes ssh serving" addr=(\S+)`, "--data", sshData, "ssh", "--addr", "127.0.0.1:0", "--server", url,
 		"--max-sessions", strconv.Itoa(max(n, 1000)))
 	raw, err := os.ReadFile(filepath.Join(sshData, "ssh_host_ed25519_key"))
 	if err != nil {
@@ -438,7 +445,11 @@ func measureSSHLoad(t *testing.T, bin string, n, cards, rounds, keys int, strict
 		}
 		for deadline := sent.Add(10 * time.Second); w0.firstAfter().IsZero(); time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("key %d: no frame within 10 s", i)
+				// What lanes ssh is doing: Go's dump of its goroutines.
+				sshProc.Process.Signal(syscall.SIGQUIT)
+				sshProc.Wait()
+				os.WriteFile(filepath.Join(os.TempDir(), "lanes-ssh-load.log"), []byte(sshLog.String()), 0o600)
+				t.Fatalf("key %d: no frame within 10 s; lanes ssh's log is in %s", i, filepath.Join(os.TempDir(), "lanes-ssh-load.log"))
 			}
 		}
 		res.keys = append(res.keys, w0.firstAfter().Sub(sent))

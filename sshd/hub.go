@@ -347,13 +347,13 @@ func (se *sharedEngine) deliver(msg any, from *boardSession) {
 	}
 	same := markOf(se.e) == before
 	se.mu.Unlock()
+	se.run(next, nil) // even for a message not its own: outbox writes it owed
 	if !ok {
 		if from != nil {
 			from.send(msg)
 		}
 		return
 	}
-	se.run(next, nil)
 	// A result that changed nothing a board shows (a cache or outbox
 	// write done) is not worth drawing every session again.
 	if !same || len(notices) > 0 || members != nil {
@@ -377,7 +377,15 @@ func markOf(e *board.Engine) mark {
 }
 
 // changed tells every session of the engine but except that it changed.
+// An engine emptying an older outbox has no session: what it has to say
+// (a change there refused) goes to the sessions of the board it serves.
 func (se *sharedEngine) changed(except *boardSession, notices []string, members *board.MembersMsg) {
+	if d := se.drain; d != nil {
+		if len(notices) > 0 {
+			d.parent.changed(nil, notices, nil)
+		}
+		return
+	}
 	se.bmu.Lock()
 	defer se.bmu.Unlock()
 	told := false
