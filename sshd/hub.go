@@ -10,12 +10,17 @@ package sshd
 // screen in front, the selection, the filter), its terminal and its
 // program.
 //
-// The engine is not safe for use by more than one goroutine: its mutex is
-// held for every Update and View of the sessions showing it (see
-// sharedModel) and for every result handed to it. Its commands run here
-// (sharedEngine.run), never in a session's program: a session that quits
-// while a change it made is on the wire does not lose the answer, which
-// the others' outbox would then wait for.
+// The engine is not safe for use by more than one goroutine: its lock is
+// held for every Update of the sessions showing it and every result handed
+// to it, and shared by their Views, which only read it (see sharedModel).
+// Its commands run here (sharedEngine.run), never in a session's program:
+// a session that quits while a change it made is on the wire does not
+// lose the answer, which the others' outbox would then wait for.
+//
+// Different people never share an engine, though they may look at the
+// same project: what proves a person may see a board is their own fetch
+// and their own live feed, which the server ends when their token is
+// revoked or they leave the space.
 
 import (
 	"cmp"
