@@ -1,197 +1,22 @@
 package board
 
 import (
-	"bufio"
-	"fmt"
-	"io"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/lanesboard/lanes/internal/faultproxy"
 )
 
-// faults says how often the proxy does each bad thing to a request, as a
-// fraction of requests.
-type faults struct {
-	Reset       float64 // close the connection before the request reaches the server
-	Drop        float64 // let the server answer, then close without passing the answer on
-	Unavailable float64 // answer 503 without asking the server
-	RateLimit   float64 // answer 429 with Retry-After: 0 without asking the server
-	MaxLatency  time.Duration
-}
+// faults and faultProxy are the proxy of package faultproxy, as the
+// tests here name them.
+type faults = faultproxy.Faults
 
-// faultProxy is a real TCP proxy on loopback between the client and the
-// server. It reads each HTTP request off the client's connection and, by a
-// seeded coin, forwards it or does one of the faults above.
-type faultProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	rng    *rand.Rand
-	f      faults
-	counts map[string]*atomic.Int64
-	wg     sync.WaitGroup
-	closed atomic.Bool
-	conns  map[net.Conn]struct{} // open client connections, under mu
-}
+type faultProxy struct{ *faultproxy.Proxy }
 
 func newFaultProxy(t testing.TB, target string, seed uint64) *faultProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &faultProxy{ln: ln, target: target, rng: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), counts: map[string]*atomic.Int64{}, conns: map[net.Conn]struct{}{}}
-	for _, k := range []string{"forwarded", "reset", "dropped", "503", "429", "batch"} {
-		p.counts[k] = new(atomic.Int64)
-	}
-	p.wg.Add(1)
-	go p.accept()
-	t.Cleanup(p.close)
-	return p
+	return &faultProxy{faultproxy.New(t, target, seed)}
 }
 
-func (p *faultProxy) URL() string { return "http://" + p.ln.Addr().String() }
-
-func (p *faultProxy) set(f faults) {
-	p.mu.Lock()
-	p.f = f
-	p.mu.Unlock()
-}
-
-func (p *faultProxy) count(kind string) int64 { return p.counts[kind].Load() }
-
-func (p *faultProxy) summary() string {
-	return fmt.Sprintf("forwarded %d, reset %d, dropped after commit %d, 503 %d, 429 %d (of them batches %d)",
-		p.count("forwarded"), p.count("reset"), p.count("dropped"), p.count("503"), p.count("429"), p.count("batch"))
-}
-
-// close stops the proxy, cutting connections the client keeps idle.
-func (p *faultProxy) close() {
-	p.closed.Store(true)
-	p.ln.Close()
-	p.mu.Lock()
-	for c := range p.conns {
-		c.Close()
-	}
-	p.mu.Unlock()
-	p.wg.Wait()
-}
-
-func (p *faultProxy) accept() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		p.conns[c] = struct{}{}
-		p.mu.Unlock()
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			p.serve(c)
-			p.mu.Lock()
-			delete(p.conns, c)
-			p.mu.Unlock()
-		}()
-	}
-}
-
-// roll picks what to do with the next request.
-func (p *faultProxy) roll() (string, time.Duration) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var delay time.Duration
-	if p.f.MaxLatency > 0 {
-		delay = time.Duration(p.rng.Int64N(int64(p.f.MaxLatency)))
-	}
-	x := p.rng.Float64()
-	for _, c := range []struct {
-		kind string
-		p    float64
-	}{{"reset", p.f.Reset}, {"dropped", p.f.Drop}, {"503", p.f.Unavailable}, {"429", p.f.RateLimit}} {
-		if x < c.p {
-			return c.kind, delay
-		}
-		x -= c.p
-	}
-	return "forwarded", delay
-}
-
-func (p *faultProxy) serve(client net.Conn) {
-	defer client.Close()
-	var server net.Conn
-	defer func() {
-		if server != nil {
-			server.Close()
-		}
-	}()
-	cr := bufio.NewReader(client)
-	var sr *bufio.Reader
-	for !p.closed.Load() {
-		client.SetReadDeadline(time.Now().Add(30 * time.Second))
-		req, err := http.ReadRequest(cr)
-		if err != nil {
-			return
-		}
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
-			return
-		}
-		if req.URL.Path == "/api/batch" {
-			p.counts["batch"].Add(1) // batches sent, whatever befalls them
-		}
-		kind, delay := p.roll()
-		p.counts[kind].Add(1)
-		time.Sleep(delay)
-		switch kind {
-		case "reset":
-			if tc, ok := client.(*net.TCPConn); ok {
-				tc.SetLinger(0)
-			}
-			return
-		case "503", "429":
-			msg, status, extra := `{"error":"Service unavailable"}`, "503 Service Unavailable", ""
-			if kind == "429" {
-				msg, status, extra = `{"error":"Rate limit exceeded"}`, "429 Too Many Requests", "Retry-After: 0\r\n"
-			}
-			fmt.Fprintf(client, "HTTP/1.1 %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s", status, extra, len(msg), msg)
-			continue
-		}
-		if server == nil {
-			if server, err = net.Dial("tcp", p.target); err != nil {
-				return
-			}
-			sr = bufio.NewReader(server)
-		}
-		req.Body = io.NopCloser(strings.NewReader(string(body)))
-		req.ContentLength = int64(len(body))
-		if err := req.Write(server); err != nil {
-			return
-		}
-		resp, err := http.ReadResponse(sr, req)
-		if err != nil {
-			return
-		}
-		respBody, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return
-		}
-		if kind == "dropped" {
-			// The server has done it; the client never hears.
-			return
-		}
-		resp.Body = io.NopCloser(strings.NewReader(string(respBody)))
-		resp.ContentLength = int64(len(respBody))
-		resp.TransferEncoding = nil
-		if err := resp.Write(client); err != nil {
-			return
-		}
-	}
-}
+func (p *faultProxy) set(f faults)            { p.Set(f) }
+func (p *faultProxy) count(kind string) int64 { return p.Count(kind) }
+func (p *faultProxy) summary() string         { return p.Summary() }
+func (p *faultProxy) close()                  { p.Close() }

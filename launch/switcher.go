@@ -17,14 +17,30 @@ type Switcher struct {
 	archived bool // list archived projects too
 	last     *LastFile
 
+	open OpenFunc
+
 	mu     sync.Mutex
 	spaces map[string]api.Space // as last listed, for the person's role
 }
 
+// OpenFunc opens the engine of o.ProjectID (in o.SpaceID) with o's
+// data directory, server key, actor and log, as board.Open does with
+// o.Remote the server's.
+type OpenFunc func(ctx context.Context, o board.Options) (*board.Engine, error)
+
 // NewSwitcher lists c's projects (archived ones too if archived says so)
 // and opens each as a board with opts, remembering it in last.
 func NewSwitcher(c Server, opts board.Options, archived bool, last *LastFile) *Switcher {
-	return &Switcher{c: c, opts: opts, archived: archived, last: last}
+	return &Switcher{c: c, opts: opts, archived: archived, last: last, open: func(ctx context.Context, o board.Options) (*board.Engine, error) {
+		o.Remote = c.Remote(o)
+		return board.Open(ctx, o)
+	}}
+}
+
+// NewSharedSwitcher is NewSwitcher with open opening each board: the SSH
+// host hands out the engine its other sessions of the project share.
+func NewSharedSwitcher(c Server, opts board.Options, last *LastFile, open OpenFunc) *Switcher {
+	return &Switcher{c: c, opts: opts, last: last, open: open}
 }
 
 // Projects lists every project of every space, for the switcher.
@@ -56,8 +72,7 @@ func (p *Switcher) Projects(ctx context.Context) ([]ui.Choice, error) {
 func (p *Switcher) Open(ctx context.Context, c ui.Choice) (*board.Engine, error) {
 	o := p.opts
 	o.ProjectID, o.SpaceID = c.ProjectID, c.SpaceID
-	o.Remote = p.c.Remote(o)
-	e, err := board.Open(ctx, o)
+	e, err := p.open(ctx, o)
 	if err == nil {
 		p.mu.Lock()
 		sp, ok := p.spaces[c.SpaceID]

@@ -9,9 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -45,19 +42,13 @@ func (s *Server) runSession(sess ssh.Session) error {
 	}
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
-	c, closeClient, err := s.client(ctx, e)
+	p, err := s.hub.person(ctx, personKey{e.name, e.token})
 	if err != nil {
 		return err
 	}
-	defer closeClient()
-	dir, release, err := s.slot(e.name)
-	if err != nil {
-		return err
-	}
-	defer release()
-
-	serverKey := s.cfg.ServerKey
-	last := launch.NewLastFile(dir, serverKey)
+	defer s.hub.dropPerson(p)
+	c := p.c
+	last := s.hub.last(e.name)
 	ch, err := launch.Choose(ctx, c, last, launch.Query{Space: s.cfg.Space, Project: s.cfg.Project})
 	if err != nil && (s.cfg.Space != "" || s.cfg.Project != "") {
 		// Not one of theirs, or the server is away: their own board, rather than none.
@@ -67,48 +58,48 @@ func (s *Server) runSession(sess ssh.Session) error {
 	if err != nil {
 		return err
 	}
-	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: s.cfg.EngineLog}
-	eng, err := launch.Open(ctx, c, ch, opts)
+	b := s.hub.newBoard()
+	defer b.end() // on the way out early; after the program, it is done below
+	opts := board.Options{Server: s.cfg.ServerKey, Actor: ch.Actor, ProjectID: ch.Project.ID, SpaceID: ch.Space.ID}
+	se, err := s.hub.acquire(ctx, b, p, opts)
 	if err != nil {
 		return err
 	}
-	checked := last.Recheck(ctx, c, ch)
-	defer func() { cancel(); <-checked }()
+	se.recheckOnce(last, ch)
 	pty, windows, _ := sess.Pty()
 	r, env := sessionRenderer(sess, pty)
-	m := ui.New(eng, ui.Config{Keys: keymap.Default(), Renderer: r, SpaceName: ch.Space.Name,
+	unlock := b.lock(se.e, nil) // New reads the engine
+	m := ui.New(se.e, ui.Config{Keys: keymap.Default(), Renderer: r, SpaceName: ch.Space.Name,
 		Theme: s.sessionTheme(e.name, env), SaveTheme: func(t string) error { return s.saveTheme(e.name, t) },
-		ProjectID: ch.Project.ID, Project: ch.Project.Name, ReadOnly: launch.ReadOnly(ch.Space), Switcher: launch.NewSwitcher(c, opts, false, last), OpenStandup: standup,
-		NoEditor: noEditor})
+		ProjectID: ch.Project.ID, Project: ch.Project.Name, ReadOnly: launch.ReadOnly(ch.Space),
+		Switcher: launch.NewSharedSwitcher(c, opts, last, b.opener(p)), OpenStandup: standup,
+		NoEditor: noEditor, Host: b})
+	unlock()
 	// The program never writes to the session itself: a client that reads
 	// slowly, or not at all, must not stop the board nor grow the host.
 	// With its output never waiting, what the program is sent waits only in
-	// bounded places: window sizes in forward (the latest one), the live
+	// bounded places: window sizes in forward (the latest one), the
+	// engine's changes in b (the latest, with a few notices), the live
 	// feed in the engine's channel of 256 changes (board/live.go), behind
 	// which the feed stops reading the server's stream.
 	out := newSessionOutput(sess)
-	prog, run := newProgram(endable{Model: m}, sess, out)
+	prog, run := newProgram(sharedModel{Model: endable{Model: m}, b: b}, sess, out)
+	b.prog = prog
 	conn, _ := sess.Context().Value(ssh.ContextKeyConn).(io.Closer)
 	open := &openSession{key: string(sess.PublicKey().Marshal()), entry: e, prog: prog, conn: conn}
 	if !s.track(open, true) {
 		out.Close("", 0)
-		eng.Close()
 		return errors.New("the server is shutting down")
 	}
 	defer s.track(open, false)
 	finished := make(chan struct{})
-	forward(sess.Context(), prog, pty.Window, windows, out.Resync(), finished)
-	final, runErr := run()
+	forward(sess.Context(), prog, pty.Window, windows, out.Resync(), b, finished)
+	_, runErr := run()
 	close(finished)
 	if errors.Is(runErr, tea.ErrProgramKilled) {
 		runErr = nil
 	}
-	if em, ok := final.(endable); ok {
-		if fm, ok := em.Model.(ui.Model); ok {
-			eng = fm.Engine() // the project switcher may have opened another
-		}
-	}
-	ended := errors.Join(runErr, eng.Close())
+	ended := errors.Join(runErr, b.end())
 	s.mu.Lock()
 	gone, closing := open.gone, s.closing
 	s.mu.Unlock()
@@ -175,14 +166,16 @@ func (m endable) View() string {
 }
 
 // forward tells the program the terminal's size (clamped by termSize), at
-// once and at each window change, and to draw the screen again in full
-// when the output asks (resync), until finished; the connection's end
-// kills the program. Window changes are taken as they come, never waiting
-// for the program: the SSH library hands a session's requests over one
-// at a time, and a connection whose requests wait stops reading, window
-// adjustments included, so a busy program would stall its own output.
-// Only the latest size waits to be sent, however many changes arrive.
-func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <-chan ssh.Window, resync <-chan struct{}, finished <-chan struct{}) {
+// once and at each window change, to draw the screen again in full when
+// the output asks (resync), and that its engine changed (b), until
+// finished; the connection's end kills the program. Window changes are
+// taken as they come, never waiting for the program: the SSH library
+// hands a session's requests over one at a time, and a connection whose
+// requests wait stops reading, window adjustments included, so a busy
+// program would stall its own output. Only the latest size waits to be
+// sent, however many changes arrive; the engine's changes wait in b,
+// folded into one.
+func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <-chan ssh.Window, resync <-chan struct{}, b *boardSession, finished <-chan struct{}) {
 	var (
 		mu      sync.Mutex
 		size    *tea.WindowSizeMsg // to send
@@ -231,6 +224,7 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 			case <-finished:
 				return
 			case <-ready:
+			case <-b.signal:
 			}
 			mu.Lock()
 			msg, full := size, repaint
@@ -243,36 +237,11 @@ func forward(ctx context.Context, prog *tea.Program, first ssh.Window, windows <
 			if full {
 				prog.Send(tea.ClearScreen())
 			}
+			if c := b.taken(); c != nil {
+				prog.Send(*c)
+			}
 		}
 	}()
-}
-
-// slot is a data directory of the user's own for the session's outbox and
-// cache, kept across sessions so nothing waiting is lost; a second session
-// of the same user at once gets a second directory.
-func (s *Server) slot(name string) (string, func(), error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for n := 1; ; n++ {
-		dir := filepath.Join(s.cfg.Dir, "ssh", name, strconv.Itoa(n))
-		if s.slots[dir] {
-			continue
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return "", nil, fmt.Errorf("make the session's directory: %w", err)
-		}
-		s.slots[dir] = true
-		return dir, func() {
-			s.mu.Lock()
-			delete(s.slots, dir)
-			s.mu.Unlock()
-		}, nil
-	}
-}
-
-// client is an API client acting as the key's person.
-func (s *Server) client(ctx context.Context, e keyEntry) (launch.Server, func(), error) {
-	return s.cfg.Client(ctx, e.name, e.token)
 }
 
 // sessionRenderer draws for the session's terminal: its colours come from

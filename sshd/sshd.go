@@ -23,7 +23,7 @@ import (
 // Config is how the SSH host runs.
 type Config struct {
 	// Dir is the data directory: the host key (ssh_host_ed25519_key) and
-	// each person's outbox and cache (ssh/NAME/N) live in it.
+	// each person's outboxes and caches (ssh/NAME/1) live in it.
 	Dir string
 	// KeysFile is the authorized keys file: an OpenSSH public key per
 	// line, with the lanes user name as its comment.
@@ -58,9 +58,10 @@ type Server struct {
 	log  *slog.Logger
 	srv  *ssh.Server // the wish server, host key loaded
 
+	hub *hub // what the sessions share: clients and engines
+
 	mu       sync.Mutex
 	sessions int
-	slots    map[string]bool // data directories of open sessions
 	open     map[*openSession]bool
 	closing  bool
 }
@@ -82,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, keys: keys, log: cfg.Log, slots: map[string]bool{}, open: map[*openSession]bool{}}
+	s := &Server{cfg: cfg, keys: keys, log: cfg.Log, hub: newHub(cfg, cfg.Log), open: map[*openSession]bool{}}
 	// The host key is read (or made, on the first start) here, so it is on
 	// disk before the caller says it serves, and a bad one is said at once.
 	if s.srv, err = s.newServer(""); err != nil {
@@ -217,6 +218,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	err := srv.Close()
 	<-done
+	s.hub.bg.Wait() // boards the switcher left, closing
 	s.log.Info("lanes ssh stopped")
 	return err
 }

@@ -36,6 +36,7 @@ type sshEnv struct {
 	addr    string
 	hostKey gossh.PublicKey
 	log     *testenv.SyncBuffer // the host's log, since the last start
+	srv     *Server             // the host, since the last start
 	ls      *local.Server       // the data directory's task server, once started
 	stop    context.CancelFunc
 	done    chan error
@@ -160,7 +161,7 @@ func (e *sshEnv) start(cfg Config) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	e.addr, e.stop, e.done = ln.Addr().String(), cancel, done
+	e.addr, e.stop, e.done, e.srv = ln.Addr().String(), cancel, done, srv
 	go func() { done <- srv.Serve(ctx, ln) }()
 	e.t.Cleanup(func() {
 		cancel()

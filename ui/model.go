@@ -95,6 +95,9 @@ type Config struct {
 	// ("" is the system's temporary directory).
 	NoEditor  string
 	EditorDir string
+	// Host, when set, runs the engine's I/O (see common.Host): the
+	// engine is shared with other boards, started and closed by the host.
+	Host common.Host
 }
 
 // Model is the board: the screen in front, and the lines under it.
@@ -149,10 +152,10 @@ func New(e *board.Engine, cfg Config) Model {
 	}
 	ctx := &common.Context{Engine: e, Keys: cfg.Keys, Renderer: cfg.Renderer, Styles: NewStyles(cfg.Renderer), Width: 80, Height: 24,
 		SpaceName: cfg.SpaceName, ProjectID: cfg.ProjectID, Project: cfg.Project, Names: cfg.Names, ReadOnly: cfg.ReadOnly, Now: cfg.Now,
-		NoEditor: cfg.NoEditor, TempDir: cfg.EditorDir}
+		NoEditor: cfg.NoEditor, TempDir: cfg.EditorDir, Host: cfg.Host}
 	m := Model{ctx: ctx, cfg: cfg, board: columns.New(ctx), details: details.New(ctx), switcher: switcher.New(ctx, cfg.Switcher),
 		standup: standup.New(ctx, cfg.StandupOrder, cfg.Timebox), help: help.New(ctx), palette: palette.New(ctx), search: search.New(ctx, cfg.Switcher), helpLine: map[int]string{},
-		theme: theme, autoDark: autoDark}
+		theme: theme, autoDark: autoDark, refusals: e.Refusals()}
 	m.board.Follow()
 	if cfg.OpenStandup {
 		m.mode = modeStandup
@@ -170,10 +173,13 @@ func New(e *board.Engine, cfg Config) Model {
 // project switcher opened.
 func (m Model) Engine() *board.Engine { return m.ctx.Engine }
 
-// Init starts the engine: fetch the board, send what the outbox holds.
+// Init starts the engine: fetch the board, send what the outbox holds
+// (unless a Host runs it).
 func (m Model) Init() tea.Cmd {
-	e := m.ctx.Engine
-	start := common.Wrap(append(e.Start(), e.Live()))
+	var start tea.Cmd
+	if e := m.ctx.Engine; m.ctx.Host == nil {
+		start = common.Wrap(append(e.Start(), e.Live()))
+	}
 	switch m.mode {
 	case modeStandup:
 		return tea.Batch(start, m.standup.Cmds())
@@ -188,19 +194,23 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	e := m.ctx.Engine
 	if cmds, ok := e.Update(msg); ok {
 		m.takeNotices()
-		if mm, ok := msg.(board.MembersMsg); ok {
-			m.membersArrived(mm)
-		}
-		m.board.Follow()
-		if m.mode == modeStandup {
-			m.standup.Refresh()
-		}
-		m.refreshDone()
-		// Each call may change m: made before m is returned.
-		refusals, found := m.watchRefusals(), m.openFound()
-		return m, tea.Batch(common.Wrap(cmds), refusals, found)
+		mm, members := msg.(board.MembersMsg)
+		cmd := m.engineChanged(mm, members)
+		return m, tea.Batch(m.ctx.Wrap(cmds), cmd)
 	}
 	switch msg := msg.(type) {
+	case common.EngineChanged:
+		if msg.Engine != e {
+			return m, nil // of an engine this board no longer shows
+		}
+		if n := msg.Notices; len(n) > 0 {
+			m.ctx.Message = n[len(n)-1]
+		}
+		var mm board.MembersMsg
+		if msg.Members != nil {
+			mm = *msg.Members
+		}
+		return m, m.engineChanged(mm, msg.Members != nil)
 	case refusalSeenMsg:
 		if msg.e == e {
 			e.ForgetRefusals(msg.n)
@@ -348,11 +358,11 @@ func (m Model) boardKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		}
 		m.ctx.Message = redid
 		m.board.Follow()
-		return m, common.Wrap(cmds)
+		return m, m.ctx.Wrap(cmds)
 	case key.Matches(msg, k.Refresh):
 		m.ctx.Message = refreshing
 		m.refreshWait, m.refreshMark = true, e.Status().Fetched
-		return m, common.Wrap([]board.Cmd{e.Refresh(), e.LoadMembers()})
+		return m, m.ctx.Wrap([]board.Cmd{e.Refresh(), e.LoadMembers()})
 	case key.Matches(msg, k.Projects):
 		next, cmd, ok := m.switcher.Open()
 		m.switcher = next
@@ -426,6 +436,23 @@ func (m Model) keysOneByOne(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return next, cmd1
 }
 
+// engineChanged follows the engine's new state, after it took in one of
+// its messages (a member list, if members says so): the board, standup,
+// a refresh the person asked for, refused cards and a found card.
+func (m *Model) engineChanged(mm board.MembersMsg, members bool) tea.Cmd {
+	if members {
+		m.membersArrived(mm)
+	}
+	m.board.Follow()
+	if m.mode == modeStandup {
+		m.standup.Refresh()
+	}
+	m.refreshDone()
+	// Each call may change m: made before m is returned.
+	refusals, found := m.watchRefusals(), m.openFound()
+	return tea.Batch(refusals, found)
+}
+
 func (m *Model) takeNotices() {
 	if n := m.ctx.Engine.Notices(); len(n) > 0 {
 		m.ctx.Message = n[len(n)-1]
@@ -495,6 +522,12 @@ func (m Model) opened(msg switcher.OpenedMsg) (tea.Model, tea.Cmd) {
 	m.ctx.Message = "Opened " + msg.Choice.Label()
 	m.board.Follow()
 	found := m.openFound() // the board's cache may have the card
+	if h := m.ctx.Host; h != nil {
+		// The host started e when the switcher opened it, and closes old
+		// once no board shows it.
+		h.Leave(old)
+		return m, found
+	}
 	return m, tea.Batch(common.Wrap(append(e.Start(), e.Live())), func() tea.Msg { return closedMsg{old.Close()} }, found)
 }
 

@@ -295,7 +295,7 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		m.ctx.Message = undid
 		m.Follow()
-		return m, common.Wrap(cmds)
+		return m, m.ctx.Wrap(cmds)
 	case key.Matches(msg, k.Filter):
 		return m, m.openInput(filtering, "words  @user  #label  !priority  due:overdue", m.filterTx)
 	case key.Matches(msg, k.Columns):

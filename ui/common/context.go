@@ -51,6 +51,37 @@ type Context struct {
 	// Message is the status line's last word to the person. Every screen
 	// may set it; an empty one says nothing.
 	Message string
+
+	// Host, when set, runs the engine's I/O: the engine is shared with
+	// other boards in the process (lanes ssh), so no one board runs it.
+	Host Host
+}
+
+// Host runs the I/O of engines that several boards in one process share
+// (lanes ssh: every session of a person on a project). The engine is
+// started, kept live and closed by the host, not by any one board, so a
+// board that quits loses nothing on its way. Its methods are called from
+// a board's Update and return at once.
+type Host interface {
+	// Run runs the engine's commands. A result that is the engine's own
+	// is handed to it by the host, which then tells every board of the
+	// engine with an EngineChanged; any other result (comments, a search)
+	// comes back to this board as a message.
+	Run(e *board.Engine, cmds []board.Cmd)
+	// Leave says this board no longer shows e (the project switcher
+	// opened another): the host closes it once no board shows it.
+	Leave(e *board.Engine)
+}
+
+// EngineChanged is the message a Host sends every board of an engine
+// after the engine took in a result: the board follows the engine's new
+// state as when it handles the engine's messages itself.
+type EngineChanged struct {
+	Engine *board.Engine
+	// Notices are what the engine had to say to the person (the latest
+	// last); Members, the latest member list it took in, if any.
+	Notices []string
+	Members *board.MembersMsg
 }
 
 // Name is how a user is shown: their name once the space's members are
@@ -100,7 +131,17 @@ func (c *Context) Do(mut board.Mutation, err error) (cmd tea.Cmd, ok bool) {
 		return nil, false
 	}
 	c.Message = ""
-	return Wrap(cmds), true
+	return c.Wrap(cmds), true
+}
+
+// Wrap runs the engine's commands: as Bubble Tea's, or by the Host when
+// there is one (nil is returned then: the results come as messages).
+func (c *Context) Wrap(cmds []board.Cmd) tea.Cmd {
+	if c.Host != nil {
+		c.Host.Run(c.Engine, cmds)
+		return nil
+	}
+	return Wrap(cmds)
 }
 
 // Wrap turns the engine's commands into Bubble Tea's.

@@ -98,7 +98,7 @@ func (m Model) Open(id string) (_ Model, _ tea.Cmd, ok bool) {
 	if e.Lacks(board.FeatureComments) != "" {
 		return m, nil, true // a server without comments: none to load
 	}
-	return m, common.Wrap([]board.Cmd{e.LoadComments(m.id)}), true
+	return m, m.ctx.Wrap([]board.Cmd{e.LoadComments(m.id)}), true
 }
 
 // Closed is whether the last Update went back to the board.
@@ -245,12 +245,12 @@ func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.activity.loading = true
-		return m, common.Wrap([]board.Cmd{m.ctx.Engine.LoadActivity(c.ID)})
+		return m, m.ctx.Wrap([]board.Cmd{m.ctx.Engine.LoadActivity(c.ID)})
 	case key.Matches(msg, detailKeys.Assign):
 		// The list known (cached with the board) shows at once; the
 		// server's may have someone new.
 		m.picking, m.pick = true, 0
-		return m, common.Wrap([]board.Cmd{m.ctx.Engine.LoadMembers()})
+		return m, m.ctx.Wrap([]board.Cmd{m.ctx.Engine.LoadMembers()})
 	case key.Matches(msg, detailKeys.Up):
 		m.sub = max(0, m.sub-1)
 	case key.Matches(msg, detailKeys.Down):

@@ -141,7 +141,7 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		case q != m.asked || len(m.hits) == 0 && !m.searching:
 			m.asked, m.searching, m.note = q, true, ""
-			return m, common.Wrap([]board.Cmd{m.ctx.Engine.Search(q, true)})
+			return m, m.ctx.Wrap([]board.Cmd{m.ctx.Engine.Search(q, true)})
 		case m.searching || m.sel >= len(m.hits):
 			return m, nil
 		}

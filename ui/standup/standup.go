@@ -95,7 +95,7 @@ func (m *Model) Start() {
 
 // Cmds run the timer and ask for the space's members afresh.
 func (m Model) Cmds() tea.Cmd {
-	return tea.Batch(m.tick(), common.Wrap([]board.Cmd{m.ctx.Engine.LoadMembers()}))
+	return tea.Batch(m.tick(), m.ctx.Wrap([]board.Cmd{m.ctx.Engine.LoadMembers()}))
 }
 
 // Closed is whether the last Update went back to the board.
