@@ -1,12 +1,16 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -120,7 +124,20 @@ func (s *Server) listDelta(w http.ResponseWriter, r *http.Request, projectID str
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("X-Lanes-Seq", strconv.FormatInt(out.Seq, 10))
-	w.Header().Set("Cache-Control", "private, no-cache")
-	writeJSON(w, http.StatusOK, out)
+	body, err := json.Marshal(out)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("encode the delta: %w", err))
+		return
+	}
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
+	h := w.Header()
+	h.Set("X-Lanes-Seq", strconv.FormatInt(out.Seq, 10))
+	h.Set("Cache-Control", "private, no-cache")
+	h.Set("ETag", etag)
+	if etagMatch(strings.Join(r.Header.Values("If-None-Match"), ","), etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	writeRaw(w, http.StatusOK, body)
 }
