@@ -52,6 +52,9 @@ type listCache struct {
 	budget int
 	gen    atomic.Uint64 // numbers each task encoding: a chunk is known by its tasks' numbers
 	flates sync.Pool     // *flate.Writer at listGzipLevel
+	// What it has done, for tests: lists built (read or patched), gzip
+	// answers made, chunks compressed.
+	builds, gzips, deflates atomic.Int64
 
 	mu      sync.Mutex
 	entries map[listKey]*listSlot
@@ -229,17 +232,21 @@ func (c *listCache) evict(keep listKey) {
 	}
 }
 
-// join makes the caller the builder of k's list, or hands it the flight
-// already building it to wait for.
-func (c *listCache) join(k listKey) (f *listFlight, leader bool) {
+// join makes the caller, whose snapshot is at head, the builder of k's
+// list; or hands it the flight already building it to wait for; or the
+// list cached meanwhile (as new as head), if a builder has just landed.
+func (c *listCache) join(k listKey, head int64) (e *listEntry, f *listFlight, leader bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if s := c.entries[k]; s != nil && s.e.seq >= head {
+		return s.e, nil, false
+	}
 	if f := c.flights[k]; f != nil {
-		return f, false
+		return nil, f, false
 	}
 	f = &listFlight{done: make(chan struct{})}
 	c.flights[k] = f
-	return f, true
+	return nil, f, true
 }
 
 // land ends the builder's flight with what it built (nil: nothing).

@@ -56,6 +56,7 @@ func (ch *listChunk) deflate(c *listCache) []byte {
 		w.Flush()
 		c.flates.Put(w)
 		ch.gz = buf.Bytes()
+		c.deflates.Add(1)
 	})
 	return ch.gz
 }
@@ -65,6 +66,7 @@ func (ch *listChunk) deflate(c *listCache) []byte {
 // then the streams are put end to end in a gzip member.
 func (b *listBody) gzipped(c *listCache) []byte {
 	b.gzOnce.Do(func() {
+		c.gzips.Add(1)
 		var next atomic.Int64
 		var wg sync.WaitGroup
 		for range min(runtime.GOMAXPROCS(0), len(b.chunks)) {

@@ -158,7 +158,11 @@ func (s *Server) list(r *http.Request, key listKey) (*listEntry, error) {
 			if err != nil || ok {
 				return err
 			}
-			f, leader := s.lists.join(key)
+			cached, f, leader := s.lists.join(key, head)
+			if cached != nil {
+				e = cached
+				return nil
+			}
 			if !leader && !waited {
 				flight = f
 				return nil
@@ -175,6 +179,7 @@ func (s *Server) list(r *http.Request, key listKey) (*listEntry, error) {
 			if err != nil {
 				return err
 			}
+			s.lists.builds.Add(1)
 			s.lists.put(key, e)
 			built = e
 			return nil
