@@ -128,8 +128,8 @@ type listRig struct {
 	raw         *http.Client
 	ann, bob    testUser
 	spaceID     string
-	p, q        board  // two projects of the space: the lists' and another
-	other       board  // ann's Personal board, another space
+	p, q        board // two projects of the space: the lists' and another
+	other       board // ann's Personal board, another space
 	labels      []string
 	ids, qIDs   []string // tasks of p (some since gone), of q
 	deleted     []string // tasks of p deleted, perhaps to restore
