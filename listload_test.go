@@ -40,6 +40,7 @@ type listFigures struct {
 	afterWrite               []time.Duration // a gzip GET right after a write
 	identityBytes, gzipBytes int64
 	etag                     bool
+	rssMB                    float64 // the serve process's resident memory at the end
 }
 
 // TestListLoad lists one project of the built lanes serve over real HTTP
@@ -89,9 +90,9 @@ func TestListLoad(t *testing.T) {
 				notMod = fmt.Sprintf("p50 %s p90 %s ms", ms(f.notMod, 50), ms(f.notMod, 90))
 			}
 			t.Logf("%d tasks, %s: first GET %v; GET ×%d clients: JSON p50 %s p90 %s ms (%.1f MB); gzip p50 %s p90 %s ms (%.2f MB on the wire); "+
-				"304 %s; gzip GET after a write p50 %s p90 %s ms",
+				"304 %s; gzip GET after a write p50 %s p90 %s ms; serve's memory %.0f MB",
 				n, b.name, f.cold.Round(time.Millisecond), loadClients, ms(f.identity, 50), ms(f.identity, 90), float64(f.identityBytes)/1e6,
-				ms(f.gzip, 50), ms(f.gzip, 90), float64(f.gzipBytes)/1e6, notMod, ms(f.afterWrite, 50), ms(f.afterWrite, 90))
+				ms(f.gzip, 50), ms(f.gzip, 90), float64(f.gzipBytes)/1e6, notMod, ms(f.afterWrite, 50), ms(f.afterWrite, 90), f.rssMB)
 		}
 	}
 }
@@ -287,6 +288,7 @@ func measureList(t *testing.T, bin, data, token, projectID string, reqs int) lis
 		}
 		wg.Wait()
 	}
+	f.rssMB = float64(rssKB(t, proc.Process.Pid)) / 1024
 	return f
 }
 
