@@ -38,8 +38,10 @@
 package draw
 
 import (
+	"context"
 	"io"
 	"reflect"
+	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -64,7 +66,15 @@ type Config struct {
 }
 
 // Program is a Bubble Tea program drawn by this package. Its embedded
-// tea.Program sends messages, quits and kills as usual; Run runs it.
+// tea.Program sends messages and quits as usual; Run runs it.
+//
+// A program killed (by Kill, or by the end of the context given with
+// tea.WithContext) stops at once without a final frame, and Run returns
+// tea.ErrProgramKilled, as Bubble Tea does; but Bubble Tea itself is only
+// told to quit. Killed, Bubble Tea v1.3.10 closes its input reader without
+// waiting for the goroutine reading it, which then reads the reader's
+// closed files (a data race), or waits on them forever and takes the next
+// key typed, after the program has ended. Quitting, it waits.
 type Program struct {
 	*tea.Program
 	r        *renderer
@@ -72,6 +82,10 @@ type Program struct {
 	execType reflect.Type  // the message tea.Exec's command makes
 	sizeNow  chan struct{} // read the window's size again
 	inner    tea.Model
+
+	caller   *tea.Program  // never run: the caller's options, to learn when its context ends
+	killed   chan struct{} // closed when the program is to stop at once
+	killOnce sync.Once
 }
 
 // NewProgram makes a program of m drawn on cfg.Out. opts are Bubble Tea's
@@ -89,8 +103,16 @@ func NewProgram(m tea.Model, cfg Config, opts ...tea.ProgramOption) *Program {
 		execType: reflect.TypeOf(tea.Exec(nil, nil)()),
 		sizeNow:  make(chan struct{}, 1),
 		inner:    m,
+		// A program made with the caller's options has the caller's
+		// context (tea.WithContext), which Bubble Tea keeps to itself:
+		// its Send returns when that context ends, or it is killed.
+		caller: tea.NewProgram(nil, opts...),
+		killed: make(chan struct{}),
 	}
-	opts = append(opts, tea.WithInput(cfg.In), tea.WithOutput(cfg.Out), tea.WithoutRenderer(), tea.WithFilter(p.filter))
+	// Bubble Tea is given a context of its own, never cancelled: the
+	// caller's ending kills the program as Kill does (see Program).
+	opts = append(opts, tea.WithInput(cfg.In), tea.WithOutput(cfg.Out), tea.WithoutRenderer(), tea.WithFilter(p.filter),
+		tea.WithContext(context.Background()))
 	p.Program = tea.NewProgram(model{inner: m, p: p}, opts...)
 	return p
 }
@@ -102,17 +124,69 @@ func (p *Program) Run() (tea.Model, error) {
 	if err := p.r.start(); err != nil {
 		return p.inner, err
 	}
-	stop := p.watchSize()
+	stopSize := p.watchSize()
+	stopKill := p.watchKill()
 	final, err := p.Program.Run()
-	stop()
+	stopSize()
+	stopKill()
+	killed := p.isKilled()
+	if killed && err == nil {
+		err = tea.ErrProgramKilled
+	}
 	// Bubble Tea ends a program that was not killed by calling View once
 	// more: that frame is the final one, written before the terminal is
 	// restored.
-	p.r.end(err != nil)
+	p.r.end(killed || err != nil)
 	if m, ok := final.(model); ok {
 		final = m.inner
 	}
 	return final, err
+}
+
+// Kill stops the program at once: no message is taken after it, no final
+// frame is drawn, and Run returns tea.ErrProgramKilled. Unlike
+// tea.Program's Kill, Bubble Tea quits, waiting for its input reader (see
+// Program).
+func (p *Program) Kill() {
+	p.killOnce.Do(func() { close(p.killed) })
+}
+
+func (p *Program) isKilled() bool {
+	select {
+	case <-p.killed:
+		return true
+	default:
+		return false
+	}
+}
+
+// watchKill tells Bubble Tea to quit once the program is killed or the
+// caller's context ends, until stopped. From then on the filter turns
+// every message into tea.QuitMsg, so Update sees none.
+func (p *Program) watchKill() (stop func()) {
+	callerDone := make(chan struct{})
+	go func() {
+		defer close(callerDone)
+		p.caller.Send(nil) // nothing runs the caller's program: returns when its context ends or it is killed
+	}()
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case <-quit:
+			return
+		case <-callerDone:
+			p.Kill()
+		case <-p.killed:
+		}
+		p.Program.Quit() // returns when the program has ended
+	}()
+	return func() {
+		close(quit)
+		<-done
+		p.caller.Kill()
+		<-callerDone
+	}
 }
 
 // watchSize tells the program the local terminal's size at the start, at
@@ -147,8 +221,12 @@ func (p *Program) watchSize() (stop func()) {
 
 // filter sees each message before Bubble Tea handles it: the one that
 // runs another program in the terminal (tea.Exec) is the moment to lend
-// the terminal, since Bubble Tea runs the program right after.
+// the terminal, since Bubble Tea runs the program right after. Once the
+// program is killed, every message quits.
 func (p *Program) filter(_ tea.Model, msg tea.Msg) tea.Msg {
+	if p.isKilled() {
+		return tea.QuitMsg{}
+	}
 	if reflect.TypeOf(msg) == p.execType {
 		p.r.release()
 	}
@@ -199,7 +277,9 @@ func (m model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (m model) View() string {
 	defer m.p.catch()
-	m.p.r.draw(m.inner.View())
+	if !m.p.isKilled() { // killed in Update: Bubble Tea would not draw
+		m.p.r.draw(m.inner.View())
+	}
 	return "" // Bubble Tea has no renderer to give it to
 }
 
