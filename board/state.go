@@ -1,6 +1,7 @@
 package board
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -210,30 +211,155 @@ type State struct {
 func columnList(id string) string  { return "c:" + id }
 func subtaskList(id string) string { return "s:" + id }
 
-// NewState builds a board from columns and cards (in any order).
+// NewState builds a board from columns and cards (in any order). Each
+// list's cards are sorted as cards, then their ids taken: the sort never
+// looks a card up by id (at 100,000 cards that was 340 ms of map lookups).
+// Cards given in list order (a cache, a server's list) sort in one pass.
 func NewState(columns []Column, cards []*Card) *State {
 	s := &State{columns: append([]Column(nil), columns...), base: &snapshot{cards: make(map[string]*Card, len(cards)), lists: map[string][]string{}}}
 	for _, c := range cards {
-		// The same card twice (a fetch that read the active and archived
-		// lists either side of a change): the newer one stands.
-		if old, dup := s.base.cards[c.ID]; dup && old.Version > c.Version {
-			continue
-		}
 		s.base.cards[c.ID] = c
 	}
-	for _, c := range s.base.cards {
-		if key, ok := s.listOf(c); ok {
-			s.base.lists[key] = append(s.base.lists[key], c.ID)
+	dups := len(s.base.cards) < len(cards)
+	if dups {
+		// The same card twice (a fetch that read the active and archived
+		// lists either side of a change): the newer one stands, the first
+		// of equals.
+		clear(s.base.cards)
+		for _, c := range cards {
+			if old, dup := s.base.cards[c.ID]; dup && old.Version > c.Version {
+				continue
+			}
+			s.base.cards[c.ID] = c
 		}
 	}
-	for key, ids := range s.base.lists {
-		sort.Slice(ids, func(i, j int) bool {
-			return cardLess(s.base.cards[ids[i]], s.base.cards[ids[j]])
-		})
-		s.base.lists[key] = ids
+	// Where each card is listed (see listOf): by its column's place, or
+	// under its parent.
+	place := make(map[string]int, len(s.columns))
+	for i := len(s.columns) - 1; i >= 0; i-- {
+		place[s.columns[i].ID] = i // the first column of an id, as ColumnByID finds
+	}
+	// First where each card goes (a column's place, -1 for none, -2 for
+	// a list by key), so each column's slice is made once at its size.
+	const none, keyed = -1, -2
+	where := make([]int32, len(cards))
+	count := make([]int, len(s.columns))
+	lastStatus, known, at := "", false, int32(0)
+	var taken map[string]bool
+	if dups {
+		taken = make(map[string]bool, len(s.base.cards))
+	}
+	for k, c := range cards {
+		switch {
+		case dups && (s.base.cards[c.ID] != c || taken[c.ID]):
+			where[k] = none // a copy that lost to another, or listed already
+			continue
+		case c.Archived:
+			where[k] = none
+		case c.ParentID != "" || len(s.columns) == 0:
+			where[k] = keyed
+		default:
+			if !known || c.StatusID != lastStatus {
+				// Cards in list order come a column at a time.
+				i, ok := place[c.StatusID]
+				if !ok {
+					i = 0
+				}
+				lastStatus, known, at = c.StatusID, true, int32(i)
+			}
+			where[k] = at
+			count[at]++
+		}
+		if dups {
+			taken[c.ID] = true
+		}
+	}
+	inColumn := make([][]*Card, len(s.columns))
+	for i, n := range count {
+		inColumn[i] = make([]*Card, 0, n)
+	}
+	var byKey map[string][]*Card // subtasks under their parent, and with no columns, cards by status
+	for k, c := range cards {
+		switch w := where[k]; {
+		case w >= 0:
+			inColumn[w] = append(inColumn[w], c)
+		case w == keyed:
+			key := columnList(c.StatusID)
+			if c.ParentID != "" {
+				key = subtaskList(c.ParentID)
+			}
+			if byKey == nil {
+				byKey = map[string][]*Card{}
+			}
+			byKey[key] = append(byKey[key], c)
+		}
+	}
+	for i, l := range inColumn {
+		if len(l) > 0 {
+			s.base.lists[columnList(s.columns[i].ID)] = sortedIDs(l)
+		}
+	}
+	for key, l := range byKey {
+		s.base.lists[key] = sortedIDs(l)
 	}
 	s.cards, s.lists, s.owned = map[string]*Card{}, map[string][]string{}, map[string]bool{}
 	return s
+}
+
+// sortedIDs sorts cards as a list holds them and returns their ids.
+func sortedIDs(cards []*Card) []string {
+	if !slices.IsSortedFunc(cards, cardCmp) {
+		// Sorted by the first 8 bytes of the positions as a number, so
+		// most comparisons touch neither card.
+		keys := make([]cardKey, len(cards))
+		for i, c := range cards {
+			keys[i] = cardKey{prefix(c.Position), c}
+		}
+		slices.SortFunc(keys, func(a, b cardKey) int {
+			switch {
+			case a.pre < b.pre:
+				return -1
+			case a.pre > b.pre:
+				return 1
+			}
+			return cardCmp(a.c, b.c)
+		})
+		for i, k := range keys {
+			cards[i] = k.c
+		}
+	}
+	ids := make([]string, len(cards))
+	for i, c := range cards {
+		ids[i] = c.ID
+	}
+	return ids
+}
+
+// cardKey is a card with the start of its position, for sorting.
+type cardKey struct {
+	pre uint64
+	c   *Card
+}
+
+// prefix is the first 8 bytes of s as a big-endian number: two strings'
+// prefixes compare as the strings do, or are equal.
+func prefix(s string) uint64 {
+	var p uint64
+	for i := 0; i < 8; i++ {
+		p <<= 8
+		if i < len(s) {
+			p |= uint64(s[i])
+		}
+	}
+	return p
+}
+
+// cardCmp orders cards as cardLess does.
+func cardCmp(a, b *Card) int {
+	if c := strings.Compare(a.Position, b.Position); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 func cardLess(a, b *Card) bool {
