@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lanesboard/lanes/internal/testenv"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -75,6 +76,8 @@ func BenchmarkDecodeTaskList(b *testing.B) {
 		raw := benchList(n)
 		b.Run(fmt.Sprintf("tasks=%d/before", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
+			cpu := testenv.StartCPU()
+			defer cpu.Report(b)
 			for range b.N {
 				ts, err := refList(raw)
 				if err != nil || len(ts) != n {
@@ -84,6 +87,8 @@ func BenchmarkDecodeTaskList(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("tasks=%d/after", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
+			cpu := testenv.StartCPU()
+			defer cpu.Report(b)
 			for range b.N {
 				ts, err := decodeTaskList(bytes.NewReader(raw), true)
 				if err != nil || len(ts) != n {
@@ -93,6 +98,8 @@ func BenchmarkDecodeTaskList(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("tasks=%d/after-each", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
+			cpu := testenv.StartCPU()
+			defer cpu.Report(b)
 			for range b.N {
 				k := 0
 				if err := readTaskList(bytes.NewReader(raw), true, &taskEach{fn: func(*Task) { k++ }}); err != nil || k != n {

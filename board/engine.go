@@ -33,11 +33,32 @@ type Remote interface {
 	Reshape(ctx context.Context, r Request) (Shape, error)
 }
 
-// Fetched is a whole board as the server has it.
+// Fetched is a whole board as the server has it, or (Changes) what
+// changed in it.
 type Fetched struct {
 	Columns []Column
 	Labels  []Label
 	Cards   []*Card
+	// Seq is the position in the server's change log the board is
+	// complete up to: 0 when the server does not say (a seed-only
+	// server, a lanes server from before), or the cache is from before.
+	Seq int64
+	// Changes says Cards are only the cards (archived ones too) that
+	// changed after the position asked for, and Deleted the ids of those
+	// deleted or moved out of the project since; the columns and labels
+	// are whole all the same.
+	Changes bool
+	Deleted []string
+}
+
+// ChangeReader is a Remote that can read only what changed in a project
+// after a position in its change log (a Fetched's Seq).
+type ChangeReader interface {
+	// FetchChanges reads the columns and labels, and the cards that
+	// changed after seq; when the server can't say (it no longer holds
+	// every change since, or never kept them) it reads the whole board,
+	// and the answer's Changes is false.
+	FetchChanges(ctx context.Context, projectID string, seq int64) (Fetched, error)
 }
 
 // Shape is a column or a label as the server answered a change to it.
@@ -171,6 +192,12 @@ type Engine struct {
 	fetching  bool
 	fetched   int64
 	fetchErr  string
+	// seq is the position in the server's change log the confirmed board
+	// is complete up to (0: unknown), so a refresh asks only for what
+	// changed after it (see Fetched.Seq).
+	seq int64
+	// fetches counts the fetches set out, numbering them.
+	fetches int64
 	loadErr   string // why the server refused the board, until a fetch succeeds
 	authErr   string // why the server refused the token, until a send gets through
 	cacheBusy bool
@@ -260,6 +287,7 @@ type (
 	}
 	fetchedMsg struct {
 		e     *Engine
+		n     int64 // which fetch (e.fetches when it set out)
 		mark  int64 // e.confirms when the fetch started
 		board Fetched
 		err   error
@@ -333,12 +361,15 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		e.perTask[m.TaskID]++
 		e.nextSeq = max(e.nextSeq, m.Seq+1)
 	}
-	cached, members, _ := readCache(e.journal.cache)
-	if members != nil {
-		e.setMembers(members)
+	cached, _ := readCache(e.journal.cache)
+	if cached.members != nil {
+		e.setMembers(cached.members)
 	}
 	cards := cached.Cards
 	confirmed := NewState(cached.Columns, cards).WithLabels(cached.Labels)
+	// The cache's board holds every change up to this position, and the
+	// outbox's lines below only add newer ones.
+	e.seq = cached.Seq
 	// What the server confirmed after the cache was written. The lines come
 	// from concurrent writes, so their order means nothing: a deletion is
 	// final unless a restore followed it (a card is deleted and restored by
@@ -395,7 +426,7 @@ func (e *Engine) Start() []Cmd {
 // in the outbox for next time.
 func (e *Engine) Close() error {
 	e.stopLive()
-	err := e.journal.writeCache(e.confirmed, e.members, e.confirms)
+	err := e.journal.writeCache(e.confirmed, e.members, e.confirms, e.seq)
 	return errors.Join(err, e.journal.close())
 }
 
@@ -537,7 +568,9 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 	}}, nil
 }
 
-// Refresh fetches the board from the server.
+// Refresh fetches the board from the server: only what changed, when the
+// board knows the position it is complete up to and the server can say
+// what changed after it (else, and when it no longer can, all of it).
 //
 // While a create may have reached the server unanswered, the fetch waits
 // for its answer (Refresh returns nil and the engine fetches afterwards), so
@@ -548,10 +581,18 @@ func (e *Engine) Refresh() Cmd {
 		return nil
 	}
 	e.fetching = true
-	r, ctx, project, mark := e.opts.Remote, e.ctx, e.opts.ProjectID, e.confirms
+	e.fetches++
+	r, ctx, project, mark, seq, n := e.opts.Remote, e.ctx, e.opts.ProjectID, e.confirms, e.seq, e.fetches
+	cr, changes := r.(ChangeReader)
 	return func() any {
-		b, err := r.Fetch(ctx, project)
-		return fetchedMsg{e: e, mark: mark, board: b, err: err}
+		var b Fetched
+		var err error
+		if changes && seq > 0 {
+			b, err = cr.FetchChanges(ctx, project, seq)
+		} else {
+			b, err = r.Fetch(ctx, project)
+		}
+		return fetchedMsg{e: e, n: n, mark: mark, board: b, err: err}
 	}
 }
 
@@ -1193,6 +1234,38 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		// what it read of them may be older than what lanes holds.
 		cols, labels = e.confirmed.Columns(), e.confirmed.Labels()
 	}
+	var fresh *State
+	if msg.board.Changes {
+		fresh = e.changed(msg, cols, labels)
+	} else {
+		fresh = e.whole(msg, cols, labels)
+	}
+	e.confirmed, e.fresh, e.loadErr, e.authErr, e.syncedAt = fresh, true, "", "", e.opts.Now()
+	// Every change the board held is in what was read (it was made before
+	// the fetch set out) or came after (see touched), so the board is
+	// complete up to the later of the two positions. A whole board
+	// without one is from a server that does not say.
+	switch {
+	case msg.board.Seq > 0:
+		e.seq = max(e.seq, msg.board.Seq)
+	case !msg.board.Changes:
+		e.seq = 0
+	}
+	e.reapply()
+	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending),
+		"changes", msg.board.Changes, "deleted", len(msg.board.Deleted), "seq", e.seq)
+	var cmds []Cmd
+	if cache := e.maybeCache(); cache != nil {
+		cmds = append(cmds, cache)
+	}
+	if gap := e.closeGap(msg.n); gap != nil {
+		cmds = append(cmds, gap)
+	}
+	return append(cmds, e.pump()...)
+}
+
+// whole is the confirmed board from a fetch of the whole board.
+func (e *Engine) whole(msg fetchedMsg, cols []Column, labels []Label) *State {
 	fresh := NewState(cols, msg.board.Cards).WithLabels(labels)
 	// A card confirmed by an answer that overtook this fetch is newer.
 	for _, c := range msg.board.Cards {
@@ -1213,15 +1286,36 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 			fresh.putNewer(c)
 		}
 	}
-	fresh = fresh.flatten()
-	e.confirmed, e.fresh, e.loadErr, e.authErr, e.syncedAt = fresh, true, "", "", e.opts.Now()
-	e.reapply()
-	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending))
-	var cmds []Cmd
-	if cache := e.maybeCache(); cache != nil {
-		cmds = append(cmds, cache)
+	return fresh.flatten()
+}
+
+// changed is the confirmed board with what changed since the position the
+// fetch asked from: the cards as the server now has them (unless an
+// answer that came after the fetch set out says otherwise), and the
+// deleted ones gone.
+func (e *Engine) changed(msg fetchedMsg, cols []Column, labels []Label) *State {
+	later := map[string]touch{}
+	for id, t := range e.touched {
+		if t.at <= msg.mark {
+			delete(e.touched, id)
+		} else {
+			later[id] = t
+		}
 	}
-	return append(cmds, e.pump()...)
+	c := e.confirmed.clone()
+	for _, id := range msg.board.Deleted {
+		if t, ok := later[id]; ok && !t.deleted {
+			continue // made again (restored) since: the answer knows
+		}
+		c.remove(id)
+	}
+	for _, card := range msg.board.Cards {
+		if t, ok := later[card.ID]; ok && t.deleted {
+			continue // deleted since
+		}
+		c.putNewer(card)
+	}
+	return c.flatten().withColumns(cols).WithLabels(labels)
 }
 
 // maybeCache writes the confirmed board to the cache, at most every few
@@ -1235,8 +1329,8 @@ func (e *Engine) maybeCache() Cmd {
 	// The next write is 3 to 6 seconds away, at random: boards that see
 	// the same changes (a team on one server) then don't all write at once.
 	e.cacheBusy, e.cacheAt = true, now.Add(3*time.Second+rand.N(3*time.Second))
-	j, st, ms, n := e.journal, e.confirmed, e.members, e.confirms
-	return func() any { return cachedMsg{e: e, err: j.writeCache(st, ms, n)} }
+	j, st, ms, n, seq := e.journal, e.confirmed, e.members, e.confirms, e.seq
+	return func() any { return cachedMsg{e: e, err: j.writeCache(st, ms, n, seq)} }
 }
 
 // confirmShape takes a column or label change the server accepted into the

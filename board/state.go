@@ -391,6 +391,25 @@ func (s *State) flatten() *State {
 	return NewState(s.columns, cards).WithLabels(s.labels)
 }
 
+// withColumns is s with the columns cols: sharing its cards and lists
+// when the columns' ids stand as they did (a name, a colour or a limit
+// changed), else built again, as the cards of a column that went move to
+// the first.
+func (s *State) withColumns(cols []Column) *State {
+	same := len(cols) == len(s.columns)
+	for i := 0; same && i < len(cols); i++ {
+		same = cols[i].ID == s.columns[i].ID
+	}
+	if !same {
+		var cards []*Card
+		s.each(func(c *Card) { cards = append(cards, c) })
+		return NewState(cols, cards).WithLabels(s.labels)
+	}
+	n := s.clone()
+	n.columns = append([]Column(nil), cols...)
+	return n
+}
+
 // WithLabels is s with the project's labels ls (in any order).
 func (s *State) WithLabels(ls []Label) *State {
 	n := s.clone()
