@@ -13,7 +13,7 @@ import (
 
 // seedTasks puts n tasks into the project in one transaction, spread over
 // its columns, straight through the store (the benchmark is of reading).
-func seedTasks(b *testing.B, e *testEnv, u testUser, bd board, n int) {
+func seedTasks(b testing.TB, e *testEnv, u testUser, bd board, n int) {
 	b.Helper()
 	err := e.st.Write(context.Background(), func(tx *store.Tx) error {
 		for i := 0; i < n; i++ {

@@ -11,3 +11,13 @@ func ServedRoutes(s *Server) []string {
 	}
 	return out
 }
+
+// ListStats is what s's task-list cache has done: lists built (read
+// afresh or patched), gzip answers made, chunks compressed; and the bytes
+// it holds now.
+func ListStats(s *Server) (builds, gzips, deflates int64, size int) {
+	c := s.lists
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.builds.Load(), c.gzips.Load(), c.deflates.Load(), c.size
+}

@@ -35,6 +35,7 @@ type testEnv struct {
 	st  *store.Store
 	db  string // where st is: a SQLite file or a PostgreSQL URL
 	srv *httptest.Server
+	api *server.Server // what srv serves (under the checker)
 	// oas checks every answer against the server's OpenAPI document (nil
 	// in benchmarks and fuzz targets, which can't fail from a server's
 	// goroutine).
@@ -102,8 +103,8 @@ func newTestEnvOn(t testing.TB, st *store.Store, opts ...server.Option) *testEnv
 		server.WithLogger(slog.New(slog.NewTextHandler(testLog(), nil))),
 		server.WithRateLimit(0),
 	}, opts...)
-	e := &testEnv{t: t, st: st}
-	var h http.Handler = server.New(st, all...)
+	e := &testEnv{t: t, st: st, api: server.New(st, all...)}
+	var h http.Handler = e.api
 	switch t.(type) {
 	case *testing.B, *testing.F:
 	default:

@@ -486,16 +486,28 @@ func TestMultiProcessListCache(t *testing.T) {
 		if !bytes.Equal(onB.Body, onA.Body) {
 			t.Fatalf("%s: B lists\n%s\nA lists\n%s", when, onB.Body, onA.Body)
 		}
+		// One list, one ETag, whichever process answers: a client that
+		// read it from A gets 304 from B.
+		if tag := onA.Header.Get("ETag"); tag == "" || tag != onB.Header.Get("ETag") {
+			t.Fatalf("%s: A's ETag %s, B's %s", when, tag, onB.Header.Get("ETag"))
+		}
+		if r := b.do(ann.Token, "GET", path, nil, "If-None-Match", onA.Header.Get("ETag")); r.Status != 304 {
+			t.Fatalf("%s: B answers A's ETag with %d, want 304", when, r.Status)
+		}
 		var list []tTask
 		onB.want(t, 200, &list)
 		return list
 	}
-	same("at first")
+	first := same("at first")
+	before := b.do(ann.Token, "GET", path, nil).want(t, 200, nil).Header.Get("ETag")
 	same("again, from the caches")
 
 	a.patchTask(ann, k.ID, map[string]any{"title": "first, renamed"})
-	if list := same("after a rename on A"); titles(list) != "first, renamed|second" {
+	if list := same("after a rename on A"); titles(list) != "first, renamed|second" || len(first) != 2 {
 		t.Fatalf("after a rename on A, B lists %s", titles(list))
+	}
+	if r := b.do(ann.Token, "GET", path, nil, "If-None-Match", before); r.Status != 200 {
+		t.Fatalf("after a rename on A, B answers the old ETag with %d, want 200", r.Status)
 	}
 	third := a.createTask(ann, bd.ProjectID, map[string]any{"title": "third"})
 	if list := same("after a create on A"); len(list) != 3 || list[1].ID != third.ID {

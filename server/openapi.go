@@ -60,6 +60,25 @@ type apiOp struct {
 	// notWrite says a POST, PATCH or DELETE does not go through the
 	// server's write path (no Idempotency-Key, no 507).
 	notWrite bool
+	// addDesc is said after desc on the full surface (of its additions).
+	addDesc string
+	// respHeaders are the success answer's own headers, beyond the rate
+	// limit's.
+	respHeaders func(b *docBuilder) obj
+	// notModified says the route answers 304 to If-None-Match, with
+	// respHeaders.
+	notModified bool
+	// addErrs are errs that only lanes' additions give (full surface only).
+	addErrs map[int]string
+}
+
+// listHeaders are the task list's answers' headers.
+func listHeaders(b *docBuilder) obj {
+	h := obj{"ETag": hdrRef("ETag")}
+	if !b.seed {
+		h["X-Lanes-Seq"] = hdrRef("X-Lanes-Seq")
+	}
+	return h
 }
 
 // apiParam is a query parameter or a request header.
@@ -174,9 +193,25 @@ func apiOperations() map[string]apiOp {
 			resp: success, errs: map[int]string{403: memberOnly}},
 
 		"GET /api/tasks": {id: "listTasks", tag: "Tasks", summary: "List a project's active tasks",
-			desc:  "In board order: by column, then by position.",
-			query: []apiParam{uuidParam("projectId", "The project to list tasks for.", true), archived("tasks", false)},
-			resp:  list("Task")},
+			desc: "In board order: by column, then by position. The answer carries a strong ETag (send it back as If-None-Match to get 304 " +
+				"while the list is unchanged) and is gzipped when Accept-Encoding allows it (Vary: Accept-Encoding).",
+			addDesc: " With since, the answer is instead what changed after that change-log position (an X-Lanes-Seq or a feed event's id): " +
+				"a TaskDelta, or 410 resync_required when the log no longer holds it (or never did: another database), and the lists must be read whole. " +
+				"The delta and the feed followed from its seq miss no change.",
+			query: []apiParam{uuidParam("projectId", "The project to list tasks for.", true), archived("tasks", false),
+				{name: "since", addition: true, schema: obj{"type": "integer", "format": "int64", "minimum": 1},
+					desc: "Answer only what changed after this change-log position (X-Lanes-Seq of an earlier answer): a TaskDelta holding the project's " +
+						"tasks, active and archived, whose list entry changed, and the ids of those deleted or gone from the project. Not with archived."}},
+			headers: []apiParam{{name: "If-None-Match", schema: obj{"type": "string"},
+				desc: "The ETag of the list the caller holds: 304, with no body, while it is the list's ETag still (either encoding's)."}},
+			resp: func(b *docBuilder) obj {
+				if b.seed {
+					return b.ref("TaskList")
+				}
+				return obj{"oneOf": []any{b.ref("TaskList"), b.ref("TaskDelta")}}
+			},
+			respHeaders: listHeaders, notModified: true,
+			addErrs: map[int]string{410: "since is older than the change log keeps, past its head, or a change after it can't be told as a delta (code resync_required): read the lists whole."}},
 		"POST /api/tasks": {id: "createTask", tag: "Tasks", summary: "Create a task in a project",
 			desc: "Requires at least the Member role (not Viewer). The task goes at the end of its column; a task put in a done column is complete.",
 			body: "TaskCreate", status: http.StatusCreated, resp: wrap("task", "Task"),
@@ -492,6 +527,12 @@ func (b *docBuilder) headers() obj {
 			"schema": obj{"type": "integer", "minimum": 0}},
 		"X-Request-Id": obj{"description": "The request's id in the server's log: the caller's own X-Request-Id if it sent one (at most 64 characters), else a fresh one.",
 			"schema": obj{"type": "string"}},
+		"ETag": obj{"description": "A strong validator of the answer's content (its gzip has its own): it changes whenever the content does, " +
+			"and is the same from every server over the database. Send it back as If-None-Match.", "required": true, "schema": obj{"type": "string"}},
+	}
+	if !b.seed {
+		h["X-Lanes-Seq"] = obj{"description": "The change-log position the answer is complete up to: a delta's since, or a feed's after, from here on misses nothing.",
+			"required": true, "schema": obj{"type": "integer", "format": "int64", "minimum": 0}, "x-lanes-addition": true}
 	}
 	if !b.seed {
 		h["Idempotent-Replayed"] = obj{"description": "true when this is the remembered answer to an earlier request with the same Idempotency-Key.",
@@ -537,8 +578,8 @@ func (b *docBuilder) operation(pattern string, op apiOp) obj {
 		b.fail(fmt.Errorf("openapi: %s needs an id, a tag and a summary", pattern))
 	}
 	o := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}}
-	if op.desc != "" {
-		o["description"] = op.desc
+	if desc := op.desc + map[bool]string{false: op.addDesc}[b.seed]; desc != "" {
+		o["description"] = desc
 	}
 	if !seedRoute(pattern) {
 		o["x-lanes-addition"] = true
@@ -601,13 +642,25 @@ func (b *docBuilder) operation(pattern string, op apiOp) obj {
 		add(400, "The Idempotency-Key header is over 255 characters or not printable ASCII (field Idempotency-Key).")
 		add(409, "The Idempotency-Key was used for a different request (code idempotency_mismatch).")
 	}
-	for status, desc := range op.errs {
+	own := map[int]string{}
+	maps.Copy(own, op.errs)
+	if !b.seed {
+		for status, desc := range op.addErrs {
+			own[status] = desc
+		}
+	}
+	for status, desc := range own {
 		if status == 404 && len(errs[404]) > 0 {
 			errs[404] = nil // the route says it better
 		}
 		add(status, desc)
 	}
 	success := obj{"description": "Done.", "headers": rateLimitHeaders()}
+	if op.respHeaders != nil {
+		for k, v := range op.respHeaders(b) {
+			success["headers"].(obj)[k] = v
+		}
+	}
 	if op.resp != nil {
 		success["content"] = obj{"application/json": obj{"schema": op.resp(b)}}
 	}
@@ -625,6 +678,13 @@ func (b *docBuilder) operation(pattern string, op apiOp) obj {
 	}
 	if write {
 		responses["507"] = respRef("DiskFull")
+	}
+	if op.notModified {
+		h := rateLimitHeaders()
+		for k, v := range op.respHeaders(b) {
+			h[k] = v
+		}
+		responses["304"] = obj{"description": "Unchanged: If-None-Match names the ETag the answer would have. No body.", "headers": h}
 	}
 	for status, descs := range errs {
 		responses[strconv.Itoa(status)] = b.errorResponse(strings.Join(descs, " Or: "), nil)
@@ -813,6 +873,7 @@ func (b *docBuilder) schemaTypes() map[string]reflect.Type {
 		"Webhook":           reflect.TypeFor[store.Webhook](),
 		"WebhookWithSecret": reflect.TypeFor[webhookWithSecret](),
 		"Delivery":          reflect.TypeFor[store.Delivery](),
+		"TaskDelta":         reflect.TypeFor[taskDelta](),
 	}
 	if b.seed {
 		for name, typ := range seedTypes() {
@@ -874,6 +935,9 @@ func fieldNotes() map[string]obj {
 		"Task.labelIds":       {"description": "The task's labels, sorted."},
 		"Task.commentCount":   {"minimum": 0},
 		"Task.version":        {"description": "Bumped on every change to the task.", "minimum": 1},
+		"TaskDelta.seq":       {"description": "The change-log position the delta is complete up to: the since of the next delta, and where the feed goes on from.", "minimum": 1},
+		"TaskDelta.tasks":     {"description": "Every task of the project, active or archived (see isArchived), whose list entry changed after since, as the lists show it, in board order."},
+		"TaskDelta.deleted":   {"description": "The ids of tasks deleted, or gone from the project, after since (some perhaps never listed to the caller).", "items": obj{"type": "string", "format": "uuid"}},
 		"TaskDetail.comments": {"description": "The task's comments, oldest first."},
 		"TaskDetail.subtasks": {"description": "The tasks whose parentTaskId is this task."},
 		"Comment.content":     {"description": "The comment's text; may hold newlines."},
@@ -1249,6 +1313,9 @@ func handWrittenSchemas() map[string]func(b *docBuilder) obj {
 		},
 		"AssigneeAdd": func(b *docBuilder) obj {
 			return b.body([]string{"userId"}, obj{"userId": uuid("A member of the task's space.")}, nil)
+		},
+		"TaskList": func(b *docBuilder) obj {
+			return obj{"type": "array", "items": b.ref("Task"), "description": "A project's tasks in board order."}
 		},
 		"Success": func(b *docBuilder) obj {
 			return obj{"type": "object", "required": []string{"success"}, "properties": obj{"success": obj{"type": "boolean", "const": true}}}

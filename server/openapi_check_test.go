@@ -8,6 +8,7 @@ package server_test
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -264,10 +265,26 @@ func (c *openAPIChecker) check(r *http.Request, reqBody []byte, rec *recordingWr
 			c.t.Errorf("%s: Content-Type %q is not one the OpenAPI document gives for this answer", what, ct)
 		}
 	}
+	body := rec.body.Bytes()
+	if enc := rec.header.Get("Content-Encoding"); enc != "" {
+		// The document describes the content; its coding is HTTP's.
+		if enc != "gzip" {
+			c.t.Errorf("%s: Content-Encoding %q: the server sends only gzip", what, enc)
+			return
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err == nil {
+			body, err = io.ReadAll(zr)
+		}
+		if err != nil {
+			c.t.Errorf("%s: the gzip body does not decompress: %v", what, err)
+			return
+		}
+	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: rec.header, Options: opts}
-	out.SetBodyBytes(rec.body.Bytes())
+	out.SetBodyBytes(body)
 	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		c.t.Errorf("%s: the response is not what the OpenAPI document says:\n%v\nresponse body: %s", what, err, clipBody(rec.body.Bytes()))
+		c.t.Errorf("%s: the response is not what the OpenAPI document says:\n%v\nresponse body: %s", what, err, clipBody(body))
 	}
 	if mt, _, _ := mime.ParseMediaType(ct); mt == "text/event-stream" && key == "GET /api/events" {
 		c.checkEvents(what, rec.body.Bytes())

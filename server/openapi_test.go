@@ -381,6 +381,22 @@ func exerciseFullSurface(t *testing.T, e *testEnv) {
 	e.do(member.Token, "POST", "/api/tasks", map[string]any{"projectId": projectID}).wantErr(t, 400, "validation_failed")
 	e.do(viewer.Token, "GET", "/api/tasks?projectId="+projectID, nil).want(t, 200, nil)
 	e.do(viewer.Token, "GET", "/api/tasks?projectId="+projectID+"&archived=1", nil).want(t, 200, nil)
+	// The list's ETag and 304, its gzip (the test client asks for it), and
+	// what changed since a position of the change log.
+	list := "/api/tasks?projectId=" + projectID
+	listed := e.do(viewer.Token, "GET", list, nil, "Accept-Encoding", "gzip").want(t, 200, nil)
+	tag, seq := listed.Header.Get("ETag"), listed.Header.Get("X-Lanes-Seq")
+	if tag == "" || seq == "" || listed.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("GET %s: headers %v, want an ETag, X-Lanes-Seq and gzip", list, listed.Header)
+	}
+	if r := e.do(viewer.Token, "GET", list, nil, "If-None-Match", tag); r.Status != 304 || len(r.Body) != 0 {
+		t.Fatalf("GET %s with If-None-Match its ETag: %d %q, want 304 and no body", list, r.Status, r.Body)
+	}
+	e.do(viewer.Token, "GET", list+"&since="+seq, nil).want(t, 200, nil)
+	e.do(viewer.Token, "GET", list+"&since=0", nil).wantErr(t, 400, "validation_failed")
+	e.do(viewer.Token, "GET", list+"&since="+seq+"&archived=true", nil).wantErr(t, 400, "validation_failed")
+	e.do(viewer.Token, "GET", list+"&since=999999999", nil).wantErr(t, 410, "resync_required")
+	e.do(outsider.Token, "GET", list+"&since="+seq, nil).wantErr(t, 404, "not_found")
 	task := "/api/tasks/" + k.Task.ID
 	e.do(member.Token, "PATCH", task, map[string]any{"statusId": cols[1].ID, "position": "a5", "dueDate": nil, "labelIds": nil}).want(t, 200, nil)
 	e.do(member.Token, "PATCH", task, map[string]any{"completedAt": "2026-02-22T10:00:00.000Z"}, "Idempotency-Key", "done-1").want(t, 200, nil)

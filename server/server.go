@@ -33,13 +33,15 @@ type Server struct {
 	writes  atomic.Int64
 	api     API
 	lists   *listCache
-	ring    feedRing       // the change log's newest rows, shared by this process's feeds
-	closing chan struct{}  // closed when Serve shuts down: live feeds end
-	proxies []netip.Prefix // load balancers whose X-Forwarded-For is believed
-	standup StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
-	hookCfg hookConfig     // how webhooks are sent (the options set it)
-	hooks   *Webhooks      // the webhook delivery worker
-	routed  []string       // the patterns routes() registered, in order (see routeMux)
+	// listBytes bounds the task lists' cache (see WithListCacheBytes).
+	listBytes int
+	ring      feedRing       // the change log's newest rows, shared by this process's feeds
+	closing   chan struct{}  // closed when Serve shuts down: live feeds end
+	proxies   []netip.Prefix // load balancers whose X-Forwarded-For is believed
+	standup   StandupFunc    // the daily_standup prompt's report (nil: the prompt says how to gather it)
+	hookCfg   hookConfig     // how webhooks are sent (the options set it)
+	hooks     *Webhooks      // the webhook delivery worker
+	routed    []string       // the patterns routes() registered, in order (see routeMux)
 }
 
 // Option changes how New builds a Server.
@@ -63,16 +65,21 @@ func WithRateLimit(perMinute int) Option { return func(s *Server) { s.perMin = p
 // header is ignored.
 func WithTrustedProxies(p []netip.Prefix) Option { return func(s *Server) { s.proxies = p } }
 
+// WithListCacheBytes bounds the memory the cached task lists hold (default
+// DefaultListCacheBytes); a list over half of it is served but not kept.
+func WithListCacheBytes(n int) Option { return func(s *Server) { s.listBytes = n } }
+
 // DefaultRateLimit is the seed's limit: requests per minute per token.
 const DefaultRateLimit = 100
 
 // New builds the server over st.
 func New(st *store.Store, opts ...Option) *Server {
-	s := &Server{store: st, log: slog.Default(), now: time.Now, perMin: DefaultRateLimit, mux: http.NewServeMux(), api: APIFull, lists: newListCache(),
+	s := &Server{store: st, log: slog.Default(), now: time.Now, perMin: DefaultRateLimit, mux: http.NewServeMux(), api: APIFull, listBytes: DefaultListCacheBytes,
 		closing: make(chan struct{}), hookCfg: defaultHookConfig()}
 	for _, o := range opts {
 		o(s)
 	}
+	s.lists = newListCache(s.listBytes)
 	s.hooks = newWebhooks(st, s.log, s.now, s.hookCfg)
 	if s.perMin > 0 {
 		s.limits = newLimiter(s.perMin, s.now())

@@ -2,8 +2,11 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/lanesboard/lanes/server/store"
 )
@@ -101,52 +104,135 @@ func (s *Server) listTasks(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		archived, err = queryBool(r, "archived")
 	}
+	var since int64
+	if err == nil && s.api != APISeed {
+		// A seed-only server has never heard of since: it lists in full.
+		since, err = querySince(r)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if since > 0 {
+		s.listDelta(w, r, projectID, since)
 		return
 	}
 	key := listKey{projectID: projectID, archived: archived}
-	var body []byte
-	err = s.readTx(r.Context(), func(tx *store.Tx) error {
-		p, _, err := projectRole(tx, projectID, actor(r).user.ID)
-		if err != nil {
-			return err
-		}
-		head, err := tx.ChangeHead()
-		if err != nil {
-			return err
-		}
-		if openTx(r.Context()) != nil {
-			// Inside an atomic batch: what it wrote is not committed and
-			// may yet be rolled back, so the list is neither read from the
-			// cache (which has not seen it) nor kept there.
-			e, err := s.readList(tx, key, head)
-			if err == nil {
-				body = e.body
-			}
-			return err
-		}
-		cached, ok, err := s.lists.get(key, head, func(seq int64) (bool, error) { return tx.SpaceChangedSince(p.SpaceID, seq) })
-		if err != nil || ok {
-			body = cached
-			return err
-		}
-		e, err := s.patchList(tx, key, p.SpaceID, s.lists.entry(key), head)
-		if errors.Is(err, errRebuild) {
-			e, err = s.readList(tx, key, head)
-		}
-		if err != nil {
-			return err
-		}
-		s.lists.put(key, e)
-		body = e.body
-		return nil
-	})
+	e, err := s.list(r, key)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeRaw(w, http.StatusOK, body)
+	s.writeList(w, r, key, e)
+}
+
+// list is the project's list as of the caller's snapshot or later: from
+// the cache, patched, or read afresh. Readers who miss together wait for
+// one of them to build it rather than each building their own.
+func (s *Server) list(r *http.Request, key listKey) (*listEntry, error) {
+	ctx := r.Context()
+	for waited := false; ; waited = true {
+		var (
+			e      *listEntry
+			head   int64
+			flight *listFlight
+		)
+		err := s.readTx(ctx, func(tx *store.Tx) error {
+			e, flight = nil, nil
+			p, _, err := projectRole(tx, key.projectID, actor(r).user.ID)
+			if err != nil {
+				return err
+			}
+			if head, err = tx.ChangeHead(); err != nil {
+				return err
+			}
+			if openTx(ctx) != nil {
+				// Inside an atomic batch: what it wrote is not committed and
+				// may yet be rolled back, so the list is neither read from the
+				// cache (which has not seen it) nor kept there.
+				e, err = s.readList(tx, key, head, nil)
+				return err
+			}
+			var ok bool
+			e, ok, err = s.lists.get(key, head, func(seq int64) (bool, error) { return tx.SpaceChangedSince(p.SpaceID, seq) })
+			if err != nil || ok {
+				return err
+			}
+			cached, f, leader := s.lists.join(key, head)
+			if cached != nil {
+				e = cached
+				return nil
+			}
+			if !leader && !waited {
+				flight = f
+				return nil
+			}
+			var built *listEntry
+			if leader {
+				defer func() { s.lists.land(key, f, built) }()
+			}
+			old := s.lists.entry(key)
+			e, err = s.patchList(tx, key, p.SpaceID, old, head)
+			if errors.Is(err, errRebuild) {
+				e, err = s.readList(tx, key, head, old)
+			}
+			if err != nil {
+				return err
+			}
+			s.lists.builds.Add(1)
+			s.lists.put(key, e)
+			built = e
+			return nil
+		})
+		if err != nil || flight == nil {
+			return e, err
+		}
+		// Wait outside the transaction, holding no connection.
+		select {
+		case <-flight.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the task list: %w", ctx.Err())
+		}
+		if flight.e != nil && flight.e.seq >= head {
+			return flight.e, nil
+		}
+	}
+}
+
+// writeList answers with a list: its JSON, or its gzip where the request
+// allows it, or 304 when If-None-Match names the list's ETag (either
+// encoding's).
+func (s *Server) writeList(w http.ResponseWriter, r *http.Request, key listKey, e *listEntry) {
+	b := e.body
+	gz := acceptsGzip(r.Header)
+	h := w.Header()
+	h.Set("Vary", "Accept-Encoding")
+	h.Set("Cache-Control", "private, no-cache")
+	if s.api != APISeed {
+		h.Set("X-Lanes-Seq", strconv.FormatInt(e.seq, 10))
+	}
+	etag := b.etag
+	if gz {
+		etag = b.gzETag
+	}
+	h.Set("ETag", etag)
+	if inm := strings.Join(r.Header.Values("If-None-Match"), ","); inm != "" && (etagMatch(inm, b.etag) || etagMatch(inm, b.gzETag)) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	if gz {
+		body := b.gzipped(s.lists)
+		s.lists.recount(key, e)
+		h.Set("Content-Encoding", "gzip")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusOK)
+		w.Write(body)
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(b.size))
+	w.WriteHeader(http.StatusOK)
+	b.writeTo(w)
 }
 
 // columns is a project's statuses with the lookups completion needs.

@@ -1125,6 +1125,18 @@ type TaskCreate struct {
 // TaskCreatePriority Task priority.
 type TaskCreatePriority string
 
+// TaskDelta defines model for TaskDelta.
+type TaskDelta struct {
+	// Deleted The ids of tasks deleted, or gone from the project, after since (some perhaps never listed to the caller).
+	Deleted []openapi_types.UUID `json:"deleted"`
+
+	// Seq The change-log position the delta is complete up to: the since of the next delta, and where the feed goes on from.
+	Seq int64 `json:"seq"`
+
+	// Tasks Every task of the project, active or archived (see isArchived), whose list entry changed after since, as the lists show it, in board order.
+	Tasks []Task `json:"tasks"`
+}
+
 // TaskDetail defines model for TaskDetail.
 type TaskDetail struct {
 	AssigneeIds  []openapi_types.UUID `json:"assigneeIds"`
@@ -1171,6 +1183,9 @@ type TaskDetail struct {
 
 // TaskDetailPriority defines model for TaskDetail.Priority.
 type TaskDetailPriority string
+
+// TaskList A project's tasks in board order.
+type TaskList = []Task
 
 // TaskUpdate defines model for TaskUpdate.
 type TaskUpdate struct {
@@ -1473,6 +1488,17 @@ type ListTasksParams struct {
 
 	// Archived true lists the archived tasks instead (1 and 0 are read as true and false).
 	Archived *bool `form:"archived,omitempty" json:"archived,omitempty"`
+
+	// Since Answer only what changed after this change-log position (X-Lanes-Seq of an earlier answer): a TaskDelta holding the project's tasks, active and archived, whose list entry changed, and the ids of those deleted or gone from the project. Not with archived.
+	Since *int64 `form:"since,omitempty" json:"since,omitempty"`
+
+	// IfNoneMatch The ETag of the list the caller holds: 304, with no body, while it is the list's ETag still (either encoding's).
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// ListTasks200JSONResponseBody defines parameters for ListTasks.
+type ListTasks200JSONResponseBody struct {
+	union json.RawMessage
 }
 
 // CreateTaskParams defines parameters for CreateTask.
@@ -1680,6 +1706,68 @@ func (t BatchRequest_Operations_Item) MarshalJSON() ([]byte, error) {
 }
 
 func (t *BatchRequest_Operations_Item) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTaskList returns the union data inside the ListTasks200JSONResponseBody as a TaskList
+func (t ListTasks200JSONResponseBody) AsTaskList() (TaskList, error) {
+	var body TaskList
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTaskList overwrites any union data inside the ListTasks200JSONResponseBody as the provided TaskList
+func (t *ListTasks200JSONResponseBody) FromTaskList(v TaskList) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTaskList performs a merge with any union data inside the ListTasks200JSONResponseBody, using the provided TaskList
+func (t *ListTasks200JSONResponseBody) MergeTaskList(v TaskList) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTaskDelta returns the union data inside the ListTasks200JSONResponseBody as a TaskDelta
+func (t ListTasks200JSONResponseBody) AsTaskDelta() (TaskDelta, error) {
+	var body TaskDelta
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTaskDelta overwrites any union data inside the ListTasks200JSONResponseBody as the provided TaskDelta
+func (t *ListTasks200JSONResponseBody) FromTaskDelta(v TaskDelta) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTaskDelta performs a merge with any union data inside the ListTasks200JSONResponseBody, using the provided TaskDelta
+func (t *ListTasks200JSONResponseBody) MergeTaskDelta(v TaskDelta) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ListTasks200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ListTasks200JSONResponseBody) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -2027,7 +2115,7 @@ type ClientInterface interface {
 
 	// ListTasks List a project's active tasks
 	//
-	// In board order: by column, then by position.
+	// In board order: by column, then by position. The answer carries a strong ETag (send it back as If-None-Match to get 304 while the list is unchanged) and is gzipped when Accept-Encoding allows it (Vary: Accept-Encoding). With since, the answer is instead what changed after that change-log position (an X-Lanes-Seq or a feed event's id): a TaskDelta, or 410 resync_required when the log no longer holds it (or never did: another database), and the lists must be read whole. The delta and the feed followed from its seq miss no change.
 	//
 	// Corresponds with GET /api/tasks (the `ListTasks` operationId).
 	ListTasks(ctx context.Context, params *ListTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2817,7 +2905,7 @@ func (c *Client) UpdateStatus(ctx context.Context, id openapi_types.UUID, params
 
 // ListTasks List a project's active tasks
 //
-// In board order: by column, then by position.
+// In board order: by column, then by position. The answer carries a strong ETag (send it back as If-None-Match to get 304 while the list is unchanged) and is gzipped when Accept-Encoding allows it (Vary: Accept-Encoding). With since, the answer is instead what changed after that change-log position (an X-Lanes-Seq or a feed event's id): a TaskDelta, or 410 resync_required when the log no longer holds it (or never did: another database), and the lists must be read whole. The delta and the feed followed from its seq miss no change.
 //
 // Corresponds with GET /api/tasks (the `ListTasks` operationId).
 func (c *Client) ListTasks(ctx context.Context, params *ListTasksParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4577,6 +4665,18 @@ func NewListTasksRequest(server string, params *ListTasksParams) (*http.Request,
 
 		}
 
+		if params.Since != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "since", *params.Since, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -4586,6 +4686,21 @@ func NewListTasksRequest(server string, params *ListTasksParams) (*http.Request,
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -5864,7 +5979,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListTasksWithResponse List a project's active tasks
 	//
-	// In board order: by column, then by position.
+	// In board order: by column, then by position. The answer carries a strong ETag (send it back as If-None-Match to get 304 while the list is unchanged) and is gzipped when Accept-Encoding allows it (Vary: Accept-Encoding). With since, the answer is instead what changed after that change-log position (an X-Lanes-Seq or a feed event's id): a TaskDelta, or 410 resync_required when the log no longer holds it (or never did: another database), and the lists must be read whole. The delta and the feed followed from its seq miss no change.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -10090,6 +10205,18 @@ func (r UpdateStatusResponse) ContentType() string {
 
 // ListTasksResponse200Headers the declared response headers of an HTTP 200 response for ListTasks
 type ListTasksResponse200Headers struct {
+	ETag                string
+	XLanesSeq           int64
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
+// ListTasksResponse304Headers the declared response headers of an HTTP 304 response for ListTasks
+type ListTasksResponse304Headers struct {
+	ETag                string
+	XLanesSeq           int64
 	XRateLimitLimit     *int64
 	XRateLimitRemaining *int64
 	XRateLimitReset     *int64
@@ -10120,6 +10247,14 @@ type ListTasksResponse404Headers struct {
 	XRequestId          *string
 }
 
+// ListTasksResponse410Headers the declared response headers of an HTTP 410 response for ListTasks
+type ListTasksResponse410Headers struct {
+	XRateLimitLimit     *int64
+	XRateLimitRemaining *int64
+	XRateLimitReset     *int64
+	XRequestId          *string
+}
+
 // ListTasksResponse429Headers the declared response headers of an HTTP 429 response for ListTasks
 type ListTasksResponse429Headers struct {
 	RetryAfter          int
@@ -10141,25 +10276,31 @@ type ListTasksResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *[]Task
+	JSON200 *ListTasks200JSONResponseBody
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *Error
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *Error
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Error
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *RateLimited
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *InternalError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListTasksResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ListTasksResponse304Headers
 	// Headers400 the parsed response headers for an HTTP 400 response
 	Headers400 *ListTasksResponse400Headers
 	// Headers401 the parsed response headers for an HTTP 401 response
 	Headers401 *ListTasksResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *ListTasksResponse404Headers
+	// Headers410 the parsed response headers for an HTTP 410 response
+	Headers410 *ListTasksResponse410Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *ListTasksResponse429Headers
 	// Headers500 the parsed response headers for an HTTP 500 response
@@ -10167,7 +10308,7 @@ type ListTasksResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r ListTasksResponse) GetJSON200() *[]Task {
+func (r ListTasksResponse) GetJSON200() *ListTasks200JSONResponseBody {
 	return r.JSON200
 }
 
@@ -10184,6 +10325,11 @@ func (r ListTasksResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r ListTasksResponse) GetJSON404() *Error {
 	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r ListTasksResponse) GetJSON410() *Error {
+	return r.JSON410
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
@@ -13863,7 +14009,7 @@ func (c *ClientWithResponses) UpdateStatusWithResponse(ctx context.Context, id o
 
 // ListTasksWithResponse List a project's active tasks
 //
-// In board order: by column, then by position.
+// In board order: by column, then by position. The answer carries a strong ETag (send it back as If-None-Match to get 304 while the list is unchanged) and is gzipped when Accept-Encoding allows it (Vary: Accept-Encoding). With since, the answer is instead what changed after that change-log position (an X-Lanes-Seq or a feed event's id): a TaskDelta, or 410 resync_required when the log no longer holds it (or never did: another database), and the lists must be read whole. The delta and the feed followed from its seq miss no change.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -22069,11 +22215,14 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest []Task
+		var dest ListTasks200JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest Error
@@ -22096,6 +22245,13 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest RateLimited
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -22115,6 +22271,20 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 	switch {
 	case rsp.StatusCode == 200:
 		var headers ListTasksResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Lanes-Seq"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Lanes-Seq", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XLanesSeq = value
+		}
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
 			var value int64
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
@@ -22144,6 +22314,51 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ListTasksResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		if values := rsp.Header.Values("X-Lanes-Seq"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Lanes-Seq", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XLanesSeq = value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers304 = &headers
 	case rsp.StatusCode == 400:
 		var headers ListTasksResponse400Headers
 		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
@@ -22237,6 +22452,37 @@ func ParseListTasksResponse(rsp *http.Response) (*ListTasksResponse, error) {
 			headers.XRequestId = &value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 410:
+		var headers ListTasksResponse410Headers
+		if values := rsp.Header.Values("X-RateLimit-Limit"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Limit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitLimit = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Remaining"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Remaining", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitRemaining = &value
+		}
+		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
+			var value int64
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			}
+			headers.XRateLimitReset = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers410 = &headers
 	case rsp.StatusCode == 429:
 		var headers ListTasksResponse429Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -108,8 +109,12 @@ func TestGeneratedClientListsTasks(t *testing.T) {
 	if tasks.JSON200 == nil {
 		t.Fatalf("GET /api/tasks: %d %s", tasks.StatusCode(), tasks.Body)
 	}
+	list, err := tasks.JSON200.AsTaskList()
+	if err != nil {
+		t.Fatalf("GET /api/tasks is not a TaskList: %v: %s", err, tasks.Body)
+	}
 	var titles []string
-	for _, k := range *tasks.JSON200 {
+	for _, k := range list {
 		titles = append(titles, k.Title)
 		if k.ProjectId != project.Id || k.Priority != TaskPriorityHigh || k.DueDate == nil || k.DueDate.Format("2006-01-02") != due || k.Version < 1 {
 			t.Errorf("task as the generated client reads it: %+v", k)
@@ -117,6 +122,26 @@ func TestGeneratedClientListsTasks(t *testing.T) {
 	}
 	if !slices.Equal(titles, []string{"Write the release notes", "Ship it"}) {
 		t.Fatalf("tasks listed: %q", titles)
+	}
+
+	// What changed since the list: one task, read as a TaskDelta.
+	seq, err := strconv.ParseInt(tasks.HTTPResponse.Header.Get("X-Lanes-Seq"), 10, 64)
+	if err != nil {
+		t.Fatalf("GET /api/tasks: X-Lanes-Seq: %v", err)
+	}
+	if _, err := c.CreateTaskWithResponse(ctx, &CreateTaskParams{}, CreateTaskJSONRequestBody{ProjectId: project.Id, Title: "Tell everyone"}); err != nil {
+		t.Fatal(err)
+	}
+	since, err := c.ListTasksWithResponse(ctx, &ListTasksParams{ProjectId: project.Id, Since: &seq})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if since.JSON200 == nil {
+		t.Fatalf("GET /api/tasks?since=%d: %d %s", seq, since.StatusCode(), since.Body)
+	}
+	delta, err := since.JSON200.AsTaskDelta()
+	if err != nil || len(delta.Tasks) != 1 || delta.Tasks[0].Title != "Tell everyone" || len(delta.Deleted) != 0 || delta.Seq <= seq {
+		t.Fatalf("GET /api/tasks?since=%d as a TaskDelta: %+v (%v)", seq, delta, err)
 	}
 
 	// An error reads as the document's Error.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -746,4 +747,75 @@ func (t *Tx) Comments(taskID string) ([]Comment, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// tasksByIDsBatch is how many ids one query of TasksByIDs names.
+const tasksByIDsBatch = 500
+
+// TasksByIDs reads the tasks with the given ids that exist, each with its
+// assignees and labels as TaskByID gives them, in no particular order: a
+// few queries per 500 ids rather than three per task. Ids of tasks that
+// are gone are left out.
+func (t *Tx) TasksByIDs(ids []string) ([]Task, error) {
+	out := []Task{}
+	for len(ids) > 0 {
+		n := min(len(ids), tasksByIDsBatch)
+		batch := ids[:n]
+		ids = ids[n:]
+		in := "?" + strings.Repeat(", ?", len(batch)-1)
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		first := len(out)
+		rows, err := t.query(`SELECT `+taskCols+` FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read tasks: %w", err)
+		}
+		for rows.Next() {
+			k, err := scanTask(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read tasks: %w", err)
+			}
+			out = append(out, *k)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read tasks: %w", err)
+		}
+		index := make(map[string]int, len(out)-first)
+		for i := first; i < len(out); i++ {
+			index[out[i].ID] = i
+		}
+		if err := t.readRelated(`SELECT task_id, user_id FROM task_assignees WHERE task_id IN (`+in+`) ORDER BY assigned_at, user_id`, args,
+			func(i int, v string) { out[i].AssigneeIDs = append(out[i].AssigneeIDs, v) }, index); err != nil {
+			return nil, fmt.Errorf("read assignees: %w", err)
+		}
+		if err := t.readRelated(`SELECT task_id, label_id FROM task_labels WHERE task_id IN (`+in+`) ORDER BY label_id`, args,
+			func(i int, v string) { out[i].LabelIDs = append(out[i].LabelIDs, v) }, index); err != nil {
+			return nil, fmt.Errorf("read labels: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// readRelated runs a query of (task id, value) rows and hands each value
+// to add with its task's place in index.
+func (t *Tx) readRelated(query string, args []any, add func(i int, v string), index map[string]int) error {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, v string
+		if err := rows.Scan(&id, &v); err != nil {
+			return err
+		}
+		if i, ok := index[id]; ok {
+			add(i, v)
+		}
+	}
+	return rows.Err()
 }
