@@ -197,7 +197,7 @@ type Engine struct {
 	// changed after it (see Fetched.Seq).
 	seq int64
 	// fetches counts the fetches set out, numbering them.
-	fetches int64
+	fetches   int64
 	loadErr   string // why the server refused the board, until a fetch succeeds
 	authErr   string // why the server refused the token, until a send gets through
 	cacheBusy bool
@@ -1241,15 +1241,14 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		fresh = e.whole(msg, cols, labels)
 	}
 	e.confirmed, e.fresh, e.loadErr, e.authErr, e.syncedAt = fresh, true, "", "", e.opts.Now()
-	// Every change the board held is in what was read (it was made before
-	// the fetch set out) or came after (see touched), so the board is
-	// complete up to the later of the two positions. A whole board
-	// without one is from a server that does not say.
-	switch {
-	case msg.board.Seq > 0:
+	// The board is complete up to the position the fetch read at. What
+	// changed only adds to a board complete up to a position the server
+	// took, so the later of the two stands; a whole board stands alone (a
+	// position it replaces may be another database's).
+	if msg.board.Changes {
 		e.seq = max(e.seq, msg.board.Seq)
-	case !msg.board.Changes:
-		e.seq = 0
+	} else {
+		e.seq = msg.board.Seq
 	}
 	e.reapply()
 	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending),
