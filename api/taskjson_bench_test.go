@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/internal/benchcpu"
 	"github.com/lanesboard/lanes/server/store"
 )
 
@@ -76,7 +76,7 @@ func BenchmarkDecodeTaskList(b *testing.B) {
 		raw := benchList(n)
 		b.Run(fmt.Sprintf("tasks=%d/before", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
-			cpu := testenv.StartCPU()
+			cpu := benchcpu.Start()
 			defer cpu.Report(b)
 			for range b.N {
 				ts, err := refList(raw)
@@ -87,7 +87,7 @@ func BenchmarkDecodeTaskList(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("tasks=%d/after", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
-			cpu := testenv.StartCPU()
+			cpu := benchcpu.Start()
 			defer cpu.Report(b)
 			for range b.N {
 				ts, err := decodeTaskList(bytes.NewReader(raw), true)
@@ -98,7 +98,7 @@ func BenchmarkDecodeTaskList(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("tasks=%d/after-each", n), func(b *testing.B) {
 			b.SetBytes(int64(len(raw)))
-			cpu := testenv.StartCPU()
+			cpu := benchcpu.Start()
 			defer cpu.Report(b)
 			for range b.N {
 				k := 0

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -322,14 +323,16 @@ func (g gen) mangle(s string) string {
 func TestTaskListDecoderAgreesWithEncodingJSON(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(1, 2))
 	g := gen{rnd}
-	for range 20_000 {
+	for range *decodeCases {
 		raw := []byte(g.mangle(g.list()))
 		sameList(t, raw, rnd)
 	}
-	for range 20_000 {
+	for range *decodeCases {
 		sameTask(t, []byte(g.mangle(g.task())))
 	}
 }
+
+var decodeCases = flag.Int("lanes.decodecases", 4000, "random lists and tasks the decoder is held to encoding/json on (try 200000)")
 
 // TestTaskListDecoderHostileInput: what a hostile or broken server may
 // send is an error, never a panic, and the decoder agrees with

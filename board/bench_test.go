@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lanesboard/lanes/internal/testenv"
+	"github.com/lanesboard/lanes/internal/benchcpu"
 )
 
 // benchBoard is a board of n cards spread over four columns, positions as
@@ -118,7 +118,7 @@ func BenchmarkNewState(b *testing.B) {
 		}{{"before/random", newStateBefore, cards}, {"after/random", NewState, cards}, {"before/in-order", newStateBefore, inOrder}, {"after/in-order", NewState, inOrder}} {
 			b.Run(fmt.Sprintf("cards=%d/%s", n, v.name), func(b *testing.B) {
 				in := make([]*Card, len(v.cards))
-				cpu := testenv.StartCPU()
+				cpu := benchcpu.Start()
 				for i := 0; i < b.N; i++ {
 					copy(in, v.cards) // NewState may sort what it is given
 					if st := v.build(cols4, in); st.Len() != n {

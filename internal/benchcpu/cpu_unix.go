@@ -1,6 +1,6 @@
 //go:build unix
 
-package testenv
+package benchcpu
 
 import (
 	"syscall"
