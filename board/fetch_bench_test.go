@@ -56,7 +56,7 @@ func BenchmarkFetch(b *testing.B) {
 		}
 		for i := range 10 {
 			var patch api.TaskPatch
-			patch.Title.Set(fmt.Sprintf("Changed %d", i))
+			patch.Title.Set(fmt.Sprintf("Changed %d at %d", i, seq)) // a change each time the benchmark runs
 			if _, err := client.UpdateTask(ctx, tasks[i*97].ID, patch); err != nil {
 				b.Fatal(err)
 			}
