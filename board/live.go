@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/lanesboard/lanes/api"
@@ -212,10 +213,17 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			continue
 		}
 		changed = true
+		prev := e.seq
 		if e.joined() {
 			// The feed holds every change after the position the board
 			// is complete up to: with this one, it is complete up to here.
 			e.seq = max(e.seq, ev.Seq)
+		}
+		// An event the board can't read is a change it missed: it is not
+		// complete up to here, and the feed no longer keeps its position
+		// (closeGap fetches what changed).
+		unread := func() {
+			e.seq, e.live.from = prev, math.MaxInt64
 		}
 		switch ev.Kind {
 		case "member.added", "member.updated", "member.removed":
@@ -227,7 +235,11 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			// Columns and labels are few: the board is fetched again,
 			// once for the batch, rather than patched from the event.
 			var d struct{ ProjectID string }
-			if json.Unmarshal(ev.Data, &d) != nil || d.ProjectID != e.opts.ProjectID || reshaped {
+			if json.Unmarshal(ev.Data, &d) != nil {
+				unread()
+				continue
+			}
+			if d.ProjectID != e.opts.ProjectID || reshaped {
 				continue
 			}
 			reshaped = true
@@ -236,7 +248,11 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			}
 		case "task.created", "task.updated", "task.restored":
 			var t api.Task
-			if json.Unmarshal(ev.Data, &t) != nil || t.ProjectID != e.opts.ProjectID {
+			if json.Unmarshal(ev.Data, &t) != nil {
+				unread()
+				continue
+			}
+			if t.ProjectID != e.opts.ProjectID {
 				continue
 			}
 			card := CardFromTask(&t)
@@ -245,7 +261,11 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			e.touched[card.ID] = touch{at: e.confirms}
 		case "task.deleted":
 			var d struct{ ID, ProjectID string }
-			if json.Unmarshal(ev.Data, &d) != nil || d.ProjectID != e.opts.ProjectID {
+			if json.Unmarshal(ev.Data, &d) != nil {
+				unread()
+				continue
+			}
+			if d.ProjectID != e.opts.ProjectID {
 				continue
 			}
 			c.remove(d.ID)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -218,6 +219,7 @@ func TestLiveFeedKeepsThePosition(t *testing.T) {
 	d := env.driverWith(dir, env.token, func(d *driver) { d.direct = true })
 	d.settle(10 * time.Second)
 	d.run([]Cmd{d.e.Live()})
+	t.Cleanup(func() { d.e.stopLive() }) // else the server waits for the feed at the end
 	d.waitFor("the feed joins up with the board", d.e.joined)
 	for _, title := range []string{"one", "two", "three"} {
 		if _, err := env.direct.CreateTask(ctx, api.TaskCreate{ProjectID: env.project, Title: title}); err != nil {
@@ -226,6 +228,15 @@ func TestLiveFeedKeepsThePosition(t *testing.T) {
 	}
 	head := env.head()
 	d.waitFor("the feed brings the cards", func() bool { return d.card("three") != nil && d.e.seq == head })
+	// An event the board can't read is a change it missed: the position
+	// stays, and what changed is fetched.
+	fetched := d.e.Status().Fetched
+	d.e.live.ch <- api.Event{Seq: head + 5, Kind: "task.updated", Data: []byte(`{"id":`)}
+	d.waitFor("the event is taken in", func() bool { return d.e.live.from == math.MaxInt64 })
+	if d.e.seq != head || d.e.joined() {
+		t.Fatalf("after an event it could not read, the board is complete up to %d (joined %v)", d.e.seq, d.e.joined())
+	}
+	d.waitFor("what changed is fetched", func() bool { return d.e.Status().Fetched > fetched })
 	d.e.stopLive()
 	d.close()
 	if c, _ := readCache(d.e.journal.cache); c.Seq != head {
@@ -247,6 +258,7 @@ func TestFeedGapIsClosed(t *testing.T) {
 	d := env.driverWith(dir, env.token, func(d *driver) { d.direct, d.wait, d.log = true, 4*time.Second, log.logger() })
 	d.settle(10 * time.Second)
 	d.run([]Cmd{d.e.Live()})
+	t.Cleanup(func() { d.e.stopLive() }) // else the server waits for the feed at the end
 	d.waitFor("the feed joins up with the board", d.e.joined)
 	env.srv.CloseClientConnections() // the feed drops
 	env.make("missed one")
