@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 )
@@ -98,7 +99,7 @@ func sameBoard(t *testing.T, got, want *State) {
 func TestCacheKeepsTheBoard(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(3, 17))
 	dir := t.TempDir()
-	for i, n := range []int{0, 1, 7, 500} {
+	for i, n := range []int{0, 1, 7, 500, 2000} {
 		cols := cols4
 		if i == 1 {
 			cols = nil
@@ -117,6 +118,26 @@ func TestCacheKeepsTheBoard(t *testing.T) {
 			t.Fatalf("seq %d, members %+v", c.Seq, c.members)
 		}
 		sameBoard(t, NewState(c.Columns, c.Cards).WithLabels(c.Labels), want)
+		// The head alone: each column's size and first cards, in order.
+		h, err := readCacheHead(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		preview := NewState(h.Columns, h.Cards)
+		for _, col := range h.Columns {
+			all, first := want.Column(col.ID), preview.Column(col.ID)
+			k := len(all)
+			if n > cacheSmall {
+				k = min(k, cacheHead)
+			}
+			if h.more != nil && h.sizes[col.ID] != len(all) || len(first) != k || !slices.Equal(first, all[:k]) {
+				t.Fatalf("%d cards: the head of column %s has %d of %d (size %d)", n, col.ID, len(first), len(all), h.sizes[col.ID])
+			}
+		}
+		if (h.more != nil) != (n > cacheSmall) {
+			t.Fatalf("%d cards: a rest to read is %v", n, h.more != nil)
+		}
+		sameBoard(t, NewState(h.Columns, h.whole().Cards).WithLabels(h.Labels), want)
 	}
 }
 
@@ -167,40 +188,48 @@ func (nowhere) Reshape(context.Context, Request) (Shape, error) {
 // reads as no cache or as a board, never a panic or a huge allocation.
 func TestDamagedCacheIsIgnored(t *testing.T) {
 	rnd := rand.New(rand.NewPCG(7, 17))
-	good := encodeCache(NewState(cols4, cacheCards(rnd, 40)), []Member{{UserID: "u", Name: "n"}}, 9)
+	small := encodeCache(NewState(cols4, cacheCards(rnd, 40)), []Member{{UserID: "u", Name: "n"}}, 9)
+	big := encodeCache(NewState(cols4, cacheCards(rnd, 1500)), nil, 9) // a rest after the head
 	path := filepath.Join(t.TempDir(), "cache")
 	try := func(data []byte) {
 		t.Helper()
-		var c cached
-		if bytes.HasPrefix(data, []byte(cacheMagic)) {
-			c, _ = decodeCache(string(data[len(cacheMagic):])) // as readCache, without the file
-		} else {
-			c = readGobCache(string(data))
-		}
-		NewState(c.Columns, c.Cards) // whatever it read is a board
+		c := cacheHeadOf(memCache{bytes.NewReader(data)}, int64(len(data))).whole() // as readCache, without the file
+		NewState(c.Columns, c.Cards)                                                // whatever it read is a board
 	}
-	for _, data := range [][]byte{good, good[:len(good)/2], []byte("not a cache at all")} {
+	for _, data := range [][]byte{small, small[:len(small)/2], big, big[:len(big)-1], []byte("not a cache at all")} {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		c, err := readCache(path)
-		if err != nil || (len(data) == len(good)) != (len(c.Cards) == 40) {
+		whole := len(data) == len(small) && len(c.Cards) == 40 || len(data) == len(big) && len(c.Cards) == 1500
+		if err != nil || whole != (len(data) == len(small) || len(data) == len(big)) {
 			t.Fatalf("read %d cards of %d bytes: %v", len(c.Cards), len(data), err)
 		}
 	}
-	for cut := range len(good) {
-		try(good[:cut])
+	for cut := range len(small) {
+		try(small[:cut])
 	}
-	for range 3000 {
-		bad := bytes.Clone(good)
-		for range 1 + rnd.IntN(3) {
-			bad[rnd.IntN(len(bad))] = byte(rnd.IntN(256))
+	for range 300 {
+		try(big[:rnd.IntN(len(big))])
+	}
+	for i, good := range [][]byte{small, big} {
+		for range []int{1500, 300}[i] {
+			bad := bytes.Clone(good)
+			for range 1 + rnd.IntN(3) {
+				bad[rnd.IntN(len(bad))] = byte(rnd.IntN(256))
+			}
+			try(bad)
 		}
-		try(bad)
 	}
-	// A count of cards far beyond what the file could hold.
-	huge := append([]byte(cacheMagic), 3, 2, 0, 0, 0)
-	huge = append(huge, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f)
+	// Counts far beyond what the file could hold.
+	huge := append([]byte(cacheMagic), 3, 2, 0xff, 0xff, 0xff, 0xff, 0x7f)
+	try(huge)
+	huge = append([]byte(cacheMagic), 3, 2, 9, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x7f)
 	try(huge)
 	try([]byte("not a cache at all"))
 }
+
+// memCache is a cache's bytes as its file.
+type memCache struct{ *bytes.Reader }
+
+func (memCache) Close() error { return nil }

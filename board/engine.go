@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 )
@@ -161,6 +162,10 @@ type Options struct {
 	// many in one (POST /api/batch): for tests of that path, and to
 	// compare.
 	NoBatch bool
+	// Preview paints a large board's first frame from the head of its
+	// cache (each column's first cards) and reads the rest in Start's
+	// first command, for a screen: until then the engine is Loading.
+	Preview bool
 }
 
 // Engine is one project's board and its optimistic sync. It is a value the
@@ -243,6 +248,9 @@ type Engine struct {
 	names   map[string]string // user id → name, from members
 	// cacheAgain: the members changed while a cache write was busy.
 	cacheAgain bool
+	// loading: a large board's cache is being read after the first
+	// frame (see Loading).
+	loading *loading
 }
 
 // touch is when an answer last changed a card in the confirmed state, and
@@ -361,22 +369,43 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		e.perTask[m.TaskID]++
 		e.nextSeq = max(e.nextSeq, m.Seq+1)
 	}
-	cached, _ := readCache(e.journal.cache)
+	read := readCache
+	if o.Preview {
+		read = readCacheHead
+	}
+	cached, _ := read(e.journal.cache)
 	if cached.members != nil {
 		e.setMembers(cached.members)
 	}
 	cards := cached.Cards
-	confirmed := NewState(cached.Columns, cards).WithLabels(cached.Labels)
 	// The cache's board holds every change up to this position, and the
-	// outbox's lines below only add newer ones.
+	// outbox's lines only add newer ones.
 	e.seq = cached.Seq
-	// What the server confirmed after the cache was written. The lines come
-	// from concurrent writes, so their order means nothing: a deletion is
-	// final unless a restore followed it (a card is deleted and restored by
-	// turns, so it is gone when it has more of one than the other), and of
-	// two copies of a card the higher version stands.
+	deltas := slices.Clone(ob.deltas)
+	if cached.more != nil {
+		// A large board: the first frame is painted from the cache's head,
+		// its columns' first cards, while Start's first command reads the
+		// rest and the outbox's lines are taken in with it.
+		e.confirmed = NewState(cached.Columns, cards).WithLabels(cached.Labels).withSizes(cached.sizes)
+		e.loading = &loading{head: cached, deltas: deltas}
+	} else {
+		e.confirmed = assemble(cached.Fetched, deltas)
+	}
+	e.reapply()
+	e.trace("opened", "cached_cards", len(cards), "pending", len(e.pending), "renames", len(ob.renames), "confirmed_lines", len(ob.deltas))
+	return e, nil
+}
+
+// assemble is the confirmed board from the cache's and what the outbox
+// says the server confirmed after it was written. The lines come from
+// concurrent writes, so their order means nothing: a deletion is final
+// unless a restore followed it (a card is deleted and restored by turns,
+// so it is gone when it has more of one than the other), and of two
+// copies of a card the higher version stands.
+func assemble(cached Fetched, deltas []delta) *State {
+	confirmed := NewState(cached.Columns, cached.Cards).WithLabels(cached.Labels)
 	gone := map[string]int{}
-	for _, d := range ob.deltas {
+	for _, d := range deltas {
 		switch {
 		case d.line.Gone != "":
 			gone[d.line.Gone]++
@@ -389,17 +418,79 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			confirmed.remove(id)
 		}
 	}
-	for _, d := range ob.deltas {
+	for _, d := range deltas {
 		var c Card
 		if d.line.Card == nil || json.Unmarshal(d.line.Card, &c) != nil || c.ID == "" || gone[c.ID] > 0 {
 			continue
 		}
 		confirmed.putNewer(&c)
 	}
-	e.confirmed = confirmed.flatten()
+	return confirmed.flatten()
+}
+
+// loading is a large board's cache being read after the first frame: its
+// head, painted already, and the outbox's confirmed lines to take in
+// with the rest.
+type loading struct {
+	head    cached
+	deltas  []delta
+	started bool
+	// live are the live feed's messages that came meanwhile, taken in
+	// once the board is whole.
+	live []LiveMsg
+}
+
+// loadedMsg is the whole board from the cache.
+type loadedMsg struct {
+	e     *Engine
+	state *State
+}
+
+// ErrLoading is what a change made before a large board's cache has been
+// read whole is refused with: the screen waits for it (see Loading).
+var ErrLoading = errors.New("the board is still loading")
+
+// Loading says the board shown is the head of a large board's cache (its
+// columns' first cards) and the rest is being read: changes wait until it
+// has been (Do says ErrLoading). Only an engine opened with
+// Options.Preview loads so, once Start has been run.
+func (e *Engine) Loading() bool { return e.loading != nil }
+
+// load reads the rest of the cache and makes the whole board of it.
+func (e *Engine) load() Cmd {
+	l := e.loading
+	return func() any {
+		rest, err := l.head.more.read()
+		c := l.head.Fetched
+		if err == nil {
+			// (A rest that can't be read leaves the head: a head start.)
+			c.Cards = append(slices.Clip(c.Cards), rest...)
+		}
+		return loadedMsg{e: e, state: assemble(c, l.deltas)}
+	}
+}
+
+// onLoaded takes in the whole board, then does what Start does: fetch,
+// send, and the live feed's messages that came meanwhile.
+func (e *Engine) onLoaded(msg loadedMsg) []Cmd {
+	l := e.loading
+	e.loading = nil
+	e.confirmed = msg.state
 	e.reapply()
-	e.trace("opened", "cached_cards", len(cards), "pending", len(e.pending), "renames", len(ob.renames), "confirmed_lines", len(ob.deltas))
-	return e, nil
+	e.trace("loaded", "cached_cards", msg.state.Len())
+	var cmds []Cmd
+	if c := e.Refresh(); c != nil {
+		cmds = append(cmds, c)
+	}
+	cmds = append(cmds, e.pump()...)
+	for _, lm := range l.live {
+		if lm.events != nil {
+			cmds = append(cmds, e.takeEvents(lm.events)...) // its Live was returned then
+		} else {
+			cmds = append(cmds, e.onLive(lm)...)
+		}
+	}
+	return cmds
 }
 
 // fileKey names a board's files after its server and project.
@@ -413,6 +504,18 @@ func fileKey(server, project string) string {
 // keys as before.
 func (e *Engine) Start() []Cmd {
 	var cmds []Cmd
+	if e.loading != nil {
+		// The rest of the cache first: fetching and sending follow it.
+		if e.loading.started {
+			return nil
+		}
+		e.loading.started = true
+		cmds = append(cmds, e.load())
+		if _, ok := e.opts.Remote.(Reader); ok && e.opts.SpaceID != "" {
+			cmds = append(cmds, e.LoadMembers())
+		}
+		return cmds
+	}
 	if c := e.Refresh(); c != nil {
 		cmds = append(cmds, c)
 	}
@@ -426,13 +529,22 @@ func (e *Engine) Start() []Cmd {
 // in the outbox for next time.
 func (e *Engine) Close() error {
 	e.stopLive()
-	err := e.journal.writeCache(e.confirmed, e.members, e.confirms, e.seq)
+	var err error
+	if e.loading != nil {
+		// Only the head was read: the cache stands as it was.
+		e.loading.head.more.close()
+	} else {
+		err = e.journal.writeCache(e.confirmed, e.members, e.confirms, e.seq)
+	}
 	return errors.Join(err, e.journal.close())
 }
 
 // Abandon drops the engine as a crash would: nothing more is written.
 func (e *Engine) Abandon() {
 	e.stopLive()
+	if e.loading != nil && !e.loading.started {
+		e.loading.head.more.close()
+	}
 	e.journal.close()
 }
 
@@ -516,6 +628,9 @@ func (e *Engine) Do(m Mutation) ([]Cmd, error) {
 }
 
 func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
+	if e.loading != nil {
+		return nil, ErrLoading
+	}
 	if m.ID == "" {
 		m.ID = NewID()
 	}
@@ -576,6 +691,9 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 // for its answer (Refresh returns nil and the engine fetches afterwards), so
 // the new card is never shown twice.
 func (e *Engine) Refresh() Cmd {
+	if e.loading != nil {
+		return nil // the board is fetched once the cache is read
+	}
 	if len(e.unsure) > 0 {
 		e.deferred = true
 		return nil
@@ -676,6 +794,11 @@ func (e *Engine) update(msg any) ([]Cmd, bool) {
 			return nil, false
 		}
 		return e.onMembers(msg), true
+	case loadedMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onLoaded(msg), true
 	case journaledMsg:
 		if msg.e != e {
 			return nil, false
@@ -709,7 +832,7 @@ func (e *Engine) onPersisted(msg persistedMsg) []Cmd {
 // server that takes batches, the cards' requests go many to a request
 // (see batch.go); changes to columns and labels always go one by one.
 func (e *Engine) pump() []Cmd {
-	if e.paused || e.holding {
+	if e.paused || e.holding || e.loading != nil {
 		return nil
 	}
 	var (
@@ -1322,7 +1445,7 @@ func (e *Engine) changed(msg fetchedMsg, cols []Column, labels []Label) *State {
 // read this one from another goroutine.
 func (e *Engine) maybeCache() Cmd {
 	now := e.opts.Now()
-	if e.cacheBusy || now.Before(e.cacheAt) {
+	if e.cacheBusy || now.Before(e.cacheAt) || e.loading != nil {
 		return nil
 	}
 	// The next write is 3 to 6 seconds away, at random: boards that see

@@ -102,6 +102,8 @@ type driver struct {
 	// waiting wait (if set) before trying a failed read again.
 	direct bool
 	wait   time.Duration
+	// preview opens as a screen does (Options.Preview).
+	preview bool
 }
 
 func (env *testEnv) driver(dir, token string) *driver {
@@ -130,7 +132,7 @@ func (d *driver) open() {
 	e, err := Open(context.Background(), Options{
 		Dir: d.dir, Server: d.env.srv.URL, ProjectID: d.env.project, SpaceID: d.spaceID(),
 		Remote:      NewRemote(client),
-		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log, NoBatch: d.noBatch,
+		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log, NoBatch: d.noBatch, Preview: d.preview,
 	})
 	if err != nil {
 		d.t.Fatal(err)

@@ -170,6 +170,14 @@ func (e *Engine) stopLive() {
 // onLive takes changes made elsewhere into the confirmed board, like a
 // fetch of just those cards.
 func (e *Engine) onLive(msg LiveMsg) []Cmd {
+	if e.loading != nil {
+		// Taken in once the board is whole; the feed is read on meanwhile.
+		e.loading.live = append(e.loading.live, msg)
+		if msg.events != nil {
+			return []Cmd{e.Live()}
+		}
+		return nil
+	}
 	switch {
 	case msg.soon:
 		e.live.soon = false
@@ -202,10 +210,15 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 		e.live.polling = true
 		return []Cmd{e.Live()}
 	}
+	return append(e.takeEvents(msg.events), e.Live())
+}
+
+// takeEvents takes changes made elsewhere into the confirmed board.
+func (e *Engine) takeEvents(events []api.Event) []Cmd {
 	c := e.confirmed.clone()
 	var cmds []Cmd
 	members, reshaped, changed := false, false, false
-	for _, ev := range msg.events {
+	for _, ev := range events {
 		if ev.Kind == api.EventReady {
 			if e.live.from < 0 {
 				e.live.from, e.live.readyAt = ev.Seq, e.fetches
@@ -276,7 +289,6 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 	if gap := e.closeGap(0); gap != nil {
 		cmds = append(cmds, gap)
 	}
-	cmds = append(cmds, e.Live())
 	if !changed {
 		return cmds // only where the feed starts
 	}

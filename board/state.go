@@ -204,6 +204,10 @@ type State struct {
 	cards   map[string]*Card    // overlay; a nil value means deleted
 	lists   map[string][]string // overlay of ordered id lists
 	owned   map[string]bool     // lists this State copied and may change in place
+	// sizes are the columns' numbers of cards in the whole board, for a
+	// State that holds only their first cards (a large board's cache
+	// being read; see Engine.Loading). Shared, never changed.
+	sizes map[string]int
 }
 
 // Lists: the cards of column C are under "c:"+C, the subtasks of card P
@@ -371,7 +375,8 @@ func cardLess(a, b *Card) bool {
 
 // clone is a new State sharing everything with s; changes to it copy first.
 func (s *State) clone() *State {
-	n := &State{columns: s.columns, labels: s.labels, base: s.base, cards: make(map[string]*Card, len(s.cards)+1), lists: make(map[string][]string, len(s.lists)+1), owned: map[string]bool{}}
+	n := &State{columns: s.columns, labels: s.labels, base: s.base, cards: make(map[string]*Card, len(s.cards)+1), lists: make(map[string][]string, len(s.lists)+1), owned: map[string]bool{},
+		sizes: s.sizes}
 	for k, v := range s.cards {
 		n.cards[k] = v
 	}
@@ -532,6 +537,24 @@ func (s *State) list(key string) []string {
 // Column is the ids of a column's cards in order. The slice is shared: do
 // not modify it.
 func (s *State) Column(id string) []string { return s.list(columnList(id)) }
+
+// ColumnSize is how many cards a column has: len(Column), or, while a
+// large board's cache is read (the State holds only each column's first
+// cards), how many the whole board has.
+func (s *State) ColumnSize(id string) int {
+	if n, ok := s.sizes[id]; ok {
+		return n
+	}
+	return len(s.Column(id))
+}
+
+// withSizes is s holding only its columns' first cards, of the numbers
+// sizes says.
+func (s *State) withSizes(sizes map[string]int) *State {
+	n := s.clone()
+	n.sizes = sizes
+	return n
+}
 
 // Subtasks is the ids of a card's subtasks in order (shared; read only).
 func (s *State) Subtasks(id string) []string { return s.list(subtaskList(id)) }

@@ -125,6 +125,9 @@ type Model struct {
 	// found is a card the search found in another project, whose details
 	// open once that project's board has it.
 	found search.Found
+	// held are the keys pressed while a large board is still being read
+	// (the engine is Loading): pressed again, in order, once it has been.
+	held []tea.KeyMsg
 }
 
 // New builds the board over an opened engine.
@@ -198,7 +201,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.refreshDone()
 		// Each call may change m: made before m is returned.
 		refusals, found := m.watchRefusals(), m.openFound()
-		return m, tea.Batch(common.Wrap(cmds), refusals, found)
+		out := tea.Batch(common.Wrap(cmds), refusals, found)
+		if len(m.held) > 0 && !e.Loading() {
+			return m.pressHeld(out)
+		}
+		return m, out
 	}
 	switch msg := msg.(type) {
 	case refusalSeenMsg:
@@ -243,6 +250,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.board.Follow()
 		return m, cmd
 	case tea.KeyMsg:
+		if e.Loading() && msg.Type != tea.KeyCtrlC {
+			// Pressed on the board's first cards: taken once it is whole.
+			m.held = append(m.held, msg)
+			return m, nil
+		}
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 			return m.keysOneByOne(msg)
 		}
@@ -253,12 +265,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.MouseMsg:
 		var cmd tea.Cmd
-		if m.mode == modeBoard {
+		if m.mode == modeBoard && !e.Loading() {
 			m.board, cmd = m.board.Update(msg)
 		}
 		return m, cmd
 	}
 	return m, nil
+}
+
+// pressHeld presses the keys held while the board was being read, in
+// order, after cmd.
+func (m Model) pressHeld(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	held := m.held
+	m.held = nil
+	var next tea.Model = m
+	cmds := []tea.Cmd{cmd}
+	for _, k := range held {
+		var c tea.Cmd
+		next, c = next.Update(k)
+		cmds = append(cmds, c)
+	}
+	return next, tea.Batch(cmds...)
 }
 
 // key hands a key to the screen in front; a screen that goes back puts

@@ -19,6 +19,19 @@ mkdir -p "$dir/internal/benchcpu"
 cp "$root"/internal/benchcpu/*.go "$dir/internal/benchcpu/"
 cp "$root/internal/testenv/benchproject.go" "$dir/internal/testenv/"
 cp "$root/ui/bench_test.go" "$dir/ui/"
+cat >"$dir/ui/bench_preview_test.go" <<'GO'
+package ui
+
+import (
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/lanesboard/lanes/board"
+)
+
+func preview(*board.Options) {}
+
+func loadRest(_ *board.Engine, m tea.Model) tea.Model { return m }
+GO
 cp "$root/board/fetch_bench_test.go" "$dir/board/"
 pattern=$1
 shift
