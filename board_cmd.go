@@ -76,7 +76,8 @@ func (a *app) runBoard(cmd *cobra.Command, f boardFlags) error {
 	if err != nil {
 		return err
 	}
-	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: elog}
+	// A large board's first frame is painted from its cache's head.
+	opts := board.Options{Dir: dir, Server: serverKey, Actor: ch.Actor, Log: elog, Preview: true}
 	e, err := launch.Open(ctx, c, ch, opts)
 	if err != nil {
 		return err

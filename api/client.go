@@ -33,6 +33,9 @@ type Client struct {
 	minWait time.Duration
 	maxWait time.Duration
 	debug   wire.DebugLog
+	// compress: whether task lists are asked for gzipped (nil: unless
+	// the server is on this machine; see WithListCompression).
+	compress *bool
 
 	mu        sync.Mutex
 	kind      ServerKind
@@ -127,32 +130,45 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 			}
 			return nil
 		}
-		if !k.read() || attempt >= c.retries || ctx.Err() != nil {
+		if !k.read() {
 			return err
 		}
-		wait := c.backoff(attempt)
-		switch {
-		case IsRateLimited(err):
-			var e *Error
-			errors.As(err, &e)
-			if e.RetryAfter > 0 {
-				wait = e.RetryAfter
-			}
-		case IsNetwork(err), IsServerError(err):
-		default:
+		if err := c.again(ctx, k, attempt, err); err != nil {
 			return err
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			return err // waiting would outlive the caller
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%s %s: %w (last error: %v)", k.method, k.path, ctx.Err(), err)
-		case <-t.C:
 		}
 	}
+}
+
+// again waits before read attempt+1 after err, as WithRetry says; it
+// returns the error to give up with instead, when err is not worth
+// another attempt (or there is no time or attempt left for one).
+func (c *Client) again(ctx context.Context, k call, attempt int, err error) error {
+	if attempt >= c.retries || ctx.Err() != nil {
+		return err
+	}
+	wait := c.backoff(attempt)
+	switch {
+	case IsRateLimited(err):
+		var e *Error
+		errors.As(err, &e)
+		if e.RetryAfter > 0 {
+			wait = e.RetryAfter
+		}
+	case IsNetwork(err), IsServerError(err):
+	default:
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+		return err // waiting would outlive the caller
+	}
+	t := time.NewTimer(wait)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return fmt.Errorf("%s %s: %w (last error: %v)", k.method, k.path, ctx.Err(), err)
+	case <-t.C:
+	}
+	return nil
 }
 
 // backoff is the wait before retry n (from 0), as WithRetry says.
@@ -188,9 +204,13 @@ func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, erro
 // answerError reads an error answer. A body that is not the API's JSON
 // (a proxy's HTML page, say) still gives the status.
 func (c *Client) answerError(k call, res *resty.Response) error {
-	e := errorOf(res.StatusCode(), k.method, k.path, res.Body())
+	return answerErrorOf(k, res.StatusCode(), res.Header(), res.Body())
+}
+
+func answerErrorOf(k call, status int, h http.Header, body []byte) error {
+	e := errorOf(status, k.method, k.path, body)
 	if e.Status == http.StatusTooManyRequests {
-		e.RetryAfter = wire.RetryAfter(res.Header().Get("Retry-After"), time.Now())
+		e.RetryAfter = wire.RetryAfter(h.Get("Retry-After"), time.Now())
 	}
 	return e
 }

@@ -28,6 +28,11 @@ type Event struct {
 	Data json.RawMessage
 }
 
+// EventReady is the event a feed starts with each time it connects (or
+// connects again): its Seq is the position the feed follows from. Follow
+// keeps it to itself; FollowReady says it.
+const EventReady = "ready"
+
 // ErrResyncRequired means the feed no longer holds the changes after the
 // position asked for: reload everything, then follow from the head.
 var ErrResyncRequired = errors.New("the server no longer has every change since then: reload")
@@ -40,6 +45,13 @@ var ErrResyncRequired = errors.New("the server no longer has every change since 
 // has no feed (seed only), and other errors (a revoked token, a space left)
 // as they come.
 func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn func(Event)) error {
+	return c.FollowReady(ctx, spaceID, after, nil, fn)
+}
+
+// FollowReady is Follow that also tells ready, each time the feed
+// connects, the position it follows from: a client that holds a board
+// complete up to some position knows whether the feed joins up with it.
+func (c *Client) FollowReady(ctx context.Context, spaceID string, after int64, ready func(seq int64), fn func(Event)) error {
 	failures := 0
 	// Whether the server has a feed at all needs an answer from it: a
 	// board opened with the server away waits for one rather than give up
@@ -60,7 +72,7 @@ func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn fun
 	failures = 0
 	for {
 		start := after
-		err := c.followOnce(ctx, spaceID, &after, fn)
+		err := c.followOnce(ctx, spaceID, &after, ready, fn)
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -86,7 +98,7 @@ func (c *Client) Follow(ctx context.Context, spaceID string, after int64, fn fun
 }
 
 // followOnce reads the feed over one connection, moving *after along.
-func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, fn func(Event)) error {
+func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, ready func(int64), fn func(Event)) error {
 	path := "/api/events?spaceId=" + url.QueryEscape(spaceID)
 	if *after > 0 {
 		path += "&after=" + strconv.FormatInt(*after, 10)
@@ -127,9 +139,12 @@ func (c *Client) followOnce(ctx context.Context, spaceID string, after *int64, f
 				if ev.Seq > 0 {
 					*after = ev.Seq
 				}
-				if ev.Kind != "ready" {
+				switch {
+				case ev.Kind != EventReady:
 					ev.Data = json.RawMessage(safe.JSON([]byte(data.String())))
 					fn(ev)
+				case ready != nil:
+					ready(ev.Seq)
 				}
 			}
 			ev, data = Event{}, strings.Builder{}

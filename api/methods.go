@@ -52,6 +52,11 @@ const (
 	FeatureActivity // GET /api/tasks/:id/activity: a task's history
 	FeatureSearch   // GET /api/search: full-text search
 	FeatureBatch    // POST /api/batch: many task changes in one request
+	// FeatureSince: GET /api/tasks?since=: what changed in a project
+	// since a position in the server's change log. Said yes, like the
+	// others after FeatureActivity, until a lanes server turns out to
+	// answer it with the whole list (from before it).
+	FeatureSince
 )
 
 // Probe finds out what the server speaks by asking for the current user
@@ -343,22 +348,6 @@ func (c *Client) statusesFromTasks(ctx context.Context, projectID string) ([]Sta
 		out[i].IsDone = allDone[out[i].ID]
 	}
 	return out, nil
-}
-
-// ListTasksOptions narrows Tasks.
-type ListTasksOptions struct {
-	// Archived lists the archived tasks instead of the active ones.
-	Archived bool
-}
-
-// Tasks lists a project's active (or archived) tasks.
-func (c *Client) Tasks(ctx context.Context, projectID string, o ListTasksOptions) ([]Task, error) {
-	path := "/api/tasks?projectId=" + url.QueryEscape(projectID)
-	if o.Archived {
-		path += "&archived=true"
-	}
-	var out []Task
-	return out, c.do(ctx, call{method: http.MethodGet, path: path}, &out)
 }
 
 // Task is one task with its comments and subtasks. Lanes addition.

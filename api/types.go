@@ -368,47 +368,6 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("%q is not an ISO 8601 time", s)
 }
 
-// UnmarshalJSON reads a task, taking its times in any ISO 8601 form (a
-// seed server's due date may be a date alone).
-func (t *Task) UnmarshalJSON(b []byte) error {
-	type plain Task
-	var w struct {
-		plain
-		DueDate     *string `json:"dueDate"`
-		CompletedAt *string `json:"completedAt"`
-		CreatedAt   *string `json:"createdAt"`
-		UpdatedAt   *string `json:"updatedAt"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*t = Task(w.plain)
-	var err error
-	if t.DueDate, err = optTime("dueDate", w.DueDate); err != nil {
-		return err
-	}
-	if t.CompletedAt, err = optTime("completedAt", w.CompletedAt); err != nil {
-		return err
-	}
-	for _, f := range []struct {
-		name string
-		src  *string
-		dst  *time.Time
-	}{{"createdAt", w.CreatedAt, &t.CreatedAt}, {"updatedAt", w.UpdatedAt, &t.UpdatedAt}} {
-		p, err := optTime(f.name, f.src)
-		if err != nil {
-			return err
-		}
-		if p != nil {
-			*f.dst = *p
-		}
-	}
-	if t.Priority == "" {
-		t.Priority = PriorityNone
-	}
-	return nil
-}
-
 // UnmarshalJSON reads the task and then its comments and subtasks (Task's
 // own UnmarshalJSON would otherwise swallow the whole object).
 func (d *TaskDetail) UnmarshalJSON(b []byte) error {

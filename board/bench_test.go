@@ -2,8 +2,11 @@ package board
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/lanesboard/lanes/internal/benchcpu"
 )
 
 // benchBoard is a board of n cards spread over four columns, positions as
@@ -90,17 +93,41 @@ func BenchmarkRebase(b *testing.B) {
 	}
 }
 
+// BenchmarkNewState is a board built from its cards: "before" by
+// NewState as it was (its sort looked both cards up by id on every
+// comparison), "after" by NewState now; the cards in random order (as a
+// map hands them out) and in list order (as the cache and a server's list
+// give them). Goal: ≤ 50 ms at 100,000.
 func BenchmarkNewState(b *testing.B) {
-	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprintf("cards=%d", n), func(b *testing.B) {
-			s := benchBoard(n)
-			var cards []*Card
-			s.each(func(c *Card) { cards = append(cards, c) })
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				NewState(cols4, cards)
+	for _, n := range []int{100, 10_000, 100_000} {
+		s := benchBoard(n)
+		var cards []*Card
+		s.each(func(c *Card) { cards = append(cards, c) })
+		rand.New(rand.NewPCG(uint64(n), 1)).Shuffle(len(cards), func(i, j int) { cards[i], cards[j] = cards[j], cards[i] })
+		var inOrder []*Card
+		for _, col := range cols4 {
+			for _, id := range s.Column(col.ID) {
+				c, _ := s.Card(id)
+				inOrder = append(inOrder, c)
 			}
-		})
+		}
+		for _, v := range []struct {
+			name  string
+			build func([]Column, []*Card) *State
+			cards []*Card
+		}{{"before/random", newStateBefore, cards}, {"after/random", NewState, cards}, {"before/in-order", newStateBefore, inOrder}, {"after/in-order", NewState, inOrder}} {
+			b.Run(fmt.Sprintf("cards=%d/%s", n, v.name), func(b *testing.B) {
+				in := make([]*Card, len(v.cards))
+				cpu := benchcpu.Start()
+				for i := 0; i < b.N; i++ {
+					copy(in, v.cards) // NewState may sort what it is given
+					if st := v.build(cols4, in); st.Len() != n {
+						b.Fatalf("%d cards", st.Len())
+					}
+				}
+				cpu.Report(b)
+			})
+		}
 	}
 }
 

@@ -95,7 +95,7 @@ func TestOpenAppliesConfirmedChangesAndRenames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := writeCache(base+cacheSuffix, NewState(cols, cached), nil); err != nil {
+	if err := writeCache(base+cacheSuffix, NewState(cols, cached), nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	card := func(c Card) outboxLine {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 )
@@ -33,11 +34,32 @@ type Remote interface {
 	Reshape(ctx context.Context, r Request) (Shape, error)
 }
 
-// Fetched is a whole board as the server has it.
+// Fetched is a whole board as the server has it, or (Changes) what
+// changed in it.
 type Fetched struct {
 	Columns []Column
 	Labels  []Label
 	Cards   []*Card
+	// Seq is the position in the server's change log the board is
+	// complete up to: 0 when the server does not say (a seed-only
+	// server, a lanes server from before), or the cache is from before.
+	Seq int64
+	// Changes says Cards are only the cards (archived ones too) that
+	// changed after the position asked for, and Deleted the ids of those
+	// deleted or moved out of the project since; the columns and labels
+	// are whole all the same.
+	Changes bool
+	Deleted []string
+}
+
+// ChangeReader is a Remote that can read only what changed in a project
+// after a position in its change log (a Fetched's Seq).
+type ChangeReader interface {
+	// FetchChanges reads the columns and labels, and the cards that
+	// changed after seq; when the server can't say (it no longer holds
+	// every change since, or never kept them) it reads the whole board,
+	// and the answer's Changes is false.
+	FetchChanges(ctx context.Context, projectID string, seq int64) (Fetched, error)
 }
 
 // Shape is a column or a label as the server answered a change to it.
@@ -140,6 +162,10 @@ type Options struct {
 	// many in one (POST /api/batch): for tests of that path, and to
 	// compare.
 	NoBatch bool
+	// Preview paints a large board's first frame from the head of its
+	// cache (each column's first cards) and reads the rest in Start's
+	// first command, for a screen: until then the engine is Loading.
+	Preview bool
 }
 
 // Engine is one project's board and its optimistic sync. It is a value the
@@ -171,6 +197,12 @@ type Engine struct {
 	fetching  bool
 	fetched   int64
 	fetchErr  string
+	// seq is the position in the server's change log the confirmed board
+	// is complete up to (0: unknown), so a refresh asks only for what
+	// changed after it (see Fetched.Seq).
+	seq int64
+	// fetches counts the fetches set out, numbering them.
+	fetches   int64
 	loadErr   string // why the server refused the board, until a fetch succeeds
 	authErr   string // why the server refused the token, until a send gets through
 	cacheBusy bool
@@ -216,6 +248,9 @@ type Engine struct {
 	names   map[string]string // user id → name, from members
 	// cacheAgain: the members changed while a cache write was busy.
 	cacheAgain bool
+	// loading: a large board's cache is being read after the first
+	// frame (see Loading).
+	loading *loading
 }
 
 // touch is when an answer last changed a card in the confirmed state, and
@@ -260,6 +295,7 @@ type (
 	}
 	fetchedMsg struct {
 		e     *Engine
+		n     int64 // which fetch (e.fetches when it set out)
 		mark  int64 // e.confirms when the fetch started
 		board Fetched
 		err   error
@@ -333,19 +369,43 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		e.perTask[m.TaskID]++
 		e.nextSeq = max(e.nextSeq, m.Seq+1)
 	}
-	cached, members, _ := readCache(e.journal.cache)
-	if members != nil {
-		e.setMembers(members)
+	read := readCache
+	if o.Preview {
+		read = readCacheHead
+	}
+	cached, _ := read(e.journal.cache)
+	if cached.members != nil {
+		e.setMembers(cached.members)
 	}
 	cards := cached.Cards
-	confirmed := NewState(cached.Columns, cards).WithLabels(cached.Labels)
-	// What the server confirmed after the cache was written. The lines come
-	// from concurrent writes, so their order means nothing: a deletion is
-	// final unless a restore followed it (a card is deleted and restored by
-	// turns, so it is gone when it has more of one than the other), and of
-	// two copies of a card the higher version stands.
+	// The cache's board holds every change up to this position, and the
+	// outbox's lines only add newer ones.
+	e.seq = cached.Seq
+	deltas := slices.Clone(ob.deltas)
+	if cached.more != nil {
+		// A large board: the first frame is painted from the cache's head,
+		// its columns' first cards, while Start's first command reads the
+		// rest and the outbox's lines are taken in with it.
+		e.confirmed = NewState(cached.Columns, cards).WithLabels(cached.Labels).withSizes(cached.sizes)
+		e.loading = &loading{head: cached, deltas: deltas}
+	} else {
+		e.confirmed = assemble(cached.Fetched, deltas)
+	}
+	e.reapply()
+	e.trace("opened", "cached_cards", len(cards), "pending", len(e.pending), "renames", len(ob.renames), "confirmed_lines", len(ob.deltas))
+	return e, nil
+}
+
+// assemble is the confirmed board from the cache's and what the outbox
+// says the server confirmed after it was written. The lines come from
+// concurrent writes, so their order means nothing: a deletion is final
+// unless a restore followed it (a card is deleted and restored by turns,
+// so it is gone when it has more of one than the other), and of two
+// copies of a card the higher version stands.
+func assemble(cached Fetched, deltas []delta) *State {
+	confirmed := NewState(cached.Columns, cached.Cards).WithLabels(cached.Labels)
 	gone := map[string]int{}
-	for _, d := range ob.deltas {
+	for _, d := range deltas {
 		switch {
 		case d.line.Gone != "":
 			gone[d.line.Gone]++
@@ -358,17 +418,79 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 			confirmed.remove(id)
 		}
 	}
-	for _, d := range ob.deltas {
+	for _, d := range deltas {
 		var c Card
 		if d.line.Card == nil || json.Unmarshal(d.line.Card, &c) != nil || c.ID == "" || gone[c.ID] > 0 {
 			continue
 		}
 		confirmed.putNewer(&c)
 	}
-	e.confirmed = confirmed.flatten()
+	return confirmed.flatten()
+}
+
+// loading is a large board's cache being read after the first frame: its
+// head, painted already, and the outbox's confirmed lines to take in
+// with the rest.
+type loading struct {
+	head    cached
+	deltas  []delta
+	started bool
+	// live are the live feed's messages that came meanwhile, taken in
+	// once the board is whole.
+	live []LiveMsg
+}
+
+// loadedMsg is the whole board from the cache.
+type loadedMsg struct {
+	e     *Engine
+	state *State
+}
+
+// ErrLoading is what a change made before a large board's cache has been
+// read whole is refused with: the screen waits for it (see Loading).
+var ErrLoading = errors.New("the board is still loading")
+
+// Loading says the board shown is the head of a large board's cache (its
+// columns' first cards) and the rest is being read: changes wait until it
+// has been (Do says ErrLoading). Only an engine opened with
+// Options.Preview loads so, once Start has been run.
+func (e *Engine) Loading() bool { return e.loading != nil }
+
+// load reads the rest of the cache and makes the whole board of it.
+func (e *Engine) load() Cmd {
+	l := e.loading
+	return func() any {
+		rest, err := l.head.more.read()
+		c := l.head.Fetched
+		if err == nil {
+			// (A rest that can't be read leaves the head: a head start.)
+			c.Cards = append(slices.Clip(c.Cards), rest...)
+		}
+		return loadedMsg{e: e, state: assemble(c, l.deltas)}
+	}
+}
+
+// onLoaded takes in the whole board, then does what Start does: fetch,
+// send, and the live feed's messages that came meanwhile.
+func (e *Engine) onLoaded(msg loadedMsg) []Cmd {
+	l := e.loading
+	e.loading = nil
+	e.confirmed = msg.state
 	e.reapply()
-	e.trace("opened", "cached_cards", len(cards), "pending", len(e.pending), "renames", len(ob.renames), "confirmed_lines", len(ob.deltas))
-	return e, nil
+	e.trace("loaded", "cached_cards", msg.state.Len())
+	var cmds []Cmd
+	if c := e.Refresh(); c != nil {
+		cmds = append(cmds, c)
+	}
+	cmds = append(cmds, e.pump()...)
+	for _, lm := range l.live {
+		if lm.events != nil {
+			cmds = append(cmds, e.takeEvents(lm.events)...) // its Live was returned then
+		} else {
+			cmds = append(cmds, e.onLive(lm)...)
+		}
+	}
+	return cmds
 }
 
 // fileKey names a board's files after its server and project.
@@ -382,6 +504,18 @@ func fileKey(server, project string) string {
 // keys as before.
 func (e *Engine) Start() []Cmd {
 	var cmds []Cmd
+	if e.loading != nil {
+		// The rest of the cache first: fetching and sending follow it.
+		if e.loading.started {
+			return nil
+		}
+		e.loading.started = true
+		cmds = append(cmds, e.load())
+		if _, ok := e.opts.Remote.(Reader); ok && e.opts.SpaceID != "" {
+			cmds = append(cmds, e.LoadMembers())
+		}
+		return cmds
+	}
 	if c := e.Refresh(); c != nil {
 		cmds = append(cmds, c)
 	}
@@ -395,13 +529,22 @@ func (e *Engine) Start() []Cmd {
 // in the outbox for next time.
 func (e *Engine) Close() error {
 	e.stopLive()
-	err := e.journal.writeCache(e.confirmed, e.members, e.confirms)
+	var err error
+	if e.loading != nil {
+		// Only the head was read: the cache stands as it was.
+		e.loading.head.more.close()
+	} else {
+		err = e.journal.writeCache(e.confirmed, e.members, e.confirms, e.seq)
+	}
 	return errors.Join(err, e.journal.close())
 }
 
 // Abandon drops the engine as a crash would: nothing more is written.
 func (e *Engine) Abandon() {
 	e.stopLive()
+	if e.loading != nil && !e.loading.started {
+		e.loading.head.more.close()
+	}
 	e.journal.close()
 }
 
@@ -485,6 +628,9 @@ func (e *Engine) Do(m Mutation) ([]Cmd, error) {
 }
 
 func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
+	if e.loading != nil {
+		return nil, ErrLoading
+	}
 	if m.ID == "" {
 		m.ID = NewID()
 	}
@@ -537,21 +683,34 @@ func (e *Engine) do(m Mutation, remember bool) ([]Cmd, error) {
 	}}, nil
 }
 
-// Refresh fetches the board from the server.
+// Refresh fetches the board from the server: only what changed, when the
+// board knows the position it is complete up to and the server can say
+// what changed after it (else, and when it no longer can, all of it).
 //
 // While a create may have reached the server unanswered, the fetch waits
 // for its answer (Refresh returns nil and the engine fetches afterwards), so
 // the new card is never shown twice.
 func (e *Engine) Refresh() Cmd {
+	if e.loading != nil {
+		return nil // the board is fetched once the cache is read
+	}
 	if len(e.unsure) > 0 {
 		e.deferred = true
 		return nil
 	}
 	e.fetching = true
-	r, ctx, project, mark := e.opts.Remote, e.ctx, e.opts.ProjectID, e.confirms
+	e.fetches++
+	r, ctx, project, mark, seq, n := e.opts.Remote, e.ctx, e.opts.ProjectID, e.confirms, e.seq, e.fetches
+	cr, changes := r.(ChangeReader)
 	return func() any {
-		b, err := r.Fetch(ctx, project)
-		return fetchedMsg{e: e, mark: mark, board: b, err: err}
+		var b Fetched
+		var err error
+		if changes && seq > 0 {
+			b, err = cr.FetchChanges(ctx, project, seq)
+		} else {
+			b, err = r.Fetch(ctx, project)
+		}
+		return fetchedMsg{e: e, n: n, mark: mark, board: b, err: err}
 	}
 }
 
@@ -635,6 +794,11 @@ func (e *Engine) update(msg any) ([]Cmd, bool) {
 			return nil, false
 		}
 		return e.onMembers(msg), true
+	case loadedMsg:
+		if msg.e != e {
+			return nil, false
+		}
+		return e.onLoaded(msg), true
 	case journaledMsg:
 		if msg.e != e {
 			return nil, false
@@ -668,7 +832,7 @@ func (e *Engine) onPersisted(msg persistedMsg) []Cmd {
 // server that takes batches, the cards' requests go many to a request
 // (see batch.go); changes to columns and labels always go one by one.
 func (e *Engine) pump() []Cmd {
-	if e.paused || e.holding {
+	if e.paused || e.holding || e.loading != nil {
 		return nil
 	}
 	var (
@@ -1193,6 +1357,37 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 		// what it read of them may be older than what lanes holds.
 		cols, labels = e.confirmed.Columns(), e.confirmed.Labels()
 	}
+	var fresh *State
+	if msg.board.Changes {
+		fresh = e.changed(msg, cols, labels)
+	} else {
+		fresh = e.whole(msg, cols, labels)
+	}
+	e.confirmed, e.fresh, e.loadErr, e.authErr, e.syncedAt = fresh, true, "", "", e.opts.Now()
+	// The board is complete up to the position the fetch read at. What
+	// changed only adds to a board complete up to a position the server
+	// took, so the later of the two stands; a whole board stands alone (a
+	// position it replaces may be another database's).
+	if msg.board.Changes {
+		e.seq = max(e.seq, msg.board.Seq)
+	} else {
+		e.seq = msg.board.Seq
+	}
+	e.reapply()
+	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending),
+		"changes", msg.board.Changes, "deleted", len(msg.board.Deleted), "seq", e.seq)
+	var cmds []Cmd
+	if cache := e.maybeCache(); cache != nil {
+		cmds = append(cmds, cache)
+	}
+	if gap := e.closeGap(msg.n); gap != nil {
+		cmds = append(cmds, gap)
+	}
+	return append(cmds, e.pump()...)
+}
+
+// whole is the confirmed board from a fetch of the whole board.
+func (e *Engine) whole(msg fetchedMsg, cols []Column, labels []Label) *State {
 	fresh := NewState(cols, msg.board.Cards).WithLabels(labels)
 	// A card confirmed by an answer that overtook this fetch is newer.
 	for _, c := range msg.board.Cards {
@@ -1213,15 +1408,36 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 			fresh.putNewer(c)
 		}
 	}
-	fresh = fresh.flatten()
-	e.confirmed, e.fresh, e.loadErr, e.authErr, e.syncedAt = fresh, true, "", "", e.opts.Now()
-	e.reapply()
-	e.trace("rebased", "fetched_cards", len(msg.board.Cards), "pending_reapplied", len(e.pending))
-	var cmds []Cmd
-	if cache := e.maybeCache(); cache != nil {
-		cmds = append(cmds, cache)
+	return fresh.flatten()
+}
+
+// changed is the confirmed board with what changed since the position the
+// fetch asked from: the cards as the server now has them (unless an
+// answer that came after the fetch set out says otherwise), and the
+// deleted ones gone.
+func (e *Engine) changed(msg fetchedMsg, cols []Column, labels []Label) *State {
+	later := map[string]touch{}
+	for id, t := range e.touched {
+		if t.at <= msg.mark {
+			delete(e.touched, id)
+		} else {
+			later[id] = t
+		}
 	}
-	return append(cmds, e.pump()...)
+	c := e.confirmed.clone()
+	for _, id := range msg.board.Deleted {
+		if t, ok := later[id]; ok && !t.deleted {
+			continue // made again (restored) since: the answer knows
+		}
+		c.remove(id)
+	}
+	for _, card := range msg.board.Cards {
+		if t, ok := later[card.ID]; ok && t.deleted {
+			continue // deleted since
+		}
+		c.putNewer(card)
+	}
+	return c.flatten().withColumns(cols).WithLabels(labels)
 }
 
 // maybeCache writes the confirmed board to the cache, at most every few
@@ -1229,14 +1445,14 @@ func (e *Engine) onFetched(msg fetchedMsg) []Cmd {
 // read this one from another goroutine.
 func (e *Engine) maybeCache() Cmd {
 	now := e.opts.Now()
-	if e.cacheBusy || now.Before(e.cacheAt) {
+	if e.cacheBusy || now.Before(e.cacheAt) || e.loading != nil {
 		return nil
 	}
 	// The next write is 3 to 6 seconds away, at random: boards that see
 	// the same changes (a team on one server) then don't all write at once.
 	e.cacheBusy, e.cacheAt = true, now.Add(3*time.Second+rand.N(3*time.Second))
-	j, st, ms, n := e.journal, e.confirmed, e.members, e.confirms
-	return func() any { return cachedMsg{e: e, err: j.writeCache(st, ms, n)} }
+	j, st, ms, n, seq := e.journal, e.confirmed, e.members, e.confirms, e.seq
+	return func() any { return cachedMsg{e: e, err: j.writeCache(st, ms, n, seq)} }
 }
 
 // confirmShape takes a column or label change the server accepted into the

@@ -97,6 +97,13 @@ type driver struct {
 	// noBatch sends one request per change though the server takes
 	// batches (Options.NoBatch).
 	noBatch bool
+	// direct talks to the server itself, not through the fault proxy
+	// (which holds each answer whole, so it can't carry a live feed),
+	// waiting wait (if set) before trying a failed read again.
+	direct bool
+	wait   time.Duration
+	// preview opens as a screen does (Options.Preview).
+	preview bool
 }
 
 func (env *testEnv) driver(dir, token string) *driver {
@@ -115,10 +122,17 @@ func (env *testEnv) driverWith(dir, token string, set func(*driver)) *driver {
 
 func (d *driver) open() {
 	d.t.Helper()
+	client := d.env.client(d.env.proxy.URL(), d.token)
+	if d.direct {
+		client = d.env.client(d.env.srv.URL, d.token)
+		if d.wait > 0 {
+			client = api.New(d.env.srv.URL, d.token, api.WithTimeout(3*time.Second), api.WithRetry(3, d.wait, d.wait))
+		}
+	}
 	e, err := Open(context.Background(), Options{
-		Dir: d.dir, Server: d.env.srv.URL, ProjectID: d.env.project,
-		Remote:      NewRemote(d.env.client(d.env.proxy.URL(), d.token)),
-		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log, NoBatch: d.noBatch,
+		Dir: d.dir, Server: d.env.srv.URL, ProjectID: d.env.project, SpaceID: d.spaceID(),
+		Remote:      NewRemote(client),
+		BackoffBase: time.Millisecond, BackoffCap: 20 * time.Millisecond, Log: d.log, NoBatch: d.noBatch, Preview: d.preview,
 	})
 	if err != nil {
 		d.t.Fatal(err)
@@ -152,6 +166,15 @@ func (d *driver) open() {
 		}
 	}
 	d.run(e.Start())
+}
+
+// spaceID is the project's space, for a driver that follows the live
+// feed (the others never ask for it, as before).
+func (d *driver) spaceID() string {
+	if d.direct {
+		return d.env.space
+	}
+	return ""
 }
 
 func (d *driver) run(cmds []Cmd) {

@@ -84,9 +84,10 @@ func (j *journal) write(t uint64, e entry) error {
 	return nil
 }
 
-// writeCache writes s, which holds every change confirmed up to n, and the
-// space's members, and then lets the outbox forget those changes.
-func (j *journal) writeCache(s *State, members []Member, n int64) error {
+// writeCache writes s, which holds every change confirmed up to n (and
+// every change in the server's log up to seq), and the space's members,
+// and then lets the outbox forget those changes.
+func (j *journal) writeCache(s *State, members []Member, n, seq int64) error {
 	// cacheMu, held to the end, keeps close from finishing mid-write: an
 	// abandoned engine must not write a cache after its successor opened.
 	j.cacheMu.Lock()
@@ -97,7 +98,7 @@ func (j *journal) writeCache(s *State, members []Member, n int64) error {
 	if closed {
 		return nil
 	}
-	if err := writeCache(j.cache, s, members); err != nil {
+	if err := writeCache(j.cache, s, members, seq); err != nil {
 		return err
 	}
 	j.mu.Lock()

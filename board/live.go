@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/lanesboard/lanes/api"
@@ -14,6 +15,12 @@ type Follower interface {
 	// Follow calls fn for each change in the space after the position
 	// (0: from now) until ctx ends or the feed fails.
 	Follow(ctx context.Context, spaceID string, after int64, fn func(api.Event)) error
+}
+
+// readyFollower is a Follower that also says, each time its feed
+// connects, the position it follows from (see api.Client.FollowReady).
+type readyFollower interface {
+	FollowReady(ctx context.Context, spaceID string, after int64, ready func(seq int64), fn func(api.Event)) error
 }
 
 // PollEvery is how often a board without a live feed (a seed-only server)
@@ -41,6 +48,15 @@ type live struct {
 	ch      chan api.Event
 	done    chan error
 	cancel  context.CancelFunc
+	// from is the position the feed follows from (-1: not yet known):
+	// once the board is complete up to it, every event the feed brings
+	// keeps the board complete up to the event's position.
+	from int64
+	// readyAt is e.fetches when the feed said where it starts; gaveUp:
+	// a fetch set out after that still ended before it, so the engine no
+	// longer tries to join the board up with this feed.
+	readyAt int64
+	gaveUp  bool
 }
 
 // Live is the Cmd that waits for the next changes made elsewhere (or, with
@@ -63,15 +79,20 @@ func (e *Engine) Live() Cmd {
 	f := e.opts.Remote.(Follower)
 	if !e.live.started {
 		ctx, cancel := context.WithCancel(e.ctx)
-		e.live = live{started: true, ch: make(chan api.Event, 256), done: make(chan error, 1), cancel: cancel}
+		e.live = live{started: true, ch: make(chan api.Event, 256), done: make(chan error, 1), cancel: cancel, from: -1}
 		ch, done, space := e.live.ch, e.live.done, e.opts.SpaceID
+		push := func(ev api.Event) {
+			select {
+			case ch <- ev:
+			case <-ctx.Done():
+			}
+		}
 		go func() {
-			done <- f.Follow(ctx, space, 0, func(ev api.Event) {
-				select {
-				case ch <- ev:
-				case <-ctx.Done():
-				}
-			})
+			if rf, ok := f.(readyFollower); ok {
+				done <- rf.FollowReady(ctx, space, 0, func(seq int64) { push(api.Event{Kind: api.EventReady, Seq: seq}) }, push)
+				return
+			}
+			done <- f.Follow(ctx, space, 0, push)
 		}()
 	}
 	ch, done, ctx := e.live.ch, e.live.done, e.ctx
@@ -149,6 +170,14 @@ func (e *Engine) stopLive() {
 // onLive takes changes made elsewhere into the confirmed board, like a
 // fetch of just those cards.
 func (e *Engine) onLive(msg LiveMsg) []Cmd {
+	if e.loading != nil {
+		// Taken in once the board is whole; the feed is read on meanwhile.
+		e.loading.live = append(e.loading.live, msg)
+		if msg.events != nil {
+			return []Cmd{e.Live()}
+		}
+		return nil
+	}
 	switch {
 	case msg.soon:
 		e.live.soon = false
@@ -181,10 +210,34 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 		e.live.polling = true
 		return []Cmd{e.Live()}
 	}
+	return append(e.takeEvents(msg.events), e.Live())
+}
+
+// takeEvents takes changes made elsewhere into the confirmed board.
+func (e *Engine) takeEvents(events []api.Event) []Cmd {
 	c := e.confirmed.clone()
 	var cmds []Cmd
-	members, reshaped := false, false
-	for _, ev := range msg.events {
+	members, reshaped, changed := false, false, false
+	for _, ev := range events {
+		if ev.Kind == api.EventReady {
+			if e.live.from < 0 {
+				e.live.from, e.live.readyAt = ev.Seq, e.fetches
+			}
+			continue
+		}
+		changed = true
+		prev := e.seq
+		if e.joined() {
+			// The feed holds every change after the position the board
+			// is complete up to: with this one, it is complete up to here.
+			e.seq = max(e.seq, ev.Seq)
+		}
+		// An event the board can't read is a change it missed: it is not
+		// complete up to here, and the feed no longer keeps its position
+		// (closeGap fetches what changed).
+		unread := func() {
+			e.seq, e.live.from = prev, math.MaxInt64
+		}
 		switch ev.Kind {
 		case "member.added", "member.updated", "member.removed":
 			if !members { // once for the batch
@@ -195,7 +248,11 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			// Columns and labels are few: the board is fetched again,
 			// once for the batch, rather than patched from the event.
 			var d struct{ ProjectID string }
-			if json.Unmarshal(ev.Data, &d) != nil || d.ProjectID != e.opts.ProjectID || reshaped {
+			if json.Unmarshal(ev.Data, &d) != nil {
+				unread()
+				continue
+			}
+			if d.ProjectID != e.opts.ProjectID || reshaped {
 				continue
 			}
 			reshaped = true
@@ -204,7 +261,11 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			}
 		case "task.created", "task.updated", "task.restored":
 			var t api.Task
-			if json.Unmarshal(ev.Data, &t) != nil || t.ProjectID != e.opts.ProjectID {
+			if json.Unmarshal(ev.Data, &t) != nil {
+				unread()
+				continue
+			}
+			if t.ProjectID != e.opts.ProjectID {
 				continue
 			}
 			card := CardFromTask(&t)
@@ -213,7 +274,11 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			e.touched[card.ID] = touch{at: e.confirms}
 		case "task.deleted":
 			var d struct{ ID, ProjectID string }
-			if json.Unmarshal(ev.Data, &d) != nil || d.ProjectID != e.opts.ProjectID {
+			if json.Unmarshal(ev.Data, &d) != nil {
+				unread()
+				continue
+			}
+			if d.ProjectID != e.opts.ProjectID {
 				continue
 			}
 			c.remove(d.ID)
@@ -221,11 +286,40 @@ func (e *Engine) onLive(msg LiveMsg) []Cmd {
 			e.touched[d.ID] = touch{at: e.confirms, deleted: true}
 		}
 	}
+	if gap := e.closeGap(0); gap != nil {
+		cmds = append(cmds, gap)
+	}
+	if !changed {
+		return cmds // only where the feed starts
+	}
 	e.confirmed = c.flatten()
 	e.reapply()
-	cmds = append(cmds, e.Live())
 	if cache := e.maybeCache(); cache != nil {
 		cmds = append(cmds, cache)
 	}
 	return append(cmds, e.pump()...)
+}
+
+// joined says the live feed follows from a position the board is
+// complete up to, so the board stays complete up to each event it brings.
+func (e *Engine) joined() bool {
+	return e.seq > 0 && e.live.from >= 0 && e.live.from <= e.seq
+}
+
+// closeGap is the fetch that joins the board up with its live feed, when
+// the feed follows from a later position than the board is complete up
+// to (it started from the head, after the board was read): what changed
+// in between, and since. landed is the fetch that just came back (0:
+// none). A fetch already on its way is waited for; one set out after the
+// feed said where it starts that still ends before it means the server
+// can't join them, and the engine stops trying for this feed.
+func (e *Engine) closeGap(landed int64) Cmd {
+	if e.seq <= 0 || e.live.from < 0 || e.live.from <= e.seq || e.live.gaveUp || e.fetching {
+		return nil
+	}
+	if landed > e.live.readyAt {
+		e.live.gaveUp = true
+		return nil
+	}
+	return e.Refresh()
 }

@@ -19,8 +19,56 @@ type apiRemote struct {
 func NewRemote(c *api.Client) Remote { return apiRemote{c} }
 
 // Fetch reads the columns, the labels (from a server that has them) and
-// the cards, archived ones too.
+// the cards, archived ones too. The two lists of cards are read at once,
+// each turned into cards as it arrives.
 func (r apiRemote) Fetch(ctx context.Context, projectID string) (Fetched, error) {
+	out, err := r.shape(ctx, projectID)
+	if err != nil {
+		return Fetched{}, err
+	}
+	type list struct {
+		cards []*Card
+		seq   int64
+		err   error
+	}
+	read := func(archived bool) list {
+		var l list
+		var block []Card
+		res, err := r.c.TaskList(ctx, projectID, api.ListTasksOptions{Archived: archived, Each: func(t *api.Task) {
+			if len(block) == cap(block) {
+				block = make([]Card, 0, 1024)
+			}
+			block = append(block, Card{})
+			c := &block[len(block)-1]
+			takeTask(c, t)
+			l.cards = append(l.cards, c)
+		}})
+		if err != nil {
+			l.err = err
+			return l
+		}
+		l.seq = res.Seq
+		return l
+	}
+	archivedCh := make(chan list, 1)
+	go func() { archivedCh <- read(true) }()
+	active := read(false)
+	archived := <-archivedCh
+	if active.err != nil {
+		return Fetched{}, classify("load the cards", active.err)
+	}
+	if archived.err != nil {
+		return Fetched{}, classify("load the archived cards", archived.err)
+	}
+	out.Cards = append(active.cards, archived.cards...)
+	// The board is complete up to the older of the two lists' positions.
+	out.Seq = min(active.seq, archived.seq)
+	return out, nil
+}
+
+// shape reads what a fetch reads besides the cards: the columns, and the
+// labels from a server that has them.
+func (r apiRemote) shape(ctx context.Context, projectID string) (Fetched, error) {
 	// What the server speaks decides what Send may ask of it (positions).
 	if _, err := r.c.Probe(ctx); err != nil {
 		return Fetched{}, classify("reach the server", err)
@@ -41,22 +89,33 @@ func (r apiRemote) Fetch(ctx context.Context, projectID string) (Fetched, error)
 			out.Labels = append(out.Labels, labelOf(l))
 		}
 	}
-	tasks, err := r.c.Tasks(ctx, projectID, api.ListTasksOptions{})
-	if err != nil {
-		return Fetched{}, classify("load the cards", err)
-	}
-	archived, err := r.c.Tasks(ctx, projectID, api.ListTasksOptions{Archived: true})
-	if err != nil {
-		return Fetched{}, classify("load the archived cards", err)
-	}
-	tasks = append(tasks, archived...)
 	out.Columns = make([]Column, len(sts))
 	for i, s := range sts {
 		out.Columns[i] = ColumnOf(s)
 	}
-	out.Cards = make([]*Card, len(tasks))
-	for i := range tasks {
-		out.Cards[i] = CardFromTask(&tasks[i])
+	return out, nil
+}
+
+// FetchChanges reads the columns and labels, and the cards that changed
+// after seq; the whole board when the server can't say.
+func (r apiRemote) FetchChanges(ctx context.Context, projectID string, seq int64) (Fetched, error) {
+	out, err := r.shape(ctx, projectID)
+	if err != nil {
+		return Fetched{}, err
+	}
+	ch, err := r.c.TasksSince(ctx, projectID, seq)
+	if errors.Is(err, api.ErrResyncRequired) || errors.Is(err, api.ErrNotSupported) {
+		return r.Fetch(ctx, projectID)
+	}
+	if err != nil {
+		return Fetched{}, classify("load what changed", err)
+	}
+	out.Changes, out.Seq, out.Deleted = true, ch.Seq, ch.Deleted
+	out.Cards = make([]*Card, len(ch.Tasks))
+	block := make([]Card, len(ch.Tasks))
+	for i := range ch.Tasks {
+		takeTask(&block[i], &ch.Tasks[i])
+		out.Cards[i] = &block[i]
 	}
 	return out, nil
 }
@@ -159,12 +218,28 @@ func (r apiRemote) Reshape(ctx context.Context, q Request) (Shape, error) {
 
 // CardFromTask is the board's copy of a task the server sent.
 func CardFromTask(t *api.Task) *Card {
-	c := &Card{
+	c := &Card{}
+	takeTask(c, t)
+	c.Assignees = append([]string(nil), t.AssigneeIDs...)
+	c.Labels = sortedLabels(t.LabelIDs)
+	return c
+}
+
+// takeTask makes c the board's copy of t, taking t's assignees and labels
+// as they are: for a task no one else holds.
+func takeTask(c *Card, t *api.Task) {
+	*c = Card{
 		ID: t.ID, ProjectID: t.ProjectID, Title: t.Title, Priority: Priority(t.Priority),
 		Due: t.DueDate, CompletedAt: t.CompletedAt, Archived: t.IsArchived, Estimate: t.EstimatedHours,
-		Position: t.Position, Assignees: append([]string(nil), t.AssigneeIDs...), CreatorID: t.CreatorID,
-		Labels:   sortedLabels(t.LabelIDs),
+		Position: t.Position, Assignees: t.AssigneeIDs, CreatorID: t.CreatorID,
+		Labels:   t.LabelIDs,
 		Comments: t.CommentCount, Version: t.Version, UpdatedAt: t.UpdatedAt,
+	}
+	if len(c.Assignees) == 0 {
+		c.Assignees = nil
+	}
+	if !increasing(c.Labels) {
+		c.Labels = sortedLabels(c.Labels)
 	}
 	if c.Priority == "" {
 		c.Priority = PriorityNone
@@ -181,7 +256,17 @@ func CardFromTask(t *api.Task) *Card {
 	if t.ReopenStatusID != nil {
 		c.ReopenStatusID = *t.ReopenStatusID
 	}
-	return c
+}
+
+// increasing says whether ids are sorted, each once (as sortedLabels
+// leaves them).
+func increasing(ids []string) bool {
+	for i := 1; i < len(ids); i++ {
+		if ids[i-1] >= ids[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Send makes one request.
@@ -510,6 +595,12 @@ func (r apiRemote) Members(ctx context.Context, spaceID string) ([]Member, error
 // Follow streams the space's changes (see api.Client.Follow).
 func (r apiRemote) Follow(ctx context.Context, spaceID string, after int64, fn func(api.Event)) error {
 	return r.c.Follow(ctx, spaceID, after, fn)
+}
+
+// FollowReady streams the space's changes and says where the feed starts
+// (see api.Client.FollowReady).
+func (r apiRemote) FollowReady(ctx context.Context, spaceID string, after int64, ready func(int64), fn func(api.Event)) error {
+	return r.c.FollowReady(ctx, spaceID, after, ready, fn)
 }
 
 // Activity reads a page of a card's history, newest first.

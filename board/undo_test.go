@@ -155,7 +155,7 @@ func TestOpenKeepsARestoredCard(t *testing.T) {
 	if err := writeCache(base+cacheSuffix, NewState(cols, []*Card{
 		{ID: "back", Title: "Back", StatusID: "todo", Position: "a0", Priority: PriorityNone, Version: 1},
 		{ID: "gone", Title: "Gone", StatusID: "todo", Position: "a1", Priority: PriorityNone, Version: 1},
-	}), nil); err != nil {
+	}), nil, 0); err != nil {
 		t.Fatal(err)
 	}
 	o.confirmed(1, outboxLine{Gone: "back"})

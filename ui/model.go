@@ -128,6 +128,9 @@ type Model struct {
 	// found is a card the search found in another project, whose details
 	// open once that project's board has it.
 	found search.Found
+	// held are the keys pressed while a large board is still being read
+	// (the engine is Loading): pressed again, in order, once it has been.
+	held []tea.KeyMsg
 }
 
 // New builds the board over an opened engine.
@@ -195,8 +198,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmds, ok := e.Update(msg); ok {
 		m.takeNotices()
 		mm, members := msg.(board.MembersMsg)
-		cmd := m.engineChanged(mm, members)
-		return m, tea.Batch(m.ctx.Wrap(cmds), cmd)
+		out := tea.Batch(m.ctx.Wrap(cmds), m.engineChanged(mm, members))
+		if len(m.held) > 0 && !e.Loading() {
+			return m.pressHeld(out)
+		}
+		return m, out
 	}
 	switch msg := msg.(type) {
 	case common.EngineChanged:
@@ -210,7 +216,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Members != nil {
 			mm = *msg.Members
 		}
-		return m, m.engineChanged(mm, msg.Members != nil)
+		out := m.engineChanged(mm, msg.Members != nil)
+		if len(m.held) > 0 && !e.Loading() {
+			return m.pressHeld(out)
+		}
+		return m, out
 	case refusalSeenMsg:
 		if msg.e == e {
 			e.ForgetRefusals(msg.n)
@@ -253,6 +263,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.board.Follow()
 		return m, cmd
 	case tea.KeyMsg:
+		if e.Loading() && msg.Type != tea.KeyCtrlC {
+			// Pressed on the board's first cards: taken once it is whole.
+			m.held = append(m.held, msg)
+			return m, nil
+		}
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 			return m.keysOneByOne(msg)
 		}
@@ -263,12 +278,27 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.MouseMsg:
 		var cmd tea.Cmd
-		if m.mode == modeBoard {
+		if m.mode == modeBoard && !e.Loading() {
 			m.board, cmd = m.board.Update(msg)
 		}
 		return m, cmd
 	}
 	return m, nil
+}
+
+// pressHeld presses the keys held while the board was being read, in
+// order, after cmd.
+func (m Model) pressHeld(cmd tea.Cmd) (tea.Model, tea.Cmd) {
+	held := m.held
+	m.held = nil
+	var next tea.Model = m
+	cmds := []tea.Cmd{cmd}
+	for _, k := range held {
+		var c tea.Cmd
+		next, c = next.Update(k)
+		cmds = append(cmds, c)
+	}
+	return next, tea.Batch(cmds...)
 }
 
 // key hands a key to the screen in front; a screen that goes back puts

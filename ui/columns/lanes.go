@@ -429,7 +429,7 @@ func (m *Model) lanesView(full int) string {
 	var head strings.Builder
 	for i := 0; i < shown; i++ {
 		col := cols[first+i]
-		n := len(s.Column(col.ID))
+		n := s.ColumnSize(col.ID)
 		count := wipCount(col, n)
 		if !m.filter.Empty() {
 			// The cards the filter lets through, as the lanes sorted them.

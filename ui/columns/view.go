@@ -134,7 +134,7 @@ func (m *Model) columnView(col board.Column, focused bool, width int, left, righ
 	inner := max(4, width-st.Column.GetHorizontalFrameSize())
 	s := m.ctx.Engine.State()
 	ids := m.visible(col.ID)
-	all := len(s.Column(col.ID))
+	all := s.ColumnSize(col.ID)
 	count := wipCount(col, all)
 	if !m.filter.Empty() {
 		count = fmt.Sprintf("%d of %s", len(ids), count)
@@ -156,7 +156,11 @@ func (m *Model) columnView(col board.Column, focused bool, width int, left, righ
 		}
 	}
 	more := ""
-	if below := len(ids) - end; below > 0 {
+	below := len(ids) - end
+	if m.filter.Empty() {
+		below = all - end // while a large board is read, more than it holds
+	}
+	if below > 0 {
 		more = st.Muted.Render(fmt.Sprintf("↓ %d more", below))
 	}
 	if top > 0 {
