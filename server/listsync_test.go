@@ -135,6 +135,7 @@ type listRig struct {
 	deleted     []string // tasks of p deleted, perhaps to restore
 	rng         *rand.Rand
 	bobIsMember bool
+	made        int // labels made, for their names
 }
 
 func newListRig(t *testing.T, api server.API, seed uint64) *listRig {
@@ -256,7 +257,8 @@ func (g *listRig) change(round int) string {
 		i := g.rng.IntN(len(g.labels))
 		f.do(ann.Token, "DELETE", "/api/labels/"+g.labels[i], nil)
 		var lb struct{ Label tLabel }
-		f.do(ann.Token, "POST", "/api/labels", map[string]any{"projectId": g.p.ProjectID, "name": fmt.Sprintf("label %d", round)}).want(t, 201, &lb)
+		g.made++
+		f.do(ann.Token, "POST", "/api/labels", map[string]any{"projectId": g.p.ProjectID, "name": fmt.Sprintf("label %d", g.made)}).want(t, 201, &lb)
 		g.labels[i] = lb.Label.ID
 		return "label"
 	case 11:
