@@ -20,11 +20,18 @@ type counter struct{ n int }
 
 type bump struct{}
 
+// caughtUp is closed by Update when the program takes it: every message
+// sent before it has been updated and drawn.
+type caughtUp chan struct{}
+
 func (c counter) Init() tea.Cmd { return nil }
 
 func (c counter) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	if _, ok := msg.(bump); ok {
+	switch msg := msg.(type) {
+	case bump:
 		c.n++
+	case caughtUp:
+		close(msg)
 	}
 	return c, nil
 }
@@ -123,6 +130,11 @@ func TestWaitingTerminalGetsTheLatestFrame(t *testing.T) {
 	for range 1000 {
 		p.Send(bump{}) // returns once the program has it: never waits for the terminal
 	}
+	// Every frame drawn before the terminal takes the one waiting: else a
+	// frame drawn after it has gone would be one more write, rightly.
+	caught := make(caughtUp)
+	p.Send(caught)
+	<-caught
 	g.set(false)
 	waitScreen("frame 1001 line 9")
 	p.Quit()

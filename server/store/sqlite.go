@@ -220,9 +220,8 @@ func (c *sqliteConn) commit(ctx context.Context, _ []string) error {
 	return c.tx.Commit()
 }
 
-// syncSearch brings the search index up to date with the documents the
-// transaction changed (see migration 0008): the old text of each out, the
-// current text of each still there in, in one statement each.
+// syncSearch puts the current text of the documents the transaction
+// changed into the search index (see migration 0008), in one statement.
 func (c *sqliteConn) syncSearch(ctx context.Context) error {
 	var dirty bool
 	if err := c.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM search_dirty)`).Scan(&dirty); err != nil {
@@ -232,7 +231,6 @@ func (c *sqliteConn) syncSearch(ctx context.Context) error {
 		return nil
 	}
 	for _, q := range []string{
-		`INSERT INTO search_index (search_index, rowid, title, body) SELECT 'delete', id, title, body FROM search_dirty WHERE indexed = 1`,
 		`INSERT INTO search_index (rowid, title, body) SELECT d.id, d.title, d.body FROM search_docs d JOIN search_dirty x ON x.id = d.id`,
 		`DELETE FROM search_dirty`,
 	} {
