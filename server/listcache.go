@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"maps"
 	"slices"
 	"sync"
@@ -96,6 +95,7 @@ type listItem struct {
 	position string
 	json     []byte // within its chunk's raw
 	gen      uint64 // this encoding's number
+	cut      bool   // a chunk ends after it (see cutsAfter)
 }
 
 // listBody is a list's answer: its JSON in chunks, the ETag, and (made
@@ -268,7 +268,7 @@ func (s *Server) listItem(k *store.Task, rank map[string]int) (listItem, error) 
 	if err != nil {
 		return listItem{}, fmt.Errorf("encode task: %w", err)
 	}
-	it := listItem{id: k.ID, status: k.StatusID, position: k.Position, json: raw, gen: s.lists.gen.Add(1)}
+	it := listItem{id: k.ID, status: k.StatusID, position: k.Position, json: raw, gen: s.lists.gen.Add(1), cut: cutsAfter(k.ID)}
 	it.rank = rankOf(k.StatusID, rank)
 	return it, nil
 }
@@ -296,15 +296,16 @@ func compareItems(a, b listItem) int {
 		cmp.Compare(a.position, b.position), cmp.Compare(a.id, b.id))
 }
 
-// endsChunk says whether a chunk ends after the task id, the n-th of its
-// chunk.
-func endsChunk(id string, n int) bool {
-	if n >= chunkMax {
-		return true
+// cutsAfter says whether a chunk ends after the task id (or at chunkMax
+// tasks, whichever comes first): when its id's FNV-1a hash is 0 modulo
+// chunkEvery.
+func cutsAfter(id string) bool {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h ^= uint32(id[i])
+		h *= 16777619
 	}
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return h.Sum32()%chunkEvery == 0
+	return h%chunkEvery == 0
 }
 
 // makeBody cuts items (in order) into chunks, reusing old's where the same
@@ -320,7 +321,7 @@ func makeBody(items []listItem, old *listBody) *listBody {
 	var chunks []*listChunk
 	start := 0
 	for i := range items {
-		if i+1 < len(items) && !endsChunk(items[i].id, i-start+1) {
+		if i+1 < len(items) && !items[i].cut && i-start+1 < chunkMax {
 			continue
 		}
 		run := items[start : i+1]

@@ -135,6 +135,7 @@ type listRig struct {
 	deleted     []string // tasks of p deleted, perhaps to restore
 	rng         *rand.Rand
 	bobIsMember bool
+	made        int // labels made, for their names
 }
 
 func newListRig(t *testing.T, api server.API, seed uint64) *listRig {
@@ -256,7 +257,8 @@ func (g *listRig) change(round int) string {
 		i := g.rng.IntN(len(g.labels))
 		f.do(ann.Token, "DELETE", "/api/labels/"+g.labels[i], nil)
 		var lb struct{ Label tLabel }
-		f.do(ann.Token, "POST", "/api/labels", map[string]any{"projectId": g.p.ProjectID, "name": fmt.Sprintf("label %d", round)}).want(t, 201, &lb)
+		g.made++
+		f.do(ann.Token, "POST", "/api/labels", map[string]any{"projectId": g.p.ProjectID, "name": fmt.Sprintf("label %d", g.made)}).want(t, 201, &lb)
 		g.labels[i] = lb.Label.ID
 		return "label"
 	case 11:
@@ -761,5 +763,86 @@ func TestListDeltaRefusals(t *testing.T) {
 	r.want(t, 200, &list)
 	if len(list) != 1 || r.Header.Get("X-Lanes-Seq") != "" || r.Header.Get("ETag") == "" {
 		t.Fatalf("a seed-only server asked for a delta: %d tasks, headers %v; want the list, an ETag, no X-Lanes-Seq", len(list), r.Header)
+	}
+}
+
+// A board that takes a delta, then follows the feed from the delta's seq,
+// ends up holding exactly the store's tasks, however the writes that go
+// on meanwhile fall around the delta: the delta's seq is read in the same
+// snapshot as its tasks.
+func TestDeltaThenFeedMissNothing(t *testing.T) {
+	e := newTestEnv(t)
+	u := e.newUser("ann")
+	bd := e.personalBoard(u)
+	var ids []string
+	for i := 0; i < 20; i++ {
+		ids = append(ids, e.createTask(u, bd.ProjectID, map[string]any{"title": fmt.Sprintf("card %d", i)}).ID)
+	}
+	path := "/api/tasks?projectId=" + bd.ProjectID
+	for attempt := 0; attempt < 5; attempt++ {
+		active := e.do(u.Token, "GET", path, nil).want(t, 200, nil)
+		archived := e.do(u.Token, "GET", path+"&archived=true", nil).want(t, 200, nil)
+		held := byID(t, active.Body, archived.Body)
+		seq, _ := strconv.ParseInt(active.Header.Get("X-Lanes-Seq"), 10, 64)
+		if s, _ := strconv.ParseInt(archived.Header.Get("X-Lanes-Seq"), 10, 64); s < seq {
+			seq = s
+		}
+		done := make(chan error, 1)
+		marker := fmt.Sprintf("done %d", attempt)
+		go func() {
+			// Writes while the board takes its delta and opens its feed.
+			for i := 0; i < 30; i++ {
+				id := ids[(i*7+attempt)%len(ids)]
+				var err error
+				switch i % 5 {
+				case 0, 1:
+					_, err = testSend(e.srv.Client(), e.srv.URL, u.Token, "PATCH", "/api/tasks/"+id, map[string]any{"title": fmt.Sprintf("w %d %d", attempt, i)})
+				case 2:
+					_, err = testSend(e.srv.Client(), e.srv.URL, u.Token, "PATCH", "/api/tasks/"+id, map[string]any{"isArchived": i%2 == 0})
+				case 3:
+					_, err = testSend(e.srv.Client(), e.srv.URL, u.Token, "POST", "/api/tasks/"+id+"/comments", map[string]any{"content": "hm"})
+				case 4:
+					var r testResp
+					r, err = testSend(e.srv.Client(), e.srv.URL, u.Token, "DELETE", "/api/tasks/"+id, nil)
+					if err == nil && r.Status == 200 {
+						_, err = testSend(e.srv.Client(), e.srv.URL, u.Token, "POST", "/api/tasks/"+id+"/restore", nil)
+					}
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			_, err := testSend(e.srv.Client(), e.srv.URL, u.Token, "POST", "/api/tasks", map[string]any{"projectId": bd.ProjectID, "title": marker})
+			done <- err
+		}()
+		var d delta
+		e.do(u.Token, "GET", fmt.Sprintf("%s&since=%d", path, seq), nil).want(t, 200, &d)
+		held = d.apply(held)
+		f := openFeed(t, e, u.Token, fmt.Sprintf("spaceId=%s&after=%d", bd.SpaceID, d.Seq))
+		for finished := false; !finished; {
+			ev := f.next()
+			switch ev.Kind {
+			case "task.created", "task.updated", "task.restored":
+				var k struct{ ID, ProjectID, Title string }
+				json.Unmarshal([]byte(ev.Data), &k)
+				if k.ProjectID == bd.ProjectID {
+					held[k.ID] = ev.Data
+				}
+				finished = k.Title == marker
+			case "task.deleted":
+				var k struct{ ID string }
+				json.Unmarshal([]byte(ev.Data), &k)
+				delete(held, k.ID)
+			}
+		}
+		f.close()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		want := byID(t, storeList(t, e.st, bd.ProjectID, false), storeList(t, e.st, bd.ProjectID, true))
+		if !mapsEqual(held, want) {
+			t.Fatalf("attempt %d: the lists, the delta since %d and the feed from %d make\n%v\nnot the store's\n%v", attempt, seq, d.Seq, held, want)
+		}
 	}
 }

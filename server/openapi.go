@@ -533,8 +533,6 @@ func (b *docBuilder) headers() obj {
 	if !b.seed {
 		h["X-Lanes-Seq"] = obj{"description": "The change-log position the answer is complete up to: a delta's since, or a feed's after, from here on misses nothing.",
 			"required": true, "schema": obj{"type": "integer", "format": "int64", "minimum": 0}, "x-lanes-addition": true}
-	}
-	if !b.seed {
 		h["Idempotent-Replayed"] = obj{"description": "true when this is the remembered answer to an earlier request with the same Idempotency-Key.",
 			"schema": obj{"type": "string", "enum": []string{"true"}}, "x-lanes-addition": true}
 	}
@@ -578,7 +576,11 @@ func (b *docBuilder) operation(pattern string, op apiOp) obj {
 		b.fail(fmt.Errorf("openapi: %s needs an id, a tag and a summary", pattern))
 	}
 	o := obj{"operationId": op.id, "summary": op.summary, "tags": []string{op.tag}}
-	if desc := op.desc + map[bool]string{false: op.addDesc}[b.seed]; desc != "" {
+	desc := op.desc
+	if !b.seed {
+		desc += op.addDesc
+	}
+	if desc != "" {
 		o["description"] = desc
 	}
 	if !seedRoute(pattern) {

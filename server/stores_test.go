@@ -46,6 +46,7 @@ var onPostgresTests = []struct {
 	{"TestControlCharactersRefusedOverMCP", TestControlCharactersRefusedOverMCP},
 	{"TestControlCharactersRefusedOverREST", TestControlCharactersRefusedOverREST},
 	{"TestDeleteLabelUnlabelsTasks", TestDeleteLabelUnlabelsTasks},
+	{"TestDeltaThenFeedMissNothing", TestDeltaThenFeedMissNothing},
 	{"TestDeleteTaskByCreator", TestDeleteTaskByCreator},
 	{"TestDescriptionsAndCommentsKeepNewlinesAndTabs", TestDescriptionsAndCommentsKeepNewlinesAndTabs},
 	{"TestEventsErrors", TestEventsErrors},

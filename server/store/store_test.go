@@ -2,9 +2,12 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -384,5 +387,76 @@ func TestFindSpacesByName(t *testing.T) {
 				t.Errorf("FindSpaces(%q) found %d spaces, want %d", ref, len(found), want)
 			}
 		}
+	})
+}
+
+// TasksByIDs reads each task that exists, across its batches of ids, as
+// TaskByID does (assignees and labels too), and leaves out ids of none.
+func TestTasksByIDs(t *testing.T) {
+	onEach(t, func(t *testing.T, db string) {
+		st := open(t, db)
+		defer st.Close()
+		u, bob := newUser(t, st, "ann"), newUser(t, st, "bob")
+		sp, p := personal(t, st, u)
+		ctx := context.Background()
+		var ids []string
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			l := &store.Label{ProjectID: p.ID, Name: "bug"}
+			if err := tx.CreateLabel(sp.ID, l); err != nil {
+				return err
+			}
+			for i := 0; i < 1203; i++ {
+				k := &store.Task{ProjectID: p.ID, SpaceID: sp.ID, Title: fmt.Sprintf("task %d", i), Priority: "none", CreatorID: u.ID}
+				if err := tx.CreateTask(k); err != nil {
+					return err
+				}
+				if i%100 == 7 {
+					if err := tx.Assign(k, u.ID); err != nil {
+						return err
+					}
+					if err := tx.Assign(k, bob.ID); err != nil {
+						return err
+					}
+					if err := tx.SetTaskLabels(k, []string{l.ID}); err != nil {
+						return err
+					}
+					if err := tx.UpdateTask(k); err != nil {
+						return err
+					}
+				}
+				ids = append(ids, k.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		asked := append(slices.Clone(ids), store.NewID(), store.NewID())
+		st.Read(ctx, func(tx *store.Tx) error {
+			got, err := tx.TasksByIDs(asked)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(ids) {
+				t.Fatalf("read %d tasks of %d asked for (2 of them none)", len(got), len(asked))
+			}
+			seen := map[string]bool{}
+			for i := range got {
+				seen[got[i].ID] = true
+				one, err := tx.TaskByID(got[i].ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a, _ := json.Marshal(one)
+				b, _ := json.Marshal(&got[i])
+				if string(a) != string(b) || got[i].SpaceID != sp.ID {
+					t.Fatalf("TasksByIDs read\n%s\nTaskByID\n%s", b, a)
+				}
+			}
+			if len(seen) != len(ids) {
+				t.Fatalf("%d distinct tasks read", len(seen))
+			}
+			return nil
+		})
 	})
 }
