@@ -62,6 +62,14 @@ type jsonIn struct {
 	scratch []byte
 	ids     map[string]string
 	last    [idSlots]string
+	// inTask: the task being read keeps its own text in text1, for own.
+	inTask bool
+	text1  []byte
+	own    []later
+	// What pointer fields point to, made a block at a time.
+	strings []string
+	times   []time.Time
+	floats  []float64
 }
 
 // readErr is a failure to read the answer (not a fault in it): the
@@ -72,7 +80,7 @@ func (e *readErr) Error() string { return e.err.Error() }
 func (e *readErr) Unwrap() error { return e.err }
 
 func newJSONIn(src io.Reader, clean bool) *jsonIn {
-	return &jsonIn{src: src, buf: make([]byte, 64<<10), keep: -1, limit: maxAnswerBytes, clean: clean}
+	return &jsonIn{src: src, buf: make([]byte, 256<<10), keep: -1, limit: maxAnswerBytes, clean: clean}
 }
 
 func bytesJSONIn(b []byte, clean bool) *jsonIn {
@@ -251,10 +259,13 @@ const (
 // longer character. Eight bytes are checked at a time.
 func plainRun(b []byte) int {
 	i := 0
+	for ; i+16 <= len(b); i += 16 {
+		if special(binary.LittleEndian.Uint64(b[i:]))|special(binary.LittleEndian.Uint64(b[i+8:])) != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
-		x := binary.LittleEndian.Uint64(b[i:])
-		q, bs, del := x^(ones*'"'), x^(ones*'\\'), x^(ones*0x7f)
-		if ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|(del-ones)&^del|x)&highs != 0 {
+		if special(binary.LittleEndian.Uint64(b[i:])) != 0 {
 			break
 		}
 	}
@@ -264,6 +275,14 @@ func plainRun(b []byte) int {
 		}
 	}
 	return i
+}
+
+// special has a byte's high bit set where one of the eight in x is a
+// quote, a backslash, a control character, DEL or not ASCII (and maybe
+// elsewhere after the first such byte).
+func special(x uint64) uint64 {
+	q, bs, del := x^(ones*'"'), x^(ones*'\\'), x^(ones*0x7f)
+	return ((x-ones*0x20)&^x | (q-ones)&^q | (bs-ones)&^bs | (del-ones)&^del | x) & highs
 }
 
 // slowStr finishes a string from buf[j] on, where something needs
@@ -667,9 +686,15 @@ func (d *jsonIn) text(dst *string, field string, shared int) {
 		if d.err != nil {
 			return
 		}
-		if shared != notShared {
+		switch {
+		case shared != notShared:
 			*dst = d.id(b, shared)
-		} else {
+		case d.inTask:
+			// One string for all of a task's own text, cut up once the
+			// task is read (see own).
+			d.own = append(d.own, later{dst, len(d.text1), len(d.text1) + len(b)})
+			d.text1 = append(d.text1, b...)
+		default:
 			*dst = string(b)
 		}
 	case 'n':
@@ -683,15 +708,63 @@ func (d *jsonIn) text(dst *string, field string, shared int) {
 func (d *jsonIn) optText(dst **string, field string, shared int) {
 	switch c := d.ws(); c {
 	case '"':
-		var s string
-		d.text(&s, field, shared)
-		*dst = &s
+		p := d.newString()
+		d.text(p, field, shared)
+		*dst = p
 	case 'n':
 		d.lit("null")
 		*dst = nil
 	default:
 		d.typeErr(c, field, "string")
 	}
+}
+
+// later is a string of a task's own text, at text1[a:b], for dst.
+type later struct {
+	dst  *string
+	a, b int
+}
+
+// ownText gives a task's own strings (its id, title, description,
+// position) their values: pieces of one string.
+func (d *jsonIn) ownText() {
+	if len(d.own) > 0 {
+		all := string(d.text1)
+		for _, l := range d.own {
+			*l.dst = all[l.a:l.b]
+		}
+	}
+	d.own, d.text1 = d.own[:0], d.text1[:0]
+}
+
+// The values pointer fields point to are made a block at a time.
+const slab = 128
+
+func (d *jsonIn) newString() *string {
+	if len(d.strings) == 0 {
+		d.strings = make([]string, slab)
+	}
+	p := &d.strings[0]
+	d.strings = d.strings[1:]
+	return p
+}
+
+func (d *jsonIn) newTime() *time.Time {
+	if len(d.times) == 0 {
+		d.times = make([]time.Time, slab)
+	}
+	p := &d.times[0]
+	d.times = d.times[1:]
+	return p
+}
+
+func (d *jsonIn) newFloat() *float64 {
+	if len(d.floats) == 0 {
+		d.floats = make([]float64, slab)
+	}
+	p := &d.floats[0]
+	d.floats = d.floats[1:]
+	return p
 }
 
 // texts reads an array of strings (a null element leaves what was there).
@@ -814,7 +887,9 @@ func (d *jsonIn) optFloat(dst **float64, field string) {
 			d.fail(fmt.Errorf("json: cannot unmarshal number %s into Go struct field Task.%s of type float64", b, field))
 			return
 		}
-		*dst = &v
+		p := d.newFloat()
+		*p = v
+		*dst = p
 	case c == 'n':
 		d.lit("null")
 		*dst = nil
@@ -931,6 +1006,7 @@ func (d *jsonIn) task(t *Task) {
 		return
 	}
 	*t = Task{}
+	d.inTask, d.own, d.text1 = true, d.own[:0], d.text1[:0]
 	// The times are parsed once the object is read, as the wrapper
 	// encoding/json filled used to be; the form lanes sends, at once.
 	var times [4]timeSlot
@@ -1015,6 +1091,8 @@ func (d *jsonIn) task(t *Task) {
 	if d.err != nil {
 		return
 	}
+	d.inTask = false
+	d.ownText()
 	for k, name := range [4]string{"dueDate", "completedAt", "createdAt", "updatedAt"} {
 		if !times[k].set {
 			continue
@@ -1026,10 +1104,10 @@ func (d *jsonIn) task(t *Task) {
 		}
 		switch k {
 		case 0:
-			t.DueDate = new(time.Time)
+			t.DueDate = d.newTime()
 			*t.DueDate = at
 		case 1:
-			t.CompletedAt = new(time.Time)
+			t.CompletedAt = d.newTime()
 			*t.CompletedAt = at
 		case 2:
 			t.CreatedAt = at
