@@ -19,4 +19,3 @@ func newFaultProxy(t testing.TB, target string, seed uint64) *faultProxy {
 func (p *faultProxy) set(f faults)            { p.Set(f) }
 func (p *faultProxy) count(kind string) int64 { return p.Count(kind) }
 func (p *faultProxy) summary() string         { return p.Summary() }
-func (p *faultProxy) close()                  { p.Close() }
