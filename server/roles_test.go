@@ -341,6 +341,7 @@ func TestReadsByRole(t *testing.T) {
 		"/api/labels?projectId=" + pid,
 		"/api/tasks?projectId=" + pid,
 		"/api/tasks?projectId=" + pid + "&archived=true",
+		"/api/tasks?projectId=" + pid + "&since=1", // what changed: a handler of its own
 		"/api/tasks/" + k.ID,
 		"/api/tasks/" + k.ID + "/comments",
 		"/api/spaces/" + tm.SpaceID + "/members",
