@@ -32,16 +32,11 @@ type taskDelta struct {
 // from 1 (0 when absent). It can't go with archived: a delta holds the
 // archived tasks and the active ones alike.
 func querySince(r *http.Request) (int64, error) {
-	q := r.URL.Query()
-	v := q.Get("since")
-	if v == "" {
-		return 0, nil
+	n, err := querySeq(r, "since")
+	if err != nil {
+		return 0, invalid("since", "since must be a change sequence number from 1 (an X-Lanes-Seq the server sent), got %q", clip(r.URL.Query().Get("since")))
 	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 1 {
-		return 0, invalid("since", "since must be a change sequence number from 1 (an X-Lanes-Seq the server sent), got %q", clip(v))
-	}
-	if q.Get("archived") != "" {
+	if n > 0 && r.URL.Query().Get("archived") != "" {
 		return 0, invalid("archived", "archived can't be combined with since: a delta holds the archived tasks and the active ones alike")
 	}
 	return n, nil
