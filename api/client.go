@@ -188,17 +188,23 @@ func (c *Client) once(ctx context.Context, k call, payload []byte) ([]byte, erro
 	start := time.Now()
 	res, err := req.Execute(k.method, c.base+k.path)
 	if err != nil {
-		c.logDebug(k, 0, time.Since(start), err)
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s %s: %w", k.method, k.path, ctx.Err())
-		}
-		return nil, &NetworkError{Method: k.method, Path: k.path, Err: wire.UnwrapURL(err)}
+		return nil, c.unsent(ctx, k, start, err)
 	}
 	c.logDebug(k, res.StatusCode(), time.Since(start), nil)
 	if res.StatusCode() >= 200 && res.StatusCode() < 300 {
 		return res.Body(), nil
 	}
 	return nil, c.answerError(k, res)
+}
+
+// unsent is the error of a request that got no answer: the caller's
+// context ending, else the network's fault.
+func (c *Client) unsent(ctx context.Context, k call, start time.Time, err error) error {
+	c.logDebug(k, 0, time.Since(start), err)
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s %s: %w", k.method, k.path, ctx.Err())
+	}
+	return &NetworkError{Method: k.method, Path: k.path, Err: wire.UnwrapURL(err)}
 }
 
 // answerError reads an error answer. A body that is not the API's JSON

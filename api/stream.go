@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-
-	"github.com/lanesboard/lanes/internal/wire"
 )
 
 // WithListCompression says whether task lists are asked for compressed
@@ -106,11 +104,7 @@ func (c *Client) streamOnce(ctx context.Context, k call, header map[string]strin
 	start := time.Now()
 	res, err := req.Execute(k.method, c.base+k.path)
 	if err != nil {
-		c.logDebug(k, 0, time.Since(start), err)
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s %s: %w", k.method, k.path, ctx.Err())
-		}
-		return &NetworkError{Method: k.method, Path: k.path, Err: wire.UnwrapURL(err)}
+		return c.unsent(ctx, k, start, err)
 	}
 	raw := res.RawBody()
 	defer raw.Close()
