@@ -26,6 +26,16 @@ type write struct {
 	// itself, answering the id to journal ("" for none).
 	op    func() (api.BatchOp, error)
 	alone func(ctx context.Context) (string, error)
+	// took, if set, hears the write's id, from the journal or the server.
+	took func(id string)
+}
+
+// wrote tells w its id and counts it as a step of phase.
+func (r *run) wrote(phase string, w write, id string) {
+	if w.took != nil {
+		w.took(id)
+	}
+	r.step(phase)
 }
 
 // chain is writes that must be done in order (a card's comments); the
@@ -33,41 +43,35 @@ type write struct {
 type chain []write
 
 // writeAll does the chains' writes not yet in the journal under kind,
-// counting each as a step of phase. done hears each write's id (from the
-// journal or the server) by its place: chain, then write.
-func (r *run) writeAll(ctx context.Context, kind, phase string, chains []chain, idOf func(api.BatchResult) (string, error), done func(c, w int, id string)) error {
+// counting each as a step of phase.
+func (r *run) writeAll(ctx context.Context, kind, phase string, chains []chain, idOf func(api.BatchResult) (string, error)) error {
 	// What the journal has is done.
 	var todo []chain
-	var place [][][2]int
-	for ci, c := range chains {
+	for _, c := range chains {
 		var left chain
-		var where [][2]int
-		for wi, w := range c {
+		for _, w := range c {
 			if id, ok := r.j.get(kind, w.j); ok {
-				done(ci, wi, id)
-				r.step(phase)
+				r.wrote(phase, w, id)
 				continue
 			}
 			left = append(left, w)
-			where = append(where, [2]int{ci, wi})
 		}
 		if len(left) > 0 {
 			todo = append(todo, left)
-			place = append(place, where)
 		}
 	}
 	if len(todo) == 0 {
 		return nil
 	}
 	if r.c.Supports(api.FeatureBatch) {
-		err := r.batched(ctx, kind, phase, todo, place, idOf, done)
+		err := r.batched(ctx, kind, phase, todo, idOf)
 		if !errors.Is(err, api.ErrNotSupported) {
 			return err
 		}
 		// A server without batches, found out on the first: alone, below.
 	}
 	return each(ctx, len(todo), r.workers(), func(ctx context.Context, k int) error {
-		for n, w := range todo[k] {
+		for _, w := range todo[k] {
 			if _, ok := r.j.get(kind, w.j); ok {
 				r.step(phase) // made by a batch before the server said no more
 				continue
@@ -80,9 +84,7 @@ func (r *run) writeAll(ctx context.Context, kind, phase string, chains []chain, 
 			if err != nil {
 				return err
 			}
-			p := place[k][n]
-			done(p[0], p[1], id)
-			r.step(phase)
+			r.wrote(phase, w, id)
 			if err := r.j.put(kind, w.j, id); err != nil {
 				return err
 			}
@@ -94,26 +96,22 @@ func (r *run) writeAll(ctx context.Context, kind, phase string, chains []chain, 
 // batched sends the writes a batch at a time: whole chains packed
 // together up to the bounds of a batch, a chain longer than a batch in
 // consecutive batches sent one after the other.
-func (r *run) batched(ctx context.Context, kind, phase string, todo []chain, place [][][2]int, idOf func(api.BatchResult) (string, error), done func(c, w int, id string)) error {
+func (r *run) batched(ctx context.Context, kind, phase string, todo []chain, idOf func(api.BatchResult) (string, error)) error {
 	// Each unit of work is a list of batches done in order.
-	var units [][][][2]int
-	var cur [][2]int
+	var units [][][]write
+	var cur []write
 	flush := func() {
 		if len(cur) > 0 {
-			units = append(units, [][][2]int{cur})
+			units = append(units, [][]write{cur})
 			cur = nil
 		}
 	}
-	for k, c := range todo {
+	for _, c := range todo {
 		if len(c) > api.MaxBatchOps {
 			flush()
-			var parts [][][2]int
+			var parts [][]write
 			for start := 0; start < len(c); start += api.MaxBatchOps {
-				var part [][2]int
-				for n := start; n < min(len(c), start+api.MaxBatchOps); n++ {
-					part = append(part, [2]int{k, n})
-				}
-				parts = append(parts, part)
+				parts = append(parts, c[start:min(len(c), start+api.MaxBatchOps)])
 			}
 			units = append(units, parts)
 			continue
@@ -121,14 +119,12 @@ func (r *run) batched(ctx context.Context, kind, phase string, todo []chain, pla
 		if len(cur)+len(c) > api.MaxBatchOps {
 			flush()
 		}
-		for n := range c {
-			cur = append(cur, [2]int{k, n})
-		}
+		cur = append(cur, c...)
 	}
 	flush()
 	return each(ctx, len(units), r.workers(), func(ctx context.Context, u int) error {
-		for _, refs := range units[u] {
-			if err := r.sendBatch(ctx, kind, phase, todo, place, refs, idOf, done); err != nil {
+		for _, ws := range units[u] {
+			if err := r.sendBatch(ctx, kind, phase, ws, idOf); err != nil {
 				return err
 			}
 		}
@@ -136,30 +132,28 @@ func (r *run) batched(ctx context.Context, kind, phase string, todo []chain, pla
 	})
 }
 
-// sendBatch sends the writes refs names as one atomic batch, split in two
-// when their bodies are more than a batch may carry.
-func (r *run) sendBatch(ctx context.Context, kind, phase string, todo []chain, place [][][2]int, refs [][2]int, idOf func(api.BatchResult) (string, error), done func(c, w int, id string)) error {
-	ops := make([]api.BatchOp, len(refs))
-	for n, ref := range refs {
-		w := todo[ref[0]][ref[1]]
+// sendBatch sends ws as one atomic batch, split in two when their bodies
+// are more than a batch may carry.
+func (r *run) sendBatch(ctx context.Context, kind, phase string, ws []write, idOf func(api.BatchResult) (string, error)) error {
+	ops := make([]api.BatchOp, len(ws))
+	for n, w := range ws {
 		op, err := w.op()
 		if err != nil {
 			return fmt.Errorf("%s: %w", w.what, err)
 		}
 		ops[n] = op
 	}
-	if len(refs) > 1 && api.BatchSize(ops) > api.MaxBatchBytes {
+	if len(ws) > 1 && api.BatchSize(ops) > api.MaxBatchBytes {
 		// Keeping order: the first half, then the second.
-		half := len(refs) / 2
-		if err := r.sendBatch(ctx, kind, phase, todo, place, refs[:half], idOf, done); err != nil {
+		half := len(ws) / 2
+		if err := r.sendBatch(ctx, kind, phase, ws[:half], idOf); err != nil {
 			return err
 		}
-		return r.sendBatch(ctx, kind, phase, todo, place, refs[half:], idOf, done)
+		return r.sendBatch(ctx, kind, phase, ws[half:], idOf)
 	}
-	first := todo[refs[0][0]][refs[0][1]]
-	what := first.what
-	if len(refs) > 1 {
-		what = fmt.Sprintf("%s and %d more", first.what, len(refs)-1)
+	what := ws[0].what
+	if len(ws) > 1 {
+		what = fmt.Sprintf("%s and %d more", ws[0].what, len(ws)-1)
 	}
 	var results []api.BatchResult
 	err := r.send(ctx, what, func() (err error) {
@@ -178,8 +172,7 @@ func (r *run) sendBatch(ctx context.Context, kind, phase string, todo []chain, p
 			continue
 		}
 		if err := res.Err(); err != nil {
-			w := todo[refs[n][0]][refs[n][1]]
-			return fmt.Errorf("%s: %w", w.what, err)
+			return fmt.Errorf("%s: %w", ws[n].what, err)
 		}
 	}
 	ids := make([]string, len(results))
@@ -189,17 +182,14 @@ func (r *run) sendBatch(ctx context.Context, kind, phase string, todo []chain, p
 		}
 		id, err := idOf(res)
 		if err != nil {
-			w := todo[refs[n][0]][refs[n][1]]
-			return fmt.Errorf("%s: %w", w.what, err)
+			return fmt.Errorf("%s: %w", ws[n].what, err)
 		}
 		ids[n] = id
 	}
-	js := make([]int, len(refs))
-	for n, ref := range refs {
-		js[n] = todo[ref[0]][ref[1]].j
-		p := place[ref[0]][ref[1]]
-		done(p[0], p[1], ids[n])
-		r.step(phase)
+	js := make([]int, len(ws))
+	for n, w := range ws {
+		js[n] = w.j
+		r.wrote(phase, w, ids[n])
 	}
 	return r.j.putAll(kind, js, ids)
 }

@@ -590,9 +590,10 @@ func (r *run) makeCards(ctx context.Context) error {
 						return "", err
 					}
 					return t.ID, nil
-				}}}
+				},
+				took: func(id string) { ids[i] = id }}}
 		}
-		err := r.writeAll(ctx, "card", phase, chains, idOfTask, func(c, _ int, id string) { ids[level[c]] = id })
+		err := r.writeAll(ctx, "card", phase, chains, idOfTask)
 		if err != nil {
 			return err
 		}
@@ -649,7 +650,7 @@ func (r *run) makeComments(ctx context.Context) error {
 				}})
 		}
 	}
-	err := r.writeAll(ctx, "comment", "comments", chains, noID, func(int, int, string) {})
+	err := r.writeAll(ctx, "comment", "comments", chains, noID)
 	r.sum.Comments = count
 	return err
 }
@@ -720,7 +721,7 @@ func (r *run) assign(ctx context.Context) error {
 			chains = append(chains, c)
 		}
 	}
-	err = r.writeAll(ctx, "assign", "assignees", chains, noID, func(int, int, string) {})
+	err = r.writeAll(ctx, "assign", "assignees", chains, noID)
 	r.sum.Assignees = count - len(r.sum.Skipped)
 	slices.Sort(r.sum.Skipped)
 	return err
